@@ -1,0 +1,1 @@
+"""Amanat's benchmarks: ``python -m bench [NAME ...] [--quick]`` (or ``make bench``)."""

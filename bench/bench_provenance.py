@@ -1,0 +1,180 @@
+"""Provenance primitives: item verification beside raw Ed25519, signing, Merkle proofs at 1M leaves.
+
+Two verification paths on a ~5 KB synthetic ninjs item: a *stored* item (the object plus its
+detached JWS: RFC 8785 canonicalization, base64url, header checks, Ed25519), and a *bundle*
+item (the compact JWS alone: strict base64url decoding, header checks, Ed25519, then orjson
+parse and the canonical-form check of the payload). The reference is pyca/cryptography's raw
+Ed25519 verify of the very same signing-input bytes, in the same run, so the ratio shows what
+the profile costs on top of the signature itself. Schema validation is timed on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+from amanat.provenance import jcs, jws, keys, merkle, ninjs
+from bench.harness import table, timeit
+
+
+def _item() -> dict:
+    """A synthetic ninjs item of about 5 KB (no real institution, text says it is synthetic)."""
+    para = (
+        "This is a synthetic statement written for benchmarking Amanat; it names no real "
+        "institution and reports no real event. "
+    )
+    return {
+        "uri": "urn:amanat:demo-publisher:item:bench-0001",
+        "type": "text",
+        "version": "3",
+        "firstCreated": "2024-05-01T09:00:00Z",
+        "versionCreated": "2024-05-01T10:30:00+05:00",
+        "pubStatus": "usable",
+        "language": "en",
+        "headlines": [
+            {"role": "main", "value": "Synthetic demo statement on bilateral information exchange"},
+            {"role": "sub", "value": "Benchmark fixture — not a real publication"},
+        ],
+        "bodies": [
+            {"role": "main", "contentType": "text/plain", "value": " ".join([para] * 28)},
+        ],
+        "subjects": [
+            {"name": "information exchange", "uri": "http://cv.iptc.org/newscodes/mediatopic/20000763"},
+            {"name": "diplomacy", "uri": "http://cv.iptc.org/newscodes/mediatopic/20000638"},
+        ],
+        "people": [{"name": "Demo Spokesperson", "rel": "author"}],
+        "places": [{"name": "Demo City", "geoJSON": {"type": "Point", "coordinates": [71.4, 51.1]}}],
+        "associations": [
+            {"name": "previous version", "rel": "previous-version",
+             "uri": "urn:amanat:demo-publisher:item:bench-0001;v=2"},
+        ],
+    }
+
+
+def run(quick: bool) -> str:
+    item = _item()
+    ninjs.validate_item(item)
+    key = keys.generate()
+    kid = keys.key_id(key.public_key())
+    registry = {kid: key.public_key()}
+    token = jws.sign(item, key, typ=jws.TYP_ITEM)
+    signing_input, _, sig_b64 = token.rpartition(".")
+    signing_bytes = signing_input.encode("ascii")
+    signature = keys.b64url_decode(sig_b64)
+    public = key.public_key()
+    payload_size = len(jcs.canonicalize(item))
+
+    n = 300 if quick else 3000
+    repeat = 3 if quick else 7
+
+    def loop(fn):
+        def body() -> None:
+            for _ in range(n):
+                fn()
+        return body
+
+    t_raw = timeit(loop(lambda: public.verify(signature, signing_bytes)), repeat=repeat)
+    t_verify = timeit(loop(lambda: jws.verify(token, registry, typ=jws.TYP_ITEM)), repeat=repeat)
+    detached = jws.detach(token)
+    t_stored = timeit(
+        loop(lambda: jws.verify_detached(detached, item, registry, typ=jws.TYP_ITEM)), repeat=repeat
+    )
+    t_jcs = timeit(loop(lambda: jcs.canonicalize(item)), repeat=repeat)
+    t_parse_strict = timeit(loop(lambda: jcs.parse(jcs.canonicalize(item))), repeat=repeat)
+    n_schema = max(n // 10, 30)  # schema validation is ~30x slower: fewer runs
+
+    def schema_loop() -> None:
+        for _ in range(n_schema):
+            ninjs.validate_item(item)
+
+    t_schema = timeit(schema_loop, repeat=repeat)
+    t_sign = timeit(loop(lambda: jws.sign(item, key, typ=jws.TYP_ITEM)), repeat=repeat)
+
+    def per_op(t) -> float:
+        return t.median / n * 1e6
+
+    rows = [
+        ["raw Ed25519 verify (cryptography), same bytes", per_op(t_raw), n / t_raw.median, "1.00"],
+        [
+            "stored item verify (verify_detached: JCS + Ed25519)",
+            per_op(t_stored),
+            n / t_stored.median,
+            f"{t_stored.median / t_raw.median:.2f}",
+        ],
+        [
+            "bundle item verify (jws.verify: decode + Ed25519 + JCS check)",
+            per_op(t_verify),
+            n / t_verify.median,
+            f"{t_verify.median / t_raw.median:.2f}",
+        ],
+        ["JCS canonicalize (orjson fast path)", per_op(t_jcs), n / t_jcs.median, "—"],
+        ["strict I-JSON parse + canonicalize", per_op(t_parse_strict), n / t_parse_strict.median, "—"],
+        [
+            "ninjs 3.1 schema validation (separate)",
+            t_schema.median / n_schema * 1e6,
+            n_schema / t_schema.median,
+            "—",
+        ],
+        ["item sign (jws.sign: JCS + Ed25519)", per_op(t_sign), n / t_sign.median, "—"],
+    ]
+    out = [
+        "## Provenance: item verification, signing, Merkle proofs",
+        "",
+        f"Synthetic ninjs item, canonical payload {payload_size:,} bytes; compact JWS "
+        f"{len(token):,} characters. Medians of {repeat} runs of {n:,} operations, one core.",
+        "",
+        table(["operation", "µs / op", "ops / s", "× raw Ed25519"], rows),
+    ]
+
+    leaves = (1 << 16) if quick else 1_000_000
+    t0 = time.perf_counter()
+    tree = merkle.MerkleTree()
+    append = tree.append_leaf_hash
+    sha = hashlib.sha256
+    for i in range(leaves):
+        append(sha(b"\x00" + i.to_bytes(8, "big")).digest())
+    build = time.perf_counter() - t0
+    root = tree.root()
+    index, size1 = leaves * 5 // 7, leaves * 3 // 7 + 1
+    root1 = tree.root(size1)
+    leaf = tree.leaf_hash(index)
+    m = 200 if quick else 2000
+    incl = tree.inclusion_proof(index)
+    cons = tree.consistency_proof(size1)
+
+    def mloop(fn):
+        def body() -> None:
+            for _ in range(m):
+                fn()
+        return body
+
+    t_ig = timeit(mloop(lambda: tree.inclusion_proof(index)), repeat=repeat)
+    t_iv = timeit(mloop(lambda: merkle.verify_inclusion(leaf, index, leaves, incl, root)), repeat=repeat)
+    t_cg = timeit(mloop(lambda: tree.consistency_proof(size1)), repeat=repeat)
+    t_cv = timeit(mloop(lambda: merkle.verify_consistency(size1, leaves, cons, root1, root)), repeat=repeat)
+    t_root = timeit(mloop(lambda: tree.root(leaves - 1)), repeat=repeat)
+    mrows = [
+        ["inclusion proof generation", len(incl), t_ig.median / m * 1e6],
+        ["inclusion proof verification", len(incl), t_iv.median / m * 1e6],
+        ["consistency proof generation", len(cons), t_cg.median / m * 1e6],
+        ["consistency proof verification", len(cons), t_cv.median / m * 1e6],
+        ["root at an arbitrary size (size − 1)", "—", t_root.median / m * 1e6],
+    ]
+    out += [
+        "",
+        f"Merkle tree of {leaves:,} leaves in memory (`MerkleTree`, complete-subtree hashes "
+        f"cached): built in {build:.1f} s ({leaves / build:,.0f} appends/s incl. leaf hashing). "
+        f"Leaf {index:,}, consistency from size {size1:,}. Goal: proofs < 1 ms.",
+        "",
+        table(["operation", "hashes in proof", "µs / op (median)"], mrows),
+        "",
+        "Notes: the verify figures include everything `amanat verify` needs per signature except "
+        "schema validation, which is listed separately because a stored, already-validated item "
+        "need not be re-validated. Compare the × column, not absolute figures: the machine is shared "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end of this run), "
+        "which slows every row alike; the issue's reference is 13,300 raw verifies/s on a free core. pynacl is not installed, so only pyca/cryptography is measured. "
+        "Proof generation takes its range hashes from a callback, so a store that keeps the same "
+        "complete-subtree table costs the same number of lookups.",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,209 @@
+"""Search latency and index size on synthetic news-like documents, for each backend.
+
+Documents are ~3 KB of words drawn from a Zipf-distributed vocabulary (so common words are
+common, as in news), with a title of 8 words. Queries are 1–3 random mid-frequency words,
+and 2-word phrases taken from documents. Amanat's ``search`` (ranking + snippets + join) is
+timed beside the backend's raw match primitive (FTS5 MATCH / tsquery @@ with LIMIT, no
+ranking), so the cost of ranking and snippets is visible.
+
+SQLite is measured twice on the same file: FTS5 alone (``AMANAT_SEARCH_INDEX=fts5``) and with
+the tantivy index beside it (built after the load, timed separately); tantivy's raw reference
+is its own top-20 search without the database fetch and snippets.
+
+Sizes: 100k documents (``--quick``: 5k). ``AMANAT_BENCH_DOCS=1000000`` for the opt-in 1M run;
+``AMANAT_BENCH_SKIP_PG=1`` leaves PostgreSQL out.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from amanat.model import Capture, Document, content_hash, document_id
+from amanat.store import fulltext
+from amanat.store.db import Store
+from amanat.store.search import Filters, search
+from bench.harness import percentiles, table
+
+VOCAB = 50_000
+PG_URL = os.environ.get("AMANAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = set()
+    while len(words) < VOCAB:
+        words.add("".join(rng.choice(letters) for _ in range(rng.randint(3, 10))))
+    return sorted(words)
+
+
+def _documents(n: int, seed: int = 7):
+    """Yield (Document, Capture) pairs, then the vocabulary (numpy draws keep this cheap)."""
+    import numpy as np
+
+    rng = random.Random(seed)
+    vocab = _vocabulary(rng)
+    draw = np.random.default_rng(seed)
+    cdf = np.cumsum(1 / np.arange(1, VOCAB + 1))
+    cdf /= cdf[-1]
+    words = np.array(vocab, dtype=object)
+    for i in range(n):
+        picks = words[np.minimum(np.searchsorted(cdf, draw.random(488)), VOCAB - 1)]
+        text = " ".join(picks[8:])
+        title = " ".join(picks[:8])
+        url = f"https://bench{i % 50}.example/{i}"
+        digest = content_hash(text)
+        doc = Document(
+            id=document_id(url, digest), url=url, canonical_url=url, source=f"bench{i % 50}.example",
+            title=title, byline=None, published=None, language="en", text=text,
+            content_hash=digest, media_type="text/plain", origin="bench",
+        )
+        yield doc, Capture(url=url, body=b"", media_type="text/plain", origin="bench")
+    yield vocab
+
+
+def _queries(vocab: list[str], sample_texts: list[str], n: int, seed: int = 11) -> dict[str, list[str]]:
+    rng = random.Random(seed)
+    mid = vocab[200:5000]  # Zipf ranks 200–5000: selective but not rare
+    terms = {k: [" ".join(rng.sample(mid, k)) for _ in range(n)] for k in (1, 2, 3)}
+    phrases = []
+    for _ in range(n):
+        words = rng.choice(sample_texts).split()
+        j = rng.randrange(len(words) - 2)
+        phrases.append(f'"{words[j]} {words[j + 1]}"')
+    return {"1 term": terms[1], "2 terms": terms[2], "3 terms": terms[3], "phrase": phrases}
+
+
+def _load(store: Store, n: int) -> tuple[float, list[str], list[str]]:
+    gen = _documents(n)
+    texts: list[str] = []
+    t0 = time.perf_counter()
+    with store.writer() as w:
+        w.batch = 2000
+        for item in gen:
+            if isinstance(item, list):
+                vocab = item
+                break
+            doc, cap = item
+            w.add(doc, cap, "web")
+            if len(texts) < 200:
+                texts.append(doc.text)
+    return time.perf_counter() - t0, vocab, texts
+
+
+def _size(store: Store, path: Path | None) -> float:
+    if path is not None:
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+    with store.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one() / 2**20
+
+
+def _raw(store: Store, q: str) -> None:
+    from amanat.store import query as ql
+
+    parsed = ql.parse(q)
+    index = fulltext.index_for(store) if store.dialect == "sqlite" else None
+    if index is not None:
+        index.search(parsed, Filters(), limit=20, offset=0)
+        return
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            conn.execute(sa.text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :m LIMIT 20"),
+                         {"m": ql.to_fts5(parsed)}).fetchall()
+        else:
+            conn.execute(sa.text("SELECT seq FROM documents WHERE search @@ to_tsquery('simple', :m) LIMIT 20"),
+                         {"m": ql.to_tsquery(parsed)}).fetchall()
+
+
+def _measure(store: Store, queries: dict[str, list[str]]) -> list[list[object]]:
+    rows = []
+    for kind, qs in queries.items():
+        for q in qs[:5]:
+            search(store, q)  # warm the cache
+        ours, raw = [], []
+        for q in qs:
+            t0 = time.perf_counter()
+            search(store, q, limit=20)
+            ours.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            _raw(store, q)
+            raw.append((time.perf_counter() - t0) * 1000)
+        p50, p95 = percentiles(ours, (50, 95))
+        r50, r95 = percentiles(raw, (50, 95))
+        rows.append([kind, p50, p95, r50, r95])
+    return rows
+
+
+def _index_size(path: Path) -> float:
+    return sum(p.stat().st_size for p in fulltext.index_dir(path).rglob("*") if p.is_file()) / 2**20
+
+
+def run(quick: bool) -> str:
+    n = 5_000 if quick else int(os.environ.get("AMANAT_BENCH_DOCS", "100000"))
+    nq = 50 if quick else 200
+    out_rows = []
+    notes = []
+    saved = os.environ.get(fulltext.SETTING)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        backends: list[tuple[str, str, Path | None]] = [("SQLite", f"sqlite:///{path}", path)]
+        if os.environ.get("AMANAT_BENCH_SKIP_PG"):
+            notes.append("PostgreSQL not measured: AMANAT_BENCH_SKIP_PG is set")
+        else:
+            try:
+                import psycopg
+
+                schema = f"bench_{os.getpid()}"
+                with psycopg.connect(PG_URL, autocommit=True) as c:
+                    c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                    c.execute(f"CREATE SCHEMA {schema}")
+                backends.append(("PostgreSQL tsvector", f"{PG_URL}?options=-csearch_path%3D{schema}", None))
+            except Exception as exc:  # no server: report it, bench SQLite alone
+                notes.append(f"PostgreSQL not measured: {exc}".splitlines()[0])
+        try:
+            for name, url, file in backends:
+                os.environ[fulltext.SETTING] = "fts5"  # the load must not build the index
+                with Store.open(url) as store:
+                    load_s, vocab, texts = _load(store, n)
+                    if store.dialect == "postgresql":
+                        with store.engine.begin() as conn:
+                            conn.execute(sa.text("ANALYZE documents"))
+                    size = _size(store, file)
+                    queries = _queries(vocab, texts, nq)
+                    label = "SQLite FTS5" if file is not None else name
+                    for row in _measure(store, queries):
+                        out_rows.append([label, *row])
+                    notes.append(f"{label}: loaded {n:,} documents in {load_s:.0f} s "
+                                 f"({n / load_s:,.0f} docs/s, store + index), size {size:,.0f} MiB")
+                    if file is not None and fulltext.available():
+                        os.environ[fulltext.SETTING] = "tantivy"
+                        t0 = time.perf_counter()
+                        assert store.refresh_search_index()
+                        build_s = time.perf_counter() - t0
+                        for row in _measure(store, queries):
+                            out_rows.append(["SQLite + tantivy", *row])
+                        notes.append(f"SQLite + tantivy: index built from the database in {build_s:.0f} s "
+                                     f"({n / build_s:,.0f} docs/s), index size {_index_size(file):,.0f} MiB")
+                if store.dialect == "postgresql":
+                    with psycopg.connect(PG_URL, autocommit=True) as c:
+                        c.execute(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            if saved is None:
+                os.environ.pop(fulltext.SETTING, None)
+            else:
+                os.environ[fulltext.SETTING] = saved
+    header = ["backend", "query", "Amanat p50 ms", "Amanat p95 ms", "raw match p50 ms", "raw match p95 ms"]
+    return (
+        f"## Search ({n:,} synthetic 3 KB documents)\n\n"
+        "Amanat's `search` = parse + ranked match (BM25 / ts_rank_cd / tantivy BM25) + snippets + join, "
+        "top 20; reference = the backend's raw match with LIMIT 20 and no ranking (for tantivy: its ranked "
+        "top 20 without the database fetch and snippets), same queries, same run.\n\n"
+        + table(header, out_rows)
+        + "\n\n"
+        + "\n".join(f"- {x}" for x in notes)
+    )

@@ -1,0 +1,71 @@
+"""Small shared harness: time a callable several times, report medians beside a reference.
+
+Every benchmark module ``bench/bench_<name>.py`` defines ``run(quick: bool) -> str`` that
+returns a Markdown section (heading level 2, a table, and notes). ``python -m bench`` runs
+them and rewrites the matching sections of ``docs/benchmarks.md``. The machine is a noisy
+2-core box: always report medians of several runs and ratios against a reference measured in
+the same run, never a single figure alone.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Median and spread of repeated runs of one callable, in seconds per run."""
+
+    runs: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def spread(self) -> float:
+        """Half the range between the fastest and slowest run, relative to the median."""
+        return (max(self.runs) - min(self.runs)) / 2 / self.median if self.median else 0.0
+
+
+def timeit(fn: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> Timing:
+    """Run ``fn`` ``warmup`` times untimed, then ``repeat`` times timed."""
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return Timing(tuple(runs))
+
+
+def percentiles(samples: Sequence[float], qs: Sequence[float] = (50, 95, 99)) -> list[float]:
+    """Percentiles (nearest-rank) of latency samples."""
+    ordered = sorted(samples)
+    out = []
+    for q in qs:
+        k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+        out.append(ordered[k])
+    return out
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        if value >= 100:
+            return f"{value:,.0f}"
+        if value >= 1:
+            return f"{value:.2f}"
+        return f"{value:.3g}"
+    return str(value)

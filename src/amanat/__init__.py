@@ -1,0 +1,1 @@
+"""Amanat: authentic news exchange and press verification."""

@@ -1,0 +1,898 @@
+"""Mentions of people, organisations and places in a text, with the titles around them.
+
+Pure: ``analyze_mentions(text, published, kb_index)`` takes a text, its publication date and a
+``KBIndex`` and returns ``Mention``s; no I/O, so it runs in a worker pool or on Spark.
+
+Steps (docs/mentions.md has the long form):
+
+1. **Known names** — one Aho–Corasick pass over the normalised text finds every alias of the
+   base (``KBIndex.automaton``); short all-capital aliases (UN, CSTO) match only as written,
+   other aliases only where the text starts with a capital or an uncased letter.
+2. **Name-shaped spans** — runs of capitalised tokens (with particles like *of*, *bin*, *de*)
+   are cut at known names, stripped of honorifics (Mr, Dr, Prof, H.E.) and titles; what is
+   left is looked up in the fuzzy ``NameIndex`` (blocking keys first, so cost stays flat),
+   which catches spelling variants (Qasim Zhumart Tokayev, Stefan Dujarric).
+3. **Unknown mentions** — a run with an honorific or a title before it, or a role after it,
+   is a person; a run containing an organisation word (Institute, Ministry, Council…) is an
+   organisation; an acronym defined in brackets after a name refers back to it.
+4. **Roles** — the title before a name ("Pakistan's then-Prime Minister Shahbaz Sharif",
+   "UN Secretary-General Ban Ki-moon's spokesman Stefan Dujarric"), before it with a comma
+   ("Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin") or after it as an apposition
+   ("Roman Vassilenko, the Deputy Minister of Foreign Affairs of Kazakhstan"), with its span
+   and marker (then, former, ex, late, acting, caretaker).
+5. **Linking** — ``amanat.kb.linking`` chooses among candidates with the role and the date.
+
+An optional spaCy backend (``backend="spacy"``) adds the pipeline's PERSON/ORG/GPE spans
+as unknown mentions when spaCy and a pipeline are installed; the default needs neither.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+from amanat.kb.index import KBIndex, normalize
+
+MentionKind = Literal["person", "organization", "place", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    entity_id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One mention: ``text[start:end]``, its link (or candidates) and the role around it.
+
+    ``entity_id`` is None when nothing in the base fits (unknown) or several fit equally
+    (``candidates`` then lists them). ``role`` is the title attached to the mention as
+    written, ``role_start``/``role_end`` its span, ``marker`` then/former/ex/late/acting/
+    caretaker. ``method`` says how the mention was found: alias, fuzzy, coref, unknown.
+    """
+
+    start: int
+    end: int
+    text: str
+    kind: MentionKind
+    entity_id: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+    role: str | None = None
+    role_start: int | None = None
+    role_end: int | None = None
+    marker: str | None = None
+    score: float = 0.0
+    method: str = "alias"
+    nested: bool = False  # inside a longer mention ("Kazakhstan" in its ministry's name)
+
+    def as_row(self, doc_id: str | None = None) -> dict[str, Any]:
+        """A flat dict for a ``mentions`` table (candidates as a list of [id, score])."""
+        return {
+            "doc_id": doc_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "kind": self.kind,
+            "entity_id": self.entity_id,
+            "candidates": [[c.entity_id, round(c.score, 3)] for c in self.candidates],
+            "role": self.role,
+            "role_start": self.role_start,
+            "role_end": self.role_end,
+            "marker": self.marker,
+            "score": round(self.score, 3),
+            "method": self.method,
+            "nested": self.nested,
+        }
+
+
+# --- vocabulary ------------------------------------------------------------------------------
+
+HONORIFICS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mister",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "madam",
+        "mme",
+        "he",
+        "excellency",
+        "hon",
+        "rev",
+        "sheikh",
+        "shaikh",
+        "begum",
+        "janab",
+    ]
+)
+TITLE_WORDS = frozenset(
+    [
+        "president",
+        "vice",
+        "prime",
+        "minister",
+        "ministers",
+        "deputy",
+        "first",
+        "foreign",
+        "affairs",
+        "secretary",
+        "secretary-general",
+        "under-secretary-general",
+        "general",
+        "ambassador",
+        "envoy",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "chairman",
+        "chairperson",
+        "chair",
+        "speaker",
+        "head",
+        "chief",
+        "director",
+        "executive",
+        "special",
+        "representative",
+        "permanent",
+        "counsellor",
+        "consul",
+        "commissioner",
+        "governor",
+        "mayor",
+        "king",
+        "queen",
+        "prince",
+        "emir",
+        "commander",
+        "senator",
+        "leader",
+        "adviser",
+        "advisor",
+        "assistant",
+        "associate",
+        "researcher",
+        "research",
+        "fellow",
+        "lead",
+        "expert",
+        "senior",
+        "officer",
+        "attaché",
+        "chargé",
+        "high",
+        "state",
+        "interior",
+        "defence",
+        "defense",
+        "finance",
+        "trade",
+        "justice",
+        "education",
+        "health",
+        "energy",
+        "economy",
+        "information",
+        "media",
+        "member",
+        "premier",
+        "chancellor",
+        "ombudsperson",
+        "ombudsman",
+        "moderator",
+        "editor",
+        "correspondent",
+    ]
+)
+ORG_WORDS = frozenset(
+    [
+        "institute",
+        "institution",
+        "university",
+        "ministry",
+        "council",
+        "centre",
+        "center",
+        "commission",
+        "organization",
+        "organisation",
+        "parliament",
+        "embassy",
+        "foundation",
+        "chamber",
+        "department",
+        "agency",
+        "bank",
+        "committee",
+        "program",
+        "programme",
+        "magazine",
+        "union",
+        "party",
+        "government",
+        "office",
+        "service",
+        "services",
+        "court",
+        "assembly",
+        "association",
+        "company",
+        "corporation",
+        "group",
+        "league",
+        "front",
+        "army",
+        "forces",
+        "police",
+        "news",
+        "network",
+        "society",
+        "academy",
+        "school",
+        "college",
+        "club",
+        "federation",
+        "alliance",
+        "secretariat",
+        "conference",
+        "forum",
+        "authority",
+        "bureau",
+        "board",
+        "cabinet",
+        "senate",
+        "duma",
+        "mazhilis",
+        "consulate",
+        "mission",
+    ]
+)
+PARTICLES = frozenset(
+    [
+        "of",
+        "the",
+        "for",
+        "and",
+        "on",
+        "in",
+        "under",
+        "de",
+        "la",
+        "le",
+        "van",
+        "von",
+        "der",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "ul",
+        "ud",
+        "da",
+        "di",
+    ]
+)
+NAME_PARTICLES = frozenset(
+    ["de", "la", "le", "van", "von", "der", "bin", "ibn", "al", "el", "ul", "ud", "da", "di"]
+)
+MARKERS = {
+    "then": "then",
+    "former": "former",
+    "ex": "ex",
+    "late": "late",
+    "acting": "acting",
+    "caretaker": "caretaker",
+    "outgoing": "former",
+}
+DEMONYMS = frozenset(
+    [
+        "kazakh",
+        "kazakhstani",
+        "pakistani",
+        "russian",
+        "uzbek",
+        "kyrgyz",
+        "tajik",
+        "turkmen",
+        "chinese",
+        "afghan",
+        "indian",
+        "iranian",
+        "ukrainian",
+        "belarusian",
+        "georgian",
+        "azerbaijani",
+        "armenian",
+        "american",
+        "british",
+        "french",
+        "german",
+    ]
+)
+# Capitalised words that start sentences or headlines and are never names.
+_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "of",
+        "to",
+        "as",
+        "and",
+        "or",
+        "but",
+        "if",
+        "when",
+        "while",
+        "during",
+        "after",
+        "before",
+        "since",
+        "such",
+        "also",
+        "however",
+        "according",
+        "both",
+        "all",
+        "many",
+        "some",
+        "several",
+        "most",
+        "more",
+        "other",
+        "another",
+        "each",
+        "responding",
+        "additionally",
+        "thus",
+        "further",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "statement",
+        "latest",
+        "published",
+        "must",
+        "read",
+        "more",
+        "leave",
+        "back",
+        "later",
+        "earlier",
+        "meanwhile",
+        "yesterday",
+        "today",
+        "tomorrow",
+        "now",
+        "so",
+        "still",
+        "moreover",
+        "furthermore",
+        "last",
+        "next",
+        "then",
+        "thereafter",
+    ]
+)
+
+_TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-'’][\w]+)*\.?")
+_MARKER_RE = re.compile(r"\b(then|former|ex|late|acting|caretaker|outgoing)\b[\s-]?", re.I)
+_POSSESSIVE = ("'s", "’s")
+
+
+@dataclass(slots=True)
+class _Tok:
+    start: int
+    end: int  # without a trailing dot or possessive
+    text: str
+    dot: bool = False
+    possessive: bool = False
+
+    @property
+    def low(self) -> str:
+        return self.text.casefold()
+
+    @property
+    def cap(self) -> bool:
+        c = self.text[:1]
+        return c.isupper() or (c.isalpha() and not c.islower())
+
+
+def tokens(text: str) -> list[_Tok]:
+    """Word tokens with trailing dot and possessive set apart; then-/ex- split off."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        s, word = m.start(), m.group()
+        dot = word.endswith(".")
+        word = word.rstrip(".")
+        possessive = word.endswith(_POSSESSIVE)
+        if possessive:
+            word = word[:-2]
+        low = word.casefold()
+        for prefix in ("then-", "ex-"):
+            if low.startswith(prefix) and len(word) > len(prefix):
+                out.append(_Tok(s, s + len(prefix) - 1, word[: len(prefix) - 1]))
+                s += len(prefix)
+                word = word[len(prefix) :]
+                break
+        if word:
+            out.append(_Tok(s, s + len(word), word, dot, possessive))
+    return out
+
+
+# --- step 1: known names ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int
+    ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+    nested: bool = False
+
+
+def known_names(text: str, index: KBIndex) -> list[_Hit]:
+    """Every alias occurrence, longest first; a hit inside a longer hit of the same entity
+    is dropped, inside one of another entity it is kept as nested."""
+    norm, offsets = normalize(text)
+    hits: list[_Hit] = []
+    for end_idx, (length, alias_ids) in index.automaton.iter(norm):
+        start = end_idx - length + 1
+        if (start > 0 and norm[start - 1].isalnum()) or (
+            end_idx + 1 < len(norm) and norm[end_idx + 1].isalnum()
+        ):
+            continue
+        s, e = offsets[start], offsets[end_idx] + 1
+        written = text[s:e]
+        ids: dict[str, str] = {}
+        for i in alias_ids:
+            alias = index.aliases[i]
+            if alias.acronym:
+                if written.replace(".", "") != alias.text.replace(".", ""):
+                    continue
+            elif written[:1].islower():
+                continue
+            ids.setdefault(alias.entity_id, alias.kind)
+        if ids:
+            hits.append(_Hit(s, e, tuple(ids), tuple(ids.values())))
+    hits.sort(key=lambda h: (h.start - h.end, h.start))
+    kept: list[_Hit] = []
+    for h in hits:
+        crossing = False
+        for k in kept:
+            if k.start <= h.start and h.end <= k.end:
+                if set(h.ids) & set(k.ids):
+                    crossing = True
+                    break
+                h.nested = True
+            elif h.start < k.end and k.start < h.end:
+                crossing = True  # partial overlap: the longer one wins
+                break
+        if not crossing:
+            kept.append(h)
+    kept.sort(key=lambda h: h.start)
+    return kept
+
+
+# --- steps 2-4: name-shaped spans, unknown mentions, roles ------------------------------------
+
+
+@dataclass(slots=True)
+class Span:
+    """A mention before linking."""
+
+    start: int
+    end: int
+    kind: str
+    ids: tuple[str, ...] = ()  # exact alias hit
+    query: str | None = None  # name to look up fuzzily
+    method: str = "alias"
+    nested: bool = False
+    role: tuple[int, int] | None = None
+    honorific: bool = False
+    tokens: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _gap_ok(text: str, a: int, b: int) -> bool:
+    """Tokens at ``a`` (end) and ``b`` (start) belong to one run: only spaces, '&' between."""
+    gap = text[a:b]
+    return gap.strip(" \t&") == "" and gap.count("\n") == 0 and len(gap) <= 3
+
+
+def detect(text: str, index: KBIndex) -> list[Span]:
+    """Known, fuzzy-candidate and unknown mention spans, with their role spans."""
+    hits = known_names(text, index)
+    toks = tokens(text)
+    covered = _coverage(hits, len(text))
+    spans: list[Span] = [
+        Span(
+            h.start,
+            h.end,
+            h.kinds[0] if len(set(h.kinds)) == 1 else "other",
+            h.ids,
+            nested=h.nested,
+        )
+        for h in hits
+    ]
+    # runs of capitalised tokens joined by particles
+    runs: list[list[int]] = []
+    cur: list[int] = []
+    for i, t in enumerate(toks):
+        joinable = t.cap or (t.low in PARTICLES and cur)
+        if (
+            cur
+            and joinable
+            and _gap_ok(
+                text,
+                toks[cur[-1]].end
+                + (1 if toks[cur[-1]].dot else 0)
+                + (2 if toks[cur[-1]].possessive else 0),
+                t.start,
+            )
+            and not _ends_sentence(toks[cur[-1]])
+        ):
+            cur.append(i)
+        else:
+            if cur:
+                runs.append(cur)
+            cur = [i] if t.cap else []
+        if t.possessive and cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    acronyms: dict[str, Span] = {}
+    for run in runs:
+        while run and toks[run[-1]].low in PARTICLES:
+            run = run[:-1]
+        if not run:
+            continue
+        _org_span(text, toks, run, covered, spans, acronyms)
+        for seg in _segments(toks, run, covered):
+            span = _name_span(text, toks, seg, covered)
+            if span is not None:
+                spans.append(span)
+    # bracketed acronyms after an organisation: "Eurasian Century Institute (ECI)"
+    for m in re.finditer(r"\b([A-Z][A-Z&]{1,7})\b", text):
+        if covered[m.start()]:
+            continue
+        org = acronyms.get(m.group(1))
+        if org is not None:
+            spans.append(Span(m.start(), m.end(), "organization", org.ids, method=org.method))
+    spans.sort(key=lambda s: (s.start, -s.end))
+    out = []
+    for s in spans:
+        if s.kind == "person" or s.method == "fuzzy":
+            s.role = find_role(text, toks, s, hits)
+        out.append(s)
+    return out
+
+
+def _coverage(hits: list[_Hit], n: int) -> list[bool]:
+    covered = [False] * (n + 1)
+    for h in hits:
+        for i in range(h.start, h.end):
+            covered[i] = True
+    return covered
+
+
+def _ends_sentence(t: _Tok) -> bool:
+    return t.dot and len(t.text) > 2 and t.low not in HONORIFICS
+
+
+def _org_span(
+    text: str,
+    toks: list[_Tok],
+    run: list[int],
+    covered: list[bool],
+    spans: list[Span],
+    acronyms: dict[str, Span],
+) -> None:
+    """A run with an organisation word outside any known name is an unknown organisation.
+
+    The run is cut at "and"/"&" where the part after it is another organisation or a known
+    name ("Embassy of … and Center for …", "Chamber of Commerce and Kazakhstan"), and
+    leading function words and titles are dropped ("Head of the International Relations
+    Department" → "International Relations Department").
+    """
+    parts: list[list[_Tok]] = [[]]
+    for i in run:
+        t = toks[i]
+        if t.low == "and" or (parts[-1] and text[parts[-1][-1].end : t.start].strip() == "&"):
+            parts.append([] if t.low == "and" else [t])
+        else:
+            parts[-1].append(t)
+    merged: list[list[_Tok]] = []
+    for part in parts:
+        if not part:
+            continue
+        own = any(t.low in ORG_WORDS and not covered[t.start] for t in part)
+        known = all(covered[t.start] for t in part)
+        person = part[0].low in HONORIFICS
+        if merged and not own and not known and not person:
+            merged[-1] = merged[-1] + part  # "Institute of World Economics and Politics"
+        elif merged and own and not _has_org(merged[-1], covered):
+            merged[-1] = merged[-1] + part
+        else:
+            merged.append(part)
+    for words in merged:
+        if not _has_org(words, covered):
+            continue
+        while words and (words[0].low in _FUNCTION_WORDS or words[0].low in HONORIFICS):
+            words = words[1:]
+        # "Head of the …", "Deputy Director of the …": a title, then the organisation
+        k = 0
+        while k < len(words) and words[k].low in TITLE_WORDS:
+            k += 1
+        if 0 < k < len(words) and words[k].low in PARTICLES:
+            while k < len(words) and words[k].low in PARTICLES:
+                k += 1
+            words = words[k:]
+        while words and (
+            words[-1].low in PARTICLES
+            or (covered[words[-1].start] and not _has_org(words[-1:], [False] * len(covered)))
+        ):
+            if words[-1].low not in PARTICLES and len(words) > 1 and words[-2].low in PARTICLES:
+                break  # "Parliament of Kazakhstan": the place belongs to the name
+            words = words[:-1]
+        if not words or (len(words) == 1 and words[0].low in ORG_WORDS):
+            continue  # a bare "Institute" or "Ministry" is a reference, not a name
+        start, end = words[0].start, words[-1].end
+        if all(covered[i] for i in range(start, end)):
+            continue
+        span = Span(start, end, "organization", method="unknown")
+        spans.append(span)
+        m = re.match(r"\s*\(([A-Z][A-Z&]{1,7})\)", text[end : end + 12])
+        if m:
+            acronyms[m.group(1)] = span
+
+
+def _has_org(words: list[_Tok], covered: list[bool]) -> bool:
+    return any(t.low in ORG_WORDS and not covered[t.start] for t in words)
+
+
+def _segments(toks: list[_Tok], run: list[int], covered: list[bool]) -> list[list[int]]:
+    """Parts of a run outside known names and not cut by lower-case particles."""
+    segs: list[list[int]] = []
+    cur: list[int] = []
+    for i in run:
+        t = toks[i]
+        if covered[t.start] or (t.low in PARTICLES and t.low not in NAME_PARTICLES):
+            if cur:
+                segs.append(cur)
+            cur = []
+            continue
+        cur.append(i)
+    if cur:
+        segs.append(cur)
+    return segs
+
+
+def _name_span(text: str, toks: list[_Tok], seg: list[int], covered: list[bool]) -> Span | None:
+    """Strip honorifics and titles off a segment; what is left may be a person's name."""
+    words = list(seg)
+    honorific = False
+    title = False
+    while words:
+        t = toks[words[0]]
+        low = t.low
+        if low in HONORIFICS or (low == "h" and t.dot):
+            honorific = True
+        elif low == "e" and honorific:
+            pass
+        elif low in TITLE_WORDS or low in DEMONYMS or low in MARKERS:
+            title = True
+        elif low in _FUNCTION_WORDS or low in ORG_WORDS:
+            pass
+        else:
+            break
+        words = words[1:]
+    # a name has no organisation or title words inside it
+    if not words or any(toks[i].low in ORG_WORDS or toks[i].low in TITLE_WORDS for i in words):
+        return None
+    if len(words) > 5:
+        return None
+    start, end = toks[words[0]].start, toks[words[-1]].end
+    query = text[start:end]
+    single = len(words) == 1
+    before = toks[seg[0] - 1] if seg[0] > 0 else None
+    title = title or (
+        before is not None
+        and before.low in TITLE_WORDS
+        and _gap_ok(text, before.end, toks[seg[0]].start)
+    )
+    if single and len(query) < 3:
+        return None
+    return Span(
+        start,
+        end,
+        "person",
+        query=query,
+        method="fuzzy",
+        honorific=honorific or title,
+        tokens=tuple(toks[i].text for i in words),
+    )
+
+
+def find_role(text: str, toks: list[_Tok], span: Span, hits: list[_Hit]) -> tuple[int, int] | None:
+    """The title attached to a name: before it, before it with a comma, or after it."""
+    first = bisect.bisect_left(toks, span.start, key=lambda t: t.start)
+    if first >= len(toks):
+        return None
+    # (a) directly before: titles, markers, demonyms, known names and possessives
+    i = first - 1
+    start = None
+    has_title = False
+    prev_start = span.start
+    while i >= 0:
+        t = toks[i]
+        gap = text[t.end : prev_start]
+        if re.sub(r"^['’]s", "", gap).strip(" -") != "" or "\n" in gap:
+            break
+        low = t.low
+        in_hit = any(h.start <= t.start < h.end for h in hits)
+        if low in TITLE_WORDS or low in MARKERS:
+            has_title = has_title or low in TITLE_WORDS
+        elif not (
+            low in DEMONYMS
+            or in_hit
+            or t.possessive
+            or (
+                t.cap
+                and low not in _FUNCTION_WORDS
+                and i + 1 < len(toks)
+                and toks[i + 1].possessive
+            )
+            or (t.cap and has_title is False and low in ORG_WORDS)
+        ):
+            break
+        start = t.start
+        prev_start = t.start
+        i -= 1
+    if start is not None and has_title:
+        end = toks[first - 1].end + (2 if toks[first - 1].possessive else 0)
+        return _trim_role(text, start, end)
+    after = text[span.end : span.end + 2]
+    # (b) before, with a comma: "Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin"
+    before = text[max(0, span.start - 120) : span.start]
+    m = re.search(
+        r"(?:^|[.\n;:]\s*|,\s+)([A-Z][^,.;\n]{2,110}),\s*(?:the\s+|H\.?\s?E\.?\s+)?$", before
+    )
+    if m and _starts_with_title(m.group(1)):
+        s = span.start - len(before) + m.start(1)
+        return _trim_role(text, s, s + len(m.group(1)))
+    # (c) after, as an apposition: "Roman Vassilenko, the Deputy Minister of …"
+    if after.startswith(","):
+        m = re.match(r",\s*((?:the\s+)?[^,.;(\n“\"]{2,140})", text[span.end :])
+        if m and _starts_with_title(re.sub(r"^the\s+", "", m.group(1))):
+            s = span.end + m.start(1)
+            return _trim_role(text, s, s + len(m.group(1).rstrip()))
+    return None
+
+
+def _starts_with_title(phrase: str) -> bool:
+    words = phrase.replace("-", " ").split()
+    first = [re.sub(r"['’]s$", "", w.casefold()) for w in words[:3]]
+    return bool(first) and (
+        first[0] in TITLE_WORDS
+        or first[0] in MARKERS
+        or (first[0] in DEMONYMS and len(first) > 1 and first[1] in TITLE_WORDS)
+    )
+
+
+def _trim_role(text: str, s: int, e: int) -> tuple[int, int]:
+    while e > s and text[e - 1] in " ,":
+        e -= 1
+    return s, e
+
+
+def marker_of(role: str | None) -> str | None:
+    if not role:
+        return None
+    m = _MARKER_RE.search(role)
+    return MARKERS[m.group(1).casefold()] if m else None
+
+
+# --- optional spaCy backend -------------------------------------------------------------------
+
+
+def spacy_spans(text: str, model: str = "en_core_web_sm") -> list[Span] | None:
+    """PERSON/ORG/GPE spans from a spaCy pipeline, or None when spaCy or the pipeline is absent
+    (nothing is ever downloaded)."""
+    try:
+        import spacy  # type: ignore[import-not-found]
+
+        nlp = _SPACY.get(model) or _SPACY.setdefault(model, spacy.load(model))
+    except Exception:  # not installed, or no such pipeline: the rule backend stays in charge
+        return None
+    kinds = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place"}
+    return [
+        Span(ent.start_char, ent.end_char, kinds[ent.label_], method="unknown")
+        for ent in nlp(text).ents
+        if ent.label_ in kinds
+    ]
+
+
+_SPACY: dict[str, Any] = {}
+
+
+# --- the entry point --------------------------------------------------------------------------
+
+
+def analyze_mentions(
+    text: str,
+    published: date | None,
+    kb_index: KBIndex,
+    *,
+    backend: Literal["rules", "spacy", "auto"] = "rules",
+) -> list[Mention]:
+    """Mentions in ``text``, linked to ``kb_index`` as of ``published`` (see module doc)."""
+    from amanat.kb.linking import link
+
+    spans = detect(text, kb_index)
+    if backend in ("spacy", "auto"):
+        extra = spacy_spans(text)
+        if extra is None and backend == "spacy":
+            raise RuntimeError("spaCy backend requested but spaCy or its pipeline is missing")
+        for sp in extra or []:
+            if not any(s.start < sp.end and sp.start < s.end for s in spans):
+                spans.append(sp)
+        spans.sort(key=lambda s: (s.start, -s.end))
+    mentions = link(text, spans, published, kb_index)
+    return [
+        replace(m, marker=marker_of(m.role)) if m.role and not m.marker else m for m in mentions
+    ]

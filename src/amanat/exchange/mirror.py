@@ -1,0 +1,68 @@
+"""A followed partner's log kept in the local store: verified entries, the partner's own notes.
+
+``Log.append`` signs a checkpoint with the local checkpoint key; a follower holds no key for
+the partner's log, so it appends *foreign* entries differently: a batch of entries already
+verified (signature under the keys valid at each index, payload kind) is written together
+with the partner's signed checkpoint note, and only if the root recomputed from the stored
+entries equals that checkpoint's root. Entries, subtree hashes and note are one transaction:
+nothing is stored that the checkpoint does not commit to. Built on ``Log``'s own helpers so
+the mirror serves the same proofs as the original.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from amanat.errors import VerificationError
+from amanat.provenance import note
+from amanat.provenance.documents import store_items
+from amanat.provenance.log import Log
+from amanat.store import schema as t
+from amanat.store.db import Store
+
+
+class MirrorLog(Log):
+    """The local copy of a partner's log (``publishers.local`` false)."""
+
+    @staticmethod
+    def open_or_create(store: Store, *, name: str, origin: str, checkpoint_vkey: str) -> MirrorLog:
+        with store.engine.connect() as conn:
+            row = conn.execute(sa.select(t.publishers).where(t.publishers.c.origin == origin)).first()
+        if row is None:
+            Log.create(store, name=name, origin=origin, checkpoint_vkey=checkpoint_vkey, local=False)
+        elif row.local:
+            raise VerificationError(f"{origin} is a local publisher of this node; it cannot follow itself")
+        elif row.checkpoint_vkey != checkpoint_vkey:
+            raise VerificationError(f"the stored log of {origin} has another checkpoint key")
+        return MirrorLog(store, origin)
+
+    def extend(self, start: int, verified: Sequence[tuple[str, str, dict[str, Any]]],
+               checkpoint_note: str, checkpoint: note.Checkpoint) -> None:
+        """Append ``verified`` (token, kind, payload) at indices ``start``… and keep the note,
+        if the resulting tree's root is the checkpoint's; else raise and store nothing."""
+        with self.store.engine.begin() as conn:
+            for offset, (token, kind, payload) in enumerate(verified):
+                size = self._take_index(conn)
+                if size - 1 != start + offset:
+                    raise VerificationError(f"log {self.origin}: local copy has {size - 1} entries, "
+                                            f"expected {start + offset} (another sync ran meanwhile?)")
+                entry = self._insert(conn, size - 1, kind, token, payload)
+                self._complete_subtrees(conn, size - 1, entry.leaf_hash)
+            size = start + len(verified)
+            if size != checkpoint.size:
+                raise VerificationError(f"log {self.origin}: {size} entries for a checkpoint of size {checkpoint.size}")
+            if self._root(conn, size) != checkpoint.root_hash:
+                raise VerificationError(f"log {self.origin}: the entries do not reproduce the root of the "
+                                        f"checkpoint at size {size} (an entry was altered, dropped or added)")
+            c = t.checkpoints
+            if not conn.execute(sa.select(c.c.size).where(c.c.origin == self.origin, c.c.size == size)).first():
+                conn.execute(sa.insert(c).values(origin=self.origin, size=size, note=checkpoint_note,
+                                                 created=datetime.now(UTC)))
+        # verified official items become searchable documents (after the log commit: the log
+        # is the record; the documents can be rebuilt from it)
+        store_items(self.store, self.origin,
+                    [(start + i, token, payload) for i, (token, kind, payload) in enumerate(verified) if kind == "item"])

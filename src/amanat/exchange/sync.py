@@ -1,0 +1,449 @@
+"""Following a partner node: pin its log, then fetch, verify, and keep only what verified.
+
+One round of ``sync_partner``:
+
+1. fetch the latest checkpoint; verify its signature with the **pinned** checkpoint key and
+   its origin line (a bad note is reported and nothing else is done);
+2. compare it with the last checkpoint this node verified (the latest one kept in the mirror,
+   so a sync killed half-way resumes from what was committed): a smaller size is a
+   **rollback**, the same size with another root is a **fork**; otherwise fetch a
+   consistency proof from the partner and verify it (RFC 9162) — failure is a fork too;
+3. fetch every entry from the mirror's size to the checkpoint's size *by index* (a gap is an
+   entry missing from the enumeration), and verify each under the keys valid at its index,
+   replaying key events in log order (``KeyHistory``): an altered payload or a replaced
+   signature fails its signature, a key used after its revocation fails as revoked;
+4. recompute the root from the kept entries plus the new ones; only if it equals the
+   checkpoint's root are the entries and the partner's note written (one transaction);
+5. read the partner's feed down to the old size and compare it with the verified entries,
+   both ways (an item the feed omits; a feed item that is not in the log, or differs);
+6. cosign the checkpoint with this node's witness key (it verified signature *and*
+   consistency), offer the cosignature to the partner, and collect the partner's
+   cosignatures on this node's own logs when its witness key is pinned.
+
+Every problem is kept in ``exchange_problems`` and returned; the channel is never trusted:
+what is stored rests on the pinned key, the signatures and the tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from amanat.errors import AmanatError, FetchError, InputError, NotFound, VerificationError
+from amanat.exchange import partners as records
+from amanat.exchange import witness
+from amanat.exchange.mirror import MirrorLog
+from amanat.ingest.fetch import Fetcher
+from amanat.provenance import jcs, merkle, note
+from amanat.provenance.entries import KeyHistory, check_payload, entry_kind
+from amanat.provenance.errors import BadPayload
+from amanat.provenance.log import Log
+from amanat.store.db import Store
+
+FEED_PAGE = 200
+
+
+def make_fetcher(*, timeout: float = 20.0, total: float = 60.0, retries: int = 3, backoff: float = 0.5,
+                 allow: str | None = None) -> Fetcher:
+    """The protocol client: no robots.txt (this is not crawling), no pacing between calls,
+    retries with backoff on timeouts and 5xx, the address guard as configured."""
+    return Fetcher(robots=False, min_delay=0.0, read_timeout=timeout, connect_timeout=min(timeout, 10.0),
+                   total_timeout=total, max_retries=retries, backoff=backoff, allow=allow)
+
+
+class Client:
+    """GETs against one partner node, decoded strictly (I-JSON)."""
+
+    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
+        self.fetcher, self.base = fetcher, base_url.rstrip("/")
+
+    def url(self, path: str, **query: Any) -> str:
+        args = {k: v for k, v in query.items() if v is not None}
+        return self.base + path + ("?" + urlencode(args) if args else "")
+
+    def text(self, path: str, **query: Any) -> str:
+        result = self.fetcher.fetch(self.url(path, **query), headers={"Accept": "text/plain"})
+        try:
+            return result.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("answer is not UTF-8", where=result.url) from None
+
+    def json(self, path: str, **query: Any) -> Any:
+        result = self.fetcher.fetch(self.url(path, **query), headers={"Accept": "application/json"})
+        try:
+            return jcs.parse(result.body)
+        except InputError as exc:
+            raise InputError(f"answer is not valid JSON: {exc.message}", where=result.url) from None
+
+    def post_json(self, path: str, body: Any) -> Any:
+        result = self.fetcher.fetch(self.url(path), method="POST", content=json.dumps(body).encode(),
+                                    headers={"Content-Type": "application/json"}, raise_for_status=False)
+        return result.status
+
+
+def log_path(origin: str) -> str:
+    return "/log/" + quote(origin, safe="/:@-._~")
+
+
+@dataclass
+class Problem:
+    kind: str
+    message: str
+    index: int | None = None
+    size: int | None = None
+
+
+@dataclass
+class SyncResult:
+    """What one round established about one partner."""
+
+    origin: str
+    status: str = "ok"  # ok | problem | error
+    before: int = 0
+    after: int = 0
+    items: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    cosigned: int | None = None
+    collected: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["problems"] = [p.__dict__ for p in self.problems]
+        return d
+
+
+class _Stop(Exception):
+    """Ends a round after a problem that makes the rest meaningless."""
+
+
+def _own_note(note_text: str, origin: str) -> str:
+    """The note with only the log's own signature lines (cosignatures are checked apart)."""
+    cut = note_text.rfind("\n\n") + 2
+    own = [line for line in witness.signature_lines(note_text) if line.startswith(f"\u2014 {origin} ")]
+    return note_text[:cut] + "".join(own)
+
+
+def _b64_hashes(values: Any, what: str) -> list[bytes]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise VerificationError(f"{what} is not a list of base64 hashes")
+    try:
+        return [base64.b64decode(v, validate=True) for v in values]
+    except ValueError:
+        raise VerificationError(f"{what} is not a list of base64 hashes") from None
+
+
+class _Round:
+    def __init__(self, store: Store, origin: str, fetcher: Fetcher, cosigner: note.NoteSigner | None) -> None:
+        self.store, self.origin, self.cosigner = store, origin, cosigner
+        self.partner = records.get_partner(store, origin)
+        self.client = Client(fetcher, self.partner.url)
+        self.path = log_path(origin)
+        self.result = SyncResult(origin)
+
+    def problem(self, kind: str, message: str, *, index: int | None = None, size: int | None = None,
+                stop: bool = True) -> None:
+        self.result.problems.append(Problem(kind, message, index, size))
+        records.record_problem(self.store, self.origin, kind, message, index=index, size=size)
+        if stop:
+            raise _Stop
+
+    def run(self) -> SyncResult:
+        try:
+            self._run()
+        except _Stop:
+            pass
+        except FetchError as exc:
+            self.result.status = "error"
+            self.problem("unreachable", exc.diagnosis(), stop=False)
+        if self.result.status == "ok" and self.result.problems:
+            self.result.status = "problem"
+        message = "; ".join(p.message for p in self.result.problems[:3]) or None
+        records.update_partner(self.store, self.origin, last_sync=records.now(), last_status=self.result.status,
+                               last_error=message)
+        return self.result
+
+    # --- the steps -------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        verifier = note.parse_verifier_key(self.partner.checkpoint_vkey)
+        received = self.client.text(self.path + "/checkpoint")
+        try:
+            checkpoint, _ = note.verify_checkpoint(received, verifier, origin=self.origin)
+        except VerificationError as exc:
+            self.problem("bad_checkpoint", f"checkpoint does not verify with the pinned key: {exc.message}")
+        note_text = _own_note(received, self.origin)
+        mirror = self._mirror()
+        kept = mirror.size
+        self.result.before = self.result.after = kept
+        last = note.parse_checkpoint(note.open_note(mirror.checkpoint(), [verifier]).text) if kept else None
+        if last is not None:
+            self._check_consistency(last, checkpoint)
+        if checkpoint.size > kept:
+            self._fetch_and_store(mirror, kept, checkpoint, note_text)
+            self._check_feed(kept, checkpoint.size)
+        self._cosign(note_text, checkpoint)
+        self._collect()
+
+    def _mirror(self) -> MirrorLog:
+        try:
+            info = Log(self.store, self.origin).info()
+            return MirrorLog.open_or_create(self.store, name=str(info["name"]), origin=self.origin,
+                                            checkpoint_vkey=self.partner.checkpoint_vkey)
+        except NotFound:
+            return MirrorLog.open_or_create(self.store, name=self.origin, origin=self.origin,
+                                            checkpoint_vkey=self.partner.checkpoint_vkey)
+
+    def _check_consistency(self, last: note.Checkpoint, new: note.Checkpoint) -> None:
+        if new.size < last.size:
+            self.problem("rollback", f"checkpoint of size {new.size} is older than the size {last.size} "
+                         "already verified (rollback)", size=new.size)
+        if new.size == last.size:
+            if new.root_hash != last.root_hash:
+                self.problem("fork", f"two different roots for size {new.size}: the log was forked", size=new.size)
+            return
+        answer = self.client.json(self.path + "/proof/consistency", **{"from": last.size, "to": new.size})
+        try:
+            proof = _b64_hashes(answer.get("proof") if isinstance(answer, dict) else None, "consistency proof")
+            merkle.verify_consistency(last.size, new.size, proof, last.root_hash, new.root_hash)
+        except VerificationError as exc:
+            self.problem("fork", f"checkpoint of size {new.size} is not consistent with the verified one of "
+                         f"size {last.size}: {exc.message}", size=new.size)
+
+    def _entries(self, start: int, end: int) -> Iterator[tuple[int, Any]]:
+        index = start
+        while index < end:
+            page = self.client.json(self.path + "/entries", start=index, end=end)
+            rows = page.get("entries") if isinstance(page, dict) else None
+            if not isinstance(rows, list) or not rows:
+                self.problem("missing_entry", f"the partner serves no entry {index}, below its checkpoint size {end}",
+                             index=index)
+            for row in rows or []:
+                got = row.get("index") if isinstance(row, dict) else None
+                if got != index:
+                    self.problem("missing_entry", f"entry {index} is missing from the enumeration "
+                                 f"(the partner answered with entry {got})", index=index)
+                yield index, row.get("token")
+                index += 1
+                if index >= end:
+                    break
+
+    def _fetch_and_store(self, mirror: MirrorLog, start: int, checkpoint: note.Checkpoint, note_text: str) -> None:
+        history = mirror.key_history() if start else None
+        verified: list[tuple[str, str, dict[str, Any]]] = []
+        for index, token in self._entries(start, checkpoint.size):
+            if not isinstance(token, str) or not token.isascii():
+                self.problem("bad_entry", f"entry {index} is not a compact JWS", index=index)
+            try:
+                if index == 0:
+                    history = self._first(token)
+                    kind, payload = "publisher", {}
+                else:
+                    assert history is not None
+                    kind = entry_kind(token) or ""
+                    if not kind:
+                        raise BadPayload(f"log entry {index} has an unknown typ")
+                    payload = history.verify_entry(index, token).payload
+                    check_payload(history, index, kind, payload)
+            except (VerificationError, InputError) as exc:
+                revoked = "revoked at log index" in exc.message
+                self.problem("revoked_key" if revoked else "bad_entry",
+                             f"entry {index} does not verify: {exc.message}", index=index)
+            verified.append((token, kind, payload))
+        try:
+            mirror.extend(start, verified, note_text, checkpoint)
+        except VerificationError as exc:
+            self.problem("root_mismatch", exc.message, size=checkpoint.size)
+        self.result.after = checkpoint.size
+        self.result.items = sum(1 for _, kind, _ in verified if kind == "item")
+        self._verified_items = {start + i: token for i, (token, kind, _) in enumerate(verified) if kind == "item"}
+        records.update_partner(self.store, self.origin, verified_size=checkpoint.size,
+                               verified_root=base64.b64encode(checkpoint.root_hash).decode(),
+                               verified_note=note_text, verified_at=records.now())
+
+    def _first(self, token: str) -> KeyHistory:
+        """Entry 0 must be the pinned publisher's document, naming the pinned checkpoint key."""
+        history = KeyHistory.replay([(0, token)])
+        if history.origin != self.origin:
+            raise VerificationError(f"publisher document is for {history.origin!r}, not {self.origin!r}")
+        if history.checkpoint_vkey != self.partner.checkpoint_vkey:
+            raise VerificationError("publisher document names another checkpoint key than the pinned one")
+        if self.partner.pinned_kid and self.partner.pinned_kid not in history.keys:
+            raise VerificationError(f"publisher document does not list the pinned key {self.partner.pinned_kid}")
+        return history
+
+    def _check_feed(self, start: int, end: int) -> None:
+        """The feed against the verified entries [start, end), both ways (problems, no stop)."""
+        expected: dict[int, str] = getattr(self, "_verified_items", {})
+        seen: set[int] = set()
+        before: int | None = None
+        while True:
+            page = self.client.json(self.path + "/feed.json", before=before, limit=FEED_PAGE)
+            items = page.get("items") if isinstance(page, dict) else None
+            if not isinstance(items, list):
+                self.problem("bad_feed", "feed is not a JSON Feed with items", stop=False)
+                return
+            lowest = None
+            for item in items:
+                ext = item.get("_amanat") if isinstance(item, dict) else None
+                index = ext.get("index") if isinstance(ext, dict) else None
+                if not isinstance(index, int):
+                    self.problem("bad_feed", "feed item without _amanat.index", stop=False)
+                    continue
+                lowest = index if lowest is None else min(lowest, index)
+                if index >= end or index < start:
+                    continue
+                seen.add(index)
+                if index not in expected:
+                    self.problem("feed_extra", f"the feed lists an item at log index {index}, which the log "
+                                 "does not hold there", index=index, stop=False)
+                elif ext.get("jws") != expected[index]:
+                    self.problem("feed_differs", f"the feed's item at log index {index} differs from the log's "
+                                 "signed entry", index=index, stop=False)
+            next_url = page.get("next_url")
+            if not items or lowest is None or lowest < start or not isinstance(next_url, str):
+                break
+            before = lowest
+        for index in sorted(set(expected) - seen):
+            self.problem("feed_omits", f"the feed omits the item at log index {index}, which the log holds",
+                         index=index, stop=False)
+
+    def _cosign(self, note_text: str, checkpoint: note.Checkpoint) -> None:
+        """Witness the checkpoint verified this round and offer the cosignature to the partner."""
+        if self.cosigner is None or self.result.problems or checkpoint.size == 0:
+            return
+        have = records.cosignatures(self.store, self.origin, checkpoint.size)
+        if any(c["made"] and c["cosigner"] == self.cosigner.name for c in have):
+            return
+        line = witness.cosign(self.store, self.cosigner, self.origin, note_text, checkpoint.size)
+        self.result.cosigned = checkpoint.size
+        with contextlib.suppress(FetchError):  # best effort: the publisher also pulls them
+            self.client.post_json(self.path + "/cosignatures", {"size": checkpoint.size, "line": line})
+
+    def _collect(self) -> None:
+        """Fetch the partner's cosignatures on this node's own logs (its witness key pinned)."""
+        vkey = self.partner.witness_vkey
+        if not vkey:
+            return
+        name = vkey.split("+", 1)[0]
+        for row in Log.all(self.store):
+            if not row["local"]:
+                continue
+            try:
+                answer = self.client.json(log_path(row["origin"]) + "/cosignatures")
+            except FetchError:
+                continue  # the partner does not follow this log (404), or is away
+            own = Log(self.store, row["origin"])
+            for c in answer.get("cosignatures", []) if isinstance(answer, dict) else []:
+                if not isinstance(c, dict) or c.get("cosigner") != name or not isinstance(c.get("size"), int):
+                    continue
+                try:
+                    stamp = witness.check_cosignature(own.checkpoint(c["size"]), row["checkpoint_vkey"],
+                                                      str(c.get("line")), vkey)
+                except (VerificationError, NotFound):
+                    self.problem("bad_cosignature", f"cosignature by {name} on {row['origin']} at size "
+                                 f"{c['size']} does not verify", size=c["size"], stop=False)
+                    continue
+                if records.save_cosignature(self.store, origin=row["origin"], size=c["size"], cosigner=name,
+                                            vkey=vkey, timestamp=stamp, line=str(c["line"]), made=False):
+                    self.result.collected += 1
+
+
+def sync_partner(store: Store, origin: str, *, fetcher: Fetcher, cosigner: note.NoteSigner | None = None) -> SyncResult:
+    """One round of following ``origin``; problems are reported, never raised."""
+    return _Round(store, origin, fetcher, cosigner).run()
+
+
+def sync_all(store: Store, *, fetcher: Fetcher, cosigner: note.NoteSigner | None = None,
+             only: str | None = None) -> list[SyncResult]:
+    partners = [records.get_partner(store, only)] if only else records.list_partners(store)
+    return [sync_partner(store, p.origin, fetcher=fetcher, cosigner=cosigner) for p in partners]
+
+
+# --- following -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Followed:
+    partner: records.Partner
+    warnings: list[str]
+
+
+def follow(store: Store, url: str, *, key: str | None, origin: str | None = None, tofu: bool = False,
+           witness_vkey: str | None = None, fetcher: Fetcher) -> Followed:
+    """Pin a partner's log: ``key`` is its checkpoint verifier key (``name+id+base64``) or a key
+    id (RFC 7638) that its publisher document (log entry 0) must list; without either, only
+    ``tofu`` accepts what the partner serves now, with a warning."""
+    client = Client(fetcher, url)
+    warnings: list[str] = []
+    vkey = None
+    if key and "+" in key:
+        vkey = note.parse_verifier_key(key)
+        if isinstance(vkey, note.CosignatureVerifier):
+            raise InputError("--key must be the log's checkpoint key, not a cosigner key")
+        if origin and origin != vkey.name:
+            raise InputError(f"--origin {origin} differs from the pinned key's name {vkey.name}")
+        origin = vkey.name
+    elif not key and not tofu:
+        raise InputError("pin the partner's key with --key (checkpoint key or key id), or accept it with --tofu")
+    if origin is None:
+        node = client.json("/.well-known/amanat/publishers")
+        found = [p.get("origin") for p in node.get("publishers", [])] if isinstance(node, dict) else []
+        if len(found) != 1:
+            raise InputError(f"the node at {url} has {len(found)} publishers: name one with --origin")
+        origin = str(found[0])
+    page = client.json(log_path(origin) + "/entries", start=0, end=1)
+    rows = page.get("entries") if isinstance(page, dict) else None
+    if not rows or not isinstance(rows[0], dict) or not isinstance(rows[0].get("token"), str):
+        raise VerificationError(f"{url} serves no publisher document for {origin}")
+    history = KeyHistory.replay([(0, rows[0]["token"])])
+    if history.origin != origin:
+        raise VerificationError(f"the publisher document at {url} is for {history.origin!r}, not {origin!r}")
+    pinned_kid = None
+    if vkey is not None:
+        if history.checkpoint_vkey != key:
+            raise VerificationError(f"{origin} at {url} has another checkpoint key than the pinned one")
+    elif key:
+        if key not in history.keys:
+            raise VerificationError(f"the publisher document of {origin} at {url} does not list key {key}")
+        pinned_kid = key
+    else:
+        warnings.append(f"trusting {origin}'s checkpoint key on first use ({history.checkpoint_vkey}); "
+                        "compare it with the partner out of band")
+    if witness_vkey is not None and not isinstance(note.parse_verifier_key(witness_vkey), note.CosignatureVerifier):
+        raise InputError("--witness must be a cosigner verifier key (type 0x04)")
+    partner = records.add_partner(store, origin=origin, url=url.rstrip("/"), checkpoint_vkey=history.checkpoint_vkey,
+                                  pinned_kid=pinned_kid, tofu=vkey is None and not key, witness_vkey=witness_vkey)
+    return Followed(partner, warnings)
+
+
+def parse_every(text: str) -> float:
+    """``30s``, ``5m``, ``1h`` or plain seconds → seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    value = text.strip().lower()
+    try:
+        seconds = float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
+    except ValueError:
+        raise InputError(f"--every {text!r}: use e.g. 30s, 5m, 1h") from None
+    if seconds < 1:
+        raise InputError("--every must be at least 1 second")
+    return seconds
+
+
+def keep_syncing(run_once: Any, every: float, *, rounds: int | None = None) -> None:
+    """Call ``run_once`` every ``every`` seconds (``rounds`` times, or until interrupted);
+    an error in one round is the round's, the loop goes on."""
+    done = 0
+    while rounds is None or done < rounds:
+        started = time.monotonic()
+        with contextlib.suppress(AmanatError):
+            run_once()
+        done += 1
+        if rounds is not None and done >= rounds:
+            return
+        time.sleep(max(0.0, every - (time.monotonic() - started)))

@@ -1,0 +1,314 @@
+"""Ingest: inputs (paths, URLs) → readers → analysis (in worker processes) → store.
+
+The reader for each input is chosen by its name and, failing that, its first bytes. Every
+capture is checked against the store's seen-list before the costly analysis, so a re-run (or
+a run after a crash) only does what is left. Analysis runs in a process pool, results are
+written in input order by this process alone, and every problem becomes one line naming
+the input and record, counted in the summary.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from amanat.analyze.document import analyze_capture
+from amanat.errors import AmanatError, InputError
+from amanat.model import Capture, Document, Problem
+from amanat.store.db import Store, seen_key
+
+Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
+MAX_HTML_BYTES = 32 * 1024 * 1024
+_SUFFIXES: dict[str, Kind] = {
+    ".warc": "warc",
+    ".arc": "warc",
+    ".wet": "warc",
+    ".wat": "warc",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".rdf": "feed",
+    ".xml": "feed",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".markdown": "text",
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to ingest: a file of some kind, or a URL."""
+
+    kind: Kind
+    location: str
+    size: int = 0
+
+
+@dataclass
+class Summary:
+    """What a run did, for the table at its end and for ``--json``."""
+
+    inputs: int = 0
+    seen: int = 0
+    new: int = 0
+    versions: int = 0
+    copies: int = 0
+    same: int = 0
+    unchanged: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "inputs": self.inputs,
+            "seen": self.seen,
+            "new": self.new,
+            "new_versions": self.versions,
+            "copies": self.copies,
+            "same": self.same,
+            "unchanged": self.unchanged,
+            "skipped": sum(self.skipped.values()),
+            "skipped_reasons": dict(self.skipped.most_common()),
+            "failed": len(self.failed),
+            "failures": self.failed,
+        }
+
+
+def plan(locations: Iterable[str]) -> tuple[list[Input], list[Problem]]:
+    """Expand directories and classify every input; unreadable paths become problems."""
+    inputs: list[Input] = []
+    problems: list[Problem] = []
+    for loc in locations:
+        if loc.startswith(("http://", "https://")):
+            inputs.append(Input("url", loc))
+            continue
+        path = Path(loc)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.name.startswith("."):
+                    continue
+                kind = classify(child)
+                if kind is None:
+                    problems.append(Problem(str(child), "not a format Amanat reads", "skipped"))
+                else:
+                    inputs.append(Input(kind, str(child.resolve()), child.stat().st_size))
+        elif path.is_file():
+            kind = classify(path)
+            if kind is None:
+                problems.append(Problem(loc, "not a format Amanat reads (see docs/formats.md)"))
+            else:
+                inputs.append(Input(kind, str(path.resolve()), path.stat().st_size))
+        else:
+            problems.append(Problem(loc, "no such file or directory"))
+    return inputs, problems
+
+
+def classify(path: Path) -> Kind | None:
+    """The kind of a file, from its name, else from its first bytes."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".lz4", ".zst", ".bad"):
+        suffixes = suffixes[:-1]
+    for suffix in reversed(suffixes):
+        if suffix in _SUFFIXES:
+            return _SUFFIXES[suffix]
+        if suffix == ".json":
+            return "feed" if _looks_like_json_feed(path) else "jsonl"
+    return _sniff(path)
+
+
+def _head(path: Path, n: int = 2048) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(n)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as gz:
+                return gz.read(n)
+        return head
+    except (OSError, EOFError):
+        return b""
+
+
+def _looks_like_json_feed(path: Path) -> bool:
+    return b"jsonfeed.org/version" in _head(path, 4096)
+
+
+def _sniff(path: Path) -> Kind | None:
+    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower = head[:512].lower()
+    if head.startswith((b"WARC/", b"filedesc://")):
+        return "warc"
+    if lower.startswith((b"<!doctype html", b"<html")) or b"<body" in lower:
+        return "html"
+    if lower.startswith(b"<?xml") or lower.startswith((b"<rss", b"<feed", b"<rdf")):
+        return "feed" if any(t in lower for t in (b"<rss", b"<feed", b"<rdf", b"<channel")) else None
+    if head.startswith(b"{"):
+        return "jsonl"
+    if head and b"\x00" not in head:
+        return "text"
+    return None
+
+
+def read_input(item: Input, fetcher: object | None = None, follow: bool = False) -> Iterator[Capture | Problem]:
+    """The captures of one input, from the reader that fits its kind (imported on first use:
+    feedparser alone takes most of a second to import)."""
+    path = Path(item.location)
+    if item.kind == "warc":
+        from amanat.ingest.warc import read_warc
+
+        yield from read_warc(path)
+    elif item.kind == "jsonl":
+        from amanat.ingest.textfiles import read_jsonl
+
+        yield from read_jsonl(path)
+    elif item.kind == "text":
+        from amanat.ingest.textfiles import read_text_file
+
+        yield from read_text_file(path)
+    elif item.kind == "html":
+        yield from _read_html_file(path)
+    elif item.kind == "feed":
+        from amanat.ingest.feeds import read_feed
+        from amanat.ingest.textfiles import read_bytes
+
+        try:
+            data = read_bytes(path)
+        except InputError as exc:
+            yield Problem(item.location, exc.message)
+            return
+        yield from read_feed(data, origin=item.location, base_url=None)
+    elif item.kind == "url":
+        from amanat.ingest.remote import read_url
+
+        yield from read_url(item.location, fetcher=fetcher, follow=follow)
+
+
+def _read_html_file(path: Path) -> Iterator[Capture | Problem]:
+    from amanat.ingest import textfiles
+
+    try:
+        body = textfiles.read_bytes(path, limit=MAX_HTML_BYTES)
+    except InputError as exc:
+        yield Problem(str(path), exc.message)
+        return
+    if b"\x00" in body[:4096] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        yield Problem(str(path), "binary data, not HTML")
+        return
+    yield Capture(url=None, body=body, media_type="text/html", origin=str(path.resolve()))
+
+
+# --- the run --------------------------------------------------------------------------------
+
+Analyzed = tuple[Capture, "Document | Problem"]
+
+
+def _analyze(capture: Capture, source: str | None) -> Document | Problem:
+    try:
+        return analyze_capture(capture, source=source)
+    except AmanatError as exc:
+        return Problem(capture.origin, exc.message)
+    except RecursionError:
+        return Problem(capture.origin, "document nested too deeply to parse")
+
+
+def ingest(
+    store: Store,
+    locations: Iterable[str],
+    *,
+    source: str | None = None,
+    jobs: int | None = None,
+    follow: bool = False,
+    force: bool = False,
+    fetcher: object | None = None,
+    on_problem: Callable[[Problem], None] = lambda p: None,
+    on_progress: Callable[[int], None] = lambda n: None,
+    on_total: Callable[[int], None] = lambda n: None,
+) -> Summary:
+    """Ingest every input into the store and say what happened."""
+    summary = Summary()
+    inputs, problems = plan(locations)
+    summary.inputs = len(inputs)
+    on_total(sum(i.size for i in inputs) or len(inputs))
+    for p in problems:
+        _count_problem(summary, p, on_problem)
+    jobs = jobs or min(4, os.cpu_count() or 1)
+    kind = "local" if source else "web"
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        with store.writer() as writer:
+            for item in inputs:
+                captures = read_input(item, fetcher=fetcher, follow=follow)
+                for capture, result in _analyze_all(store, captures, source, force, pool, summary, on_problem):
+                    if isinstance(result, Problem):
+                        _count_problem(summary, result, on_problem)
+                        if result.kind == "skipped":
+                            writer.add_nothing(capture, "skipped")
+                        continue
+                    outcome = writer.add(result, capture, "local" if kind == "local" or result.url.startswith("file:") else "web")
+                    if outcome == "new":
+                        summary.new += 1
+                    elif outcome == "version":
+                        summary.versions += 1
+                    elif outcome == "copy":
+                        summary.copies += 1
+                    else:
+                        summary.same += 1
+                writer.flush()
+                on_progress(item.size or 1)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    store.refresh_search_index()
+    return summary
+
+
+def _analyze_all(
+    store: Store,
+    captures: Iterator[Capture | Problem],
+    source: str | None,
+    force: bool,
+    pool: ProcessPoolExecutor | None,
+    summary: Summary,
+    on_problem: Callable[[Problem], None],
+) -> Iterator[Analyzed]:
+    """Analyse captures not seen before, in a bounded window of parallel work, in order."""
+    window: deque[tuple[Capture, Future[Document | Problem]]] = deque()
+    limit = 4 * (pool._max_workers if pool else 1)
+    for capture in captures:
+        if isinstance(capture, Problem):
+            _count_problem(summary, capture, on_problem)
+            continue
+        summary.seen += 1
+        if not force and store.seen(seen_key(capture), hashlib.sha256(capture.body).hexdigest()):
+            summary.unchanged += 1
+            continue
+        if pool is None:
+            yield capture, _analyze(capture, source)
+            continue
+        window.append((capture, pool.submit(_analyze, capture, source)))
+        while len(window) >= limit:
+            done, future = window.popleft()
+            yield done, future.result()
+    while window:
+        done, future = window.popleft()
+        yield done, future.result()
+
+
+def _count_problem(summary: Summary, problem: Problem, on_problem: Callable[[Problem], None]) -> None:
+    if problem.kind == "skipped":
+        # a reader may tally many records under one reason (WARC request records, say)
+        summary.skipped[getattr(problem, "reason", "") or problem.message] += getattr(problem, "count", 1) or 1
+    else:
+        summary.failed.append(problem.line())
+    on_problem(problem)

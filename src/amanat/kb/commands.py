@@ -1,0 +1,296 @@
+"""Commands for the knowledge base and mentions: ``kb import/show/who/export``, ``analyze``,
+``mentions``.
+
+The node's knowledge base is the bundled starter base plus every file imported with
+``amanat kb import`` (kept in the store, so a backup carries it). ``amanat analyze`` finds
+and links the mentions of every document against it and stores them; run it again after an
+import to re-link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import sqlalchemy as sa
+import typer
+import zstandard
+from rich.markup import escape
+from rich.table import Table
+
+from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.errors import InputError, NotFound
+from amanat.kb import export, service, starter
+from amanat.kb.model import KnowledgeBase
+from amanat.store import schema as t
+from amanat.store.db import Store
+
+kb_app = typer.Typer(help="The knowledge base of dated facts: import, show, who held an office.", no_args_is_help=True)
+
+
+# --- the node's knowledge base --------------------------------------------------------------
+
+
+def load_kb(store: Store) -> tuple[KnowledgeBase, str]:
+    """Starter base + the store's imports, and a version string naming exactly that set."""
+    kb = starter.load()
+    digest = hashlib.sha256(Path(starter.PATH).read_bytes())
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(t.kb_imports.c.id, t.kb_imports.c.data).order_by(t.kb_imports.c.id)).fetchall()
+    for row in rows:
+        data = zstandard.ZstdDecompressor().decompress(row.data)
+        digest.update(data)
+        kb.add_all(export.from_json(json.loads(data), where=f"kb import {row.id}"))
+    return kb, digest.hexdigest()[:16]
+
+
+@kb_app.command("import")
+def kb_import(
+    file: Annotated[Path, typer.Argument(help="Wikidata JSON (dump or entities), Popolo JSON/CSV, or an amanat-kb export.")],
+    db: DbOption = None,
+) -> None:
+    """Import a knowledge-base file into the store (merged with the starter base)."""
+    imported = service.import_file(file)
+    records = list(imported.records())
+    data = json.dumps(export.to_json(records), ensure_ascii=False).encode()
+    with open_store(db) as store, store.engine.begin() as conn:
+        conn.execute(sa.insert(t.kb_imports).values(
+            name=str(file), imported=datetime.now(UTC), entities=len(imported.entities), facts=len(imported.facts),
+            data=zstandard.ZstdCompressor(level=6).compress(data)))
+    for problem in imported.problems[:20]:
+        err.print(f"warning: {escape(str(problem))}")
+    err.print(f"imported {len(imported.entities)} entities and {len(imported.facts)} facts from {file}; "
+              "run `amanat analyze --all` to re-link mentions")
+
+
+@kb_app.command("show")
+def kb_show(
+    name: Annotated[str, typer.Argument(help="An entity id (Q-number) or any of its names, in any script.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """An entity with its names, ids and every dated fact, with sources."""
+    with open_store(db) as store:
+        kb, _ = load_kb(store)
+        profile = service.show(kb, name)
+        observed = observed_titles(store, profile.entity.id)
+    entity = profile.entity
+    if as_json:
+        emit_json({
+            "id": entity.id, "kind": entity.kind, "name": entity.name, "names": entity.names(),
+            "external_ids": [list(x) for x in entity.external_ids],
+            "facts": [_fact_json(kb, f, s) for f, s in profile.facts],
+            "observed": observed,
+        })
+        return
+    out.print(f"[bold]{escape(entity.name)}[/bold]  {entity.id}  ({entity.kind})")
+    out.print("names: " + escape(", ".join(entity.names()[:30])))
+    table = Table(header_style="bold")
+    for col in ("fact", "value", "from", "until", "source"):
+        table.add_column(col)
+    for fact, source in profile.facts:
+        row = _fact_json(kb, fact, source)
+        table.add_row(row["predicate"], escape(str(row["object_name"] or row["value"] or "")), row["start"] or "?",
+                      row["end"] or ("open" if not row["end_unknown"] else "?"), escape(row["source_title"] or fact.source))
+    out.print(table)
+    if observed:
+        seen = Table(title="Titles given in coverage (observed tier, not reference facts)", header_style="bold")
+        for col in ("title", "marker", "outlets", "independent texts", "first", "last"):
+            seen.add_column(col)
+        for o in observed:
+            seen.add_row(escape(o["title"]), o["marker"] or "", escape(", ".join(o["outlets"])), str(o["independent"]),
+                         o["first"] or "?", o["last"] or "?")
+        out.print(seen)
+
+
+def observed_titles(store: Store, entity_id: str) -> list[dict[str, Any]]:
+    """The observed tier for one entity, from stored mentions: each title coverage gave it,
+    with the outlets, how many independent texts (content groups) and the date range.
+    Kept apart from reference facts; a check that uses it says so."""
+    m, d = t.mentions, t.documents
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(m.c.role, m.c.marker, d.c.source, d.c.content_hash, d.c.published)
+            .select_from(m.join(d, d.c.id == m.c.document_id))
+            .where(m.c.entity_id == entity_id, m.c.role.is_not(None))
+        ).fetchall()
+    groups: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for role, marker, outlet, content, published in rows:
+        key = (" ".join(role.split()).lower(), marker)
+        g = groups.setdefault(key, {"title": " ".join(role.split()), "marker": marker, "outlets": set(),
+                                    "texts": set(), "dates": []})
+        g["outlets"].add(outlet)
+        g["texts"].add(content)
+        if published:
+            g["dates"].append(published[:10])
+    return [
+        {"title": g["title"], "marker": g["marker"], "outlets": sorted(g["outlets"]), "independent": len(g["texts"]),
+         "first": min(g["dates"], default=None), "last": max(g["dates"], default=None), "tier": "observed"}
+        for g in sorted(groups.values(), key=lambda g: (-len(g["texts"]), g["title"]))
+    ]
+
+
+def _fact_json(kb: KnowledgeBase, fact: Any, source: Any) -> dict[str, Any]:
+    iv = fact.interval
+    return {
+        "predicate": fact.predicate,
+        "object": fact.object,
+        "object_name": kb.entities[fact.object].name if fact.object in kb.entities else None,
+        "value": fact.value,
+        "start": iv.start.iso() if iv.start else None,
+        "end": iv.end.iso() if iv.end else None,
+        "end_unknown": getattr(iv, "end_unknown", False),
+        "qualifiers": dict(fact.qualifiers),
+        "source": fact.source,
+        "source_title": getattr(source, "title", None),
+        "tier": getattr(source, "tier", None),
+    }
+
+
+@kb_app.command("who")
+def kb_who(
+    position: Annotated[str, typer.Option("--position", help='The office, e.g. "President of Kazakhstan".')],
+    on: Annotated[str, typer.Option("--on", help="The date, YYYY-MM-DD.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Who held an office on a date, by the record (holds: yes, or undetermined)."""
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise InputError(f"--on takes a date as YYYY-MM-DD, not {on!r}") from None
+    with open_store(db) as store:
+        kb, _ = load_kb(store)
+    holders = service.who(kb, position, day)
+    if as_json:
+        out.print(service.holders_json(holders), markup=False)
+        return
+    if not holders:
+        err.print(f"the record names nobody as {position!r} on {day}")
+        return
+    table = Table(title=f"{position} on {day}", header_style="bold")
+    for col in ("person", "office", "from", "until", "on that day", "source"):
+        table.add_column(col)
+    for h in holders:
+        iv = h.fact.interval
+        table.add_row(escape(h.person.name), escape(h.position.name), iv.start.iso() if iv.start else "?",
+                      iv.end.iso() if iv.end else "open", "held" if h.holds else "undetermined",
+                      escape(getattr(h.source, "title", None) or h.fact.source))
+    out.print(table)
+
+
+@kb_app.command("export")
+def kb_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (amanat-kb JSON).")],
+    db: DbOption = None,
+) -> None:
+    """Write the node's whole knowledge base (starter + imports) as amanat-kb JSON."""
+    with open_store(db) as store:
+        kb, _ = load_kb(store)
+    export.dump(kb.records(), output)
+    err.print(f"wrote {len(kb.entities)} entities and {len(kb.facts)} facts to {output}")
+
+
+# --- mentions -------------------------------------------------------------------------------
+
+
+def analyze_documents(store: Store, ids: list[str] | None = None, *, progress: Any = None) -> dict[str, int]:
+    """Find and link mentions in the given documents (default: all) and store them,
+    replacing what an earlier run stored."""
+    from amanat.analyze.mentions import analyze_mentions
+    from amanat.kb.index import KBIndex
+
+    kb, version = load_kb(store)
+    index = KBIndex.build(kb)
+    counts = {"documents": 0, "mentions": 0, "linked": 0}
+    docs = [store.get(i) for i in ids] if ids else store.iter_documents()
+    for stored in docs:
+        doc = stored.document
+        published = _day(doc.published.value) if doc.published else None
+        rows = [m.as_row(doc.id) for m in analyze_mentions(doc.text, published, index)]
+        with store.engine.begin() as conn:
+            conn.execute(sa.delete(t.mentions).where(t.mentions.c.document_id == doc.id))
+            if rows:
+                conn.execute(sa.insert(t.mentions), [_mention_row(doc.id, n, r, version) for n, r in enumerate(rows)])
+        counts["documents"] += 1
+        counts["mentions"] += len(rows)
+        counts["linked"] += sum(1 for r in rows if r["entity_id"])
+        if progress is not None:
+            progress()
+    return counts
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _mention_row(doc_id: str, n: int, row: dict[str, Any], version: str) -> dict[str, Any]:
+    return {
+        "document_id": doc_id, "n": n, "start": row["start"], "end": row["end"], "text": row["text"],
+        "kind": row["kind"], "entity_id": row["entity_id"], "candidates": json.dumps(row["candidates"]),
+        "role": row["role"], "role_start": row["role_start"], "role_end": row["role_end"], "marker": row["marker"],
+        "score": row["score"], "method": row["method"], "nested": bool(row["nested"]), "kb_version": version,
+    }
+
+
+def analyze(
+    ids: Annotated[Optional[list[str]], typer.Argument(help="Document ids (default with --all: every document).")] = None,  # noqa: UP045
+    all_documents: Annotated[bool, typer.Option("--all", help="Every stored document.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Find and link mentions of people, organisations and places; store them per document."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    if not ids and not all_documents:
+        raise InputError("name document ids, or --all")
+    with open_store(db) as store:
+        total = len(ids) if ids else store.stats()["documents"]
+        with Progress(TextColumn("analyze"), BarColumn(), MofNCompleteColumn(), console=err,
+                      disable=as_json or not err.is_terminal, transient=True) as bar:
+            task = bar.add_task("analyze", total=total)
+            counts = analyze_documents(store, ids, progress=lambda: bar.advance(task))
+    if as_json:
+        emit_json(counts)
+    else:
+        err.print(f"analyzed {counts['documents']} documents: {counts['mentions']} mentions, {counts['linked']} linked")
+
+
+def mentions(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (or a unique prefix).")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The mentions of a document: span, text, linked entity or candidates, attached role."""
+    with open_store(db) as store:
+        doc = store.get(doc_id).document
+        with store.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(
+                sa.select(t.mentions).where(t.mentions.c.document_id == doc.id).order_by(t.mentions.c.n))]
+        if not rows:
+            raise NotFound(f"no mentions stored for {doc.id}: run `amanat analyze {doc.id}`")
+        kb, _ = load_kb(store)
+    for r in rows:
+        r["candidates"] = json.loads(r["candidates"])
+        entity = kb.entities.get(r["entity_id"]) if r["entity_id"] else None
+        r["entity_name"] = entity.name if entity else None
+        r["qid"] = next((v for k, v in entity.external_ids if k == "wikidata"), None) if entity else None
+        if r["qid"] is None and r["entity_id"] and r["entity_id"].startswith("Q") and r["entity_id"][1:].isdigit():
+            r["qid"] = r["entity_id"]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"Mentions in {doc.id}", header_style="bold")
+    for col in ("span", "text", "kind", "entity", "role", "marker"):
+        table.add_column(col)
+    for r in rows:
+        linked = f"{r['entity_name']} ({r['qid'] or r['entity_id']})" if r["entity_id"] else (
+            "unlinked: " + ", ".join(c[0] for c in r["candidates"][:3]) if r["candidates"] else "unknown")
+        table.add_row(f"{r['start']}–{r['end']}", escape(r["text"]), r["kind"], escape(linked), escape(r["role"] or ""), r["marker"] or "")
+    out.print(table)

@@ -1,0 +1,248 @@
+"""A lookup structure over a knowledge base for finding and linking mentions in text.
+
+Three parts, each chosen so that the cost per article stays flat as the base grows:
+
+* an Aho–Corasick automaton (``pyahocorasick``) over every alias, normalised (case folded,
+  Latin diacritics dropped, hyphens and runs of spaces as one space): one pass over a text
+  finds every known name, whatever the number of aliases;
+* a ``NameIndex`` over person names for fuzzy matching of spelling variants, which scores
+  only the names sharing blocking keys with the query;
+* per entity, the offices it held (label words, jurisdiction, interval) for context and date.
+
+``normalize`` is shared with mention detection: the same function must produce the keys and
+the text they are searched in, and it returns an offset map back to the original text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import ahocorasick
+
+from amanat.kb.model import JURISDICTION, POSITION_HELD, Entity, Interval, KnowledgeBase
+from amanat.kb.names import NameIndex, parse_name
+
+LINKABLE = ("person", "organization", "place")
+_DASHES = frozenset("-‐‑‒–—―\u00ad")
+_QUOTES = {"’": "'", "‘": "'", "`": "'", "ʼ": "'"}
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    if ch in _DASHES or ch.isspace():
+        return " "
+    if ch in _QUOTES:
+        return _QUOTES[ch]
+    decomposed = unicodedata.normalize("NFKD", ch)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c)) or ch
+    return kept.casefold()
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Folded text and, for each of its characters, the index of the original character.
+
+    Hand-written rather than ``str.casefold`` on the whole text because the offsets must
+    survive characters that expand (ß → ss) or vanish (soft hyphen, collapsed spaces).
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    space = True  # drop leading spaces and collapse runs
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        if folded == " ":
+            if not space:
+                out.append(" ")
+                offsets.append(i)
+            space = True
+            continue
+        space = False
+        for c in folded:
+            out.append(c)
+            offsets.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+def normalize_key(text: str) -> str:
+    return normalize(text)[0]
+
+
+def is_acronym(alias: str) -> bool:
+    """Short all-capital aliases (UN, CSTO, ОДКБ) match only as written, never ``un``/``us``."""
+    letters = [c for c in alias if c.isalpha()]
+    return 1 < len(letters) <= 6 and all(c.isupper() for c in letters)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    entity_id: str
+    text: str
+    kind: str
+    acronym: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """One office an entity held: words that describe it, and when."""
+
+    position_id: str
+    label: str
+    words: frozenset[str]
+    interval: Interval
+    acting: bool = False
+
+
+@dataclass
+class KBIndex:
+    """Aliases, fuzzy person names and offices of a base, ready for ``analyze_mentions``."""
+
+    automaton: ahocorasick.Automaton
+    aliases: list[Alias]
+    names: NameIndex
+    kinds: dict[str, str]
+    display: dict[str, tuple[str, str | None]]  # entity id → (name, QID)
+    offices: dict[str, list[Office]] = field(default_factory=dict)
+    surnames: dict[str, set[str]] = field(default_factory=dict)  # phonetic last token → ids
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, *, transliterate: bool = True) -> KBIndex:
+        """Index every linkable entity of ``kb`` (positions are described, not matched)."""
+        entities = [e for e in kb.entities.values() if e.kind in LINKABLE]
+        index = cls.from_aliases(
+            ((e.id, e.kind, name) for e in entities for name in e.names()),
+            transliterate=transliterate,
+            display={e.id: (e.name, e.qid) for e in entities},
+        )
+        index.offices = offices_of(kb)
+        return index
+
+    @classmethod
+    def from_aliases(
+        cls,
+        items: Iterable[tuple[str, str, str]],
+        *,
+        transliterate: bool = True,
+        display: dict[str, tuple[str, str | None]] | None = None,
+        fuzzy: bool = True,
+    ) -> KBIndex:
+        """Index ``(entity_id, kind, alias)`` triples (the benchmark feeds synthetic ones)."""
+        automaton = ahocorasick.Automaton()
+        aliases: list[Alias] = []
+        by_key: dict[str, list[int]] = defaultdict(list)
+        names = NameIndex(transliterate=transliterate)
+        surnames: dict[str, set[str]] = defaultdict(set)
+        kinds: dict[str, str] = {}
+        for entity_id, kind, text in items:
+            key = normalize_key(text)
+            if len(key) < 2:
+                continue
+            idx = len(aliases)
+            aliases.append(Alias(entity_id, text, kind, is_acronym(text)))
+            by_key[key].append(idx)
+            kinds[entity_id] = kind
+            if fuzzy and kind == "person":
+                names.add(text, entity_id)
+                parsed = parse_name(text, transliterate)
+                if len(parsed.tokens) >= 2:
+                    surnames[parsed.tokens[-1].phonetic].add(entity_id)
+        for key, idxs in by_key.items():
+            automaton.add_word(key, (len(key), tuple(idxs)))
+        automaton.make_automaton()
+        display = display or {}
+        return cls(automaton, aliases, names, kinds, display, surnames=dict(surnames))
+
+    def name_of(self, entity_id: str) -> str:
+        return self.display.get(entity_id, (entity_id, None))[0]
+
+    def qid_of(self, entity_id: str) -> str | None:
+        return self.display.get(entity_id, (entity_id, None))[1]
+
+
+def offices_of(kb: KnowledgeBase) -> dict[str, list[Office]]:
+    """For each person, the offices held: words of the office's label and its country's names."""
+    juris: dict[str, str] = {}
+    for f in kb.facts.values():
+        if f.predicate == JURISDICTION and f.object:
+            juris[f.subject] = f.object
+    out: dict[str, list[Office]] = defaultdict(list)
+    for f in kb.facts.values():
+        if f.predicate != POSITION_HELD or not f.object:
+            continue
+        pos = kb.entities.get(f.object)
+        label = pos.name if pos else f.object.rsplit("/", 1)[-1]
+        words = set(role_words(label))
+        for place_id in {f.qualifier("of"), juris.get(f.object)} - {None}:
+            place = kb.entities.get(place_id or "")
+            if place:
+                words |= _place_words(place)
+        acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
+        out[f.subject].append(Office(f.object, label, frozenset(words), f.interval, acting))
+    return dict(out)
+
+
+def _place_words(place: Entity) -> set[str]:
+    words: set[str] = set()
+    for name in place.names():
+        words |= set(role_words(name))
+        # "UN" for the United Nations, "Kazakh" for Kazakhstan: demonyms and acronyms help
+    for name in place.names():
+        if name.casefold() in DEMONYM_OF:
+            words.add(DEMONYM_OF[name.casefold()])
+    return words
+
+
+# Words of a role that say nothing about which office it is.
+_ROLE_STOP = frozenset(["of", "the", "for", "to", "and", "in", "on", "at", "a", "an", "'s"])
+# Synonyms folded together when comparing a role as written with an office's label.
+_ROLE_SYNONYMS = {
+    "foreign": "foreign",
+    "external": "foreign",
+    "spokesman": "spokesperson",
+    "spokeswoman": "spokesperson",
+    "spokeperson": "spokesperson",
+    "premier": "prime",
+    "pm": "prime",
+    "chairman": "chair",
+    "chairperson": "chair",
+    "envoy": "ambassador",
+    "secretary-general": "secretary-general",
+    "un": "united nations",
+}
+# Demonyms of the region, so "Kazakh President" matches "President of Kazakhstan".
+DEMONYM_OF = {
+    "kazakhstan": "kazakh",
+    "pakistan": "pakistani",
+    "russia": "russian",
+    "uzbekistan": "uzbek",
+    "kyrgyzstan": "kyrgyz",
+    "tajikistan": "tajik",
+    "turkmenistan": "turkmen",
+    "china": "chinese",
+    "afghanistan": "afghan",
+    "india": "indian",
+    "iran": "iranian",
+    "ukraine": "ukrainian",
+    "belarus": "belarusian",
+    "georgia": "georgian",
+    "azerbaijan": "azerbaijani",
+    "armenia": "armenian",
+    "united nations": "un",
+}
+
+
+def role_words(text: str) -> list[str]:
+    """Comparable words of a role or office label (folded, synonyms merged, stop words out)."""
+    out = []
+    folded = normalize_key(text.replace("’s", "").replace("'s", ""))
+    for w in folded.replace(",", " ").replace("(", " ").replace(")", " ").split():
+        w = w.strip(".'")
+        if not w or w in _ROLE_STOP:
+            continue
+        out.append(_ROLE_SYNONYMS.get(w, w))
+    return out

@@ -1,0 +1,196 @@
+"""Choose the entity a mention refers to, using its name, its role and the document's date.
+
+For each span from ``amanat.analyze.mentions.detect``:
+
+* **candidates** come from the exact alias hit, or from the fuzzy ``NameIndex`` (a full name),
+  or — for a lone surname or given name — first from the people already named in full in the
+  same document (in-document coreference), then from the base's surnames;
+* each candidate is scored: name similarity, plus agreement of the role written around the
+  mention with an office the candidate held *on the document's date* (a role marked then-,
+  former, ex- or late may refer to an office that had ended);
+* the best candidate is linked when its score clears ``LINK_MIN`` and beats the next one by
+  ``MARGIN``; otherwise the mention stays unlinked with its candidates — an ambiguous mention
+  is never guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from amanat.analyze.mentions import Candidate, Mention, Span, marker_of
+from amanat.kb.index import KBIndex, role_words
+from amanat.kb.names import parse_name
+
+FUZZY_MIN = 0.55  # below this a name is not a candidate at all
+LINK_MIN = 0.68  # a fuzzy name must reach this (with context) to be linked
+MARGIN = 0.08  # the best candidate must lead the next by this much
+CONTEXT_WEIGHT = 0.3
+PAST_MARKERS = frozenset({"then", "former", "ex", "late"})
+
+
+def context_score(
+    index: KBIndex, entity_id: str, role: str | None, published: date | None
+) -> float:
+    """0..1: how well ``role`` fits an office ``entity_id`` held at ``published``."""
+    if not role:
+        return 0.0
+    marker = marker_of(role)
+    words = set(role_words(role)) - {"then", "former", "ex", "late", "acting", "caretaker"}
+    if not words:
+        return 0.0
+    best = 0.0
+    for office in index.offices.get(entity_id, ()):
+        overlap = len(words & office.words) / len(words)
+        if not overlap:
+            continue
+        if published is None:
+            when = 0.7
+        else:
+            held = office.interval.contains(published)
+            if marker in PAST_MARKERS:
+                start = office.interval.start
+                when = 1.0 if start is None or start.value <= published else 0.2
+            else:
+                when = {True: 1.0, None: 0.6, False: 0.15}[held]
+        best = max(best, overlap * when)
+    return best
+
+
+def _candidates(index: KBIndex, query: str) -> dict[str, float]:
+    """Best fuzzy name score per entity for a full name."""
+    out: dict[str, float] = {}
+    for m in index.names.search(query, limit=10, threshold=FUZZY_MIN, fallback=False):
+        ref = str(m.ref)
+        out[ref] = max(out.get(ref, 0.0), m.score)
+    return out
+
+
+def _surname_candidates(index: KBIndex, token: str) -> dict[str, float]:
+    """People in the base whose surname (last token of a name) sounds like ``token``: one
+    dictionary lookup on the phonetic form, whatever the size of the base. A surname shared
+    by more than ``max_bucket`` people is too common to say anything alone."""
+    q = parse_name(token, index.names.transliterate)
+    if len(q.tokens) != 1:
+        return {}
+    ids = index.surnames.get(q.tokens[0].phonetic, set())
+    if len(ids) > index.names.max_bucket:
+        return {}
+    return dict.fromkeys(sorted(ids), 0.75)
+
+
+def _choose(
+    index: KBIndex, names: dict[str, float], role: str | None, published: date | None
+) -> tuple[str | None, tuple[Candidate, ...], float]:
+    scored = sorted(
+        (
+            (s + CONTEXT_WEIGHT * context_score(index, e, role, published), e)
+            for e, s in names.items()
+        ),
+        reverse=True,
+    )
+    cands = tuple(Candidate(e, index.name_of(e), round(s, 3)) for s, e in scored[:5])
+    if not scored:
+        return None, (), 0.0
+    best, entity = scored[0]
+    runner = scored[1][0] if len(scored) > 1 else 0.0
+    if best >= LINK_MIN and best - runner >= MARGIN:
+        return entity, cands, best
+    return None, cands, best
+
+
+def link(text: str, spans: list[Span], published: date | None, index: KBIndex) -> list[Mention]:
+    """Mentions for ``spans`` (see module docstring); order and spans are kept."""
+    role_of = {id(s): (text[s.role[0] : s.role[1]] if s.role else None) for s in spans}
+    results: dict[int, Mention] = {}
+    in_doc: dict[str, set[str]] = {}  # linked person → folded tokens of how it was written
+    unknown_people: set[str] = set()
+    # a name is often written the same way several times in one article: look it up once
+    fuzzy: dict[str, dict[str, float]] = {}
+
+    def note(m: Mention, s: Span) -> None:
+        if m.entity_id and m.kind == "person":
+            in_doc.setdefault(m.entity_id, set()).update(
+                t.casefold() for t in text[m.start : m.end].replace("-", " ").split()
+            )
+        elif m.kind == "person" and s.tokens:
+            unknown_people.update(t.casefold() for t in s.tokens)
+
+    def mention(s: Span, **kw: object) -> Mention:
+        role = role_of[id(s)]
+        base = dict(
+            start=s.start,
+            end=s.end,
+            text=text[s.start : s.end],
+            kind=s.kind,
+            role=role,
+            role_start=s.role[0] if s.role else None,
+            role_end=s.role[1] if s.role else None,
+            method=s.method,
+            nested=s.nested,
+        )
+        base.update(kw)
+        return Mention(**base)  # type: ignore[arg-type]
+
+    # pass 1: alias hits and full names; pass 2: lone tokens (they may refer back)
+    for pass_no in (1, 2):
+        for s in spans:
+            single = s.method == "fuzzy" and len(s.tokens) == 1
+            if (pass_no == 2) != single:
+                continue
+            role = role_of[id(s)]
+            if s.method == "unknown":
+                results[id(s)] = mention(s)
+                continue
+            if s.ids:
+                if len(s.ids) == 1:
+                    m = mention(
+                        s,
+                        entity_id=s.ids[0],
+                        score=1.0,
+                        candidates=(Candidate(s.ids[0], index.name_of(s.ids[0]), 1.0),),
+                    )
+                else:
+                    entity, cands, score = _choose(
+                        index, dict.fromkeys(s.ids, 1.0), role, published
+                    )
+                    m = mention(s, entity_id=entity, candidates=cands, score=score)
+                results[id(s)] = m
+                note(m, s)
+                continue
+            if single:
+                tok = s.tokens[0].casefold()
+                refs = [e for e, toks in in_doc.items() if tok in toks]
+                if len(refs) == 1:
+                    m = mention(
+                        s,
+                        entity_id=refs[0],
+                        method="coref",
+                        score=0.9,
+                        candidates=(Candidate(refs[0], index.name_of(refs[0]), 0.9),),
+                    )
+                    results[id(s)] = m
+                    continue
+                if tok in unknown_people and not refs:
+                    results[id(s)] = mention(s, method="coref")
+                    continue
+                names = _surname_candidates(index, s.tokens[0])
+                if not names or not (s.honorific or role or len(names) == 1):
+                    continue
+            else:
+                query = s.query or text[s.start : s.end]
+                if query not in fuzzy:
+                    fuzzy[query] = _candidates(index, query)
+                names = dict(fuzzy[query])
+            entity, cands, score = _choose(index, names, role, published)
+            if entity is None and not cands and not (s.honorific or role):
+                continue  # a capitalised phrase with nothing to say it is a person
+            m = mention(
+                s,
+                entity_id=entity,
+                candidates=cands,
+                score=score,
+                method="fuzzy" if entity or cands else "unknown",
+            )
+            results[id(s)] = m
+            note(m, s)
+    return [results[id(s)] for s in spans if id(s) in results]

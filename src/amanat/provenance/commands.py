@@ -1,0 +1,305 @@
+"""Commands for publishers: keys, publish/correct/translate/withdraw, verify, and the log."""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.errors import InputError, NotFound
+from amanat.provenance.bundle import Policy, Report, load_bundle, make_bundle, verify_bundle
+from amanat.provenance.items import body_of, headline_of
+from amanat.provenance.log import Entry, Log
+from amanat.provenance.publishing import Publisher, create_publisher
+
+keys_app = typer.Typer(help="Publisher identities: create, rotate, revoke and list signing keys.", no_args_is_help=True)
+log_app = typer.Typer(help="The publisher's Merkle log: checkpoint, proofs, audit.", no_args_is_help=True)
+
+PublisherOption = Annotated[str, typer.Option("--publisher", "-p", help="Publisher name or log origin.")]
+KeysDirOption = Annotated[Optional[str], typer.Option("--keys", help="Key directory (default $AMANAT_KEYS or ./amanat-keys).")]  # noqa: UP045
+OutOption = Annotated[Optional[Path], typer.Option("--out", help="Also write a self-contained bundle to this file.")]  # noqa: UP045
+
+
+def _write_bundle(log: Log, entry: Entry, path: Path | None) -> None:
+    if path is None or entry.item_uri is None:
+        return
+    bundle = make_bundle(log, entry.item_uri, entry.item_version)
+    path.write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
+    err.print(f"bundle written to {path}")
+
+
+def _read_text(file: Path) -> tuple[str, str]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file", where=str(file)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(file)) from None
+    kind = "text/markdown" if file.suffix.lower() in (".md", ".markdown") else "text/plain"
+    return text, kind
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+@keys_app.command("new")
+def keys_new(
+    publisher: PublisherOption,
+    origin: Annotated[Optional[str], typer.Option(help="Log origin for a new publisher (default localhost/amanat/<name>).")] = None,  # noqa: UP045
+    keys: KeysDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Create a publisher (first key, checkpoint key, log), or rotate: add a new signing key
+    announced with a signature by the current one."""
+    with open_store(db) as store:
+        try:
+            pub = Publisher.open(store, publisher, keys)
+        except NotFound:  # a new publisher
+            pub = create_publisher(store, publisher, origin=origin, keys_dir=keys)
+            kid = next(iter(pub.log.key_history().keys))
+            err.print(f"created publisher {publisher!r}, log origin {pub.log.origin}")
+            err.print(f"signing key {kid} and checkpoint key saved in {pub.keys.folder} (mode 0600)")
+            out.print(f"checkpoint key (give to partners out of band): {pub.log.info()['checkpoint_vkey']}")
+            return
+        kid, entry = pub.rotate()
+        err.print(f"added key {kid} at log index {entry.index}; revoke the old one with `amanat keys revoke`")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    kid: Annotated[str, typer.Argument(help="Key id (RFC 7638 thumbprint) to revoke.")],
+    publisher: PublisherOption,
+    reason: Annotated[str, typer.Option(help="Why (e.g. 'compromised', 'superseded').")] = "superseded",
+    keys: KeysDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Revoke a signing key: items logged after this entry no longer verify under it."""
+    with open_store(db) as store:
+        entry = Publisher.open(store, publisher, keys).revoke(kid, reason)
+    err.print(f"revoked {kid} at log index {entry.index}")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Publishers in this store, with their keys and where in the log each is valid."""
+    rows = []
+    with open_store(db) as store:
+        for pub in Log.all(store):
+            history = Log(store, pub["origin"]).key_history()
+            for rec in history.keys.values():
+                rows.append({"publisher": pub["name"], "origin": pub["origin"], "local": pub["local"],
+                             "kid": rec.kid, "valid_from": rec.added_at,
+                             "revoked_at": None if rec.revoked_at is None else rec.revoked_at - 1,
+                             "reason": rec.revoke_reason, "log_size": pub["size"]})
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="Publisher keys", header_style="bold")
+    for col in ("publisher", "origin", "kid", "valid from", "revoked at", "reason"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(escape(r["publisher"]), r["origin"], r["kid"], str(r["valid_from"]),
+                      "" if r["revoked_at"] is None else str(r["revoked_at"]), escape(r["reason"] or ""))
+    out.print(table)
+
+
+# --- publishing -----------------------------------------------------------------------------
+
+
+def publish(
+    file: Annotated[Path, typer.Argument(help="The statement: UTF-8 text or Markdown.")],
+    publisher: PublisherOption,
+    headline: Annotated[Optional[str], typer.Option(help="Headline (required unless --corrects).")] = None,  # noqa: UP045
+    lang: Annotated[Optional[str], typer.Option(help="Language tag, e.g. en, ru, kk.")] = None,  # noqa: UP045
+    corrects: Annotated[Optional[str], typer.Option(help="Publish as a correction of this item URI.")] = None,  # noqa: UP045
+    translates: Annotated[Optional[str], typer.Option(help="Publish as a translation of this item URI.")] = None,  # noqa: UP045
+    out_file: OutOption = None,
+    keys: KeysDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Sign a statement as a ninjs item, append it to the log, and print its URI."""
+    body, content_type = _read_text(file)
+    if corrects and translates:
+        raise InputError("--corrects and --translates exclude each other")
+    with open_store(db) as store:
+        pub = Publisher.open(store, publisher, keys)
+        if corrects:
+            entry = pub.correct(corrects, body=body, headline=headline)
+        else:
+            if not headline or not lang:
+                raise InputError("--headline and --lang are required for a new item")
+            if translates:
+                entry = pub.translate(translates, headline=headline, body=body, language=lang)
+            else:
+                entry = pub.publish(headline=headline, body=body, language=lang, content_type=content_type)
+        _write_bundle(pub.log, entry, out_file)
+    err.print(f"logged at index {entry.index} of {pub.log.origin}, version {entry.item_version}")
+    out.print(entry.item_uri)
+
+
+def withdraw(
+    uri: Annotated[str, typer.Argument(help="The item URI to withdraw.")],
+    publisher: PublisherOption,
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn (published in the item).")],
+    out_file: OutOption = None,
+    keys: KeysDirOption = None,
+    db: DbOption = None,
+) -> None:
+    """Withdraw an item: a new version with pubStatus canceled and the reason."""
+    with open_store(db) as store:
+        pub = Publisher.open(store, publisher, keys)
+        entry = pub.withdraw(uri, reason=reason)
+        _write_bundle(pub.log, entry, out_file)
+    err.print(f"withdrawn at log index {entry.index}, version {entry.item_version}")
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+def _find_item(store: Any, target: str) -> tuple[Log, str]:
+    import sqlalchemy as sa
+
+    from amanat.store import schema as t
+
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(t.log_entries.c.origin).where(t.log_entries.c.item_uri == target).limit(1)).first()
+    if row is None:
+        raise InputError(f"{target!r} is neither a bundle file nor an item URI in this store")
+    return Log(store, row.origin), target
+
+
+def verify(
+    target: Annotated[str, typer.Argument(help="A bundle file, or an item URI in the store.")],
+    origin: Annotated[Optional[str], typer.Option(help="Require this log origin (pin the publisher).")] = None,  # noqa: UP045
+    key: Annotated[Optional[str], typer.Option("--key", help="Require the publisher to list this key id.")] = None,  # noqa: UP045
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Verify an item offline from its bundle, or from the store: signature, key validity in log
+    order, inclusion in a signed checkpoint; report later versions, withdrawal, revocation."""
+    path = Path(target)
+    if path.is_file():
+        bundle = load_bundle(path.read_bytes(), where=str(path))
+    else:
+        with open_store(db) as store:
+            log, uri = _find_item(store, target)
+            bundle = make_bundle(log, uri)
+    report = verify_bundle(bundle, Policy(origin=origin, kid=key))
+    if as_json:
+        emit_json({"verified": True, **report.as_dict()})
+        return
+    _print_report(report)
+
+
+def _print_report(r: Report) -> None:
+    item = r.item
+    out.print(Text.assemble(("verified ", "bold green"), (headline_of(item), "bold")))
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("item", f"{item.get('uri')} version {item.get('version')} ({item.get('language')})")
+    table.add_row("publisher", f"{escape(r.publisher)} — log {r.origin}")
+    table.add_row("signed by", f"key {r.kid}")
+    table.add_row("log index", f"{r.index} of a checkpoint of size {r.checkpoint_size}, root {r.root_hash}")
+    table.add_row("published", str(item.get("versionCreated")))
+    if r.later_versions:
+        table.add_row("later versions", ", ".join(f"v{v['version']} at {v['index']}" for v in r.later_versions))
+    if r.withdrawn:
+        table.add_row("[red]withdrawn[/red]", f"at log index {r.withdrawn['index']}: {escape(str(r.withdrawn.get('reason')))}")
+    if r.key_revoked_at is not None:
+        table.add_row("[yellow]key revoked[/yellow]", f"later, at log index {r.key_revoked_at} ({escape(r.key_revoke_reason or '')}); this item was logged before and stays valid")
+    if r.cosignatures:
+        table.add_row("cosigned by", ", ".join(r.cosignatures))
+    out.print(table)
+    if not r.pinned:
+        err.print("[yellow]warning:[/yellow] publisher not pinned: pass --origin or --key to require a known publisher")
+
+
+def show_item(target: str, db: str | None, as_json: bool) -> None:
+    """All versions of an item, with the text diff between consecutive versions."""
+    with open_store(db) as store:
+        log, uri = _find_item(store, target)
+        history = log.key_history()
+        versions = [(e, history.verify_entry(e.index, e.token).payload) for e in log.item_versions(uri)]
+    if as_json:
+        emit_json([{"index": e.index, "kid": e.kid, **item} for e, item in versions])
+        return
+    previous: dict[str, Any] | None = None
+    for entry, item in versions:
+        status = item.get("pubStatus", "usable")
+        out.print(Text.assemble((f"version {item.get('version')}", "bold"), f"  log index {entry.index}  {item.get('versionCreated')}  ",
+                                (status, "red" if status == "canceled" else "green")))
+        if status == "canceled":
+            out.print(f"  withdrawn: {escape(str(item.get('edNote')))}")
+        elif previous is None:
+            out.print(Text(f"  {headline_of(item)}\n\n{body_of(item)}"))
+        else:
+            for line in difflib.unified_diff(body_of(previous).splitlines(), body_of(item).splitlines(), lineterm="", n=1):
+                if not line.startswith(("---", "+++")):
+                    out.print(Text("  " + line, style="green" if line.startswith("+") else "red" if line.startswith("-") else "dim"))
+        previous = item
+
+
+# --- the log --------------------------------------------------------------------------------
+
+
+def _log(store: Any, publisher: str | None) -> Log:
+    if publisher:
+        return Log.find(store, publisher)
+    logs = Log.all(store)
+    if len(logs) != 1:
+        raise InputError("name the log with --publisher (this store has " + str(len(logs)) + " logs)")
+    return Log(store, logs[0]["origin"])
+
+
+@log_app.command("checkpoint")
+def log_checkpoint(publisher: Annotated[Optional[str], typer.Option("--publisher", "-p")] = None, db: DbOption = None) -> None:  # noqa: UP045
+    """Print the latest signed checkpoint note."""
+    with open_store(db) as store:
+        out.print(_log(store, publisher).checkpoint(), end="", markup=False)
+
+
+@log_app.command("prove")
+def log_prove(
+    item: Annotated[str, typer.Argument(help="An item URI (latest version) or a log index.")],
+    publisher: Annotated[Optional[str], typer.Option("--publisher", "-p")] = None,  # noqa: UP045
+    size: Annotated[Optional[int], typer.Option(help="Tree size to prove against (default latest).")] = None,  # noqa: UP045
+    db: DbOption = None,
+) -> None:
+    """Print the inclusion proof of an entry (JSON)."""
+    with open_store(db) as store:
+        if item.isdigit():
+            log, index = _log(store, publisher), int(item)
+        else:
+            log, uri = _find_item(store, item)
+            index = log.item_versions(uri)[-1].index
+        size = size or log.size
+        if not 0 <= index < size:
+            raise InputError(f"index {index} is not in a tree of size {size}")
+        entry = log.entry(index)
+        emit_json({"origin": log.origin, "index": index, "size": size,
+                   "leaf_hash": base64.b64encode(entry.leaf_hash).decode(),
+                   "root_hash": base64.b64encode(log.root(size)).decode(),
+                   "proof": [base64.b64encode(h).decode() for h in log.inclusion_proof(index, size)]})
+
+
+@log_app.command("audit")
+def log_audit(publisher: Annotated[Optional[str], typer.Option("--publisher", "-p")] = None, as_json: JsonOption = False, db: DbOption = None) -> None:  # noqa: UP045
+    """Recompute every leaf, signature, subtree, checkpoint and consistency proof; compare."""
+    with open_store(db) as store:
+        logs = [Log.find(store, publisher)] if publisher else [Log(store, p["origin"]) for p in Log.all(store)]
+        results = [log.audit() for log in logs]
+    if as_json:
+        emit_json(results)
+        return
+    for r in results:
+        out.print(f"[green]ok[/green] {r['origin']}: {r['entries']} entries, {r['checkpoints']} checkpoints, root {r['root']}")
+

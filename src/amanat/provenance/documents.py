@@ -1,0 +1,51 @@
+"""Official items as documents: every verified item version in a log — this node's own or a
+partner's — is also stored as a document, so the press can be searched and later checked
+against the official text with the same machinery as any other coverage.
+
+The document's URL is the item URI (so a correction is a new *version* of it), its source is
+the publisher's log origin (kind ``official``), and its raw input is the signed JWS itself.
+A withdrawal adds no document: the log, not the document store, is the record of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from amanat.model import Capture, Document, PublishedDate, content_hash, document_id
+from amanat.provenance.items import body_of, headline_of
+from amanat.store.db import Store
+
+MEDIA_TYPE = "application/vnd.amanat.item+jws"
+
+
+def item_document(origin: str, index: int, token: str, item: dict[str, Any]) -> tuple[Document, Capture] | None:
+    """The document for one verified item version, or None for a withdrawal."""
+    if item.get("pubStatus") == "canceled":
+        return None
+    uri = str(item["uri"])
+    text = body_of(item).strip()
+    if not text:
+        return None
+    digest = content_hash(text)
+    when = item.get("versionCreated") or item.get("firstCreated")
+    where = f"{origin}#entry {index}"
+    doc = Document(
+        id=document_id(uri, digest), url=uri, canonical_url=uri, source=origin, title=headline_of(item) or None,
+        byline=item.get("copyrightHolder"),
+        published=PublishedDate(str(when), "datetime", "metadata") if when else None,
+        language=item.get("language"), text=text, content_hash=digest, media_type=MEDIA_TYPE, origin=where,
+    )
+    return doc, Capture(url=uri, body=token.encode("ascii"), media_type=MEDIA_TYPE, origin=where)
+
+
+def store_items(store: Store, origin: str, entries: Iterable[tuple[int, str, dict[str, Any]]]) -> int:
+    """Store the documents of verified item entries (index, token, payload); returns how many."""
+    n = 0
+    with store.writer() as writer:
+        for index, token, payload in entries:
+            pair = item_document(origin, index, token, payload)
+            if pair is not None:
+                writer.add(*pair, source_kind="official")
+                n += 1
+    return n

@@ -1,0 +1,515 @@
+"""The store: open a database (SQLite or PostgreSQL), migrate it, and read and write documents.
+
+One class, ``Store``, is the only place that speaks SQL for documents. Writes go in
+transactions that each leave the database consistent (a document, its raw payload, its
+seen-row and, on SQLite, its FTS5 entry commit together or not at all), so a killed run
+leaves nothing half-written and a re-run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+import zstandard
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from amanat.errors import NotFound, StoreError
+from amanat.model import Capture, Document, PublishedDate, RawRef
+from amanat.store import schema as t
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+Outcome = Literal["new", "version", "copy", "same"]
+_ZSTD_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document row as read back, with its place among versions and copies."""
+
+    document: Document
+    version: int
+    previous_id: str | None
+    ingested: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every stored field, JSON-ready (export, ``show --json``, the API)."""
+        row = document_columns(self.document)
+        fetched = row.pop("fetched")
+        text = row.pop("text")
+        return {
+            **row,
+            "version": self.version,
+            "previous_id": self.previous_id,
+            "fetched": fetched.isoformat() if fetched else None,
+            "ingested": self.ingested.isoformat(),
+            "text": text,
+        }
+
+
+def document_columns(d: Document) -> dict[str, Any]:
+    """The ``documents`` columns a Document fills (the store adds version, ingest time, raw)."""
+    return {
+        "id": d.id,
+        "url": d.url,
+        "canonical_url": d.canonical_url,
+        "source": d.source,
+        "title": d.title,
+        "byline": d.byline,
+        "published": d.published.value if d.published else None,
+        "published_precision": d.published.precision if d.published else None,
+        "published_source": d.published.source if d.published else None,
+        "language": d.language,
+        "media_type": d.media_type,
+        "content_hash": d.content_hash,
+        "origin": d.origin,
+        "fetched": d.fetched,
+        "text": d.text,
+    }
+
+
+def engine_url(url: str) -> str:
+    """Map user URLs onto the drivers Amanat ships (psycopg 3 for PostgreSQL)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class Store:
+    """A database of documents; open with ``Store.open(url)``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._zc = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect, and bring the schema to the newest migration unless ``migrate`` is off."""
+        url = engine_url(url)
+        try:
+            backend = sa.engine.make_url(url).get_backend_name()
+            if backend not in ("sqlite", "postgresql"):
+                raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+            engine = sa.create_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            path = engine.url.database
+            if path and path != ":memory:" and not Path(path).parent.exists():
+                raise StoreError(f"directory of the database does not exist: {path}")
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        try:
+            if migrate:
+                store.migrate()
+            else:
+                store.check_revision()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open database {engine.url!r}: {exc.orig}") from None
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _alembic(self, connection: Connection) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest revision (a no-op when already there)."""
+        with self.engine.begin() as conn:
+            if self.revision(conn) != self.head_revision():
+                command.upgrade(self._alembic(conn), "head")
+
+    def head_revision(self) -> str | None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(cfg).get_current_head()
+
+    def revision(self, conn: Connection | None = None) -> str | None:
+        if conn is None:
+            with self.engine.connect() as c:
+                return MigrationContext.configure(c).get_current_revision()
+        return MigrationContext.configure(conn).get_current_revision()
+
+    def check_revision(self) -> None:
+        have, want = self.revision(), self.head_revision()
+        if have != want:
+            raise StoreError(f"database is at schema revision {have}, this Amanat needs {want}")
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def seen(self, url: str, raw_digest: str) -> str | None:
+        """The outcome recorded for this payload at this URL, or None if never processed."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.seen.c.outcome).where(
+                    t.seen.c.url == url, t.seen.c.raw_digest == raw_digest
+                )
+            ).first()
+        return row[0] if row else None
+
+    def writer(self) -> Writer:
+        """A batch writer: ``with store.writer() as w: w.add(...)`` commits in batches."""
+        return Writer(self)
+
+    def refresh_search_index(self) -> bool:
+        """Bring the tantivy search index (SQLite only) up to date with the database, so the
+        next search is fast; False where there is none or another process is writing it."""
+        from amanat.store import fulltext
+
+        return fulltext.refresh(self)
+
+    def compress(self, body: bytes) -> bytes:
+        return self._zc.compress(body)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def get(self, doc_id: str) -> StoredDocument:
+        """A document by id, or by an unambiguous id prefix of at least 6 characters."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.documents).where(t.documents.c.id == doc_id)).fetchall()
+            if not rows and len(doc_id) >= 6:
+                # a prefix: SQLite compares bytes, so a range uses the id index; PostgreSQL's
+                # collation may not sort that way, so it gets LIKE
+                d = t.documents
+                if self.dialect == "sqlite":
+                    match = sa.and_(d.c.id >= doc_id, d.c.id < doc_id + "\x7f")
+                else:
+                    match = d.c.id.startswith(doc_id, autoescape=True)
+                rows = conn.execute(sa.select(d).where(match).limit(2)).fetchall()
+        if not rows:
+            raise NotFound(f"no document with id {doc_id!r}")
+        if len(rows) > 1:
+            raise NotFound(f"id prefix {doc_id!r} matches more than one document")
+        return _row_to_stored(rows[0]._mapping)
+
+    def versions(self, canonical_url: str) -> list[StoredDocument]:
+        """All versions stored for one canonical URL, oldest first."""
+        d = t.documents
+        return self._documents(d.c.canonical_url == canonical_url, d.c.version)
+
+    def copies(self, content_hash: str) -> list[StoredDocument]:
+        """Every document with this content (its content group), in ingest order."""
+        d = t.documents
+        return self._documents(d.c.content_hash == content_hash, d.c.seq)
+
+    def _documents(self, where: Any, order: Any) -> list[StoredDocument]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.documents).where(where).order_by(order)).fetchall()
+        return [_row_to_stored(r._mapping) for r in rows]
+
+    def iter_documents(self, *, batch: int = 500) -> Iterator[StoredDocument]:
+        """Every document, in ingest order, streamed in batches (no cap)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(t.documents)
+                    .where(t.documents.c.seq > last)
+                    .order_by(t.documents.c.seq)
+                    .limit(batch)
+                ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_stored(r._mapping)
+            last = rows[-1].seq
+
+    def raw_payload(self, digest: str) -> bytes:
+        """The original bytes of a payload, decompressed or re-read from its WARC file."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.raw).where(t.raw.c.digest == digest)).first()
+        if row is None:
+            raise NotFound(f"no raw payload {digest}")
+        if row.codec == "zstd":
+            return zstandard.ZstdDecompressor().decompress(row.data)
+        if row.codec == "none":
+            return bytes(row.data)
+        from amanat.ingest.warc import read_record
+
+        return read_record(RawRef(row.ref_path, row.ref_offset, row.ref_length, row.ref_digest))
+
+    def stats(self) -> dict[str, Any]:
+        d = t.documents
+        with self.engine.connect() as conn:
+            documents = conn.execute(sa.select(sa.func.count()).select_from(d)).scalar_one()
+            urls = conn.execute(sa.select(sa.func.count(sa.distinct(d.c.canonical_url)))).scalar_one()
+            groups = conn.execute(
+                sa.select(sa.func.count()).select_from(
+                    sa.select(d.c.content_hash)
+                    .group_by(d.c.content_hash)
+                    .having(sa.func.count(sa.distinct(d.c.canonical_url)) > 1)
+                    .subquery()
+                )
+            ).scalar_one()
+            languages = {
+                (lang or "und"): n
+                for lang, n in conn.execute(
+                    sa.select(d.c.language, sa.func.count())
+                    .group_by(d.c.language)
+                    .order_by(sa.func.count().desc())
+                ).fetchall()
+            }
+            sources = conn.execute(sa.select(sa.func.count()).select_from(t.sources)).scalar_one()
+            first, last = conn.execute(sa.select(sa.func.min(d.c.published), sa.func.max(d.c.published))).one()
+            undated = conn.execute(
+                sa.select(sa.func.count()).select_from(d).where(d.c.published.is_(None))
+            ).scalar_one()
+        return {
+            "documents": documents,
+            "articles": urls,
+            "versions": documents - urls,
+            "content_groups": groups,
+            "sources": sources,
+            "languages": languages,
+            "published_first": first,
+            "published_last": last,
+            "undated": undated,
+            "database": self.engine.url.render_as_string(hide_password=True),
+        }
+
+    def sources(self) -> list[dict[str, Any]]:
+        s, d = t.sources, t.documents
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(s, sa.func.count(d.c.seq).label("documents"))
+                .select_from(s.outerjoin(d, d.c.source == s.c.key))
+                .group_by(*s.c)
+                .order_by(sa.func.count(d.c.seq).desc(), s.c.key)
+            ).fetchall()
+        return [
+            {**dict(r._mapping), "first_seen": r.first_seen.isoformat() if r.first_seen else None}
+            for r in rows
+        ]
+
+    def set_source(self, key: str, **fields: str | None) -> None:
+        """Set an outlet's name, country or language (fields given as None are left alone)."""
+        values = {k: v for k, v in fields.items() if v is not None}
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(t.sources.c.key).where(t.sources.c.key == key)).first()
+            if not found:
+                raise NotFound(f"no source {key!r} (see `amanat sources`)")
+            if values:
+                conn.execute(sa.update(t.sources).where(t.sources.c.key == key).values(**values))
+
+
+# Statements built once: building them per row costs more than running them.
+_d = t.documents
+_INSERT_DOCUMENT = sa.insert(_d)
+_SUPERSEDE = sa.update(_d).where(_d.c.id == sa.bindparam("older")).values(latest=False)
+_RELATED = sa.select(_d.c.id, _d.c.version, _d.c.canonical_url).where(
+    sa.or_(
+        _d.c.canonical_url == sa.bindparam("url"), _d.c.content_hash == sa.bindparam("hash")
+    )
+)
+
+
+class Writer:
+    """Adds documents in batched transactions; use as a context manager.
+
+    Everything about one input (source, raw bytes, document, seen-row) goes into the same
+    transaction, so an interrupted run never leaves a document without its raw payload or a
+    seen-row without its document.
+    """
+
+    def __init__(self, store: Store, batch: int = 200) -> None:
+        self.store = store
+        self.batch = batch
+        self._conn: Connection | None = None
+        self._pending = 0
+        self._sources: set[str] = set()
+
+    def __enter__(self) -> Writer:
+        self._conn = self.store.engine.connect()
+        self._conn.begin()
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        assert self._conn is not None
+        if exc_type is None:
+            self._conn.commit()
+        else:
+            self._conn.rollback()
+        self._conn.close()
+        self._conn = None
+
+    def _tick(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        assert self._conn is not None
+        self._conn.commit()
+        self._conn.begin()
+        self._pending = 0
+
+    def add(self, doc: Document, capture: Capture, source_kind: str = "web") -> Outcome:
+        """Store one document version; say whether it was new, a new version, a copy or the same."""
+        conn = self._conn
+        assert conn is not None
+        now = datetime.now(UTC)
+        self._ensure_source(conn, doc.source, source_kind, now)
+        digest = self._ensure_raw(conn, capture)
+        # one query answers all three questions: stored already? older versions? copies?
+        related = conn.execute(
+            _RELATED, {"url": doc.canonical_url, "hash": doc.content_hash}
+        ).fetchall()
+        same_url = [r for r in related if r.canonical_url == doc.canonical_url]
+        if any(r.id == doc.id for r in same_url):
+            outcome: Outcome = "same"
+        else:
+            if same_url:
+                latest = max(same_url, key=lambda r: r.version)
+                outcome, version, previous = "version", latest.version + 1, latest.id
+                conn.execute(_SUPERSEDE, {"older": latest.id})
+            else:
+                outcome, version, previous = ("copy" if related else "new"), 1, None
+            conn.execute(
+                _INSERT_DOCUMENT,
+                {**document_columns(doc), "ingested": now, "raw_digest": digest, "version": version,
+                 "previous_id": previous},
+            )
+        self._mark_seen(conn, capture, digest, doc.id, outcome, now)
+        self._tick()
+        return outcome
+
+    def add_nothing(self, capture: Capture, outcome: str) -> None:
+        """Record that a payload was processed and gave no document (e.g. no article text)."""
+        conn = self._conn
+        assert conn is not None
+        digest = hashlib.sha256(capture.body).hexdigest()
+        self._mark_seen(conn, capture, digest, None, outcome, datetime.now(UTC))
+        self._tick()
+
+    def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime) -> None:
+        if key in self._sources:
+            return
+        s = t.sources
+        if not conn.execute(sa.select(s.c.key).where(s.c.key == key)).first():
+            conn.execute(sa.insert(s).values(key=key, kind=kind, first_seen=now))
+        self._sources.add(key)
+
+    def _ensure_raw(self, conn: Connection, capture: Capture) -> str:
+        digest = hashlib.sha256(capture.body).hexdigest()
+        values: dict[str, Any] = {
+            "digest": digest,
+            "media_type": capture.media_type,
+            "size": len(capture.body),
+        }
+        ref = capture.raw_ref
+        if ref is not None:
+            values.update(
+                codec="ref",
+                ref_path=ref.path,
+                ref_offset=ref.offset,
+                ref_length=ref.length,
+                ref_digest=ref.digest,
+            )
+        else:
+            values.update(codec="zstd", data=self.store.compress(capture.body))
+        conn.execute(_insert_ignore(conn.dialect.name, "raw"), values)
+        return digest
+
+    def _mark_seen(
+        self,
+        conn: Connection,
+        capture: Capture,
+        digest: str,
+        doc_id: str | None,
+        outcome: str,
+        now: datetime,
+    ) -> None:
+        key = seen_key(capture)
+        conn.execute(
+            _insert_ignore(conn.dialect.name, "seen"),
+            {"url": key, "raw_digest": digest, "document_id": doc_id, "outcome": outcome, "at": now},
+        )
+
+
+@functools.cache
+def _insert_ignore(dialect: str, table_name: str) -> Any:
+    """INSERT that does nothing when a row with the same primary key exists."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = t.metadata.tables[table_name]
+    keys = [c.name for c in table.primary_key.columns]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+def seen_key(capture: Capture) -> str:
+    """What identifies an input for the seen-list: its URL, else where it came from."""
+    return capture.url or capture.origin
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _row_to_stored(row: Any) -> StoredDocument:
+    published = (
+        PublishedDate(row["published"], row["published_precision"], row["published_source"])
+        if row["published"]
+        else None
+    )
+    doc = Document(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        source=row["source"],
+        title=row["title"],
+        byline=row["byline"],
+        published=published,
+        language=row["language"],
+        text=row["text"],
+        content_hash=row["content_hash"],
+        media_type=row["media_type"],
+        origin=row["origin"],
+        fetched=_aware(row["fetched"]),
+    )
+    return StoredDocument(doc, row["version"], row["previous_id"], _aware(row["ingested"]))
+
+
+def iter_rows(store: Store, table: sa.Table, *, batch: int = 1000) -> Iterable[dict[str, Any]]:
+    """Every row of a table, streamed in primary-key order (for backup and copy)."""
+    pk = list(table.primary_key.columns)
+    with store.engine.connect() as conn:
+        result = conn.execution_options(yield_per=batch).execute(sa.select(table).order_by(*pk))
+        for row in result:
+            yield dict(row._mapping)

@@ -1,0 +1,273 @@
+"""Ranked full-text search over stored documents, on either backend.
+
+SQLite with the tantivy index (``fulltext``, the default where the package is installed):
+tantivy ranks (BM25, title weighted 10×) and returns the top seqs; the rows come from the
+database and snippets are cut here from the stored text. Whenever the index cannot answer
+exactly what the database holds (behind, and another process is writing it) or tantivy fails,
+the query goes to FTS5 instead: correctness first, speed where it is safe.
+SQLite otherwise: FTS5 with BM25 (title weighted 10× over text) and FTS5's own snippet().
+PostgreSQL: a generated ``tsvector`` with a GIN index, ``ts_rank_cd`` with the same title
+weighting, and ``ts_headline`` computed for the returned page only (it re-parses the text).
+Highlights are marked with \\x02 … \\x03 so each front end renders them its own way.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from amanat.errors import QueryError
+from amanat.store import fulltext
+from amanat.store import query as q
+from amanat.store.db import Store
+
+log = logging.getLogger(__name__)
+
+MARK_START, MARK_END = "\x02", "\x03"
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    language: str | None = None
+    source: str | None = None
+    since: date | None = None  # published on or after
+    until: date | None = None  # published on or before
+    all_versions: bool = False  # every stored version, not only each article's newest
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str | None
+    url: str
+    source: str
+    published: str | None
+    language: str | None
+    score: float
+    snippet: str
+
+    def as_dict(self, *, marks: tuple[str, str] = ("<b>", "</b>")) -> dict[str, Any]:
+        d = asdict(self)
+        d["snippet"] = self.snippet.replace(MARK_START, marks[0]).replace(MARK_END, marks[1])
+        return d
+
+
+def search(
+    store: Store,
+    text: str,
+    filters: Filters = Filters(),
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Hit]:
+    """The best ``limit`` documents for a query, best first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise QueryError(f"offset must not be negative, not {offset}")
+    parsed = q.parse(text)
+    if store.dialect == "sqlite" and fulltext.enabled():
+        hits = _search_tantivy(store, parsed, filters, limit, offset)
+        if hits is not None:
+            return hits
+    where, params = _filters(filters)
+    if store.dialect == "sqlite":
+        sql = f"""
+            SELECT d.id, d.title, d.url, d.source, d.published, d.language,
+                   bm25(documents_fts, 10.0, 1.0) AS score,
+                   snippet(documents_fts, 1, char(2), char(3), '…', 24) AS snip,
+                   d.title AS t
+            FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid
+            WHERE documents_fts MATCH :match {where}
+            ORDER BY score LIMIT :limit OFFSET :offset"""
+        params["match"] = q.to_fts5(parsed)
+    else:
+        sql = f"""
+            WITH hits AS (
+              SELECT d.seq, ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', d.search, query, 1) AS score
+              FROM documents d, to_tsquery('simple', :match) query
+              WHERE d.search @@ query {where}
+              ORDER BY score DESC LIMIT :limit OFFSET :offset)
+            SELECT d.id, d.title, d.url, d.source, d.published, d.language, -hits.score AS score,
+                   ts_headline('simple', left(d.text, 100000), to_tsquery('simple', :match),
+                     'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
+                     ', MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=" … "') AS snip
+            FROM hits JOIN documents d ON d.seq = hits.seq
+            ORDER BY hits.score DESC"""
+        params["match"] = q.to_tsquery(parsed)
+    params.update(limit=limit, offset=offset)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(sa.text(sql), params).fetchall()
+    except (OperationalError, ProgrammingError) as exc:
+        raise QueryError(f"search failed for {text!r}: {exc.orig}") from None
+    return [
+        Hit(r.id, r.title, r.url, r.source, r.published, r.language, -float(r.score), r.snip or "")
+        for r in rows
+    ]
+
+
+def _filters(f: Filters) -> tuple[str, dict[str, Any]]:
+    clauses, params = [], {}
+    if not f.all_versions:
+        clauses.append("d.latest")
+    if f.language:
+        clauses.append("d.language = :language")
+        params["language"] = f.language
+    if f.source:
+        clauses.append("d.source = :source")
+        params["source"] = f.source
+    if f.since:
+        clauses.append("d.published >= :since")
+        params["since"] = f.since.isoformat()
+    if f.until:
+        # published is ISO text at its precision: compare its date part
+        clauses.append("substr(d.published, 1, 10) <= :until")
+        params["until"] = f.until.isoformat()
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+# --- SQLite with the tantivy index -----------------------------------------------------------
+
+SNIPPET_WORDS = 24
+SNIPPET_SCAN_CHARS = 200_000  # snippets come from the start of very long texts
+_WORD = re.compile(r"[^\W_]+")
+# character → its one-character folded form (ASCII capitals, then non-ASCII as met)
+_FOLD: dict[int, str] = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_LONG: set[str] = set()  # characters that fold into several (ß → ss)
+
+
+def _search_tantivy(
+    store: Store, parsed: q.Query, filters: Filters, limit: int, offset: int
+) -> list[Hit] | None:
+    """Hits from the tantivy index, or None when it cannot answer (then FTS5 does)."""
+    try:
+        index = fulltext.index_for(store)
+        if index is None or not index.catch_up(store.engine, max_rows=fulltext.SEARCH_CATCH_UP_ROWS):
+            return None
+        ranked = index.search(parsed, filters, limit=limit, offset=offset)
+        if not ranked:
+            return []
+        marker = _Marker(index, parsed)
+        where, params = _filters(filters)  # again, as a safeguard: the database decides
+        sql = sa.text(f"""
+            SELECT d.seq, d.id, d.title, d.url, d.source, d.published, d.language,
+                   substr(d.text, 1, {SNIPPET_SCAN_CHARS}) AS text
+            FROM documents d WHERE d.seq IN :seqs {where}""").bindparams(
+            sa.bindparam("seqs", expanding=True))
+        with store.engine.connect() as conn:
+            rows = {r.seq: r for r in conn.execute(sql, {**params, "seqs": [s for s, _ in ranked]})}
+    except Exception:  # any failure of the accelerator: log it, answer from FTS5
+        log.warning("tantivy search failed; using FTS5", exc_info=True)
+        return None
+    return [
+        Hit(r.id, r.title, r.url, r.source, r.published, r.language, score, marker.snippet(r.text))
+        for seq, score in ranked
+        if (r := rows.get(seq)) is not None
+    ]
+
+
+class _Marker:
+    """Cuts a snippet of ~24 words around the densest matches and marks the matched words.
+
+    Hand-written because FTS5's snippet() needs its own index: the window is anchored at the
+    match with the most distinct query words close after it. Matching runs a C-speed regex
+    over a copy of the text folded character by character the way the index folds words
+    (lowercase, ASCII folding) — same length, so match offsets hold for the original. Texts
+    with a letter that folds into several (ß → ss) are matched word by word instead.
+    """
+
+    def __init__(self, index: fulltext.TantivyIndex, parsed: q.Query) -> None:
+        self._index = index
+        self._exact: set[str] = set()
+        self._prefixes: list[str] = []
+        for conj in parsed.alternatives:
+            for term in conj:
+                if term.negated:
+                    continue
+                tokens = [t for w in term.words for t in index.tokens(w)]
+                if term.prefix and tokens:
+                    self._prefixes.append(tokens.pop())
+                self._exact.update(tokens)
+        alternatives = [re.escape(w) for w in sorted(self._exact, key=len, reverse=True)]
+        alternatives += [re.escape(p) + r"[^\W_]*" for p in self._prefixes]
+        # no look-behind and no IGNORECASE (the folded text is lowercase): that keeps re's
+        # fast literal search; the left word boundary is checked per match instead
+        self._fast = (
+            re.compile(r"(?:" + "|".join(alternatives) + r")(?![^\W_])") if alternatives else None
+        )
+        self._norm: dict[str, str] = {}
+
+    def _classify(self, chars: set[str]) -> bool:
+        """Learn how new non-ASCII characters fold; False if one folds into several."""
+        for c in chars:
+            if ord(c) < 128 or ord(c) in _FOLD:
+                continue
+            if c in _LONG:
+                return False
+            tokens = self._index.tokens(c)
+            if not tokens:
+                _FOLD[ord(c)] = c
+            elif len(tokens[0]) == 1:
+                _FOLD[ord(c)] = tokens[0]
+            else:
+                _LONG.add(c)
+                return False
+        return True
+
+    def _matches(self, text: str) -> list[tuple[int, int, str]]:
+        if self._fast is None:
+            return []
+        if text.isascii() or self._classify(set(text)):
+            folded = text.translate(_FOLD)
+            return [
+                (m.start(), m.end(), m.group())
+                for m in self._fast.finditer(folded)
+                if m.start() == 0 or not _WORD.match(folded, m.start() - 1)
+            ]
+        out = []
+        for m in _WORD.finditer(text):
+            word = m.group()
+            norm = self._norm.get(word)
+            if norm is None:
+                norm = self._norm[word] = "".join(self._index.tokens(word))
+            if norm in self._exact or any(norm.startswith(p) for p in self._prefixes):
+                out.append((m.start(), m.end(), norm))
+        return out
+
+    def snippet(self, text: str) -> str:
+        matches = self._matches(text)
+        anchor = 0
+        if matches and len(self._exact) + len(self._prefixes) == 1:
+            anchor = matches[0][0]  # one query word: every window is as dense as the first
+        elif matches:
+            starts = [m[0] for m in matches]
+            best = -1
+            for i, m in enumerate(matches[:64]):
+                near = {key for _, _, key in matches[i : bisect.bisect_left(starts, m[0] + 160)]}
+                if len(near) > best:
+                    best, anchor = len(near), m[0]
+        before = [m.start() for m in _WORD.finditer(text, max(0, anchor - 200), anchor)][-3:]
+        start = before[0] if before else anchor
+        end = start
+        for n, m in enumerate(_WORD.finditer(text, start), 1):
+            end = m.end()
+            if n == SNIPPET_WORDS:
+                break
+        parts, pos = [], start
+        for s, e, _ in matches:
+            if s >= start and e <= end:
+                parts += [text[pos:s], MARK_START, text[s:e], MARK_END]
+                pos = e
+        parts.append(text[pos:end])
+        body = " ".join("".join(parts).split())
+        more = _WORD.search(text, end) is not None
+        return ("…" if start > 0 else "") + body + ("…" if more else "")

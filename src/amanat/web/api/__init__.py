@@ -1,0 +1,1 @@
+"""JSON API routes under /api/v1/, one module per kind of resource."""

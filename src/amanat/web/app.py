@@ -1,0 +1,91 @@
+"""The web application: the JSON API under ``/api/v1/`` and the HTML pages, over one store.
+
+Routes live in modules, one per kind of page or endpoint, each exposing ``router``;
+``ROUTES`` lists the built-in ones and ``create_app`` mounts them in order. Later features
+(partner endpoints: publisher document, items, feed, checkpoint, proofs) add a module and a
+line here, or pass their own list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from amanat.store.db import Store
+from amanat.web import errors
+from amanat.web.middleware import RateLimit, RequestLimits, SecurityHeaders
+from amanat.web.pages import STATIC, error_page, login_page, make_templates
+from amanat.web.ratelimit import TokenBucket
+from amanat.web.settings import Settings
+
+ROUTES: tuple[str, ...] = (
+    "amanat.web.api.health",
+    "amanat.web.api.documents",
+    "amanat.web.api.search",
+    "amanat.web.api.corpus",
+    "amanat.web.api.export",
+    "amanat.web.views.home",
+    "amanat.web.views.search",
+    "amanat.web.views.document",
+    "amanat.web.views.sources",
+    "amanat.web.views.login",
+    "amanat.exchange.routes",
+)
+
+
+def create_app(
+    store_url: str,
+    *,
+    public_documents: bool = False,
+    settings: Settings | None = None,
+    routes: Sequence[str] = ROUTES,
+) -> FastAPI:
+    """An ASGI app serving the store at ``store_url`` (opened, and migrated, here)."""
+    settings = settings or Settings()
+    if public_documents:
+        settings = Settings(**{**settings.__dict__, "public_documents": True})
+    store = Store.open(store_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="Amanat",
+        version=_version(),
+        description="Stored news coverage: documents, versions, search and export. "
+        "Ingested coverage needs a read token (`Authorization: Bearer …`) unless the node "
+        "serves it publicly. Errors are `{\"error\": {\"code\", \"message\"}}`.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    errors.install(app, error_page)
+    app.add_exception_handler(errors.LoginRequired, login_page)
+    for name in routes:
+        app.include_router(importlib.import_module(name).router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    # added innermost first: headers wrap everything, then the rate limit, then size caps
+    app.add_middleware(RequestLimits, max_body=settings.max_body, max_query=settings.max_query)
+    if settings.rate:
+        bucket = TokenBucket(settings.rate, settings.burst, max_clients=settings.max_clients)
+        app.add_middleware(RateLimit, bucket=bucket)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("amanat")
+    except importlib.metadata.PackageNotFoundError:
+        return "0"

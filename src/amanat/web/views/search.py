@@ -1,0 +1,47 @@
+"""``GET /search``: the search form, and ranked results with highlighted snippets."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from amanat.errors import QueryError
+from amanat.web.api.search import SearchRequest
+from amanat.web.auth import page_reader
+from amanat.web.errors import describe_validation
+from amanat.web.pages import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_reader)])
+FIELDS = ("q", "lang", "source", "since", "until", "limit", "offset")
+
+
+@router.get("/search")
+def search_page(request: Request) -> Response:
+    form = {k: request.query_params.get(k, "") for k in FIELDS}
+    context: dict[str, Any] = {"form": form, "hits": None, "error": None}
+    if not form["q"].strip():
+        return render(request, "search.html", context)
+    try:
+        req = SearchRequest.model_validate({k: v for k, v in form.items() if v != ""})
+        from amanat.store.search import search
+
+        hits = search(request.app.state.store, req.q, req.filters(), limit=req.limit, offset=req.offset)
+    except ValidationError as exc:
+        context["error"] = describe_validation(list(exc.errors()))
+        return render(request, "search.html", context, 400)
+    except QueryError as exc:
+        context["error"] = exc.diagnosis()
+        return render(request, "search.html", context, 400)
+    context |= {"hits": hits, "req": req,
+                "prev": _page(request, max(req.offset - req.limit, 0)) if req.offset else None,
+                "next": _page(request, req.offset + req.limit) if len(hits) == req.limit else None}
+    return render(request, "search.html", context)
+
+
+def _page(request: Request, offset: int) -> str:
+    params = {k: v for k, v in request.query_params.items() if v} | {"offset": str(offset)}
+    return f"{request.url.path}?{urlencode(params)}"

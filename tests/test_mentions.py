@@ -1,0 +1,215 @@
+"""Mention detection and roles on hand-written sentences, one naming or role pattern each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from amanat.analyze.mentions import Mention, analyze_mentions
+from amanat.kb import starter
+from amanat.kb.index import KBIndex, normalize
+
+
+@pytest.fixture(scope="module")
+def index() -> KBIndex:
+    return KBIndex.build(starter.load())
+
+
+def find(mentions: list[Mention], text: str) -> Mention:
+    hits = [m for m in mentions if m.text == text]
+    assert hits, f"{text!r} not found in {[m.text for m in mentions]}"
+    return hits[0]
+
+
+def run(index: KBIndex, text: str, day: date | None = date(2022, 6, 1)) -> list[Mention]:
+    return analyze_mentions(text, day, index)
+
+
+def test_normalize_keeps_offsets_to_the_original() -> None:
+    text = "Ki‑moon’s   Straße"
+    norm, offsets = normalize(text)
+    assert norm == "ki moon's strasse"
+    assert text[offsets[norm.index("s")]] in "’s"
+    assert text[offsets[-1]] == "e"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "role", "marker"),
+    [
+        (
+            "Deputy Foreign Minister Akan Rakhmatulin spoke.",
+            "Akan Rakhmatulin",
+            "Deputy Foreign Minister",
+            None,
+        ),
+        (
+            "Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin has stressed the need.",
+            "Yerzhan Kistafin",
+            "Ambassador of Kazakhstan to Pakistan",
+            None,
+        ),
+        (
+            "He met Pakistan's then-Prime Minister Shahbaz Sharif last year.",
+            "Shahbaz Sharif",
+            "Pakistan's then-Prime Minister",
+            "then",
+        ),
+        (
+            "UN Secretary-General Ban Ki-moon's spokesman Stefan Dujarric told reporters.",
+            "Stefan Dujarric",
+            "UN Secretary-General Ban Ki-moon's spokesman",
+            None,
+        ),
+        (
+            "UN Secretary-General Ban Ki-moon's spokesman Stefan Dujarric told reporters.",
+            "Ban Ki-moon",
+            "UN Secretary-General",
+            None,
+        ),
+        (
+            "The talks, said Roman Vassilenko, the Deputy Minister of Foreign Affairs of "
+            "Kazakhstan, went well.",
+            "Roman Vassilenko",
+            "the Deputy Minister of Foreign Affairs of Kazakhstan",
+            None,
+        ),
+        (
+            "Former President Nursultan Nazarbayev was absent.",
+            "Nursultan Nazarbayev",
+            "Former President",
+            "former",
+        ),
+        ("Ex-Prime Minister Nawaz Sharif returned.", "Nawaz Sharif", "Ex-Prime Minister", "ex"),
+        (
+            "The caretaker Prime Minister Anwar Kakar arrived.",
+            "Anwar Kakar",
+            "caretaker Prime Minister",
+            "caretaker",
+        ),
+        ("Acting Ambassador Dana Smith signed it.", "Dana Smith", "Acting Ambassador", "acting"),
+        (
+            "The late President Islam Karimov was remembered.",
+            "Islam Karimov",
+            "late President",
+            "late",
+        ),
+        (
+            "Russian Foreign Ministry spokeswoman Maria Zakharova said so.",
+            "Maria Zakharova",
+            "Russian Foreign Ministry spokeswoman",
+            None,
+        ),
+    ],
+)
+def test_roles_are_captured_with_span_and_marker(
+    index: KBIndex, sentence: str, name: str, role: str, marker: str | None
+) -> None:
+    m = find(run(index, sentence), name)
+    assert m.role == role
+    assert m.role_start is not None and sentence[m.role_start : m.role_end] == role
+    assert m.marker == marker
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "entity"),
+    [
+        (
+            "Kazakh President Qasim Zhumart Tokayev announced it.",
+            "Qasim Zhumart Tokayev",
+            "Q200881",
+        ),
+        ("Президент Касым-Жомарт Токаев выступил.", "Касым-Жомарт Токаев", "Q200881"),
+        ("Тоқаев Қасым-Жомарт Кемелұлы сөз сөйледі.", "Тоқаев Қасым-Жомарт Кемелұлы", "Q200881"),
+        ("Prime Minister Shehbaz Sharif spoke.", "Shehbaz Sharif", "Q2096387"),
+        ("وزیر اعظم شہباز شریف نے کہا", "شہباز شریف", "Q2096387"),
+        ("The Foundation of N.A. Nazarbayev opened.", "N.A. Nazarbayev", "Q57394"),
+        (
+            "Spokesman Stéphane Dujarric said.",
+            "Stéphane Dujarric",
+            "amanat:person/stephane-dujarric",
+        ),
+    ],
+)
+def test_name_variants_across_scripts_link(
+    index: KBIndex, sentence: str, name: str, entity: str
+) -> None:
+    assert find(run(index, sentence), name).entity_id == entity
+
+
+def test_places_orgs_and_acronyms(index: KBIndex) -> None:
+    text = (
+        "The CSTO sent troops to Nur-Sultan; the ОДКБ and the Shanghai Cooperation "
+        "Organisation met in Astana with the U.N. and Kazakhstan's Foreign Ministry."
+    )
+    ms = run(index, text)
+    assert find(ms, "CSTO").entity_id == find(ms, "ОДКБ").entity_id == "amanat:org/csto"
+    assert find(ms, "Nur-Sultan").entity_id == find(ms, "Astana").entity_id == "Q1520"
+    assert find(ms, "U.N.").entity_id == "amanat:org/un"
+    assert find(ms, "Shanghai Cooperation Organisation").kind == "organization"
+
+
+def test_acronyms_match_only_as_written(index: KBIndex) -> None:
+    ms = run(index, "Let us see what the un-named sources and sco fans say.")
+    assert not [m for m in ms if m.entity_id]
+
+
+def test_unknown_people_from_honorifics_and_roles(index: KBIndex) -> None:
+    text = (
+        "Mr. Abylay Asylkhan, Lead Expert, spoke. Prof. Dr. Shabir Ahmad Khan, Director, "
+        "agreed. Later Shabir left. H.E. Jane Roe arrived."
+    )
+    ms = run(index, text)
+    for name in ("Abylay Asylkhan", "Shabir Ahmad Khan", "Jane Roe"):
+        m = find(ms, name)
+        assert m.kind == "person" and m.entity_id is None
+    assert find(ms, "Abylay Asylkhan").role == "Lead Expert"
+    assert find(ms, "Shabir").method == "coref"
+
+
+def test_unknown_organisations_and_their_acronyms(index: KBIndex) -> None:
+    text = (
+        "It was organized by the Eurasian Century Institute (ECI), Islamabad, and the "
+        "Embassy of the Republic of Kazakhstan and Center for Global & Strategic Studies. "
+        "ECI said so."
+    )
+    ms = run(index, text)
+    assert find(ms, "Eurasian Century Institute").kind == "organization"
+    assert len([m for m in ms if m.text == "ECI"]) == 2
+    assert find(ms, "Embassy of the Republic of Kazakhstan").entity_id is None
+    assert find(ms, "Center for Global & Strategic Studies").kind == "organization"
+    # the country inside an organisation's name is still a mention of the country
+    inner = find(ms, "Republic of Kazakhstan")
+    assert inner.entity_id == "Q232"
+
+
+def test_nested_known_names_are_kept_and_same_entity_inside_dropped(index: KBIndex) -> None:
+    text = "The Ministry of Foreign Affairs of the Republic of Kazakhstan said."
+    ms = run(index, text)
+    assert find(ms, "Ministry of Foreign Affairs of the Republic of Kazakhstan").entity_id == (
+        "amanat:org/mfa-kazakhstan"
+    )
+    assert find(ms, "Republic of Kazakhstan").nested
+    assert not [m for m in ms if m.text == "Kazakhstan"]
+
+
+def test_lone_surname_refers_back_within_the_document(index: KBIndex) -> None:
+    ms = run(index, "Roman Vassilenko spoke. Later Vassilenko added more.")
+    assert [m.entity_id for m in ms if m.text == "Vassilenko"] == ["amanat:person/roman-vassilenko"]
+    assert find(ms, "Vassilenko").method == "coref"
+
+
+def test_as_row_is_flat(index: KBIndex) -> None:
+    m = find(run(index, "Deputy Foreign Minister Akan Rakhmatulin spoke."), "Akan Rakhmatulin")
+    row = m.as_row("doc1")
+    assert row["doc_id"] == "doc1" and row["entity_id"] == "amanat:person/akan-rakhmetullin"
+    assert all(isinstance(v, str | int | float | bool | list | type(None)) for v in row.values())
+
+
+def test_spacy_backend_is_optional(index: KBIndex) -> None:
+    from amanat.analyze.mentions import spacy_spans
+
+    if spacy_spans("x") is None:
+        with pytest.raises(RuntimeError):
+            analyze_mentions("Mr. X", None, index, backend="spacy")
+    assert analyze_mentions("Mr. X", None, index, backend="auto") is not None
