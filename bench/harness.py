@@ -43,6 +43,26 @@ def timeit(fn: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> Tim
     return Timing(tuple(runs))
 
 
+def timeit_interleaved(
+    fns: dict[str, Callable[[], object]], *, repeat: int = 5, warmup: int = 1
+) -> dict[str, Timing]:
+    """Like ``timeit`` for several callables, taking turns run by run.
+
+    On a shared machine a burst of load then slows one run of every case instead of every
+    run of one case, so ratios between the cases stay fair.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    runs: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            runs[name].append(time.perf_counter() - t0)
+    return {name: Timing(tuple(r)) for name, r in runs.items()}
+
+
 def percentiles(samples: Sequence[float], qs: Sequence[float] = (50, 95, 99)) -> list[float]:
     """Percentiles (nearest-rank) of latency samples."""
     ordered = sorted(samples)

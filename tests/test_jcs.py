@@ -91,6 +91,17 @@ def test_es6_number_round_trips(value: float) -> None:
     assert " " not in text and "E" not in text and not text.endswith(".")
 
 
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_canonicalize_writes_every_double_as_es6_number(value: float) -> None:
+    """The canonicalizer's shortcuts for floats agree with the full ECMAScript layout."""
+    text = jcs.es6_number(value)
+    if abs(value) > jcs.MAX_SAFE_INTEGER and "e" not in text:
+        with pytest.raises(InputError):
+            jcs.canonicalize([value])
+    else:
+        assert jcs.canonicalize([value]) == f"[{text}]".encode()
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node (an ECMAScript engine) not installed")
 def test_es6_number_matches_a_javascript_engine() -> None:
     """Random doubles (all bit patterns) formatted by us and by node's JSON.stringify agree."""

@@ -93,7 +93,7 @@ def parse(data: bytes | str) -> Any:
         raise InputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise InputError("JSON nesting is too deep") from None
-    _check(value, 0)  # lone surrogates (from \ud800 escapes) and nesting depth
+    canonicalize(value)  # refuses lone surrogates (from \ud800 escapes) and deep nesting
     return value
 
 
@@ -107,12 +107,13 @@ def canonicalize(value: Any) -> bytes:
     beyond ±(2**53 − 1) (including integral doubles in [2**53, 1e21), which ECMAScript would
     write as such integers), strings with lone surrogates, other types.
     """
-    if _check(value, 0):
-        return _write(value).encode("utf-8")
     try:
+        if _check(value, 0):
+            return _write(value).encode("utf-8")
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as exc:  # lone surrogates
-        raise InputError(f"cannot canonicalize: {exc}") from None
+    except (orjson.JSONEncodeError, UnicodeEncodeError):
+        # orjson refuses strings that are not valid UTF-8, which for str means lone surrogates
+        raise InputError("cannot canonicalize: a string contains a lone surrogate") from None
 
 
 def parse_canonical(data: bytes) -> Any:
@@ -146,31 +147,22 @@ def _check(value: Any, depth: int) -> bool:
         raise InputError("JSON nesting is too deep")
     kind = type(value)
     if kind is str:
-        if not value.isascii():
-            _check_str(value)
-        return False
+        return False  # lone surrogates: orjson refuses to write them (see canonicalize)
     if kind is dict:
         slow = False
         for key, item in value.items():
             if type(key) is not str:
                 raise InputError(f"object key {key!r} is not a string")
-            if not key.isascii():
-                _check_str(key)
-                if max(key) >= "\ue000":
-                    slow = True
-            if type(item) is str:  # the common leaf, inlined: this walk is on the verify path
-                if not item.isascii():
-                    _check_str(item)
-            elif _check(item, depth + 1):
+            if not key.isascii() and max(key) >= "\ue000":
+                slow = True
+            # strings, the common leaf, are skipped inline: this walk is on the verify path
+            if type(item) is not str and _check(item, depth + 1):
                 slow = True
         return slow
     if kind is list or kind is tuple:
         slow = False
         for item in value:
-            if type(item) is str:
-                if not item.isascii():
-                    _check_str(item)
-            elif _check(item, depth + 1):
+            if type(item) is not str and _check(item, depth + 1):
                 slow = True
         return slow
     if kind is int:
@@ -180,9 +172,14 @@ def _check(value: Any, depth: int) -> bool:
     if kind is float:
         if not math.isfinite(value):
             raise InputError(f"{value} is not allowed in I-JSON")
-        text = es6_number(value)
-        if abs(value) > MAX_SAFE_INTEGER and "e" not in text:
-            raise InputError(f"number {text} would be written as an integer beyond ±(2**53 - 1)")
+        text = repr(value)
+        if "e" in text or text.endswith(".0"):  # exponent or integral: layouts may differ
+            text = es6_number(value)
+            if abs(value) > MAX_SAFE_INTEGER and "e" not in text:
+                raise InputError(
+                    f"number {text} would be written as an integer beyond ±(2**53 - 1)"
+                )
+        # else repr is plain decimal in [1e-4, 1e16) with shortest digits, as ECMAScript writes.
         # orjson writes most doubles exactly as ECMAScript does (not e.g. 56.0): check, not assume
         return orjson.dumps(value) != text.encode("ascii")
     if value is None or kind is bool:
@@ -191,13 +188,6 @@ def _check(value: Any, depth: int) -> bool:
         _check(dict(value), depth)
         return True
     raise InputError(f"a {kind.__name__} is not a JSON value")
-
-
-def _check_str(text: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"string {text[:40]!r} contains a lone surrogate") from None
 
 
 def _utf16_key(key: str) -> bytes:

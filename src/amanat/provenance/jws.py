@@ -18,8 +18,6 @@ API::
     TYP_ITEM, TYP_PUBLISHER, TYP_KEY_EVENT, TYP_CHECKPOINT       the typ values
     sign(obj, key, *, typ, kid=None) -> str                     compact JWS over JCS(obj)
     verify(token, keys, *, typ) -> Verified                    the profile; raises VerificationError
-    detach(token) -> str                                        header..signature (RFC 7515 App. F)
-    verify_detached(token, obj, keys, *, typ) -> Verified       a stored object + its detached token
     sign_bytes(payload, key, header) -> str                     plain JOSE (tests, vectors)
     verify_bytes(token, key) -> tuple[dict, bytes]              plain JOSE, one known key
     peek_header(token) -> dict                                  unverified header, for routing only
@@ -50,7 +48,6 @@ from amanat.provenance.errors import (
 from amanat.provenance.keys import (
     b64url_decode,
     b64url_encode,
-    b64url_encode_bytes,
     ed25519_verify,
     key_id,
 )
@@ -65,13 +62,11 @@ __all__ = [
     "TYP_KEY_EVENT",
     "TYP_PUBLISHER",
     "Verified",
-    "detach",
     "peek_header",
     "sign",
     "sign_bytes",
     "verify",
     "verify_bytes",
-    "verify_detached",
 ]
 
 # typ values (RFC 7515 §4.1.9: media types written without "application/"; a verifier treats
@@ -150,39 +145,6 @@ def verify(token: str | bytes, keys: Mapping[str, Ed25519PublicKey], *, typ: str
     return Verified(header=header, payload=value, payload_bytes=parts.payload, kid=kid, typ=got_typ)
 
 
-def detach(token: str) -> str:
-    """The detached form (RFC 7515 Appendix F) of a compact JWS: payload segment emptied."""
-    head, _, rest = token.partition(".")
-    return head + ".." + rest.partition(".")[2]
-
-
-def verify_detached(
-    token: str | bytes,
-    obj: Mapping[str, Any],
-    keys: Mapping[str, Ed25519PublicKey],
-    *,
-    typ: str,
-) -> Verified:
-    """Verify a detached token (``header..signature``) over the JCS bytes of a stored object.
-
-    For items already in a store: the object is canonicalized again (RFC 8785) and the
-    signature checked over it, so a stored item need not carry a second, encoded copy.
-    """
-    header, parts = _split(token)
-    if parts.payload:
-        raise BadEncoding("a detached JWS must have an empty payload segment")
-    key, kid, got_typ = _profile_key(header, keys, typ)
-    if not isinstance(obj, Mapping):
-        raise BadPayload("payload is not a JSON object")
-    try:
-        payload = jcs.canonicalize(obj)
-    except InputError as exc:
-        raise BadPayload(f"stored object is not I-JSON: {exc.message}") from None
-    signing_input = parts.signing_input + b64url_encode_bytes(payload)
-    _check_signature(signing_input, parts.signature, key)
-    return Verified(header=header, payload=dict(obj), payload_bytes=payload, kid=kid, typ=got_typ)
-
-
 def _profile_key(
     header: dict[str, Any], keys: Mapping[str, Ed25519PublicKey], typ: str
 ) -> tuple[Ed25519PublicKey, str, str]:
@@ -230,19 +192,22 @@ class _Parts:
 
 def _split(token: str | bytes) -> tuple[dict[str, Any], _Parts]:
     """Decode a compact JWS strictly and check the header's security-relevant members."""
-    if isinstance(token, bytes | bytearray):
-        try:
-            token = bytes(token).decode("ascii")
-        except UnicodeDecodeError:
-            raise BadEncoding("token is not ASCII") from None
-    if not isinstance(token, str):
+    if isinstance(token, str):
+        if not token.isascii():
+            raise BadEncoding("token is not ASCII")
+        token = token.encode("ascii")
+    elif isinstance(token, bytes | bytearray):
+        token = bytes(token)
+        if not token.isascii():
+            raise BadEncoding("token is not ASCII")
+    else:
         raise BadEncoding("token is not a compact JWS string (JSON serialization is not accepted)")
     if len(token) > MAX_TOKEN_LENGTH:
         raise BadEncoding(f"token longer than {MAX_TOKEN_LENGTH} characters")
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise BadEncoding(f"compact JWS must have 3 dot-separated parts, got {len(parts)}")
-    head_b64, payload_b64, sig_b64 = parts
+    if token.count(b".") != 2:
+        raise BadEncoding(f"compact JWS must have 3 dot-separated parts, got {token.count(b'.') + 1}")
+    signing_input, _, sig_b64 = token.rpartition(b".")
+    head_b64, _, payload_b64 = signing_input.partition(b".")
     if not head_b64:
         raise BadEncoding("empty protected header")
     if not sig_b64:
@@ -262,7 +227,7 @@ def _split(token: str | bytes) -> tuple[dict[str, Any], _Parts]:
     if len(head_raw) > MAX_HEADER_LENGTH:
         raise BadHeader(f"protected header longer than {MAX_HEADER_LENGTH} bytes")
     header = dict(_parse_header(head_raw))  # a copy: the cached one must stay unchanged
-    return header, _Parts(f"{head_b64}.{payload_b64}".encode("ascii"), payload, signature)
+    return header, _Parts(signing_input, payload, signature)
 
 
 @lru_cache(maxsize=256)
