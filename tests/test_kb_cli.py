@@ -68,3 +68,25 @@ def test_observed_titles_are_a_separate_tier(store_url):
     assert all(o["outlets"] == ["sample"] for o in observed)
     # reference facts are untouched by what coverage says
     assert all(f["tier"] != "observed" for f in profile["facts"])
+
+
+def test_mentions_show_offices_named_without_a_person(store_url):
+    assert run(store_url, "ingest", str(SAMPLE), "--source", "sample", "--jobs", "1", "--json")[0] == 0
+    code, out, err = run(store_url, "analyze", "--all", "--json")
+    assert code == 0, err
+    assert json.loads(out)["positions"] >= 3
+    docs = [json.loads(x) for x in run(store_url, "export")[1].splitlines()]
+    doc = next(d for d in docs if "The Kazakh president said" in d["text"])
+    code, out, _ = run(store_url, "mentions", doc["id"], "--json")
+    rows = json.loads(out)
+    [office] = [r for r in rows if r["kind"] == "position" and r["text"] == "Kazakh president"]
+    assert office["position"] == {"id": "Q5256775", "name": "President of Kazakhstan"}
+    assert office["resolution"] in ("held", "undetermined")
+    if office["resolution"] == "held":  # the document's own date decides
+        assert office["holder"]["id"] in {"Q57394", "Q200881"} and office["why"] is None
+    else:
+        assert office["holder"] is None and office["why"]
+    # stored apart from person links: no person mention carries the office's span
+    assert not [r for r in rows if r["kind"] == "person" and r["start"] < office["end"] and office["start"] < r["end"]]
+    code, out, _ = run(store_url, "mentions", doc["id"])
+    assert code == 0 and "Offices named without a person" in out and "Kazakh president" in out

@@ -9,6 +9,7 @@ import pytest
 from amanat.analyze.mentions import Mention, analyze_mentions
 from amanat.kb import starter
 from amanat.kb.index import KBIndex, normalize
+from amanat.kb.model import Bound, Entity, Fact, Interval, KnowledgeBase, Label, Source
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +214,139 @@ def test_spacy_backend_is_optional(index: KBIndex) -> None:
         with pytest.raises(RuntimeError):
             analyze_mentions("Mr. X", None, index, backend="spacy")
     assert analyze_mentions("Mr. X", None, index, backend="auto") is not None
+
+
+# --- offices named without a person -----------------------------------------------------------
+
+
+def offices(mentions: list[Mention]) -> list[Mention]:
+    return [m for m in mentions if m.kind == "position"]
+
+
+@pytest.mark.parametrize(
+    ("day", "holder"), [(date(2016, 6, 1), "Q57394"), (date(2022, 6, 1), "Q200881")]
+)
+def test_office_resolves_to_its_holder_on_the_date(index: KBIndex, day: date, holder: str) -> None:
+    text = "The President of Kazakhstan said the reforms would continue."
+    [m] = offices(run(index, text, day))
+    assert m.text == "President of Kazakhstan" and m.entity_id == "Q5256775"
+    assert (m.holder, m.resolution, m.score) == (holder, "held", 1.0)
+    assert m.method == "position"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "position"),
+    [
+        ("Pakistan's foreign minister arrived.", "Pakistan's foreign minister", "Q2332457"),
+        ("The Russian Foreign Minister did not.", "Russian Foreign Minister", "Q1418873"),
+        ("The Kazakh president said so.", "Kazakh president", "Q5256775"),
+        (
+            "It was the Secretary-General of the United Nations who spoke.",
+            "Secretary-General of the United Nations",
+            "wdoh:world/Secretary-General of the United Nations",
+        ),
+        (
+            "Kazakhstan's ambassador to Pakistan was there.",
+            "Kazakhstan's ambassador to Pakistan",
+            "amanat:position/kz-ambassador-to-pakistan",
+        ),
+    ],
+)
+def test_office_phrases_with_country_or_organisation(
+    index: KBIndex, sentence: str, text: str, position: str
+) -> None:
+    [m] = offices(run(index, sentence))
+    assert (m.text, m.entity_id) == (text, position)
+    assert sentence[m.start : m.end] == text
+
+
+def test_office_without_a_document_date_is_undetermined(index: KBIndex) -> None:
+    [m] = offices(run(index, "The President of Kazakhstan said so.", None))
+    assert m.holder is None and m.resolution == "undetermined"
+    assert m.why == "the document has no date"
+    assert {c.entity_id for c in m.candidates} == {"Q57394", "Q200881"}
+
+
+def test_office_after_the_sources_as_of_date_is_undetermined(index: KBIndex) -> None:
+    [m] = offices(run(index, "The President of Kazakhstan said so.", date(2030, 1, 1)))
+    assert m.holder is None and m.resolution == "undetermined"
+    assert [c.entity_id for c in m.candidates] == ["Q200881"]
+
+
+def test_former_office_holder_is_not_the_current_one(index: KBIndex) -> None:
+    [m] = offices(run(index, "Kazakhstan's former President was absent.", date(2022, 6, 1)))
+    assert m.text == "Kazakhstan's former President" and m.marker == "former"
+    assert m.holder is None and m.resolution == "undetermined"
+    assert [c.entity_id for c in m.candidates] == ["Q57394"]  # ended before; Tokayev holds
+
+
+def test_a_title_before_a_name_is_a_role_not_an_office(index: KBIndex) -> None:
+    for text in (
+        "Kazakh President Kassym-Jomart Tokayev said so.",
+        "The President of Kazakhstan Kassym-Jomart Tokayev said so.",
+        "Roman Vassilenko, the Deputy Minister of Foreign Affairs of Kazakhstan, said so.",
+    ):
+        assert not offices(run(index, text)), text
+
+
+def _kb_acting() -> KnowledgeBase:
+    """Pakistan's Prime Minister, one regular and one acting term overlapping, and an
+    office nobody in the base held."""
+    src = Source("t", "test", "test", as_of=date(2024, 1, 1))
+
+    def term(person: str, start: str, end: str | None, **quals: str) -> Fact:
+        iv = Interval(Bound.parse(start), Bound.parse(end) if end else None, as_of=src.as_of)
+        return Fact(
+            person, "position_held", object="PM", source="t", interval=iv,
+            qualifiers=tuple(sorted(quals.items())),
+        )  # fmt: skip
+
+    return KnowledgeBase.from_records(
+        [
+            src,
+            Entity("PK", "place", (Label("Pakistan", "en"),)),
+            Entity("PM", "position", (Label("Prime Minister of Pakistan", "en"),)),
+            Entity("FM", "position", (Label("Foreign Minister of Pakistan", "en"),)),
+            Entity("A", "person", (Label("Amir Qadir", "en"),)),
+            Entity("B", "person", (Label("Bilal Rauf", "en"),)),
+            Fact("PM", "jurisdiction", object="PK", source="t", interval=Interval(as_of=src.as_of)),
+            Fact("FM", "jurisdiction", object="PK", source="t", interval=Interval(as_of=src.as_of)),
+            term("A", "2018-08-18", "2023-08-14"),
+            term("B", "2023-03-01", "2023-03-20", acting="true"),
+        ]
+    )
+
+
+def test_acting_office_holder() -> None:
+    index = KBIndex.build(_kb_acting())
+    day = date(2023, 3, 10)
+    [acting] = offices(analyze_mentions("Pakistan's acting Prime Minister spoke.", day, index))
+    assert (acting.marker, acting.holder, acting.resolution) == ("acting", "B", "held")
+    # without "acting", two holders overlap on that day: the record cannot pick one
+    [plain] = offices(analyze_mentions("Pakistan's Prime Minister spoke.", day, index))
+    assert plain.holder is None and plain.resolution == "undetermined"
+    assert {c.entity_id for c in plain.candidates} == {"A", "B"}
+    # on a day with no acting term, "acting" does not fall back to the regular holder
+    [later] = offices(
+        analyze_mentions("Pakistan's acting Prime Minister spoke.", date(2022, 1, 1), index)
+    )
+    assert later.holder is None and later.resolution == "undetermined"
+
+
+def test_acting_prime_minister_in_the_starter_base_is_undetermined(index: KBIndex) -> None:
+    [m] = offices(run(index, "The acting Prime Minister of Pakistan arrived.", date(2016, 6, 1)))
+    assert m.marker == "acting" and m.holder is None and m.resolution == "undetermined"
+
+
+def test_office_whose_holder_the_base_does_not_know() -> None:
+    index = KBIndex.build(_kb_acting())
+    [m] = offices(analyze_mentions("Pakistan's foreign minister spoke.", date(2023, 3, 10), index))
+    assert m.entity_id == "FM" and m.holder is None and m.resolution == "unknown"
+    assert not m.candidates
+
+
+def test_office_mentions_are_stored_flat(index: KBIndex) -> None:
+    [m] = offices(run(index, "The President of Kazakhstan said so.", date(2016, 6, 1)))
+    row = m.as_row("doc1")
+    assert (row["kind"], row["entity_id"], row["holder"]) == ("position", "Q5256775", "Q57394")
+    assert row["resolution"] == "held" and row["candidates"] == [["Q57394", 1.0]]

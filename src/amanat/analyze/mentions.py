@@ -21,6 +21,11 @@ Steps (docs/mentions.md has the long form):
    ("Roman Vassilenko, the Deputy Minister of Foreign Affairs of Kazakhstan"), with its span
    and marker (then, former, ex, late, acting, caretaker).
 5. **Linking** — ``amanat.kb.linking`` chooses among candidates with the role and the date.
+6. **Offices without a person** — "the President of Kazakhstan said", "Pakistan's foreign
+   minister", "the Russian Foreign Minister": a run of title words with a country or
+   organisation before it (possessive, demonym, name) or after it ("of …", "to …"), matched
+   to a position of the base and resolved to its holder on the document's date (kind
+   ``position``; see ``offices``). A title that is a person's role is never one of these.
 
 An optional spaCy backend (``backend="spacy"``) adds the pipeline's PERSON/ORG/GPE spans
 as unknown mentions when spaCy and a pipeline are installed; the default needs neither.
@@ -34,9 +39,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from amanat.kb.index import KBIndex, normalize
+from amanat.kb.index import KBIndex, normalize, role_words
 
-MentionKind = Literal["person", "organization", "place", "other"]
+MentionKind = Literal["person", "organization", "place", "position", "other"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,13 @@ class Mention:
     ``entity_id`` is None when nothing in the base fits (unknown) or several fit equally
     (``candidates`` then lists them). ``role`` is the title attached to the mention as
     written, ``role_start``/``role_end`` its span, ``marker`` then/former/ex/late/acting/
-    caretaker. ``method`` says how the mention was found: alias, fuzzy, coref, unknown.
+    caretaker. ``method`` says how the mention was found: alias, fuzzy, coref, unknown,
+    position.
+
+    A mention of kind ``position`` names an office without a person: ``entity_id`` is the
+    position, ``holder`` the person who held it on the document's date when ``resolution`` is
+    "held" ("undetermined" or "unknown" otherwise, ``why`` says why), ``candidates`` the
+    persons the record does not exclude. It is never a link to a person.
     """
 
     start: int
@@ -69,6 +80,9 @@ class Mention:
     score: float = 0.0
     method: str = "alias"
     nested: bool = False  # inside a longer mention ("Kazakhstan" in its ministry's name)
+    holder: str | None = None  # kind "position": who held the office on the document's date
+    resolution: str | None = None  # kind "position": held / undetermined / unknown
+    why: str | None = None  # kind "position": why no holder
 
     def as_row(self, doc_id: str | None = None) -> dict[str, Any]:
         """A flat dict for a ``mentions`` table (candidates as a list of [id, score])."""
@@ -87,6 +101,9 @@ class Mention:
             "score": round(self.score, 3),
             "method": self.method,
             "nested": self.nested,
+            "holder": self.holder,
+            "resolution": self.resolution,
+            "why": self.why,
         }
 
 
@@ -555,6 +572,10 @@ def _gap_ok(text: str, a: int, b: int) -> bool:
 
 def detect(text: str, index: KBIndex) -> list[Span]:
     """Known, fuzzy-candidate and unknown mention spans, with their role spans."""
+    return _detect(text, index)[0]
+
+
+def _detect(text: str, index: KBIndex) -> tuple[list[Span], list[_Hit], list[_Tok]]:
     hits = known_names(text, index)
     toks = tokens(text)
     covered = _coverage(hits, len(text))
@@ -619,7 +640,7 @@ def detect(text: str, index: KBIndex) -> list[Span]:
         if s.kind == "person" or s.method == "fuzzy":
             s.role = find_role(text, toks, s, hits)
         out.append(s)
-    return out
+    return out, hits, toks
 
 
 def _coverage(hits: list[_Hit], n: int) -> list[bool]:
@@ -847,6 +868,191 @@ def marker_of(role: str | None) -> str | None:
     return MARKERS[m.group(1).casefold()] if m else None
 
 
+# --- step 6: offices named without a person ----------------------------------------------------
+
+_TITLE_JOIN = frozenset(["of", "for", "the"])
+
+
+def _title_word(low: str) -> bool:
+    return low in TITLE_WORDS or ("-" in low and all(p in TITLE_WORDS for p in low.split("-")))
+
+
+def _joined(text: str, a: int, b: int) -> bool:
+    """Nothing but spaces or one hyphen between offsets ``a`` and ``b`` (same line)."""
+    gap = text[a:b]
+    return "\n" not in gap and gap.strip(" -") == "" and len(gap) <= 3
+
+
+def _tok_end(t: _Tok) -> int:
+    return t.end + (1 if t.dot else 0) + (2 if t.possessive else 0)
+
+
+@dataclass(slots=True)
+class _Office:
+    start: int
+    end: int
+    title: str
+    title_start: int
+    title_end: int
+    owners: set[str]
+    targets: set[str]
+    marker: str | None
+
+
+def office_phrases(text: str, toks: list[_Tok], hits: list[_Hit], index: KBIndex) -> list[_Office]:
+    """Runs of title words with a country/organisation before ("Pakistan's", "Russian",
+    "UN") or after them ("of Kazakhstan", "to Pakistan"), and a marker (former, acting …)."""
+    linkable = ("place", "organization")
+    lows = [t.low for t in toks]
+    titled = [_title_word(low) for low in lows]
+    if not any(titled):
+        return []
+    ending = {h.end: h for h in hits}
+    starting = {h.start: h for h in hits}
+    at = {t.start: i for i, t in enumerate(toks)}
+    in_name = [False] * len(toks)  # inside a known name: "Foreign Ministry" of an org's name
+    for h in hits:
+        k = bisect.bisect_left(toks, h.start, key=lambda t: t.start)
+        while k < len(toks) and toks[k].start < h.end:
+            in_name[k] = True
+            k += 1
+    out: list[_Office] = []
+    i = 0
+    while i < len(toks):
+        if not titled[i] or in_name[i]:
+            i += 1
+            continue
+        last = i  # last title word of the run
+        j = i + 1
+        while j < len(toks) and not toks[j - 1].possessive and not toks[j - 1].dot:
+            t = toks[j]
+            if not _joined(text, _tok_end(toks[j - 1]), t.start):
+                break
+            if titled[j]:
+                last = j
+            elif not (lows[j] in _TITLE_JOIN or lows[j] in ORG_WORDS):
+                break
+            j += 1
+        run = toks[i : last + 1]
+        title = text[run[0].start : run[-1].end]
+        start, end = run[0].start, run[-1].end
+        owners: set[str] = set()
+        targets: set[str] = set()
+        marker = None
+        # before: markers, then one place/organisation or demonym, then markers again
+        k = i - 1
+        modifier = False
+        while k >= 0 and _joined(text, _tok_end(toks[k]), start):
+            t = toks[k]
+            hit = ending.get(t.end)
+            if t.low in MARKERS and marker is None:
+                marker = MARKERS[t.low]
+            elif not modifier and hit is not None and set(hit.kinds) & set(linkable):
+                owners |= {e for e, kd in zip(hit.ids, hit.kinds, strict=True) if kd in linkable}
+                modifier = True
+                start = hit.start
+                k = at.get(hit.start, k)
+            elif not modifier and t.low in index.demonyms and not t.possessive:
+                owners.add(index.demonyms[t.low])
+                modifier = True
+            else:
+                break
+            start = min(start, t.start)
+            k -= 1
+        # after: "of [the] X", then "to [the] Y"
+        r = last + 1
+        if not run[-1].possessive:
+            for word, into in (("of", owners), ("for", owners), ("to", targets)):
+                if r >= len(toks) or toks[r].low != word:
+                    continue
+                if not _joined(text, _tok_end(toks[r - 1]), toks[r].start):
+                    break
+                q = r + 1
+                if q < len(toks) and toks[q].low == "the":
+                    q += 1
+                hit = starting.get(toks[q].start) if q < len(toks) else None
+                if hit is None or not set(hit.kinds) & set(linkable):
+                    break
+                into |= {e for e, kd in zip(hit.ids, hit.kinds, strict=True) if kd in linkable}
+                end = hit.end
+                r = q
+                while r < len(toks) and toks[r].start < hit.end:
+                    r += 1
+        i = max(last + 1, r)
+        if not owners:
+            continue
+        # a title directly before a name is that person's role, not an office on its own
+        after = bisect.bisect_left(toks, end, key=lambda t: t.start)
+        nxt = toks[after] if after < len(toks) else None
+        if (
+            nxt is not None
+            and nxt.cap
+            and nxt.low not in _FUNCTION_WORDS
+            and text[end : nxt.start].strip(" ") == ""
+            and "\n" not in text[end : nxt.start]
+            and not text[end:].startswith(("'s", "’s"))
+        ):
+            continue
+        out.append(_Office(start, end, title, run[0].start, run[-1].end, owners, targets, marker))
+    return out
+
+
+def offices(
+    text: str,
+    toks: list[_Tok],
+    hits: list[_Hit],
+    taken: list[Mention],
+    published: date | None,
+    index: KBIndex,
+) -> list[Mention]:
+    """Mentions of kind ``position`` for offices named without a person, each resolved to
+    its holder on ``published`` (``amanat.kb.linking.resolve_holder``)."""
+    from amanat.kb.linking import resolve_holder
+
+    if not index.positions:
+        return []
+    people: list[tuple[int, int]] = []  # persons and their roles: the whole phrase must be clear
+    orgs: list[tuple[int, int]] = []  # organisations: only the title words ("Institute under
+    for m in taken:  # the President of …"), not the "UN" of "UN Secretary-General"
+        if m.kind == "person":
+            people.append((m.start, m.end))
+            if m.role_start is not None and m.role_end is not None:
+                people.append((m.role_start, m.role_end))
+        elif m.kind == "organization":
+            orgs.append((m.start, m.end))
+    out = []
+    for o in office_phrases(text, toks, hits, index):
+        if any(o.start < e and s < o.end for s, e in people) or any(
+            o.title_start < e and s < o.title_end for s, e in orgs
+        ):
+            continue
+        words = set(role_words(o.title)) - set(MARKERS)
+        found = index.match_positions(words, o.owners, o.targets)
+        if not found:
+            continue
+        ids = sorted({p.position_id for p in found})
+        tenures = [t for pid in ids for t in index.tenures.get(pid, ())]
+        res = resolve_holder(tenures, published, o.marker)
+        why = res.why if len(ids) == 1 else "several offices fit the words"
+        out.append(
+            Mention(
+                o.start,
+                o.end,
+                text[o.start : o.end],
+                "position",
+                entity_id=ids[0] if len(ids) == 1 else None,
+                candidates=tuple(Candidate(p, index.name_of(p), s) for p, s in res.possible),
+                marker=o.marker,
+                score=1.0 if res.status == "held" and len(ids) == 1 else 0.0,
+                method="position",
+                holder=res.holder if len(ids) == 1 else None,
+                resolution=res.status if len(ids) == 1 else "undetermined",
+                why=why,
+            )
+        )
+    return out
+
+
 # --- optional spaCy backend -------------------------------------------------------------------
 
 
@@ -883,7 +1089,7 @@ def analyze_mentions(
     """Mentions in ``text``, linked to ``kb_index`` as of ``published`` (see module doc)."""
     from amanat.kb.linking import link
 
-    spans = detect(text, kb_index)
+    spans, hits, toks = _detect(text, kb_index)
     if backend in ("spacy", "auto"):
         extra = spacy_spans(text)
         if extra is None and backend == "spacy":
@@ -893,6 +1099,10 @@ def analyze_mentions(
                 spans.append(sp)
         spans.sort(key=lambda s: (s.start, -s.end))
     mentions = link(text, spans, published, kb_index)
-    return [
+    mentions = [
         replace(m, marker=marker_of(m.role)) if m.role and not m.marker else m for m in mentions
     ]
+    found = offices(text, toks, hits, mentions, published, kb_index)
+    if found:
+        mentions = sorted([*mentions, *found], key=lambda m: (m.start, -m.end))
+    return mentions

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from amanat.errors import InputError
-from amanat.kb import export
+from amanat.kb import export, merge
 from amanat.kb.model import (
     JURISDICTION,
     POSITION_HELD,
@@ -403,26 +403,121 @@ STARTER = DATA_DIR / "starter.json"
 SHARED_KB = Path(__file__).resolve().parents[4] / "shared" / "data" / "kb"
 
 
-def read_manual(path: str | Path = MANUAL) -> list[Record]:
-    """Hand-entered reference records (the export format, plus a ``source`` per entity).
+# A manual source is a citation of one public page: where it is, what it is called, who
+# published it, the page's date and what kind of date that is, and the passage that supports
+# the facts. A page that shows no date says so ("none shown…"); such a page may support names
+# and facts with an end, never a fact that starts and has no end (the page's date is what
+# bounds how long such a fact is known to hold).
+CITATION_FIELDS = ("url", "title", "publisher", "date", "date_kind", "quote")
+NO_DATE = "none shown"
 
-    Every fact and every entity must cite a source of the file, and every source must be a
-    citation (title and publisher): a fact without one is refused, not imported.
+
+def check_citation(s: dict[str, object], where: str) -> date | None:
+    """The page date of a manual source (first day of its period), or InputError if the
+    citation is incomplete: every field of ``CITATION_FIELDS`` is required."""
+    sid = s.get("id")
+    missing = [k for k in CITATION_FIELDS if k not in s]
+    if missing:
+        raise InputError(f"source {sid!r} lacks {', '.join(missing)}", where=where)
+    url = s["url"]
+    if not isinstance(url, str) or not re.match(r"https?://\S+$", url):
+        raise InputError(f"source {sid!r}: url must be an http(s) address", where=where)
+    for k in ("title", "publisher", "date_kind"):
+        if not isinstance(s[k], str) or not s[k].strip():
+            raise InputError(f"source {sid!r}: empty {k}", where=where)
+    quote = s["quote"]
+    if (
+        not isinstance(quote, list)
+        or not quote
+        or not all(isinstance(q, str) and q.strip() for q in quote)
+    ):
+        raise InputError(f"source {sid!r}: quote must be one or more passages", where=where)
+    kind = str(s["date_kind"])
+    if s["date"] is None:
+        if not kind.startswith(NO_DATE):
+            raise InputError(
+                f"source {sid!r}: no date, so date_kind must say {NO_DATE!r}", where=where
+            )
+        return None
+    if kind.startswith(NO_DATE):
+        raise InputError(f"source {sid!r}: a date with date_kind {kind!r}", where=where)
+    try:
+        return Bound.parse(str(s["date"])).value
+    except ValueError as exc:
+        raise InputError(f"source {sid!r}: {exc}", where=where) from exc
+
+
+def _citation_note(s: dict[str, object]) -> str:
+    """What the bundled Source keeps of the citation: note, page date and quoted passages."""
+    quoted = " … ".join(f"“{q}”" for q in s["quote"])  # type: ignore[union-attr]
+    date_text = s["date"] if s["date"] is not None else "not shown"
+    parts = [
+        str(s.get("note") or "").strip(),
+        f"Page date: {date_text} ({s['date_kind']}).",
+        f"Quoted: {quoted}",
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def read_manual(path: str | Path = MANUAL) -> list[Record]:
+    """Hand-entered reference records (the export format, plus citations).
+
+    Every source must be a full citation (``check_citation``); every entity, label and fact
+    must cite one; a fact's ``also_cites`` lists further pages for other parts of it. A fact
+    without an end is known up to its page's date: its ``as_of`` is the date of its source
+    unless it gives one of the dates of the pages it cites, and one with a start and no end
+    must have such a date. Anything else is refused.
     """
     p = Path(path)
+    where = str(p)
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read hand-entered facts: {exc}", where=str(p)) from exc
-    records = list(export.from_json(doc, where=str(p)))
-    cited = {s.id for s in records if isinstance(s, Source) and s.title and s.publisher}
+        raise InputError(f"cannot read hand-entered facts: {exc}", where=where) from exc
+    if not isinstance(doc, dict):
+        raise InputError("hand-entered facts must be a JSON object", where=where)
+    dates = {str(s.get("id")): check_citation(s, where) for s in doc.get("sources", [])}
+    raw = {str(s.get("id")): s for s in doc.get("sources", [])}
     for e in doc.get("entities", []):
-        if e.get("source") not in cited:
-            raise InputError(f"entity {e.get('id')!r} cites no known source", where=str(p))
+        own = e.get("source")
+        cites = {own, *(la.get("source", own) for la in e.get("labels", []))}
+        if not cites <= dates.keys():
+            raise InputError(f"entity {e.get('id')!r} cites no known source", where=where)
+    open_as_of: list[date | None] = []
+    for f in doc.get("facts", []):
+        cites = [f.get("source"), *f.get("also_cites", [])]
+        if not set(cites) <= dates.keys():
+            raise InputError(f"fact about {f.get('subject')!r} cites no known source", where=where)
+        as_of = None
+        if not f.get("end") and not f.get("end_unknown"):
+            if f.get("as_of"):
+                as_of = date.fromisoformat(f["as_of"])
+                if as_of not in {dates[c] for c in cites}:
+                    raise InputError(
+                        f"fact about {f.get('subject')!r}: as_of {f['as_of']} is the date of "
+                        "none of its pages",
+                        where=where,
+                    )
+            elif dates[f["source"]] is None and f.get("start"):
+                raise InputError(
+                    f"open-ended fact about {f.get('subject')!r} cites a page with no date",
+                    where=where,
+                )
+            else:
+                as_of = dates[f["source"]]
+        open_as_of.append(as_of)
+    records = list(export.from_json(doc, where=where))
+    out: list[Record] = []
+    facts = iter(open_as_of)
     for r in records:
-        if isinstance(r, Fact) and r.source not in cited:
-            raise InputError(f"fact about {r.subject!r} cites no known source", where=str(p))
-    return records
+        if isinstance(r, Source):
+            r = replace(r, as_of=dates[r.id], note=_citation_note(raw[r.id]))
+        elif isinstance(r, Fact):
+            as_of = next(facts)
+            if as_of is not None:
+                r = replace(r, interval=replace(r.interval, as_of=as_of))
+        out.append(r)
+    return out
 
 
 def starter(root: str | Path = SHARED_KB, manual: str | Path = MANUAL) -> list[Record]:
@@ -445,7 +540,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(exc.diagnosis(), file=sys.stderr)
         return 2
-    records = list(KnowledgeBase.from_records(records).records())  # one record per entity
+    # one record per entity; a person without a QID folded into its Wikidata record (kb.merge)
+    kb, report = merge.merge_persons(KnowledgeBase.from_records(records))
+    records = list(kb.records())
+    for line in report.lines():
+        print(line, file=sys.stderr)
     export.dump(records, args.out)
     kinds = {
         k: sum(1 for r in records if type(r).__name__ == k) for k in ("Source", "Entity", "Fact")

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
 from amanat.errors import InputError, NotFound
-from amanat.kb import export, service, starter
+from amanat.kb import export, merge, service, starter
 from amanat.kb.model import KnowledgeBase
 from amanat.store import schema as t
 from amanat.store.db import Store
@@ -35,7 +35,10 @@ kb_app = typer.Typer(help="The knowledge base of dated facts: import, show, who 
 
 
 def load_kb(store: Store) -> tuple[KnowledgeBase, str]:
-    """Starter base + the store's imports, and a version string naming exactly that set."""
+    """Starter base + the store's imports, and a version string naming exactly that set.
+
+    Imports are stored as read; persons without a QID are folded into their Wikidata records
+    here, on every load (``kb.merge``), so a later import can complete an earlier one."""
     kb = starter.load()
     digest = hashlib.sha256(Path(starter.PATH).read_bytes())
     with store.engine.connect() as conn:
@@ -44,7 +47,7 @@ def load_kb(store: Store) -> tuple[KnowledgeBase, str]:
         data = zstandard.ZstdDecompressor().decompress(row.data)
         digest.update(data)
         kb.add_all(export.from_json(json.loads(data), where=f"kb import {row.id}"))
-    return kb, digest.hexdigest()[:16]
+    return merge.merge_persons(kb)[0], digest.hexdigest()[:16]
 
 
 @kb_app.command("import")
@@ -56,12 +59,18 @@ def kb_import(
     imported = service.import_file(file)
     records = list(imported.records())
     data = json.dumps(export.to_json(records), ensure_ascii=False).encode()
-    with open_store(db) as store, store.engine.begin() as conn:
-        conn.execute(sa.insert(t.kb_imports).values(
-            name=str(file), imported=datetime.now(UTC), entities=len(imported.entities), facts=len(imported.facts),
-            data=zstandard.ZstdCompressor(level=6).compress(data)))
+    with open_store(db) as store:
+        base, _ = load_kb(store)
+        base.add_all(records)
+        report = merge.merge_persons(base)[1]  # what loading the base will now fold together
+        with store.engine.begin() as conn:
+            conn.execute(sa.insert(t.kb_imports).values(
+                name=str(file), imported=datetime.now(UTC), entities=len(imported.entities), facts=len(imported.facts),
+                data=zstandard.ZstdCompressor(level=6).compress(data)))
     for problem in imported.problems[:20]:
         err.print(f"warning: {escape(str(problem))}")
+    for line in report.lines()[:50]:
+        err.print(escape(line))
     err.print(f"imported {len(imported.entities)} entities and {len(imported.facts)} facts from {file}; "
               "run `amanat analyze --all` to re-link mentions")
 
@@ -205,7 +214,7 @@ def analyze_documents(store: Store, ids: list[str] | None = None, *, progress: A
 
     kb, version = load_kb(store)
     index = KBIndex.build(kb)
-    counts = {"documents": 0, "mentions": 0, "linked": 0}
+    counts = {"documents": 0, "mentions": 0, "linked": 0, "positions": 0}
     docs = [store.get(i) for i in ids] if ids else store.iter_documents()
     for stored in docs:
         doc = stored.document
@@ -217,7 +226,8 @@ def analyze_documents(store: Store, ids: list[str] | None = None, *, progress: A
                 conn.execute(sa.insert(t.mentions), [_mention_row(doc.id, n, r, version) for n, r in enumerate(rows)])
         counts["documents"] += 1
         counts["mentions"] += len(rows)
-        counts["linked"] += sum(1 for r in rows if r["entity_id"])
+        counts["linked"] += sum(1 for r in rows if r["entity_id"] and r["kind"] != "position")
+        counts["positions"] += sum(1 for r in rows if r["kind"] == "position")
         if progress is not None:
             progress()
     return counts
@@ -231,9 +241,16 @@ def _day(value: str) -> date | None:
 
 
 def _mention_row(doc_id: str, n: int, row: dict[str, Any], version: str) -> dict[str, Any]:
+    """A mentions-table row. For an office named without a person (kind "position") the
+    ``candidates`` JSON is an object: the holder, how it was resolved, why, and the persons the
+    record does not exclude — no column of its own, so no migration."""
+    candidates: Any = row["candidates"]
+    if row["kind"] == "position":
+        candidates = {"holder": row["holder"], "resolution": row["resolution"], "why": row["why"],
+                      "holders": row["candidates"]}
     return {
         "document_id": doc_id, "n": n, "start": row["start"], "end": row["end"], "text": row["text"],
-        "kind": row["kind"], "entity_id": row["entity_id"], "candidates": json.dumps(row["candidates"]),
+        "kind": row["kind"], "entity_id": row["entity_id"], "candidates": json.dumps(candidates),
         "role": row["role"], "role_start": row["role_start"], "role_end": row["role_end"], "marker": row["marker"],
         "score": row["score"], "method": row["method"], "nested": bool(row["nested"]), "kb_version": version,
     }
@@ -280,9 +297,15 @@ def mentions(
         r["candidates"] = json.loads(r["candidates"])
         entity = kb.entities.get(r["entity_id"]) if r["entity_id"] else None
         r["entity_name"] = entity.name if entity else None
-        r["qid"] = next((v for k, v in entity.external_ids if k == "wikidata"), None) if entity else None
-        if r["qid"] is None and r["entity_id"] and r["entity_id"].startswith("Q") and r["entity_id"][1:].isdigit():
-            r["qid"] = r["entity_id"]
+        r["qid"] = _qid(kb, r["entity_id"])
+        if r["kind"] == "position" and isinstance(r["candidates"], dict):
+            office = r.pop("candidates")
+            holder = office.get("holder")
+            r["candidates"] = office.get("holders") or []
+            r["position"] = {"id": r["entity_id"], "name": r["entity_name"]} if r["entity_id"] else None
+            r["holder"] = {"id": holder, "name": kb.entities[holder].name if holder in kb.entities else holder,
+                           "qid": _qid(kb, holder)} if holder else None
+            r["resolution"], r["why"] = office.get("resolution"), office.get("why")
     if as_json:
         emit_json(rows)
         return
@@ -290,7 +313,30 @@ def mentions(
     for col in ("span", "text", "kind", "entity", "role", "marker"):
         table.add_column(col)
     for r in rows:
+        if r["kind"] == "position":
+            continue
         linked = f"{r['entity_name']} ({r['qid'] or r['entity_id']})" if r["entity_id"] else (
             "unlinked: " + ", ".join(c[0] for c in r["candidates"][:3]) if r["candidates"] else "unknown")
         table.add_row(f"{r['start']}–{r['end']}", escape(r["text"]), r["kind"], escape(linked), escape(r["role"] or ""), r["marker"] or "")
     out.print(table)
+    offices = [r for r in rows if r["kind"] == "position"]
+    if offices:
+        seen = Table(title="Offices named without a person (holder on the document's date, not a person link)",
+                     header_style="bold")
+        for col in ("span", "text", "office", "holder", "marker"):
+            seen.add_column(col)
+        for r in offices:
+            office = r["entity_name"] or "several offices fit"
+            holder = (f"{r['holder']['name']} ({r['holder']['qid'] or r['holder']['id']})" if r.get("holder")
+                      else f"{r.get('resolution') or 'undetermined'}: {r.get('why') or ''}")
+            seen.add_row(f"{r['start']}–{r['end']}", escape(r["text"]), escape(office), escape(holder), r["marker"] or "")
+        out.print(seen)
+
+
+def _qid(kb: KnowledgeBase, entity_id: str | None) -> str | None:
+    """The Wikidata QID of an entity: its external id, or the id itself when it is one."""
+    entity = kb.entities.get(entity_id) if entity_id else None
+    qid = next((v for k, v in entity.external_ids if k == "wikidata"), None) if entity else None
+    if qid is None and entity_id and entity_id.startswith("Q") and entity_id[1:].isdigit():
+        qid = entity_id
+    return qid

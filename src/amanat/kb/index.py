@@ -7,7 +7,9 @@ Three parts, each chosen so that the cost per article stays flat as the base gro
   finds every known name, whatever the number of aliases;
 * a ``NameIndex`` over person names for fuzzy matching of spelling variants, which scores
   only the names sharing blocking keys with the query;
-* per entity, the offices it held (label words, jurisdiction, interval) for context and date.
+* per entity, the offices it held (label words, jurisdiction, interval) for context and date;
+* per position, how a text may name it without a person (title words, whose office, "to"
+  where) and who held it when (``tenures``), for "the President of Kazakhstan said…".
 
 ``normalize`` is shared with mention detection: the same function must produce the keys and
 the text they are searched in, and it returns an offset map back to the original text.
@@ -98,6 +100,29 @@ class Office:
     acting: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PositionEntry:
+    """An office as a text may name it: "Minister of Foreign Affairs of Pakistan" is title
+    {minister, foreign, affairs}, owners {Pakistan}; "Ambassador of Kazakhstan to Pakistan"
+    is title {ambassador}, owners {Kazakhstan}, targets {Pakistan}."""
+
+    position_id: str
+    label: str
+    title: frozenset[str]
+    owners: frozenset[str]  # country or organisation whose office it is
+    targets: frozenset[str]  # "to X": where an ambassador or representative is sent
+
+
+@dataclass(frozen=True, slots=True)
+class Tenure:
+    """One ``position_held`` fact, seen from the office."""
+
+    person: str
+    interval: Interval
+    acting: bool
+    source: str
+
+
 @dataclass
 class KBIndex:
     """Aliases, fuzzy person names and offices of a base, ready for ``analyze_mentions``."""
@@ -109,6 +134,10 @@ class KBIndex:
     display: dict[str, tuple[str, str | None]]  # entity id → (name, QID)
     offices: dict[str, list[Office]] = field(default_factory=dict)
     surnames: dict[str, set[str]] = field(default_factory=dict)  # phonetic last token → ids
+    positions: list[PositionEntry] = field(default_factory=list)
+    by_owner: dict[str, list[PositionEntry]] = field(default_factory=dict)  # owner id → offices
+    tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # position id → holders
+    demonyms: dict[str, str] = field(default_factory=dict)  # "kazakh" → the place's id
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, transliterate: bool = True) -> KBIndex:
@@ -120,6 +149,20 @@ class KBIndex:
             display={e.id: (e.name, e.qid) for e in entities},
         )
         index.offices = offices_of(kb)
+        index.demonyms = demonyms_of(kb)
+        index.positions = [
+            index.position_entry(e.id, name, juris.get(e.id))
+            for juris in [_jurisdictions(kb)]
+            for e in kb.entities.values()
+            if e.kind == "position"
+            for name in e.names()
+        ]
+        by_owner: dict[str, list[PositionEntry]] = defaultdict(list)
+        for p in index.positions:
+            for owner in p.owners:
+                by_owner[owner].append(p)
+        index.by_owner = dict(by_owner)
+        index.tenures = tenures_of(kb)
         return index
 
     @classmethod
@@ -157,6 +200,66 @@ class KBIndex:
         display = display or {}
         return cls(automaton, aliases, names, kinds, display, surnames=dict(surnames))
 
+    def position_entry(
+        self, position_id: str, label: str, jurisdiction: str | None
+    ) -> PositionEntry:
+        """Split an office's label into title words and the places/organisations it names
+        (found with the alias automaton; after "to" they are targets, else owners)."""
+        norm, offsets = normalize(label)
+        hits: list[tuple[int, int, frozenset[str]]] = []
+        for end_idx, (length, alias_ids) in self.automaton.iter(norm):
+            start = end_idx - length + 1
+            if (start > 0 and norm[start - 1].isalnum()) or (
+                end_idx + 1 < len(norm) and norm[end_idx + 1].isalnum()
+            ):
+                continue
+            written = label[offsets[start] : offsets[end_idx] + 1]
+            ids = frozenset(
+                a.entity_id
+                for a in (self.aliases[i] for i in alias_ids)
+                if a.kind in ("place", "organization")
+                and (not a.acronym or written.replace(".", "") == a.text.replace(".", ""))
+            )
+            if ids:
+                hits.append((start, end_idx + 1, ids))
+        hits.sort(key=lambda h: (h[0] - h[1], h[0]))
+        kept: list[tuple[int, int, frozenset[str]]] = []
+        for h in hits:
+            if not any(h[0] < k[1] and k[0] < h[1] for k in kept):
+                kept.append(h)
+        owners: set[str] = {jurisdiction} if jurisdiction else set()
+        targets: set[str] = set()
+        rest = list(norm)
+        for start, end, ids in kept:
+            before = norm[:start].split()
+            while before and before[-1] == "the":
+                before.pop()
+            (targets if before and before[-1] == "to" else owners).update(ids)
+            rest[start:end] = " " * (end - start)
+        title = frozenset(role_words("".join(rest)))
+        return PositionEntry(position_id, label, title, frozenset(owners), frozenset(targets))
+
+    def match_positions(
+        self, title: set[str], owners: set[str], targets: set[str]
+    ) -> list[PositionEntry]:
+        """Offices a phrase names: same owner (and target), every title word of the phrase in
+        the office's title; the closest titles only (Jaccard), one entry per office."""
+        if not title or not owners:
+            return []
+        best = 0.0
+        found: dict[str, tuple[float, PositionEntry]] = {}
+        pool = {id(p): p for o in owners for p in self.by_owner.get(o, ())}
+        for p in pool.values():
+            if not p.owners <= owners or not title <= p.title:
+                continue
+            if bool(p.targets) != bool(targets) or not p.targets <= targets:
+                continue
+            score = len(title) / len(p.title)
+            if score > found.get(p.position_id, (0.0, p))[0]:
+                found[p.position_id] = (score, p)
+            best = max(best, score)
+        return [p for s, p in found.values() if s == best]
+
     def name_of(self, entity_id: str) -> str:
         return self.display.get(entity_id, (entity_id, None))[0]
 
@@ -184,6 +287,35 @@ def offices_of(kb: KnowledgeBase) -> dict[str, list[Office]]:
         acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
         out[f.subject].append(Office(f.object, label, frozenset(words), f.interval, acting))
     return dict(out)
+
+
+def _jurisdictions(kb: KnowledgeBase) -> dict[str, str]:
+    return {
+        f.subject: f.object for f in kb.facts.values() if f.predicate == JURISDICTION and f.object
+    }
+
+
+def tenures_of(kb: KnowledgeBase) -> dict[str, list[Tenure]]:
+    """For each position, every ``position_held`` fact about it (the same facts ``kb who``
+    reads), with its interval and whether it was an acting or caretaker term."""
+    out: dict[str, list[Tenure]] = defaultdict(list)
+    for f in kb.facts.values():
+        if f.predicate == POSITION_HELD and f.object:
+            acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
+            out[f.object].append(Tenure(f.subject, f.interval, acting, f.source))
+    return dict(out)
+
+
+def demonyms_of(kb: KnowledgeBase) -> dict[str, str]:
+    """Demonym → place id ("kazakh" → Kazakhstan) for every place of the base with one."""
+    out: dict[str, str] = {}
+    for e in kb.entities.values():
+        if e.kind != "place":
+            continue
+        for name in e.names():
+            for demonym in DEMONYMS_OF_NAME.get(name.casefold(), ()):
+                out.setdefault(demonym, e.id)
+    return out
 
 
 def _place_words(place: Entity) -> set[str]:
@@ -233,6 +365,12 @@ DEMONYM_OF = {
     "azerbaijan": "azerbaijani",
     "armenia": "armenian",
     "united nations": "un",
+}
+# Every demonym a text may put before an office ("the Kazakhstani foreign minister").
+DEMONYMS_OF_NAME: dict[str, tuple[str, ...]] = {
+    name: (demonym, "kazakhstani") if name == "kazakhstan" else (demonym,)
+    for name, demonym in DEMONYM_OF.items()
+    if name != "united nations"
 }
 
 

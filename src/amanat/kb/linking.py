@@ -11,14 +11,22 @@ For each span from ``amanat.analyze.mentions.detect``:
 * the best candidate is linked when its score clears ``LINK_MIN`` and beats the next one by
   ``MARGIN``; otherwise the mention stays unlinked with its candidates — an ambiguous mention
   is never guessed.
+
+An office named without a person ("the President of Kazakhstan said") is resolved to its
+holder on the document's date by ``resolve_holder``, from the same ``position_held`` facts and
+three-valued dates as ``amanat kb who``; when the record cannot single one person out it says
+*undetermined* (or *unknown* when it names nobody), never a guess.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from amanat.analyze.mentions import Candidate, Mention, Span, marker_of
-from amanat.kb.index import KBIndex, role_words
+from amanat.kb.index import KBIndex, Tenure, role_words
 from amanat.kb.names import parse_name
 
 FUZZY_MIN = 0.55  # below this a name is not a candidate at all
@@ -194,3 +202,92 @@ def link(text: str, spans: list[Span], published: date | None, index: KBIndex) -
             results[id(s)] = m
             note(m, s)
     return [results[id(s)] for s in spans if id(s) in results]
+
+
+Resolved = Literal["held", "undetermined", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Who held an office a text names: ``holder`` only when ``status`` is "held".
+
+    ``possible`` lists the persons the record does not exclude (1.0 surely held on the day,
+    0.5 may have held, or held before the day for "former"), ``why`` says why it is not held.
+    """
+
+    holder: str | None
+    status: Resolved
+    why: str | None
+    possible: tuple[tuple[str, float], ...]
+
+
+def resolve_holder(
+    tenures: Iterable[Tenure], published: date | None, marker: str | None = None
+) -> Resolution:
+    """The holder of an office on ``published`` by the record (see ``Resolution``).
+
+    * no date: undetermined;
+    * then/former/ex/late: the office as held at another time — undetermined, with the persons
+      whose terms ended before the date as ``possible``;
+    * acting/caretaker: held only when exactly one acting or caretaker term surely covers the
+      day (the regular holder is not the acting one);
+    * otherwise: held when exactly one person surely held it and nobody else may have;
+      several (an acting term beside a regular one, co-holders) or an open-ended term after
+      its source's as-of date → undetermined; nobody → unknown.
+    """
+    tenures = list(tenures)
+    if published is None:
+        people = dict.fromkeys(t.person for t in tenures)
+        return Resolution(None, "undetermined", "the document has no date", _possible(people, 0.5))
+    if marker in PAST_MARKERS:
+        ended = dict.fromkeys(
+            t.person
+            for t in tenures
+            if t.interval.contains(published) is False
+            and t.interval.start is not None
+            and t.interval.start.value <= published
+        )
+        why = (
+            "'then': the time meant is not the document's date"
+            if marker == "then"
+            else f"'{marker}': an earlier holder, the record cannot say which"
+        )
+        return Resolution(None, "undetermined", why, _possible(ended, 0.5))
+    verdict: dict[str, bool | None] = {}
+    acting: dict[str, bool | None] = {}
+    for t in tenures:
+        v = t.interval.contains(published)
+        if v is False:
+            continue
+        verdict[t.person] = True if v or verdict.get(t.person) else None
+        if t.acting:
+            acting[t.person] = True if v or acting.get(t.person) else None
+    possible = tuple(
+        (p, 1.0 if v else 0.5) for p, v in sorted(verdict.items(), key=lambda x: x[1] is not True)
+    )
+    if marker in ("acting", "caretaker"):
+        if len(acting) == 1 and next(iter(acting.values())) is True:
+            return Resolution(next(iter(acting)), "held", None, possible)
+        why = (
+            f"'{marker}': no {marker} term is recorded on that day"
+            if not acting
+            else f"several {marker} terms may cover that day"
+        )
+        return Resolution(None, "undetermined", why, possible)
+    if not verdict:
+        return Resolution(None, "unknown", "the record names nobody in this office on that day", ())
+    if len(verdict) > 1:
+        return Resolution(None, "undetermined", "several holders overlap on that day", possible)
+    person, held = next(iter(verdict.items()))
+    if held:
+        return Resolution(person, "held", None, possible)
+    return Resolution(
+        None,
+        "undetermined",
+        "the record cannot say (open-ended after its source's as-of date, or an imprecise date)",
+        possible,
+    )
+
+
+def _possible(people: Iterable[str], score: float) -> tuple[tuple[str, float], ...]:
+    return tuple((p, score) for p in people)

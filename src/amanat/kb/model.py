@@ -48,6 +48,8 @@ MEMBER_OF = "member_of"  # subject person/country, object organization (party, b
 INSTANCE_OF = "instance_of"
 CAPITAL = "capital"  # subject country, object place
 JURISDICTION = "jurisdiction"  # subject position, object place/country
+BIRTH_DATE = "birth_date"  # subject person, value = ISO date at its precision
+SAME_AS = "same_as"  # subject kept entity, value = id of a record merged into it (kb.merge)
 
 
 # --- time -----------------------------------------------------------------------------------

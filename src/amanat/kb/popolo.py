@@ -15,6 +15,7 @@ Conventions converted to the knowledge base's (docs/knowledge-base.md):
 * Entity ids: the Wikidata QID when an ``identifiers`` entry has scheme ``wikidata``, else
   ``<namespace>:<popolo id>``; the Popolo id is kept as an external id.
 * ``other_names`` become aliases; those with dates also become dated ``name`` facts.
+* A person's ``birth_date`` becomes a ``birth_date`` fact (value = the date at its precision).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import orjson
 
 from amanat.errors import InputError
 from amanat.kb.model import (
+    BIRTH_DATE,
     MEMBER_OF,
     NAME,
     POSITION_HELD,
@@ -216,6 +218,9 @@ def _entity(
             external.append((str(ident["scheme"]), str(ident.get("identifier", ""))))
     yield Entity(eid, kind, tuple(dict.fromkeys(labels)), tuple(dict.fromkeys(external)))
     yield from dated
+    born = _date(obj.get("birth_date")) if kind == "person" else None
+    if born:
+        yield Fact(eid, BIRTH_DATE, value=born.iso(), source=source.id)
 
 
 def _membership(
@@ -285,6 +290,9 @@ def read_csv(
             if sort and sort != name:
                 labels.append(Label(sort, None, script_of(sort), "alias"))
             yield Entity(pid, "person", tuple(labels), ((namespace, row["id"]),))
+            born = _date(row.get("birth_date"))
+            if born:
+                yield Fact(pid, BIRTH_DATE, value=born.iso(), source=source.id)
         start, end = _date(row.get("start_date")), _date(row.get("end_date"))
         interval = Interval(start, end_from_inclusive(end), source.as_of)
         if "position" in fields:

@@ -1,6 +1,7 @@
 """Pure functions behind ``amanat kb import/show/who`` (the CLI formats what they return).
 
-``load_default`` merges the bundled starter base with files a user imported; ``who`` answers
+``load_default`` merges the bundled starter base with files a user imported (and folds the
+records of one person from several sources together, ``kb.merge``); ``who`` answers
 "who held this office on that day" with the record's three-valued answer; ``show`` finds an
 entity by id or by any of its names (fuzzy, across scripts) and gathers its facts.
 """
@@ -14,9 +15,9 @@ from datetime import date
 from pathlib import Path
 
 from amanat.errors import InputError, NotFound
-from amanat.kb import export, popolo, starter, wikidata
+from amanat.kb import export, merge, popolo, starter, wikidata
 from amanat.kb.index import is_acronym, normalize_key, role_words
-from amanat.kb.model import POSITION_HELD, Entity, Fact, KnowledgeBase, Source
+from amanat.kb.model import POSITION_HELD, SAME_AS, Entity, Fact, KnowledgeBase, Source
 from amanat.kb.names import similarity
 
 
@@ -70,13 +71,14 @@ def _head(p: Path, size: int = 65536) -> str:
 
 
 def load_default(imports: Iterable[str | Path] = ()) -> KnowledgeBase:
-    """The starter base with the user's imported files merged on top (entities united)."""
+    """The starter base with the user's imported files merged on top (entities united, and
+    a person without a QID folded into its Wikidata record where ``merge`` is sure)."""
     kb = starter.load()
     for path in imports:
         extra = import_file(path)
         kb.add_all(extra.records())
         kb.problems.extend(extra.problems)
-    return kb
+    return merge.merge_persons(kb)[0]
 
 
 def who(kb: KnowledgeBase, position_query: str, on_date: date) -> list[Holder]:
@@ -130,6 +132,12 @@ def _expand_acronyms(kb: KnowledgeBase, text: str) -> str:
 def show(kb: KnowledgeBase, name: str) -> Profile:
     """The entity with id ``name``, or the one whose names best match it."""
     entity = kb.entities.get(name)
+    if entity is None:  # an id merged into another record (kb.merge) still finds it
+        kept = next(
+            (f.subject for f in kb.facts.values() if f.predicate == SAME_AS and f.value == name),
+            None,
+        )
+        entity = kb.entities.get(kept) if kept else None
     if entity is None:
         key = normalize_key(name)
         exact = [e for e in kb.entities.values() if any(normalize_key(n) == key for n in e.names())]

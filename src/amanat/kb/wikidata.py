@@ -10,9 +10,11 @@ properties in a dump (skipped with a Problem of kind "skipped"); time values wit
 ``00`` at year/month precision (the ``precision`` field decides, 9=year 10=month 11=day).
 
 What is kept: labels and aliases, P31 (instance of → entity kind), P39 position held with
-P580/P582 (start/end), P1365/P1366 (replaces/replaced by), P642/P1001 (of/jurisdiction), and
-names with dates: P1448 official name, P1449 nickname, P1813 short name (acronym). Statements
-ranked "deprecated" are skipped.
+P580/P582 (start/end), P1365/P1366 (replaces/replaced by), P642/P1001 (of/jurisdiction), names with dates: P1448
+official name, P1449 nickname, P1813 short name (acronym), P569 date of birth (``birth_date``),
+and a few authority identifiers under the scheme names EveryPolitician's Popolo files use
+(``IDENTIFIER_SCHEMES``), so records of one person from both can be told to be the same
+(``amanat.kb.merge``). Statements ranked "deprecated" are skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import orjson
 from amanat.errors import InputError
 from amanat.kb.model import (
     ACRONYM,
+    BIRTH_DATE,
     INSTANCE_OF,
     NICKNAME,
     OFFICIAL_NAME,
@@ -72,6 +75,14 @@ KIND_OF_CLASS: dict[str, EntityKind] = {
 NAME_PROPERTIES = {"P1448": OFFICIAL_NAME, "P1449": NICKNAME, "P1813": ACRONYM}
 POSITION_QUALIFIERS = {"P1365": "replaces", "P1366": "replaced_by", "P642": "of", "P1001": "of"}
 PRECISION = {9: "year", 10: "month", 11: "day"}
+# Authority identifiers kept as external ids, named as Popolo ``identifiers[].scheme`` names them.
+IDENTIFIER_SCHEMES = {
+    "P646": "freebase",
+    "P214": "viaf",
+    "P227": "gnd",
+    "P244": "lcauth",
+    "P213": "isni",
+}
 MAX_WHOLE_DOCUMENT = 64 * 1024 * 1024  # bytes; bigger non-dump files are refused, not loaded
 
 WIKIDATA = "https://www.wikidata.org/"
@@ -205,9 +216,13 @@ def convert(ent: dict[str, Any], source: Source, origin: str = "") -> Iterator[R
         id=eid,
         kind=kind,
         labels=labels,
-        external_ids=(("wikidata", eid),),
+        external_ids=(("wikidata", eid), *_identifiers(claims)),
         description=desc.get("value") if isinstance(desc, dict) else None,
     )
+    for stmt in _statements(claims, "P569"):
+        born = parse_time(_value(stmt.get("mainsnak")))
+        if born:
+            yield Fact(eid, BIRTH_DATE, value=born.iso(), source=source.id)
     for stmt in _statements(claims, "P31"):
         target = _item(stmt.get("mainsnak"))
         if target:
@@ -240,6 +255,17 @@ def convert(ent: dict[str, Any], source: Source, origin: str = "") -> Iterator[R
                     source=source.id,
                     interval=_interval(_map(stmt.get("qualifiers")), as_of),
                 )
+
+
+def _identifiers(claims: dict[str, Any]) -> list[tuple[str, str]]:
+    """(scheme, value) of the authority identifiers in ``IDENTIFIER_SCHEMES``."""
+    out = []
+    for prop, scheme in IDENTIFIER_SCHEMES.items():
+        for stmt in _statements(claims, prop):
+            value = _value(stmt.get("mainsnak"))
+            if isinstance(value, str) and value:
+                out.append((scheme, value))
+    return list(dict.fromkeys(out))
 
 
 def _map(value: Any) -> dict[str, Any]:
