@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -26,19 +27,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from amanat.errors import InputError, VerificationError
 from amanat.exchange import commands, push, witness
 from amanat.exchange import partners as records
-from amanat.exchange.sync import follow, make_fetcher, sync_partner
+from amanat.exchange.lock import partner_lock
+from amanat.exchange.sync import SyncResult, follow, make_fetcher, sync_partner
 from amanat.exchange.witness import WitnessPolicy, check_witnesses, verify_witnessed_bundle
 from amanat.provenance import items, jcs, jws, merkle, note
 from amanat.provenance.bundle import Policy
+from amanat.provenance.documents import item_document
 from amanat.provenance.entries import entry_leaf_hash
 from amanat.provenance.keys import b64url_decode, b64url_encode, generate
 from amanat.provenance.log import Log
 from amanat.provenance.publishing import create_publisher
+from amanat.store import schema
 from amanat.store.db import Store
 
 ALLOW = "127.0.0.1"
@@ -159,6 +164,9 @@ class Proxy:
     def __init__(self, target: str) -> None:
         self.target, self.mode, self.param, self.forged = target, "pass", 0, None
         self.requests = 0
+        self.entries_delay = 0.0  # seconds each /entries answer is held back (any mode)
+        self.entries_requests = 0
+        self.arrivals: list[tuple[float, str]] = []  # (monotonic time, path) of every request
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -178,9 +186,13 @@ class Proxy:
     def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         self.requests += 1
         parts = urlsplit(h.path)
+        self.arrivals.append((time.monotonic(), parts.path))
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if self.mode == "slow":
             time.sleep(2.5)
+        if parts.path.endswith("/entries"):
+            self.entries_requests += 1
+            time.sleep(self.entries_delay)
         if self.mode == "error" and self.param > 0:
             self.param -= 1
             return self.reply(h, 503, "application/json", b'{"error": {"code": "down", "message": "down"}}')
@@ -312,6 +324,18 @@ def test_items_published_on_a_appear_verified_on_b_with_corrections(pair: Pair) 
     versions = pair.b.store.versions(uri)
     assert [v.version for v in versions] == [1, 2] and versions[-1].document.source == pair.origin_a
     assert versions[-1].document.text == "Statement on exchange: corrected text."
+
+
+def test_followed_items_are_searchable_on_the_follower_without_a_token(pair: Pair) -> None:
+    uri = _publish(pair, "Quinoa statement")
+    assert pair.sync_b().status == "ok"
+    [latest] = [v for v in pair.b.store.versions(uri) if v.document.source == pair.origin_a]
+    found = httpx.get(f"{pair.b.url}/api/v1/search", params={"q": "quinoa"})  # B runs without --public-documents
+    assert found.status_code == 200 and found.json()["official_only"] is True
+    assert [(h["id"], h["source"]) for h in found.json()["results"]] == [(latest.document.id, pair.origin_a)]
+    document = httpx.get(f"{pair.b.url}/api/v1/documents/{latest.document.id}")
+    assert document.status_code == 200 and document.json()["url"] == uri
+    assert httpx.get(f"{pair.b.url}/api/v1/stats").status_code == 401  # coverage statistics stay private
 
 
 def test_follow_refuses_a_wrong_key_and_needs_a_key_or_tofu(pair: Pair) -> None:
@@ -511,6 +535,142 @@ def test_push_notice_with_hmac_triggers_a_sync_and_a_forged_notice_does_not(pair
     assert push.announce(pair.a.store, fetcher=pair.fetcher) == []  # nothing new to announce
 
 
+# --- concurrent syncs of one partner ---------------------------------------------------------------------
+
+
+def _wait_for(predicate, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())
+
+
+def _problem_count(store: Store, origin: str) -> int:
+    return len(records.problems(store, origin, limit=100_000))
+
+
+def _assert_whole_mirror(store: Store, origin: str, original: Log) -> None:
+    """The mirror holds the original's entries, each once and in order, under a verified root,
+    and every item version became exactly one document."""
+    mirror = Log(store, origin)
+    assert [e.token for e in mirror.entries()] == [e.token for e in original.entries()]
+    assert mirror.audit()["entries"] == original.size == mirror.size
+    expected = {made[0].id for e in original.entries() if e.kind == "item"
+                if (made := item_document(origin, e.index, e.token, _payload(e.token))) is not None}
+    with store.engine.connect() as conn:
+        stored = [r.id for r in conn.execute(sa.select(schema.documents.c.id)
+                                             .where(schema.documents.c.source == origin))]
+    assert sorted(stored) == sorted(expected)
+
+
+def test_a_push_triggered_sync_racing_a_cli_sync_is_serialised_not_a_problem(pair: Pair) -> None:
+    assert pair.sync_b().status == "ok"
+    push.subscribe_to(pair.b.store, pair.origin_a, pair.b.url, fetcher=pair.fetcher)
+    assert push.announce(pair.a.store, fetcher=pair.fetcher) == []  # nothing pending before the race
+    for n in range(3):
+        _publish(pair, f"Raced statement {n}")
+    problems = _problem_count(pair.b.store, pair.origin_a)
+    env = {**os.environ, "AMANAT_FETCH_ALLOW": ALLOW, "AMANAT_KEYS": pair.b.keys}
+    seen, delay, first = pair.proxy.entries_requests, 1.5, len(pair.proxy.arrivals)
+    pair.proxy.entries_delay = delay  # each round spends a while fetching entries: they would overlap
+    try:
+        cli = subprocess.Popen([sys.executable, "-m", "amanat.exchange.commands", "sync", "--db", pair.b.db_url,
+                                "--json", "--no-announce"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        assert _wait_for(lambda: pair.proxy.entries_requests > seen)  # the CLI's round is fetching entries
+        sent = push.announce(pair.a.store, fetcher=pair.fetcher)  # B's server starts its own round now
+        assert [s["status"] for s in sent] == [202]
+        stdout, stderr = cli.communicate(timeout=90)
+    finally:
+        pair.proxy.entries_delay = 0.0
+    assert cli.returncode == 0, stderr
+    [result] = json.loads(stdout)
+    assert result["status"] == "ok" and not result["problems"], result
+    assert (result["after"], result["items"]) == (pair.pub_a.log.size, 3)
+    # the server's round asked for A's checkpoint only once the CLI's round had its entries
+    arrivals = pair.proxy.arrivals[first:]
+    entries_at = next(at for at, path in arrivals if path.endswith("/entries"))
+
+    def server_round() -> list[float]:
+        return [at for at, path in pair.proxy.arrivals[first:] if path.endswith("/checkpoint") and at > entries_at]
+
+    assert _wait_for(lambda: bool(server_round())), "the push-triggered round never ran"
+    assert server_round()[0] >= entries_at + delay - 0.05, "the two rounds overlapped"
+    with partner_lock(pair.b.store, pair.origin_a, wait=60) as held:  # the server's round has ended
+        assert held
+    assert _problem_count(pair.b.store, pair.origin_a) == problems, records.problems(pair.b.store, pair.origin_a)[0]
+    partner = records.get_partner(pair.b.store, pair.origin_a)
+    assert (partner.last_status, partner.last_error) == ("ok", None)
+    assert partner.verified_size == pair.pub_a.log.size
+    _assert_whole_mirror(pair.b.store, pair.origin_a, pair.pub_a.log)
+
+
+def _race(db_url: str, pair: Pair, keys: str, rounds: int = 2) -> list[SyncResult]:
+    """``rounds`` syncs of A at once, each with its own store (connection pool) and client."""
+    start = threading.Barrier(rounds)
+    results: list[SyncResult] = []
+    failures: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            with Store.open(db_url) as store, make_fetcher(timeout=10.0, total=30.0, allow=ALLOW) as fetcher:
+                signer = witness.local_cosigner(store, keys)
+                start.wait(10)
+                results.append(sync_partner(store, pair.origin_a, fetcher=fetcher, cosigner=signer))
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(rounds)]
+    pair.proxy.entries_delay = 1.0
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+    finally:
+        pair.proxy.entries_delay = 0.0
+    assert not failures, failures
+    assert len(results) == rounds
+    return results
+
+
+def test_concurrent_syncs_of_one_partner_are_serialised(pair: Pair, store_url: str, tmp_path: Path) -> None:
+    _publish(pair, "Followed by two rounds at once")
+    keys = str(tmp_path / "race-keys")
+    with Store.open(store_url) as store:
+        follow(store, pair.proxy.url, key=pair.pub_a.log.info()["checkpoint_vkey"], fetcher=pair.fetcher)
+        witness.local_cosigner(store, keys)  # created before the race, shared by both rounds
+    results = _race(store_url, pair, keys)
+    assert [r.status for r in results] == ["ok", "ok"], [r.problems for r in results]
+    first, second = sorted(results, key=lambda r: r.before)
+    # one round fetched and kept everything; the other waited for it and found nothing new
+    assert (first.before, first.after) == (0, pair.pub_a.log.size)
+    assert (second.before, second.after, second.items) == (pair.pub_a.log.size, pair.pub_a.log.size, 0)
+    assert second.waited >= 0.5 and second.cosigned is None  # cosigned once, by the first round
+    with Store.open(store_url) as store:
+        assert _problem_count(store, pair.origin_a) == 0
+        assert records.get_partner(store, pair.origin_a).last_status == "ok"
+        assert [c["size"] for c in records.cosignatures(store, pair.origin_a)] == [pair.pub_a.log.size]
+        _assert_whole_mirror(store, pair.origin_a, pair.pub_a.log)
+
+
+def test_a_sync_that_cannot_get_the_lock_in_time_is_skipped_not_a_problem(pair: Pair) -> None:
+    _publish(pair, "Waiting behind another sync")
+    problems = _problem_count(pair.b.store, pair.origin_a)
+    before = records.get_partner(pair.b.store, pair.origin_a)
+    size = pair.mirror_size()
+    with partner_lock(pair.b.store, pair.origin_a, wait=5) as held:
+        assert held
+        result = sync_partner(pair.b.store, pair.origin_a, fetcher=pair.fetcher, cosigner=pair.cosigner_b, wait=0.3)
+    assert result.status == "skipped" and not result.problems and result.waited >= 0.3
+    assert "another sync" in (result.note or "")
+    assert records.get_partner(pair.b.store, pair.origin_a) == before  # its record is the other round's
+    assert _problem_count(pair.b.store, pair.origin_a) == problems and pair.mirror_size() == size
+    assert pair.sync_b().status == "ok" and pair.mirror_size() == pair.pub_a.log.size
+
+
 # --- the HTTP surface -------------------------------------------------------------------------------------
 
 
@@ -567,6 +727,83 @@ def test_cli_sync_and_partners(pair: Pair) -> None:
     refused = subprocess.run([*cmd, "follow", pair.a.url, "--db", pair.b.db_url], env=env, capture_output=True,
                              text=True, timeout=60)
     assert refused.returncode == 2 and "--tofu" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def _cli(*args: str, keys: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """``amanat ARGS`` as a user runs it: a process of its own, the loopback allowed."""
+    env = {**os.environ, "AMANAT_FETCH_ALLOW": ALLOW, "AMANAT_KEYS": keys}
+    return subprocess.run([sys.executable, "-m", "amanat.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_cli_witness_creates_a_private_key_once_and_prints_the_same_key_again(pair: Pair, tmp_path: Path) -> None:
+    keys, db = tmp_path / "witness-keys", f"sqlite:///{tmp_path / 'witness.db'}"
+    first = _cli("witness", "--keys", str(keys), "--db", db, keys=str(tmp_path / "unused"))
+    assert first.returncode == 0, first.stderr
+    vkey = first.stdout.strip()
+    verifier = note.parse_verifier_key(vkey)
+    assert isinstance(verifier, note.CosignatureVerifier) and first.stdout == vkey + "\n"
+    path = keys / "witness" / "cosigner.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    secret = path.read_text()
+    second = _cli("witness", "--keys", str(keys), "--db", db, keys=str(tmp_path / "unused"))
+    assert second.returncode == 0 and second.stdout.strip() == vkey
+    assert path.read_text() == secret and sorted(p.name for p in path.parent.iterdir()) == ["cosigner.key"]
+    with Store.open(db) as store:
+        assert witness.served_witness(store) == {"name": verifier.name, "vkey": vkey}
+    # the key on disk is the printed key's: a cosignature made with it verifies under the printed key
+    signer = note.parse_signer_key(secret.strip())
+    text = pair.pub_a.log.checkpoint()
+    line = note.add_signatures(text, [note.CosignatureSigner(signer.name, signer.private_key, timestamp=7)])[len(text):]
+    assert witness.check_cosignature(text, pair.pub_a.log.info()["checkpoint_vkey"], line, vkey) == 7
+    # on a running node: the key `amanat witness` prints is the one the node serves to partners
+    assert pair.sync_b().status == "ok"
+    on_b = _cli("witness", "--db", pair.b.db_url, keys=pair.b.keys)
+    served = httpx.get(f"{pair.b.url}/.well-known/amanat/publishers").json()["witness"]["vkey"]
+    assert on_b.returncode == 0 and on_b.stdout.strip() == served == pair.cosigner_b.verifier().vkey()
+    # a key file others may read is refused with one line, and left as it is
+    path.chmod(0o644)
+    refused = _cli("witness", "--keys", str(keys), "--db", db, keys=str(tmp_path / "unused"))
+    assert refused.returncode == 2 and "chmod 600" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.stdout == "" and path.read_text() == secret
+
+
+def test_cli_announce_delivers_a_signed_notice_that_makes_the_follower_sync(pair: Pair) -> None:
+    assert pair.sync_b().status == "ok"
+    push.subscribe_to(pair.b.store, pair.origin_a, pair.b.url, fetcher=pair.fetcher)
+    callback = push.callback_url(pair.b.url, pair.origin_a)
+    runner, env = CliRunner(), {"AMANAT_FETCH_ALLOW": ALLOW}
+    nothing = runner.invoke(commands.app, ["announce", "--db", pair.a.db_url], env=env)
+    assert nothing.exit_code == 0 and "nothing to announce" in nothing.stderr, nothing.output
+    uri = _publish(pair, "Announced from the command line")
+    rejected = sum(p["kind"] == "bad_push" for p in records.problems(pair.b.store, pair.origin_a, limit=100_000))
+    done = _cli("announce", "--db", pair.a.db_url, "--json", keys=pair.a.keys)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"origin": pair.origin_a, "callback": callback, "size": pair.pub_a.log.size,
+                                        "status": 202, "delivered": True, "unsubscribed": False}]
+    # B accepted the notice (its HMAC matched: a wrong one is recorded as bad_push) and synced from the log
+    assert _wait_for(lambda: pair.mirror_size() == pair.pub_a.log.size)
+    assert [e.item_version for e in Log(pair.b.store, pair.origin_a).item_versions(uri)] == [1]
+    assert sum(p["kind"] == "bad_push" for p in records.problems(pair.b.store, pair.origin_a, limit=100_000)) == rejected
+    again = runner.invoke(commands.app, ["announce", "--db", pair.a.db_url, "--json"], env=env)
+    assert again.exit_code == 0 and json.loads(again.stdout) == []  # delivered once, not again
+
+    # a subscriber that cannot be reached: the others still get their notice; exit 1; retried next time
+    dead = f"http://127.0.0.1:{_free_port()}/exchange/push/{pair.origin_a}"
+    records.subscribe(pair.a.store, pair.origin_a, dead, "a-secret-of-enough-bytes", pair.pub_a.log.size)
+    try:
+        _publish(pair, "Announced while a subscriber is away")
+        partial = _cli("announce", "--db", pair.a.db_url, "--json", "--timeout", "1", keys=pair.a.keys)
+        assert partial.returncode == 1, partial.stderr
+        sent = {s["callback"]: s for s in json.loads(partial.stdout)}
+        assert sent[callback]["delivered"] and sent[callback]["status"] == 202
+        assert not sent[dead]["delivered"] and isinstance(sent[dead]["status"], str) and sent[dead]["status"]
+        assert _wait_for(lambda: pair.mirror_size() == pair.pub_a.log.size)
+        retried = runner.invoke(commands.app, ["announce", "--db", pair.a.db_url, "--timeout", "1"], env=env)
+        assert retried.exit_code == 1, retried.output
+        assert "not delivered" in retried.stderr and dead in retried.stderr and callback not in retried.stderr
+    finally:
+        records.unsubscribe(pair.a.store, pair.origin_a, dead)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------

@@ -287,8 +287,8 @@ def test_export_streams_every_document_without_cap(corpus):
 
 # --- auth -----------------------------------------------------------------------------------
 
-PRIVATE_API = ["/api/v1/documents/{v1}", "/api/v1/search?q=astana", "/api/v1/stats",
-               "/api/v1/sources", "/api/v1/timeline", "/api/v1/export.jsonl"]
+PRIVATE_API = ["/api/v1/documents/{v1}", "/api/v1/stats", "/api/v1/sources", "/api/v1/timeline",
+               "/api/v1/export.jsonl"]
 
 
 def test_coverage_is_private_by_default(private, corpus):
@@ -298,9 +298,15 @@ def test_coverage_is_private_by_default(private, corpus):
         assert r.headers["www-authenticate"].startswith("Bearer")
     assert private.get("/healthz").json() == {"status": "ok"}
     assert private.get("/api/v1/openapi.json").status_code == 200
+    # search is open to anyone, over documents derived from signed items only (none here)
+    anonymous = private.get("/api/v1/search", params={"q": "astana"})
+    assert anonymous.status_code == 200 and anonymous.json()["results"] == []
+    assert anonymous.json()["official_only"] is True
     read = {"Authorization": f"Bearer {token(corpus['url'], 'read')}"}
     for path in PRIVATE_API:
         assert private.get(path.format(**corpus), headers=read).status_code == 200, path
+    found = private.get("/api/v1/search", params={"q": "astana"}, headers=read).json()
+    assert found["results"] and found["official_only"] is False
 
 
 def test_token_scopes_and_bad_tokens(private, corpus):
@@ -324,8 +330,10 @@ def test_public_documents_opt_in_still_refuses_bad_tokens(public):
 
 
 def test_browser_login_sets_an_httponly_cookie(private, corpus):
-    r = private.get("/search", params={"q": "astana"})
-    assert r.status_code == 401 and 'name="token"' in r.text and "<mark>" not in r.text
+    r = private.get(f"/documents/{corpus['v1']}")
+    assert r.status_code == 401 and 'name="token"' in r.text and "Tokayev" not in r.text
+    r = private.get("/search", params={"q": "astana"})  # official items only: no coverage
+    assert r.status_code == 200 and "No results" in r.text and "<mark>" not in r.text
     assert private.get("/").status_code == 200  # the landing page says how to sign in
     bad = private.post("/login", data={"token": "amanat_nope", "next": "/search"})
     assert bad.status_code == 401 and "unknown token" in bad.text
@@ -339,7 +347,8 @@ def test_browser_login_sets_an_httponly_cookie(private, corpus):
     page = private.get("/search", params={"q": "astana"})
     assert page.status_code == 200 and "<mark>" in page.text
     private.post("/logout", follow_redirects=False)
-    assert private.get("/search", params={"q": "astana"}).status_code == 401
+    assert "<mark>" not in private.get("/search", params={"q": "astana"}).text
+    assert private.get(f"/documents/{corpus['v1']}").status_code == 401
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])

@@ -178,7 +178,9 @@ def test_document_page_shows_versions_diff(page, public_site, corpus):
 
 
 def test_login_cookie_is_invisible_to_scripts(page, private_site, corpus):
-    page.goto(private_site + "/search?q=ministry")
+    page.goto(private_site + "/search?q=ministry")  # anonymous: official items only, no coverage
+    assert page.locator("li.hit").count() == 0
+    page.goto(private_site + "/login?next=/search%3Fq%3Dministry")
     assert page.locator("form.login").is_visible()
     page.fill("input[name=token]", "amanat_wrong")
     page.click("form.login button")
@@ -190,4 +192,6 @@ def test_login_cookie_is_invisible_to_scripts(page, private_site, corpus):
     assert page.evaluate("document.cookie") == ""  # HttpOnly: scripts cannot read the token
     page.click("text=Sign out")
     page.goto(private_site + "/search?q=ministry")
+    assert page.locator("li.hit").count() == 0
+    page.goto(f"{private_site}/documents/{corpus['v1']}")  # coverage asks for a token again
     assert page.locator("form.login").is_visible()

@@ -78,7 +78,7 @@ def sync(
                 from amanat.exchange import push
 
                 push.announce(store, fetcher=fetcher)
-        failed = any(r.status != "ok" for r in results)
+        failed = any(r.status in ("problem", "error") for r in results)  # skipped: another sync did it
         _report(results, as_json)
 
     if interval is None:
@@ -100,9 +100,13 @@ def _report(results: list[SyncResult], as_json: bool) -> None:
     if not results:
         err.print("no partners followed (see `amanat follow`)")
     for r in results:
-        colour = {"ok": "green", "problem": "red", "error": "yellow"}[r.status]
+        colour = {"ok": "green", "problem": "red", "error": "yellow", "skipped": "cyan"}[r.status]
+        if r.status == "skipped":
+            err.print(f"[{colour}]skipped[/{colour}] {escape(r.origin)}: {escape(r.note or '')}")
+            continue
         extra = f", cosigned size {r.cosigned}" if r.cosigned else ""
         extra += f", collected {r.collected} cosignature(s)" if r.collected else ""
+        extra += f", after waiting {r.waited:g} s for another sync of it" if r.waited >= 1 else ""
         err.print(f"[{colour}]{r.status}[/{colour}] {escape(r.origin)}: log {r.before} → {r.after} "
                   f"({r.items} new item version(s)){extra}")
         for p in r.problems:
@@ -150,11 +154,21 @@ def announce_cmd(timeout: TimeoutOption = 20.0, as_json: JsonOption = False, db:
 
     with open_store(db) as store, make_fetcher(timeout=timeout) as fetcher:
         sent = push.announce(store, fetcher=fetcher)
+    failed = [s for s in sent if not s["delivered"] and not s["unsubscribed"]]
     if as_json:
         emit_json(sent)
-        return
-    for s in sent:
-        err.print(f"{s['origin']} size {s['size']} → {s['callback']}: {s['status']}")
+    elif not sent:
+        err.print("nothing to announce: no subscribed log has grown since its last notice")
+    for s in [] if as_json else sent:
+        where = f"{escape(s['origin'])} size {s['size']} → {escape(s['callback'])}"
+        if s["delivered"]:
+            err.print(f"[green]delivered[/green] {where} (HTTP {s['status']})")
+        elif s["unsubscribed"]:
+            err.print(f"[yellow]unsubscribed[/yellow] {where} (HTTP 410: the subscriber is gone)")
+        else:
+            err.print(f"[red]not delivered[/red] {where}: {escape(str(s['status']))} (retried at the next announce)")
+    if failed:
+        raise typer.Exit(1)
 
 
 app = typer.Typer(help="Follow partner nodes.", no_args_is_help=True, add_completion=False,

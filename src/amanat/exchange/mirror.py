@@ -17,12 +17,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from amanat.errors import VerificationError
+from amanat.errors import StoreError, VerificationError
 from amanat.provenance import note
 from amanat.provenance.documents import store_items
 from amanat.provenance.log import Log
 from amanat.store import schema as t
 from amanat.store.db import Store
+
+
+class MirrorMoved(StoreError):
+    """The local copy grew while a sync was verifying what to append: another sync of the
+    same partner stored entries meanwhile. Nothing is wrong with the partner."""
 
 
 class MirrorLog(Log):
@@ -43,13 +48,14 @@ class MirrorLog(Log):
     def extend(self, start: int, verified: Sequence[tuple[str, str, dict[str, Any]]],
                checkpoint_note: str, checkpoint: note.Checkpoint) -> None:
         """Append ``verified`` (token, kind, payload) at indices ``start``… and keep the note,
-        if the resulting tree's root is the checkpoint's; else raise and store nothing."""
+        if the resulting tree's root is the checkpoint's; else raise and store nothing
+        (``MirrorMoved`` when the copy no longer ends at ``start``)."""
         with self.store.engine.begin() as conn:
             for offset, (token, kind, payload) in enumerate(verified):
                 size = self._take_index(conn)
                 if size - 1 != start + offset:
-                    raise VerificationError(f"log {self.origin}: local copy has {size - 1} entries, "
-                                            f"expected {start + offset} (another sync ran meanwhile?)")
+                    raise MirrorMoved(f"log {self.origin}: the local copy has {size - 1} entries, not "
+                                      f"{start + offset}: another sync of this partner stored entries meanwhile")
                 entry = self._insert(conn, size - 1, kind, token, payload)
                 self._complete_subtrees(conn, size - 1, entry.leaf_hash)
             size = start + len(verified)

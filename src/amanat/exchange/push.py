@@ -96,7 +96,11 @@ async def hub(request: Request) -> dict[str, Any]:
 
 
 def announce(store: Store, *, fetcher: Fetcher) -> list[dict[str, Any]]:
-    """POST the latest checkpoint of every grown log to its subscribers, HMAC-signed."""
+    """POST the latest checkpoint of every grown log to its subscribers, HMAC-signed.
+
+    One record per notice: ``status`` (the HTTP status, or why there was none) and
+    ``delivered`` (a 2xx). A subscriber that answers 410 is dropped (``unsubscribed``); one
+    that could not be reached keeps its last notified size, so the next announce retries it."""
     sent = []
     for sub in records.subscribers(store):
         log = Log(store, sub["origin"])
@@ -114,11 +118,13 @@ def announce(store: Store, *, fetcher: Fetcher) -> list[dict[str, Any]]:
             status: Any = answer.status
         except FetchError as exc:
             status = exc.diagnosis()
+        delivered = isinstance(status, int) and 200 <= status < 300
         if status == 410:
             records.unsubscribe(store, sub["origin"], sub["callback"])
-        elif isinstance(status, int) and 200 <= status < 300:
+        elif delivered:
             records.mark_notified(store, sub["origin"], sub["callback"], size)
-        sent.append({"origin": sub["origin"], "callback": sub["callback"], "size": size, "status": status})
+        sent.append({"origin": sub["origin"], "callback": sub["callback"], "size": size, "status": status,
+                     "delivered": delivered, "unsubscribed": status == 410})
     return sent
 
 

@@ -22,6 +22,11 @@ One round of ``sync_partner``:
 
 Every problem is kept in ``exchange_problems`` and returned; the channel is never trusted:
 what is stored rests on the pinned key, the signatures and the tree.
+
+One round of a partner runs at a time (``lock.partner_lock``, across threads and processes):
+a push-triggered sync in the server and an ``amanat sync`` on the same store take turns, and
+the second starts from what the first stored. A round that cannot get its turn in time is
+``skipped`` — a fact about this node, never recorded as a problem of the partner.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from urllib.parse import quote, urlencode
 from amanat.errors import AmanatError, FetchError, InputError, NotFound, VerificationError
 from amanat.exchange import partners as records
 from amanat.exchange import witness
-from amanat.exchange.mirror import MirrorLog
+from amanat.exchange.lock import partner_lock
+from amanat.exchange.mirror import MirrorLog, MirrorMoved
 from amanat.ingest.fetch import Fetcher
 from amanat.provenance import jcs, merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind
@@ -47,6 +53,7 @@ from amanat.provenance.log import Log
 from amanat.store.db import Store
 
 FEED_PAGE = 200
+LOCK_WAIT = 300.0  # seconds a round waits for another round of the same partner to finish
 
 
 def make_fetcher(*, timeout: float = 20.0, total: float = 60.0, retries: int = 3, backoff: float = 0.5,
@@ -104,13 +111,15 @@ class SyncResult:
     """What one round established about one partner."""
 
     origin: str
-    status: str = "ok"  # ok | problem | error
+    status: str = "ok"  # ok | problem | error | skipped (another round of this partner held the turn)
     before: int = 0
     after: int = 0
     items: int = 0
     problems: list[Problem] = field(default_factory=list)
     cosigned: int | None = None
     collected: int = 0
+    waited: float = 0.0  # seconds spent waiting for another round of the same partner
+    note: str | None = None  # why a round was skipped
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -161,6 +170,10 @@ class _Round:
         except FetchError as exc:
             self.result.status = "error"
             self.problem("unreachable", exc.diagnosis(), stop=False)
+        except MirrorMoved as exc:  # only without the lock (see lock.py): still not the partner's fault
+            self.result.status, self.result.note = "skipped", exc.message
+            self.result.after = self.result.before
+            return self.result
         if self.result.status == "ok" and self.result.problems:
             self.result.status = "problem"
         message = "; ".join(p.message for p in self.result.problems[:3]) or None
@@ -354,15 +367,26 @@ class _Round:
                     self.result.collected += 1
 
 
-def sync_partner(store: Store, origin: str, *, fetcher: Fetcher, cosigner: note.NoteSigner | None = None) -> SyncResult:
-    """One round of following ``origin``; problems are reported, never raised."""
-    return _Round(store, origin, fetcher, cosigner).run()
+def sync_partner(store: Store, origin: str, *, fetcher: Fetcher, cosigner: note.NoteSigner | None = None,
+                 wait: float = LOCK_WAIT) -> SyncResult:
+    """One round of following ``origin``, once any other round of it has finished (waiting up
+    to ``wait`` seconds, else ``skipped``); problems are reported, never raised."""
+    records.get_partner(store, origin)  # NotFound for a partner not followed, before any waiting
+    started = time.monotonic()
+    with partner_lock(store, origin, wait=wait) as held:
+        waited = round(time.monotonic() - started, 3)
+        if not held:
+            return SyncResult(origin, status="skipped", waited=waited,
+                              note=f"another sync of {origin} was still in progress after {wait:g} s")
+        result = _Round(store, origin, fetcher, cosigner).run()  # reads the partner's record afresh
+    result.waited = waited
+    return result
 
 
 def sync_all(store: Store, *, fetcher: Fetcher, cosigner: note.NoteSigner | None = None,
-             only: str | None = None) -> list[SyncResult]:
+             only: str | None = None, wait: float = LOCK_WAIT) -> list[SyncResult]:
     partners = [records.get_partner(store, only)] if only else records.list_partners(store)
-    return [sync_partner(store, p.origin, fetcher=fetcher, cosigner=cosigner) for p in partners]
+    return [sync_partner(store, p.origin, fetcher=fetcher, cosigner=cosigner, wait=wait) for p in partners]
 
 
 # --- following -----------------------------------------------------------------------------------

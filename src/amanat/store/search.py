@@ -9,6 +9,9 @@ SQLite otherwise: FTS5 with BM25 (title weighted 10× over text) and FTS5's own 
 PostgreSQL: a generated ``tsvector`` with a GIN index, ``ts_rank_cd`` with the same title
 weighting, and ``ts_headline`` computed for the returned page only (it re-parses the text).
 Highlights are marked with \\x02 … \\x03 so each front end renders them its own way.
+
+``Filters.items_only`` keeps only documents derived from signed items (public, like the
+items themselves; see ``ITEM_DOCUMENT``): what a reader without a token may search.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from amanat.errors import QueryError
+from amanat.provenance.documents import MEDIA_TYPE as ITEM_MEDIA_TYPE
 from amanat.store import fulltext
 from amanat.store import query as q
 from amanat.store.db import Store
@@ -41,6 +45,26 @@ class Filters:
     since: date | None = None  # published on or after
     until: date | None = None  # published on or before
     all_versions: bool = False  # every stored version, not only each article's newest
+    items_only: bool = False  # only documents derived from signed items (ITEM_DOCUMENT)
+
+
+# A document derived from a signed item: stored with the item media type (which ingest never
+# produces) under a log origin as its source, and that log holds an item with the document's
+# URL. No column says so; this is derived from what the log and the document store hold.
+ITEM_DOCUMENT = (
+    "(d.media_type = :item_media_type AND EXISTS (SELECT 1 FROM log_entries e "
+    "WHERE e.origin = d.source AND e.item_uri = d.canonical_url AND e.kind = 'item'))"
+)
+
+
+def item_documents(store: Store, ids: list[str]) -> set[str]:
+    """Which of these document ids are documents derived from signed items."""
+    if not ids:
+        return set()
+    sql = sa.text(f"SELECT d.id FROM documents d WHERE d.id IN :ids AND {ITEM_DOCUMENT}").bindparams(
+        sa.bindparam("ids", expanding=True))
+    with store.engine.connect() as conn:
+        return {r.id for r in conn.execute(sql, {"ids": list(ids), "item_media_type": ITEM_MEDIA_TYPE})}
 
 
 @dataclass(frozen=True)
@@ -74,7 +98,9 @@ def search(
     if offset < 0:
         raise QueryError(f"offset must not be negative, not {offset}")
     parsed = q.parse(text)
-    if store.dialect == "sqlite" and fulltext.enabled():
+    # the tantivy index knows nothing of items: it would rank coverage into the page and the
+    # database would then drop it, leaving short pages; the database answers exactly
+    if store.dialect == "sqlite" and fulltext.enabled() and not filters.items_only:
         hits = _search_tantivy(store, parsed, filters, limit, offset)
         if hits is not None:
             return hits
@@ -132,6 +158,9 @@ def _filters(f: Filters) -> tuple[str, dict[str, Any]]:
         # published is ISO text at its precision: compare its date part
         clauses.append("substr(d.published, 1, 10) <= :until")
         params["until"] = f.until.isoformat()
+    if f.items_only:
+        clauses.append(ITEM_DOCUMENT)
+        params["item_media_type"] = ITEM_MEDIA_TYPE
     return "".join(f" AND {c}" for c in clauses), params
 
 

@@ -1,9 +1,11 @@
 """Who is asking: a bearer token (API clients) or the login cookie (browsers).
 
 Ingested coverage needs the ``read`` scope unless the operator opened it with
-``public_documents``. A malformed, unknown or revoked token in the Authorization header is
-always refused (401), even where no token is needed, so a client learns at once that its
-credentials are wrong; a stale cookie is only ignored, so a browser still sees public pages.
+``public_documents``. Documents derived from signed items are public like the items and the
+log they come from (``/log/…``): anyone may read and search them (``official_only``). A
+malformed, unknown or revoked token in the Authorization header is always refused (401), even
+where no token is needed, so a client learns at once that its credentials are wrong; a stale
+cookie is only ignored, so a browser still sees public pages.
 """
 
 from __future__ import annotations
@@ -62,15 +64,25 @@ def viewer(request: Request) -> Viewer:
     return result
 
 
+def refusal(scope: str, who: Viewer) -> HttpError:
+    """Why ``who`` may not use ``scope``: 401 without a token, 403 when its token lacks it."""
+    if who.token is None:
+        return HttpError(401, "token_required", f"this needs a token with the {scope!r} scope "
+                         "(Authorization: Bearer <token>)", CHALLENGE)
+    return HttpError(403, "forbidden", f"token {who.token.id} has scope {who.token.scope!r}, "
+                     f"which does not allow {scope!r}")
+
+
 def require(scope: str, who: Viewer) -> Viewer:
     """The viewer if it may use ``scope``; else 401 (no token) or 403 (token lacks scope)."""
     if who.may(scope):
         return who
-    if who.token is None:
-        raise HttpError(401, "token_required", f"this needs a token with the {scope!r} scope "
-                        "(Authorization: Bearer <token>)", CHALLENGE)
-    raise HttpError(403, "forbidden", f"token {who.token.id} has scope {who.token.scope!r}, "
-                    f"which does not allow {scope!r}")
+    raise refusal(scope, who)
+
+
+def official_only(who: Viewer) -> bool:
+    """True when ``who`` may see only documents derived from signed items, not coverage."""
+    return not who.may("read")
 
 
 def api_reader(request: Request) -> Viewer:

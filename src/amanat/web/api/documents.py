@@ -1,19 +1,25 @@
-"""``GET /api/v1/documents/{id}``: one stored document, its versions and its copies elsewhere."""
+"""``GET /api/v1/documents/{id}``: one stored document, its versions and its copies elsewhere.
+
+Coverage needs the ``read`` scope; a document derived from a signed item is public, like the
+item (without the scope, only such versions and copies are listed beside it).
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from amanat.errors import NotFound
 from amanat.store.db import Store, StoredDocument
-from amanat.web.auth import api_reader
+from amanat.store.search import item_documents
+from amanat.web.auth import Viewer, official_only, refusal, viewer
 from amanat.web.diff import unified
 
-router = APIRouter(prefix="/api/v1", tags=["documents"], dependencies=[Depends(api_reader)])
+router = APIRouter(prefix="/api/v1", tags=["documents"])
 MAX_ID = 64
 _ID = re.compile(rf"[0-9A-Za-z]{{1,{MAX_ID}}}")
 
@@ -29,6 +35,28 @@ def load(store: Store, doc_id: str) -> tuple[StoredDocument, list[StoredDocument
     return stored, history, copies
 
 
+Loaded = tuple[StoredDocument, list[StoredDocument], list[StoredDocument]]
+
+
+def load_for(store: Store, doc_id: str, who: Viewer, refused: Callable[[], Exception]) -> Loaded:
+    """``load`` as ``who`` may see it: everything with the read scope; otherwise a document
+    derived from a signed item, with only such versions and copies. Anything else — an unknown
+    id too — raises ``refused()`` alike, so that no one learns without a token which coverage
+    the store holds."""
+    if not official_only(who):
+        return load(store, doc_id)
+    try:
+        stored, history, copies = load(store, doc_id)
+    except NotFound:
+        raise refused() from None
+    public = item_documents(store, [stored.document.id, *(v.document.id for v in history),
+                                    *(c.document.id for c in copies)])
+    if stored.document.id not in public:
+        raise refused()
+    return (stored, [v for v in history if v.document.id in public],
+            [c for c in copies if c.document.id in public])
+
+
 def version_entry(v: StoredDocument, *, full: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": v.document.id, "version": v.version, "ingested": v.ingested.isoformat()}
     if full:
@@ -41,11 +69,13 @@ def version_entry(v: StoredDocument, *, full: bool) -> dict[str, Any]:
 def get_document(
     request: Request,
     doc_id: str,
+    who: Annotated[Viewer, Depends(viewer)],
     versions: Annotated[bool, Query(description="Include every version's metadata and the "
                                     "unified diffs between consecutive versions.")] = False,
 ) -> dict[str, Any]:
-    """A document by id (or a unique prefix of 6+ characters) with every stored field."""
-    stored, history, copies = load(request.app.state.store, doc_id)
+    """A document by id (or a unique prefix of 6+ characters) with every stored field.
+    Coverage needs a read token; documents derived from signed items are public."""
+    stored, history, copies = load_for(request.app.state.store, doc_id, who, lambda: refusal("read", who))
     body = stored.as_dict()
     body["versions"] = [version_entry(v, full=versions) for v in history]
     body["copies"] = [

@@ -1,11 +1,14 @@
 """``GET|POST /api/v1/search``: ranked full-text search with highlighted snippets.
 
 GET takes query parameters; POST takes the same fields as a JSON object (for long queries
-or clients that prefer bodies). Snippets come as plain text with highlight offsets.
+or clients that prefer bodies). Snippets come as plain text with highlight offsets. Without a
+read token only documents derived from signed items are searched (they are public);
+``official_only`` in the answer says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from typing import Annotated, Any, Self
@@ -17,11 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from amanat.store.db import Store
 from amanat.store.query import MAX_QUERY_CHARS
 from amanat.store.search import MAX_LIMIT, Filters, Hit, search
-from amanat.web.auth import api_reader
+from amanat.web.auth import Viewer, official_only, viewer
 from amanat.web.bodies import read_model
 from amanat.web.highlight import offsets
 
-router = APIRouter(prefix="/api/v1", tags=["search"], dependencies=[Depends(api_reader)])
+router = APIRouter(prefix="/api/v1", tags=["search"])
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_OFFSET = 10_000  # deep pages rank everything before them; use export for bulk reads
 
@@ -52,8 +55,10 @@ class SearchRequest(BaseModel):
             raise ValueError(f"since ({self.since}) is after until ({self.until})")
         return self
 
-    def filters(self) -> Filters:
-        return Filters(self.lang or None, self.source or None, self.since, self.until, self.all_versions)
+    def filters(self, who: Viewer | None = None) -> Filters:
+        """The store's filters; only documents from signed items for a viewer without read."""
+        made = Filters(self.lang or None, self.source or None, self.since, self.until, self.all_versions)
+        return dataclasses.replace(made, items_only=True) if who is not None and official_only(who) else made
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -65,12 +70,14 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def run(store: Store, req: SearchRequest) -> dict[str, Any]:
-    hits = search(store, req.q, req.filters(), limit=req.limit, offset=req.offset)
+def run(store: Store, req: SearchRequest, who: Viewer) -> dict[str, Any]:
+    filters = req.filters(who)
+    hits = search(store, req.q, filters, limit=req.limit, offset=req.offset)
     more = len(hits) == req.limit and req.offset + req.limit <= MAX_OFFSET
     return {
         "query": req.q,
         "filters": req.model_dump(mode="json", include={"lang", "source", "since", "until", "all_versions"}),
+        "official_only": filters.items_only,
         "limit": req.limit,
         "offset": req.offset,
         "count": len(hits),
@@ -82,6 +89,7 @@ def run(store: Store, req: SearchRequest) -> dict[str, Any]:
 @router.get("/search")
 def search_get(
     request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description='Words, "phrases", prefix*, OR, -exclude.')],
     lang: Annotated[str | None, Query(max_length=16)] = None,
     source: Annotated[str | None, Query(max_length=255)] = None,
@@ -92,10 +100,10 @@ def search_get(
     all_versions: bool = False,
 ) -> dict[str, Any]:
     """Ranked results (best first) with snippets, one per article unless ``all_versions``;
-    ``next_offset`` is set while more may follow."""
+    ``next_offset`` is set while more may follow. Without a read token: official items only."""
     req = SearchRequest(q=q, lang=lang, source=source, since=since, until=until, limit=limit, offset=offset,
                         all_versions=all_versions)
-    return run(request.app.state.store, req)
+    return run(request.app.state.store, req, who)
 
 
 @router.post(
@@ -103,7 +111,7 @@ def search_get(
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": SearchRequest.model_json_schema()}}}},
 )
-async def search_post(request: Request) -> dict[str, Any]:
+async def search_post(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> dict[str, Any]:
     """The same search with a JSON body: ``{"q": …, "lang": …, "limit": …}``."""
     req = await read_model(request, SearchRequest)
-    return await run_in_threadpool(run, request.app.state.store, req)
+    return await run_in_threadpool(run, request.app.state.store, req, who)

@@ -1,35 +1,39 @@
-"""``GET /search``: the search form, and ranked results with highlighted snippets."""
+"""``GET /search``: the search form, and ranked results with highlighted snippets.
+
+Without a read token the search covers only documents derived from signed items (public).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from amanat.errors import QueryError
 from amanat.web.api.search import SearchRequest
-from amanat.web.auth import page_reader
+from amanat.web.auth import official_only, viewer
 from amanat.web.errors import describe_validation
 from amanat.web.pages import render
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(page_reader)])
+router = APIRouter(include_in_schema=False)
 FIELDS = ("q", "lang", "source", "since", "until", "limit", "offset")
 
 
 @router.get("/search")
 def search_page(request: Request) -> Response:
+    who = viewer(request)
     form = {k: request.query_params.get(k, "") for k in FIELDS}
-    context: dict[str, Any] = {"form": form, "hits": None, "error": None}
+    context: dict[str, Any] = {"form": form, "hits": None, "error": None, "official_only": official_only(who)}
     if not form["q"].strip():
         return render(request, "search.html", context)
     try:
         req = SearchRequest.model_validate({k: v for k, v in form.items() if v != ""})
         from amanat.store.search import search
 
-        hits = search(request.app.state.store, req.q, req.filters(), limit=req.limit, offset=req.offset)
+        hits = search(request.app.state.store, req.q, req.filters(who), limit=req.limit, offset=req.offset)
     except ValidationError as exc:
         context["error"] = describe_validation(list(exc.errors()))
         return render(request, "search.html", context, 400)
