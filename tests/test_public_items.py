@@ -184,6 +184,7 @@ def test_the_html_pages_show_official_items_without_a_token(node: Node) -> None:
     assert f'href="/documents/{node.item_v2}"' in results.text and "Record wheat harvest" in results.text
     for title in ("Wheat prices fall", "Wire copy", "Columnist on wheat", "Unlogged wheat rumour"):
         assert title not in results.text
+    assert "Searching official signed items only" in results.text
     page = httpx.get(f"{node.url}/documents/{node.item_v2}")
     assert page.status_code == 200 and "late rains" in page.text and "Version 1 → 2" in page.text
     assert "wire.example" not in page.text  # the coverage copy is not listed
@@ -197,6 +198,7 @@ def test_the_html_pages_show_official_items_without_a_token(node: Node) -> None:
         assert browser.get(f"/documents/{node.coverage}").status_code == 200
         found = browser.get("/search", params={"q": "wheat", "limit": "50"}).text
         assert "Wheat prices fall" in found and "Record wheat harvest" in found
+        assert "Searching official signed items only" not in found
         assert "wire.example" in browser.get(f"/documents/{node.item_v2}").text
 
 
