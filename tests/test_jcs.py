@@ -10,6 +10,7 @@ import struct
 import subprocess
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -217,3 +218,36 @@ def test_canonical_form_is_stable_and_parses_back(value: object) -> None:
     assert jcs.parse_canonical(out) == again
     # the orjson fast path and the hand-written writer agree wherever both apply
     assert jcs._write(value).encode() == out
+
+
+# Values that also stray outside I-JSON
+loose_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**64), max_value=2**64)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500)
+@given(loose_values, st.booleans())
+def test_parse_canonical_accepts_exactly_the_canonical_form(value: object, canonical: bool) -> None:
+    """What verification accepts as a payload: JCS bytes, and not orjson's look-alike form."""
+    try:
+        data = jcs.canonicalize(value) if canonical else orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (InputError, TypeError):
+        return
+    parsed = orjson.loads(data)
+    try:
+        full = jcs.canonicalize(parsed) == data
+    except InputError:
+        full = False
+    if full:
+        assert jcs.parse_canonical(data) == parsed
+    else:
+        with pytest.raises(BadPayload):
+            jcs.parse_canonical(data)
