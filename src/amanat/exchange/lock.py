@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -45,12 +45,16 @@ def _name(origin: str) -> str:
     return hashlib.sha256(origin.encode()).hexdigest()[:32]
 
 
-def _until(deadline: float, attempt: int) -> bool:
-    """Sleep before the next try; False when the deadline has passed."""
-    now = time.monotonic()
-    if now >= deadline:
-        return False
-    time.sleep(min(POLL * 2 ** min(attempt, 4), POLL_MAX, deadline - now))
+def _acquire(try_once: Callable[[], bool], wait: float) -> bool:
+    """Call ``try_once`` until it succeeds (True) or ``wait`` seconds have passed (False),
+    sleeping between tries with a growing pause."""
+    deadline, attempt = time.monotonic() + wait, 0
+    while not try_once():
+        now = time.monotonic()
+        if now >= deadline:
+            return False
+        time.sleep(min(POLL * 2 ** min(attempt, 4), POLL_MAX, deadline - now))
+        attempt += 1
     return True
 
 
@@ -77,12 +81,12 @@ def _pg_lock(store: Store, origin: str, wait: float) -> Iterator[bool]:
     conn = store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         lock_id = conn.execute(key, {"origin": origin}).scalar_one()
-        deadline, attempt = time.monotonic() + wait, 0
-        while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id}).scalar_one():
-            if not _until(deadline, attempt):
-                yield False
-                return
-            attempt += 1
+        def try_once() -> bool:
+            return conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id}).scalar_one()
+
+        if not _acquire(try_once, wait):
+            yield False
+            return
         try:
             yield True
         finally:
@@ -105,16 +109,16 @@ def _file_lock(database: Path, origin: str, wait: float) -> Iterator[bool]:
     except OSError as exc:
         raise StoreError(f"cannot create the sync lock beside the database: {exc}", where=str(folder)) from None
     try:
-        deadline, attempt = time.monotonic() + wait, 0
-        while True:
+        def try_once() -> bool:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if not _until(deadline, attempt):
-                    yield False
-                    return
-                attempt += 1
+                return False
+            return True
+
+        if not _acquire(try_once, wait):
+            yield False
+            return
         try:
             yield True
         finally:
