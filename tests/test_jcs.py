@@ -188,11 +188,42 @@ def test_canonicalize_rejects_non_i_json_values(value: object) -> None:
         b'{"a":123456789012345678901234}',  # big integer (orjson reads it as a float)
         b'{"a":NaN}',
         b'{"a":"\\ud800"}',
+        b"9007199254740993",  # top-level integer beyond 2**53 (orjson writes it back unchanged)
+        b"[9007199254740993]",
+        b'{"a":[1,-9007199254740993]}',
+        b"[1e21]",  # ES6 writes 1e+21
+        b'{"\xee\x80\x80":1,"\xf0\x9f\x98\x80":2}',  # code-point order, not UTF-16 order
+        b"[" * 255 + b"]" * 255,  # nested deeper than canonicalize writes
     ],
 )
 def test_parse_canonical_accepts_only_jcs_bytes(data: bytes) -> None:
     with pytest.raises(BadPayload):
         jcs.parse_canonical(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a":"at 10:30, 5,6] or [7}"}',  # looks like number tokens, inside a string
+        b'{"n":[1,-2.5,1e+21],"t":"2024-05-01T10:30:00+05:00"}',
+        b'{"\xf0\x9f\x98\x80":2,"\xee\x80\x80":1}',  # UTF-16 order
+        b"[" * 254 + b"]" * 254,
+        b'"text"',
+        b"56",
+    ],
+)
+def test_parse_canonical_accepts_jcs_bytes(data: bytes) -> None:
+    value = jcs.parse_canonical(data)
+    assert jcs.canonicalize(value) == data
+
+
+def test_nesting_limit_is_the_same_for_writing_and_verifying() -> None:
+    value: list = []
+    for _ in range(253):
+        value = [value]
+    assert jcs.parse_canonical(jcs.canonicalize(value)) == value  # 254 levels
+    with pytest.raises(InputError, match="too deep"):
+        jcs.canonicalize([value])
 
 
 json_values = st.recursive(

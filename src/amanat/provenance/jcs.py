@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +36,14 @@ from amanat.provenance.errors import BadPayload
 __all__ = ["MAX_SAFE_INTEGER", "canonicalize", "es6_number", "parse", "parse_canonical"]
 
 MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493 §2.2): integers outside ±this are not interoperable
-_MAX_DEPTH = 200  # deeper nesting is refused rather than risking recursion limits
+# Containers nested deeper than this are refused: it is where orjson's writer stops, so the
+# fast path of ``parse_canonical`` and ``canonicalize`` refuse exactly the same values.
+_MAX_DEPTH = 254
+# Inside a canonical array or object, a number token follows ':', '[' or ',' and ends at ',', '}' or ']'; a
+# UTF-8 lead byte >= 0xEE starts a code point >= U+E000, where UTF-16 key order differs from
+# orjson's. Text inside strings can look like a number token ("at 10:30, ..."): that only sends
+# the payload down the full check. See ``parse_canonical``.
+_NEEDS_CHECK = re.compile(rb"[:\[,]-?[0-9][0-9.e+\-]*[,}\]]|[\xee-\xf4]")
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -128,7 +136,15 @@ def parse_canonical(data: bytes) -> Any:
     except orjson.JSONDecodeError as exc:
         raise BadPayload(f"payload is not valid JSON: {exc}") from None
     try:
-        again = canonicalize(value)
+        if data[:1] in (b"{", b"[") and _NEEDS_CHECK.search(data) is None:
+            # No number and no key that sorts differently in UTF-16 can be inside canonical
+            # bytes without matching the pattern, so the only JCS form of this value is the one
+            # orjson writes: skip the I-JSON walk (this is the verify path's hot spot).
+            again = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        else:
+            again = canonicalize(value)
+    except orjson.JSONEncodeError as exc:  # lone surrogate or nesting too deep
+        raise BadPayload(f"payload is not I-JSON: {exc}") from None
     except InputError as exc:
         raise BadPayload(f"payload is not I-JSON: {exc.message}") from None
     if again != data:
@@ -143,11 +159,11 @@ def _check(value: Any, depth: int) -> bool:
     56.0, which ECMAScript writes as 56) and for keys with code points ≥ U+E000, where sorting
     by UTF-16 code units differs from orjson's sorting by code points.
     """
-    if depth > _MAX_DEPTH:
-        raise InputError("JSON nesting is too deep")
     kind = type(value)
     if kind is str:
         return False  # lone surrogates: orjson refuses to write them (see canonicalize)
+    if (kind is dict or kind is list or kind is tuple) and depth >= _MAX_DEPTH:
+        raise InputError("JSON nesting is too deep")
     if kind is dict:
         slow = False
         for key, item in value.items():

@@ -75,12 +75,17 @@ def b64url_decode(text: str | bytes) -> bytes:
     """
     raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text)
     tail = len(raw) % 4
-    if tail == 1 or raw.translate(None, _B64URL):  # anything left is outside the alphabet
+    # pybase64's validate=True refuses every other byte but still takes "+", "/" and "="
+    if tail == 1 or b"+" in raw or b"/" in raw or b"=" in raw:
         raise ValueError("not strict base64url (only A-Z a-z 0-9 - _ allowed, no padding)")
+    try:
+        data = pybase64.b64decode(raw + b"=" * (-tail % 4), altchars=b"-_", validate=True)
+    except ValueError:  # binascii.Error is a ValueError; say it the same way as above
+        raise ValueError("not strict base64url (only A-Z a-z 0-9 - _ allowed, no padding)") from None
     # the last character of a 2- or 3-character tail carries 4 or 2 unused low bits
     if tail and _B64URL.index(raw[-1]) & (0x0F if tail == 2 else 0x03):
         raise ValueError("base64url has non-zero unused bits")
-    return pybase64.b64decode(raw + b"=" * (-tail % 4), altchars=b"-_", validate=True)
+    return data
 
 
 def generate() -> Ed25519PrivateKey:
@@ -94,6 +99,12 @@ def public_bytes(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+# id(key) -> (key, its raw bytes). pyca keys are not hashable; holding the key itself keeps its
+# id from being reused by another object while the entry lives, and the identity check below
+# makes a stale entry harmless.
+_RAW_PUBLIC: dict[int, tuple[Ed25519PublicKey, bytes]] = {}
+
+
 def ed25519_verify(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
     """RFC 8032 verification: exactly 64 bytes, canonical S < L, the whole message.
 
@@ -104,8 +115,13 @@ def ed25519_verify(key: Ed25519PublicKey, signature: bytes, message: bytes) -> b
     """
     if len(signature) != 64:
         return False
+    cached = _RAW_PUBLIC.get(id(key))
+    if cached is None or cached[0] is not key:
+        if len(_RAW_PUBLIC) >= 1024:
+            _RAW_PUBLIC.clear()
+        cached = _RAW_PUBLIC[id(key)] = (key, public_bytes(key))
     try:
-        nacl.bindings.crypto_sign_open(signature + message, public_bytes(key))
+        nacl.bindings.crypto_sign_open(signature + message, cached[1])
     except nacl.exceptions.BadSignatureError:
         return False
     return True
