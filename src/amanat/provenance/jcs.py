@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,14 +35,8 @@ from amanat.provenance.errors import BadPayload
 __all__ = ["MAX_SAFE_INTEGER", "canonicalize", "es6_number", "parse", "parse_canonical"]
 
 MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493 §2.2): integers outside ±this are not interoperable
-# Containers nested deeper than this are refused: it is where orjson's writer stops, so the
-# fast path of ``parse_canonical`` and ``canonicalize`` refuse exactly the same values.
+# Containers nested deeper than this are refused: orjson's writer stops there too.
 _MAX_DEPTH = 254
-# Inside a canonical array or object, a number token follows ':', '[' or ',' and ends at ',', '}' or ']'; a
-# UTF-8 lead byte >= 0xEE starts a code point >= U+E000, where UTF-16 key order differs from
-# orjson's. Text inside strings can look like a number token ("at 10:30, ..."): that only sends
-# the payload down the full check. See ``parse_canonical``.
-_NEEDS_CHECK = re.compile(rb"[:\[,]-?[0-9][0-9.e+\-]*[,}\]]|[\xee-\xf4]")
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -136,15 +129,7 @@ def parse_canonical(data: bytes) -> Any:
     except orjson.JSONDecodeError as exc:
         raise BadPayload(f"payload is not valid JSON: {exc}") from None
     try:
-        if data[:1] in (b"{", b"[") and _NEEDS_CHECK.search(data) is None:
-            # No number and no key that sorts differently in UTF-16 can be inside canonical
-            # bytes without matching the pattern, so the only JCS form of this value is the one
-            # orjson writes: skip the I-JSON walk (this is the verify path's hot spot).
-            again = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        else:
-            again = canonicalize(value)
-    except orjson.JSONEncodeError as exc:  # lone surrogate or nesting too deep
-        raise BadPayload(f"payload is not I-JSON: {exc}") from None
+        again = canonicalize(value)
     except InputError as exc:
         raise BadPayload(f"payload is not I-JSON: {exc.message}") from None
     if again != data:

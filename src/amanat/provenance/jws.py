@@ -136,13 +136,13 @@ def verify(token: str | bytes, keys: Mapping[str, Ed25519PublicKey], *, typ: str
     Returns the verified header and payload; raises a VerificationError subclass otherwise:
     BadEncoding, BadHeader, UnknownKey, BadKey, BadSignature or BadPayload.
     """
-    header, parts = _split(token)
+    header, signing_input, payload, signature = _split(token)
     key, kid, got_typ = _profile_key(header, keys, typ)
-    _check_signature(parts.signing_input, parts.signature, key)
-    value = jcs.parse_canonical(parts.payload)
+    _check_signature(signing_input, signature, key)
+    value = jcs.parse_canonical(payload)
     if not isinstance(value, dict):
         raise BadPayload("payload is not a JSON object")
-    return Verified(header=header, payload=value, payload_bytes=parts.payload, kid=kid, typ=got_typ)
+    return Verified(header=header, payload=value, payload_bytes=payload, kid=kid, typ=got_typ)
 
 
 def _profile_key(
@@ -158,7 +158,7 @@ def _profile_key(
     got_typ = header.get("typ")
     if not isinstance(got_typ, str):
         raise BadHeader(f"header has no 'typ' (expected {typ!r})")
-    if normal_typ(got_typ) != normal_typ(typ):
+    if got_typ != typ and normal_typ(got_typ) != normal_typ(typ):
         raise BadHeader(f"wrong typ {got_typ!r}: expected {typ!r}")
     try:
         key = keys[kid]
@@ -173,9 +173,9 @@ def verify_bytes(token: str | bytes, key: Ed25519PublicKey) -> tuple[dict[str, A
     The same refusals as ``verify`` apply to alg, crit, b64 and key-carrying headers; other
     header names are allowed. Returns (header, payload bytes).
     """
-    header, parts = _split(token)
-    _check_signature(parts.signing_input, parts.signature, key)
-    return header, parts.payload
+    header, signing_input, payload, signature = _split(token)
+    _check_signature(signing_input, signature, key)
+    return header, payload
 
 
 def peek_header(token: str | bytes) -> dict[str, Any]:
@@ -183,15 +183,12 @@ def peek_header(token: str | bytes) -> dict[str, Any]:
     return _split(token)[0]
 
 
-@dataclass(frozen=True, slots=True)
-class _Parts:
-    signing_input: bytes
-    payload: bytes
-    signature: bytes
+def _split(token: str | bytes) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+    """Decode a compact JWS strictly and check the header's security-relevant members.
 
-
-def _split(token: str | bytes) -> tuple[dict[str, Any], _Parts]:
-    """Decode a compact JWS strictly and check the header's security-relevant members."""
+    Returns (header, signing input, payload, signature). This is on every verification, so it
+    avoids whole-token scans beyond the one base64 decoding of the payload needs.
+    """
     if isinstance(token, str):
         if not token.isascii():
             raise BadEncoding("token is not ASCII")
@@ -204,18 +201,14 @@ def _split(token: str | bytes) -> tuple[dict[str, Any], _Parts]:
         raise BadEncoding("token is not a compact JWS string (JSON serialization is not accepted)")
     if len(token) > MAX_TOKEN_LENGTH:
         raise BadEncoding(f"token longer than {MAX_TOKEN_LENGTH} characters")
-    if token.count(b".") != 2:
-        raise BadEncoding(f"compact JWS must have 3 dot-separated parts, got {token.count(b'.') + 1}")
     signing_input, _, sig_b64 = token.rpartition(b".")
-    head_b64, _, payload_b64 = signing_input.partition(b".")
+    head_b64, dot2, payload_b64 = signing_input.partition(b".")
+    if not dot2 or b"." in payload_b64:  # not three parts (a dot in the payload: more)
+        raise BadEncoding(f"compact JWS must have 3 dot-separated parts, got {token.count(b'.') + 1}")
     if not head_b64:
         raise BadEncoding("empty protected header")
     if not sig_b64:
         raise BadEncoding("empty signature")
-    try:
-        head_raw = b64url_decode(head_b64)
-    except ValueError as exc:
-        raise BadEncoding(f"protected header: {exc}") from None
     try:
         signature = b64url_decode(sig_b64)
     except ValueError as exc:
@@ -224,15 +217,20 @@ def _split(token: str | bytes) -> tuple[dict[str, Any], _Parts]:
         payload = b64url_decode(payload_b64)
     except ValueError as exc:
         raise BadEncoding(f"payload: {exc}") from None
-    if len(head_raw) > MAX_HEADER_LENGTH:
-        raise BadHeader(f"protected header longer than {MAX_HEADER_LENGTH} bytes")
-    header = dict(_parse_header(head_raw))  # a copy: the cached one must stay unchanged
-    return header, _Parts(signing_input, payload, signature)
+    header = dict(_parse_header(head_b64))  # a copy: the cached one must stay unchanged
+    return header, signing_input, payload, signature
 
 
 @lru_cache(maxsize=256)
-def _parse_header(head_raw: bytes) -> dict[str, Any]:
-    """Parse and check a protected header; cached, as a publisher's headers repeat verbatim."""
+def _parse_header(head_b64: bytes) -> dict[str, Any]:
+    """Decode, parse and check a protected header; cached, as a publisher's headers repeat
+    verbatim (only accepted headers are cached, so the cache stays small)."""
+    try:
+        head_raw = b64url_decode(head_b64)
+    except ValueError as exc:
+        raise BadEncoding(f"protected header: {exc}") from None
+    if len(head_raw) > MAX_HEADER_LENGTH:
+        raise BadHeader(f"protected header longer than {MAX_HEADER_LENGTH} bytes")
     try:
         header = jcs.parse(head_raw)
     except InputError as exc:
