@@ -9,7 +9,7 @@ import pytest
 
 from amanat.errors import InputError
 from amanat.kb import build, export, observed, service, starter
-from amanat.kb.model import NAME, Fact, KnowledgeBase, Source
+from amanat.kb.model import CAPITAL, NAME, Fact, KnowledgeBase, Source
 from conftest import shared_path
 
 
@@ -225,6 +225,60 @@ def test_capital_renames_follow_the_dates() -> None:
 
     assert verdicts(date(2023, 1, 1)) == {"Astana": True, "Nur-Sultan": False}
     assert verdicts(date(2026, 1, 1)) == {"Astana": None, "Nur-Sultan": False}
+
+
+def test_capitals_and_their_renames_are_dated_where_a_page_says() -> None:
+    kb = starter.load()
+
+    def capital(country: str, day: date) -> dict[str, bool | None]:
+        return {
+            kb.entities[f.object or ""].name: f.interval.contains(day)
+            for f in kb.facts.values()
+            if f.subject == country and f.predicate == CAPITAL
+        }
+
+    # Islamabad from 14 August 1967, Moscow from 12 March 1918 (day precision)
+    assert capital("Q843", date(1967, 8, 13)) == {"Islamabad": False}
+    assert capital("Q843", date(2020, 1, 1)) == {"Islamabad": True}
+    assert capital("Q159", date(1918, 3, 11)) == {"Moscow": False}
+    assert capital("Q159", date(2000, 1, 1)) == {"Moscow": True}
+    # independent Tajikistan's capital from 1991 (year precision: undetermined inside it)
+    assert capital("Q863", date(1991, 6, 1)) == {"Dushanbe": None}
+    assert capital("Q863", date(2005, 1, 1)) == {"Dushanbe": True}
+    # open-ended: known only up to the cited page's date (2012-08-09), never "true" after it
+    assert capital("Q159", date(2020, 1, 1)) == {"Moscow": None}
+    # no page dates Bishkek as the capital: undetermined, never a guess
+    assert capital("Q813", date(2020, 1, 1)) == {"Bishkek": None}
+
+    def called(place: str, day: date) -> list[str]:
+        return sorted(
+            f.value or ""
+            for f in kb.facts.values()
+            if f.subject == place and f.predicate == NAME and f.interval.contains(day)
+        )
+
+    assert called("amanat:place/dushanbe", date(1950, 1, 1)) == ["Stalinabad"]
+    assert called("amanat:place/dushanbe", date(1961, 6, 1)) == []  # the year of the rename
+    assert called("amanat:place/dushanbe", date(1970, 1, 1)) == ["Dushanbe"]
+    assert called("amanat:place/bishkek", date(1980, 1, 1)) == ["Frunze"]
+    assert called("amanat:place/bishkek", date(2000, 1, 1)) == ["Bishkek"]
+
+
+def test_heads_change_on_the_handover_day() -> None:
+    kb = starter.load()
+
+    def held(position: str, day: date) -> dict[str, bool | None]:
+        return {kb.entities[f.subject].name: v for f, v in kb.holders(position, day)}
+
+    cica_ed = "amanat:position/cica-executive-director"
+    # appointed (and, for Sarybay, taking up the post) at the ministerial meetings
+    assert held(cica_ed, date(2018, 9, 23)) == {"Gong Jianwei": None}
+    assert held(cica_ed, date(2018, 9, 24)) == {"Habibullo Mirzoev": True}
+    assert held(cica_ed, date(2020, 9, 24)) == {"Kairat Sarybay": True}
+    # the CSTO deputy acted again from the day Khachaturov was dismissed
+    csto = "amanat:position/csto-secretary-general"
+    assert held(csto, date(2018, 11, 1)) == {"Yuri Khachaturov": True}
+    assert held(csto, date(2018, 11, 2)) == {"Valery Semerikov": True}
 
 
 def test_starter_json_is_what_the_build_produces(tmp_path) -> None:
