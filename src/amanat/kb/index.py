@@ -138,6 +138,7 @@ class KBIndex:
     by_owner: dict[str, list[PositionEntry]] = field(default_factory=dict)  # owner id → offices
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # position id → holders
     demonyms: dict[str, str] = field(default_factory=dict)  # "kazakh" → the place's id
+    by_title_word: dict[str, list[PositionEntry]] | None = None  # for match_positions
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, transliterate: bool = True) -> KBIndex:
@@ -243,15 +244,27 @@ class KBIndex:
         self, title: set[str], owners: set[str], targets: set[str]
     ) -> list[PositionEntry]:
         """Offices a phrase names: same owner (and target), every title word of the phrase in
-        the office's title; the closest titles only (Jaccard), one entry per office."""
-        if not title or not owners:
+        the office's title and no rank or portfolio word more (``RANK_WORDS``: deputy, vice,
+        prime …; ``PORTFOLIO_WORDS``: foreign, finance …); the closest titles only (Jaccard),
+        one entry per office.
+
+        With no owner ("the President said") the offices of *any* owner whose title has the
+        words are returned: they tell that the base knows such an office, never which one is
+        meant, and a caller must not link them (``mentions.offices`` takes the owner from an
+        earlier mention, or reports the phrase as undetermined)."""
+        if not title:
             return []
         best = 0.0
         found: dict[str, tuple[float, PositionEntry]] = {}
-        pool = {id(p): p for o in owners for p in self.by_owner.get(o, ())}
-        for p in pool.values():
-            if not p.owners <= owners or not title <= p.title:
+        if owners:
+            pool = list({id(p): p for o in owners for p in self.by_owner.get(o, ())}.values())
+        else:
+            pool = self._titled(title)
+        for p in pool:
+            if (owners and not p.owners <= owners) or not title <= p.title:
                 continue
+            if owners and (p.title - title) & (RANK_WORDS | PORTFOLIO_WORDS):
+                continue  # "Pakistan's minister" is not its Prime or Foreign Minister
             if bool(p.targets) != bool(targets) or not p.targets <= targets:
                 continue
             score = len(title) / len(p.title)
@@ -259,6 +272,19 @@ class KBIndex:
                 found[p.position_id] = (score, p)
             best = max(best, score)
         return [p for s, p in found.values() if s == best]
+
+    def _titled(self, title: set[str]) -> list[PositionEntry]:
+        """Offices of any owner whose title has every word of ``title``, through a map from
+        title word to offices made on first use (a lookup, whatever the size of the base)."""
+        if self.by_title_word is None:
+            by_word: dict[str, list[PositionEntry]] = defaultdict(list)
+            for p in self.positions:
+                for w in p.title:
+                    by_word[w].append(p)
+            self.by_title_word = dict(by_word)
+        lists = [self.by_title_word.get(w, []) for w in title]
+        shortest = min(lists, key=len)
+        return [p for p in shortest if title <= p.title]
 
     def name_of(self, entity_id: str) -> str:
         return self.display.get(entity_id, (entity_id, None))[0]
@@ -329,6 +355,46 @@ def _place_words(place: Entity) -> set[str]:
     return words
 
 
+# Words that make another office of the same noun: "the President" is not the Vice President,
+# "Pakistan's minister" not its Prime Minister, "the Secretary-General" not an Under-Secretary-
+# General (folded as ``role_words`` folds them).
+RANK_WORDS = frozenset(
+    [
+        "deputy",
+        "vice",
+        "first",
+        "under",
+        "assistant",
+        "associate",
+        "prime",
+        "special",
+        "senior",
+        "chief",
+        "executive",
+        "permanent",
+        "high",
+        "state",
+    ]
+)
+# A ministry's or an office's field: "Kazakhstan's minister" is not its foreign minister (an
+# earlier "foreign minister" may be shortened to "the minister", a rank never is).
+PORTFOLIO_WORDS = frozenset(
+    [
+        "foreign",
+        "interior",
+        "defence",
+        "defense",
+        "finance",
+        "trade",
+        "justice",
+        "education",
+        "health",
+        "energy",
+        "economy",
+        "information",
+        "media",
+    ]
+)
 # Words of a role that say nothing about which office it is.
 _ROLE_STOP = frozenset(["of", "the", "for", "to", "and", "in", "on", "at", "a", "an", "'s"])
 # Synonyms folded together when comparing a role as written with an office's label.

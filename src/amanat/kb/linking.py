@@ -212,7 +212,8 @@ class Resolution:
     """Who held an office a text names: ``holder`` only when ``status`` is "held".
 
     ``possible`` lists the persons the record does not exclude (1.0 surely held on the day,
-    0.5 may have held, or held before the day for "former"), ``why`` says why it is not held.
+    0.5 may have held; for then/former: 1.0 surely an earlier holder, 0.5 may be one),
+    ``why`` says why it is not held.
     """
 
     holder: str | None
@@ -227,8 +228,10 @@ def resolve_holder(
     """The holder of an office on ``published`` by the record (see ``Resolution``).
 
     * no date: undetermined;
-    * then/former/ex/late: the office as held at another time — undetermined, with the persons
-      whose terms ended before the date as ``possible``;
+    * then/former/ex/late: the office as held at another time — undetermined; ``possible``
+      lists, most recent first, the earlier holders (former/ex/late: terms ended by the day,
+      the person not holding it again that day) or, for "then", everyone who held it up to
+      the day (see ``_earlier``);
     * acting/caretaker: held only when exactly one acting or caretaker term surely covers the
       day (the regular holder is not the acting one);
     * otherwise: held when exactly one person surely held it and nobody else may have;
@@ -240,19 +243,12 @@ def resolve_holder(
         people = dict.fromkeys(t.person for t in tenures)
         return Resolution(None, "undetermined", "the document has no date", _possible(people, 0.5))
     if marker in PAST_MARKERS:
-        ended = dict.fromkeys(
-            t.person
-            for t in tenures
-            if t.interval.contains(published) is False
-            and t.interval.start is not None
-            and t.interval.start.value <= published
-        )
         why = (
             "'then': the time meant is not the document's date"
             if marker == "then"
             else f"'{marker}': an earlier holder, the record cannot say which"
         )
-        return Resolution(None, "undetermined", why, _possible(ended, 0.5))
+        return Resolution(None, "undetermined", why, _earlier(tenures, published, marker))
     verdict: dict[str, bool | None] = {}
     acting: dict[str, bool | None] = {}
     for t in tenures:
@@ -291,3 +287,47 @@ def resolve_holder(
 
 def _possible(people: Iterable[str], score: float) -> tuple[tuple[str, float], ...]:
     return tuple((p, score) for p in people)
+
+
+def _earlier(tenures: list[Tenure], published: date, marker: str) -> tuple[tuple[str, float], ...]:
+    """Who a then-/former/ex-/late office may mean on ``published``, most recent first.
+
+    "then": anyone who held it at some time up to the day, the holder of the day included
+    (1.0 when a term surely began by then, 0.5 when its start is unknown). former/ex/late:
+    anyone whose term ended by the day and who does not surely hold it again that day (1.0
+    when the end is surely past, 0.5 when it may be: an imprecise end, an end the source
+    does not know, or a term open at its source's as-of date that may have ended since).
+    """
+    found: dict[str, tuple[float, date]] = {}
+    holding = {t.person for t in tenures if t.interval.contains(published) is True}
+    maybe = {t.person for t in tenures if t.interval.contains(published) is None}
+    for t in tenures:
+        iv = t.interval
+        if iv.start is not None and iv.start.value > published:
+            continue  # began after the day
+        end = iv.end
+        if marker == "then":
+            sure = (iv.start is not None and iv.start.last <= published) or (
+                end is not None and end.value <= published
+            )
+            score, when = (1.0 if sure else 0.5), min(end.value if end else published, published)
+        else:
+            if t.person in holding:
+                continue
+            if end is not None:
+                if end.value > published:
+                    continue  # still in office on the day
+                gone = published >= (end.value if end.precision == "day" else end.after)
+                score, when = (1.0 if gone else 0.5), end.value
+            elif iv.end_unknown or (iv.as_of is not None and published >= iv.as_of):
+                score, when = 0.5, iv.as_of or published
+            else:
+                continue
+            if t.person in maybe:  # may hold it again that day
+                score = 0.5
+        if score > found.get(t.person, (0.0, when))[0] or (
+            score == found[t.person][0] and when > found[t.person][1]
+        ):
+            found[t.person] = (score, when)
+    order = sorted(found.items(), key=lambda kv: (kv[1][1], kv[1][0]), reverse=True)
+    return tuple((p, s) for p, (s, _) in order)
