@@ -54,8 +54,10 @@ def _pg_available() -> str | None:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards."""
+def pg_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards (its
+    search index, kept on this machine, goes to a temporary folder, not ~/.cache)."""
+    monkeypatch.setenv("AMANAT_SEARCH_INDEX_DIR", str(tmp_path_factory.mktemp("search")))
     reason = _pg_available()
     if reason:
         if IN_CI:

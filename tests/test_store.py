@@ -18,15 +18,17 @@ from amanat.store.search import Filters, search
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "amanat" / "sample"
 
 
-@pytest.fixture(params=["sqlite-tantivy", "sqlite-fts5", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite-tantivy", "sqlite-fts5",
+                        pytest.param("postgresql-tantivy", marks=pytest.mark.postgres),
+                        pytest.param("postgresql-fts5", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each backend in turn, and SQLite once with the tantivy index and once with FTS5 alone."""
-    if request.param == "postgresql":
-        return request.getfixturevalue("pg_url")
-    if request.param == "sqlite-tantivy":
+    """Each backend in turn, once with the tantivy index and once with the database's own
+    search alone (FTS5, tsvector)."""
+    backend, _, index = request.param.partition("-")
+    if index == "tantivy":
         pytest.importorskip("tantivy")
-    monkeypatch.setenv("AMANAT_SEARCH_INDEX", request.param.removeprefix("sqlite-"))
-    return request.getfixturevalue("sqlite_url")
+    monkeypatch.setenv("AMANAT_SEARCH_INDEX", index)
+    return request.getfixturevalue("pg_url" if backend == "postgresql" else "sqlite_url")
 
 
 def make_doc(url: str, text: str, *, title: str | None = None, lang: str = "en",

@@ -386,13 +386,13 @@ def db_migrate(db: DbOption = None) -> None:
 
 @db_app.command("reindex")
 def db_reindex(db: DbOption = None) -> None:
-    """Rebuild the search index beside a SQLite store from the database (it is derived data)."""
+    """Rebuild the tantivy search index from the database (it is derived data)."""
     from amanat.store import fulltext
 
     with _open(db) as store:
         index = fulltext.index_for(store)
         if index is None:
-            err.print("this store has no separate search index (PostgreSQL, or AMANAT_SEARCH_INDEX=fts5): nothing to do")
+            err.print("this store has no separate search index (in-memory, or AMANAT_SEARCH_INDEX=fts5): nothing to do")
             return
         index.rebuild(store.engine)
     err.print(f"search index rebuilt in {index.path}")

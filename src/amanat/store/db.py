@@ -186,8 +186,8 @@ class Store:
         return Writer(self)
 
     def refresh_search_index(self) -> bool:
-        """Bring the tantivy search index (SQLite only) up to date with the database, so the
-        next search is fast; False where there is none or another process is writing it."""
+        """Bring the tantivy search index up to date with the database, so the next search
+        is fast; False where there is none or another process is writing it."""
         from amanat.store import fulltext
 
         return fulltext.refresh(self)
@@ -337,12 +337,22 @@ _RELATED = sa.select(_d.c.id, _d.c.version, _d.c.canonical_url).where(
 )
 
 
+_DOCUMENT_WRITERS_LOCK = sa.text(
+    "SELECT pg_advisory_xact_lock(hashtextextended('amanat-documents ' || current_schema(), 0))"
+)
+
+
 class Writer:
     """Adds documents in batched transactions; use as a context manager.
 
     Everything about one input (source, raw bytes, document, seen-row) goes into the same
     transaction, so an interrupted run never leaves a document without its raw payload or a
     seen-row without its document.
+
+    On PostgreSQL a transaction that adds documents first takes a transaction-level advisory
+    lock, so such transactions commit one after another and rows become visible in ``seq``
+    order, as on SQLite: what lets the search index catch up by ``seq`` (``fulltext``)
+    without ever missing a row committed late. Concurrent ingests take turns per batch.
     """
 
     def __init__(self, store: Store, batch: int = 200) -> None:
@@ -351,6 +361,7 @@ class Writer:
         self._conn: Connection | None = None
         self._pending = 0
         self._sources: set[str] = set()
+        self._serialised = False  # this transaction holds the document-writers lock
 
     def __enter__(self) -> Writer:
         self._conn = self.store.engine.connect()
@@ -365,6 +376,7 @@ class Writer:
             self._conn.rollback()
         self._conn.close()
         self._conn = None
+        self._serialised = False
 
     def _tick(self) -> None:
         self._pending += 1
@@ -376,6 +388,7 @@ class Writer:
         self._conn.commit()
         self._conn.begin()
         self._pending = 0
+        self._serialised = False
 
     def add(self, doc: Document, capture: Capture, source_kind: str = "web") -> Outcome:
         """Store one document version; say whether it was new, a new version, a copy or the same."""
@@ -398,6 +411,9 @@ class Writer:
                 conn.execute(_SUPERSEDE, {"older": latest.id})
             else:
                 outcome, version, previous = ("copy" if related else "new"), 1, None
+            if not self._serialised and conn.dialect.name == "postgresql":
+                conn.execute(_DOCUMENT_WRITERS_LOCK)
+                self._serialised = True
             conn.execute(
                 _INSERT_DOCUMENT,
                 {**document_columns(doc), "ingested": now, "raw_digest": digest, "version": version,

@@ -1,15 +1,20 @@
-"""A tantivy index beside a SQLite store: a disposable accelerator for ranked search.
+"""A tantivy index beside the database: a disposable accelerator for ranked search.
 
-Why: SQLite FTS5 must score every match with BM25, so common words cost tens of ms at 100k
-documents; tantivy (Rust, block-max WAND, column-stored fast fields) answers in about a
-millisecond. The database stays the source of truth and FTS5 the always-consistent fallback:
-this index lives in ``<database file>.search/`` and may be deleted at any time.
+Why: SQLite FTS5 must score every match with BM25, and PostgreSQL's ts_rank_cd must read
+every match's tsvector, so common words cost tens (FTS5) to hundreds (PostgreSQL) of ms at
+100k documents; tantivy (Rust, block-max WAND, column-stored fast fields) answers in about a
+millisecond. The database stays the source of truth and its own search the always-consistent
+fallback: the index lives in ``<database file>.search/`` for SQLite, in a folder of this
+machine for PostgreSQL (``location``), and may be deleted at any time.
 
 Catch-up, not hooks: documents are immutable except for ``latest``, which only changes when
 a newer version arrives (a new row with ``previous_id``). So the index records the highest
 ``documents.seq`` it covers (``covered.json``, written after each tantivy commit, with the id
 of that row as a fingerprint of the database) and ``catch_up`` indexes every newer row and
-re-indexes the versions those rows superseded. Rows are always indexed with the database's
+re-indexes the versions those rows superseded. That needs rows to become visible in ``seq``
+order: SQLite has one writer at a time, and on PostgreSQL the store's writer serialises the
+transactions that add documents (``Writer``), so a row can never appear below the mark
+after the index has passed it. Rows are always indexed with the database's
 current values, each after a delete by ``seq``, so redoing a batch after a crash between the
 tantivy commit and the state file is harmless. A replaced database (fingerprint mismatch) or
 another schema version means a rebuild from scratch.
@@ -64,7 +69,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from amanat.errors import StoreError
 from amanat.store import query as q
@@ -90,6 +95,7 @@ PAIRS = {"title": "title_pairs", "text": "text_pairs"}  # text field → its wor
 PAIR_JOIN = "\x1f"  # in no token (letters, digits and a little ASCII-folding punctuation)
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
+_HEAD = sa.text("SELECT coalesce(max(seq), 0) FROM documents")
 _ROWS = """SELECT seq, id, title, text, language, source, published, latest FROM documents
            WHERE seq > :after ORDER BY seq LIMIT :limit"""
 
@@ -105,12 +111,14 @@ def available() -> bool:
 
 log = logging.getLogger(__name__)
 SETTING = "AMANAT_SEARCH_INDEX"
+DIR_SETTING = "AMANAT_SEARCH_INDEX_DIR"
 SEARCH_CATCH_UP_ROWS = 20_000  # a search indexes at most this many rows before answering
 _open_indexes: dict[Path, TantivyIndex] = {}
 
 
 def enabled() -> bool:
-    """``AMANAT_SEARCH_INDEX``: ``tantivy`` (the default when importable) or ``fts5``."""
+    """``AMANAT_SEARCH_INDEX``: ``tantivy`` (the default when importable) or ``fts5`` (the
+    database's own search alone: FTS5 on SQLite, tsvector on PostgreSQL)."""
     setting = os.environ.get(SETTING, "tantivy").strip().lower() or "tantivy"
     if setting not in ("tantivy", "fts5"):
         raise StoreError(f"{SETTING} must be 'tantivy' or 'fts5', not {setting!r}")
@@ -118,22 +126,39 @@ def enabled() -> bool:
 
 
 def index_for(store: Store) -> TantivyIndex | None:
-    """The index of a SQLite file store (opened once per process), or None where there is
-    none: PostgreSQL, an in-memory database, the setting says fts5, or tantivy is missing."""
-    if store.dialect != "sqlite" or not enabled():
+    """The store's index (opened once per process), or None where there is none: an
+    in-memory SQLite database, the setting says fts5, or tantivy is missing."""
+    if not enabled():
         return None
-    database = store.engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    path = location(store)
+    if path is None:
         return None
-    path = index_dir(Path(database).resolve())
     index = _open_indexes.get(path)
     if index is None or not index.path.exists():
         index = _open_indexes[path] = TantivyIndex(path)
     return index
 
 
+def location(store: Store) -> Path | None:
+    """Where a store's index lives: beside a SQLite file (``<file>.search``); for PostgreSQL,
+    on this machine under ``AMANAT_SEARCH_INDEX_DIR`` (default ``~/.cache/amanat/search``),
+    one folder per database URL. Each machine that searches a shared PostgreSQL database
+    keeps its own index, caught up from the database like any other."""
+    url = store.engine.url
+    if store.dialect == "sqlite":
+        database = url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return index_dir(Path(database).resolve())
+    base = os.environ.get(DIR_SETTING) or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "amanat", "search")
+    name = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path(base, f"{store.dialect}-{name}")
+
+
 def refresh(store: Store) -> bool:
-    """Catch the store's index up fully; a failure is logged, never raised (FTS5 answers)."""
+    """Catch the store's index up fully; a failure is logged, never raised (the database's
+    own search answers)."""
     enabled()  # a bad setting is the user's to fix: let its StoreError through
     try:
         index = index_for(store)
@@ -209,7 +234,7 @@ class _State:
 
 
 class TantivyIndex:
-    """The index of one SQLite store; ``catch_up`` before ``search``."""
+    """The index of one store; ``catch_up`` before ``search``."""
 
     def __init__(self, path: Path) -> None:
         import tantivy
@@ -317,14 +342,21 @@ class TantivyIndex:
 
     # --- keeping up with the database -----------------------------------------------------
 
-    def catch_up(self, engine: Engine, *, max_rows: int | None = None) -> bool:
+    def catch_up(
+        self, engine: Engine, *, max_rows: int | None = None, conn: Connection | None = None
+    ) -> bool:
         """Index what the database has and the index lacks; True when it covers the database.
 
         False, leaving the index as it was, when more than ``max_rows`` rows are missing (a
-        search should not stall on a long build) or another process holds the writer.
+        search should not stall on a long build) or another process holds the writer. A
+        search passes the connection it will read the rows with (``conn``): one checkout less,
+        and on SQLite the rows then come from the snapshot the index was checked against.
         """
-        with engine.connect() as conn:
-            head = conn.execute(sa.text("SELECT coalesce(max(seq), 0) FROM documents")).scalar_one()
+        if conn is None:
+            with engine.connect() as own:
+                head = own.execute(_HEAD).scalar_one()
+        else:
+            head = conn.execute(_HEAD).scalar_one()
         frequent = self._load_frequent()
         if self._covered is not None and self._covered.seq == head and frequent is not None:
             return True

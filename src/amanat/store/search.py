@@ -1,11 +1,12 @@
 """Ranked full-text search over stored documents, on either backend.
 
-SQLite with the tantivy index (``fulltext``, the default where the package is installed):
-tantivy ranks (BM25, title weighted 10×) and returns the top seqs; the rows come from the
-database and snippets are cut here from the stored text. Whenever the index cannot answer
-exactly what the database holds (behind, and another process is writing it) or tantivy fails,
-the query goes to FTS5 instead: correctness first, speed where it is safe.
-SQLite otherwise: FTS5 with BM25 (title weighted 10× over text) and FTS5's own snippet().
+With the tantivy index (``fulltext``, the default where the package is installed, on both
+backends): tantivy ranks (BM25, title weighted 10×) and returns the top seqs; the rows come
+from the database and snippets are cut here from the stored text. Whenever the index cannot
+answer exactly what the database holds (behind, and another process is writing it) or
+tantivy fails, the query goes to the database's own search instead: correctness first, speed
+where it is safe. The database's own search:
+SQLite: FTS5 with BM25 (title weighted 10× over text) and FTS5's own snippet().
 PostgreSQL: a generated ``tsvector`` with a GIN index, ``ts_rank_cd`` with the same title
 weighting, and ``ts_headline`` computed for the returned page only (it re-parses the text).
 Highlights are marked with \\x02 … \\x03 so each front end renders them its own way.
@@ -16,9 +17,9 @@ items themselves; see ``ITEM_DOCUMENT``): what a reader without a token may sear
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -100,7 +101,7 @@ def search(
     parsed = q.parse(text)
     # the tantivy index knows nothing of items: it would rank coverage into the page and the
     # database would then drop it, leaving short pages; the database answers exactly
-    if store.dialect == "sqlite" and fulltext.enabled() and not filters.items_only:
+    if not filters.items_only and fulltext.enabled():
         hits = _search_tantivy(store, parsed, filters, limit, offset)
         if hits is not None:
             return hits
@@ -164,9 +165,11 @@ def _filters(f: Filters) -> tuple[str, dict[str, Any]]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
-# --- SQLite with the tantivy index -----------------------------------------------------------
+# --- with the tantivy index -----------------------------------------------------------
 
 SNIPPET_WORDS = 24
+ANCHORS = 64  # a snippet starts at one of the first this many matches
+ANCHOR_WINDOW = 160  # characters after a match in which distinct query words are counted
 SNIPPET_SCAN_CHARS = 200_000  # snippets come from the start of very long texts
 _WORD = re.compile(r"[^\W_]+")
 # character → its one-character folded form (ASCII capitals, then non-ASCII as met)
@@ -177,25 +180,27 @@ _LONG: set[str] = set()  # characters that fold into several (ß → ss)
 def _search_tantivy(
     store: Store, parsed: q.Query, filters: Filters, limit: int, offset: int
 ) -> list[Hit] | None:
-    """Hits from the tantivy index, or None when it cannot answer (then FTS5 does)."""
+    """Hits from the tantivy index, or None when it cannot answer (then the database does)."""
     try:
         index = fulltext.index_for(store)
-        if index is None or not index.catch_up(store.engine, max_rows=fulltext.SEARCH_CATCH_UP_ROWS):
+        if index is None:
             return None
-        ranked = index.search(parsed, filters, limit=limit, offset=offset)
-        if not ranked:
-            return []
-        marker = _Marker(index, parsed)
-        where, params = _filters(filters)  # again, as a safeguard: the database decides
-        sql = sa.text(f"""
-            SELECT d.seq, d.id, d.title, d.url, d.source, d.published, d.language,
-                   substr(d.text, 1, {SNIPPET_SCAN_CHARS}) AS text
-            FROM documents d WHERE d.seq IN :seqs {where}""").bindparams(
-            sa.bindparam("seqs", expanding=True))
         with store.engine.connect() as conn:
+            if not index.catch_up(store.engine, max_rows=fulltext.SEARCH_CATCH_UP_ROWS, conn=conn):
+                return None
+            ranked = index.search(parsed, filters, limit=limit, offset=offset)
+            if not ranked:
+                return []
+            where, params = _filters(filters)  # again, as a safeguard: the database decides
+            sql = sa.text(f"""
+                SELECT d.seq, d.id, d.title, d.url, d.source, d.published, d.language,
+                       substr(d.text, 1, {SNIPPET_SCAN_CHARS}) AS text
+                FROM documents d WHERE d.seq IN :seqs {where}""").bindparams(
+                sa.bindparam("seqs", expanding=True))
             rows = {r.seq: r for r in conn.execute(sql, {**params, "seqs": [s for s, _ in ranked]})}
-    except Exception:  # any failure of the accelerator: log it, answer from FTS5
-        log.warning("tantivy search failed; using FTS5", exc_info=True)
+        marker = _Marker(index, parsed)
+    except Exception:  # any failure of the accelerator: log it, answer from the database
+        log.warning("tantivy search failed; using the database's own search", exc_info=True)
         return None
     return [
         Hit(r.id, r.title, r.url, r.source, r.published, r.language, score, marker.snippet(r.text))
@@ -252,38 +257,66 @@ class _Marker:
                 return False
         return True
 
-    def _matches(self, text: str) -> list[tuple[int, int, str]]:
+    def _matches(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, folded word) of each query word in ``text``, in order, lazily: a
+        snippet needs the first few, and common words occur hundreds of times."""
         if self._fast is None:
-            return []
+            return
         if text.isascii() or self._classify(set(text)):
             folded = text.translate(_FOLD)
-            return [
-                (m.start(), m.end(), m.group())
-                for m in self._fast.finditer(folded)
-                if m.start() == 0 or not _WORD.match(folded, m.start() - 1)
-            ]
-        out = []
+            for m in self._fast.finditer(folded):
+                s = m.start()
+                if s == 0 or not _WORD.match(folded, s - 1):
+                    yield s, m.end(), m.group()
+            return
         for m in _WORD.finditer(text):
             word = m.group()
             norm = self._norm.get(word)
             if norm is None:
                 norm = self._norm[word] = "".join(self._index.tokens(word))
             if norm in self._exact or any(norm.startswith(p) for p in self._prefixes):
-                out.append((m.start(), m.end(), norm))
-        return out
+                yield m.start(), m.end(), norm
 
     def snippet(self, text: str) -> str:
-        matches = self._matches(text)
+        found = self._matches(text)
+        matches: list[tuple[int, int, str]] = []
+
+        def upto(pos: int) -> None:
+            """Collect matches until one starts at ``pos`` or later (or there are no more)."""
+            while not matches or matches[-1][0] < pos:
+                m = next(found, None)
+                if m is None:
+                    return
+                matches.append(m)
+
         anchor = 0
-        if matches and len(self._exact) + len(self._prefixes) == 1:
-            anchor = matches[0][0]  # one query word: every window is as dense as the first
+        upto(0)
+        if matches and len(self._exact) + len(self._prefixes) > 1:
+            # the window of 160 characters from each of the first 64 matches with the most
+            # distinct words, slid along with counts; all the query's words: look no further
+            everything = len(self._exact) if not self._prefixes else None
+            counts: dict[str, int] = {}
+            best, j = -1, 0
+            for i in range(ANCHORS):
+                if i == len(matches):
+                    upto(matches[-1][0] + 1)
+                    if i == len(matches):
+                        break
+                start_i = matches[i][0]
+                upto(start_i + ANCHOR_WINDOW)
+                while j < len(matches) and matches[j][0] < start_i + ANCHOR_WINDOW:
+                    counts[matches[j][2]] = counts.get(matches[j][2], 0) + 1
+                    j += 1
+                if len(counts) > best:
+                    best, anchor = len(counts), start_i
+                    if best == everything:
+                        break
+                key = matches[i][2]
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key]
         elif matches:
-            starts = [m[0] for m in matches]
-            best = -1
-            for i, m in enumerate(matches[:64]):
-                near = {key for _, _, key in matches[i : bisect.bisect_left(starts, m[0] + 160)]}
-                if len(near) > best:
-                    best, anchor = len(near), m[0]
+            anchor = matches[0][0]  # one query word: every window is as dense as the first
         before = [m.start() for m in _WORD.finditer(text, max(0, anchor - 200), anchor)][-3:]
         start = before[0] if before else anchor
         end = start
@@ -291,6 +324,7 @@ class _Marker:
             end = m.end()
             if n == SNIPPET_WORDS:
                 break
+        upto(end)
         parts, pos = [], start
         for s, e, _ in matches:
             if s >= start and e <= end:
