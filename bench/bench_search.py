@@ -7,9 +7,9 @@ positional matching, see ``fulltext`` on word pairs). Amanat's ``search`` (ranki
 + join) is timed beside the backend's raw match primitive (FTS5 MATCH / tsquery @@ with LIMIT, no
 ranking), so the cost of ranking and snippets is visible.
 
-SQLite is measured twice on the same file: FTS5 alone (``AMANAT_SEARCH_INDEX=fts5``) and with
-the tantivy index beside it (built after the load, timed separately); tantivy's raw reference
-is its own top-20 search without the database fetch and snippets.
+Each database is measured twice: with its own search alone (``AMANAT_SEARCH_INDEX=fts5``: FTS5,
+tsvector) and with the tantivy index beside it (built after the load, timed separately);
+tantivy's raw reference is its own top-20 search without the database fetch and snippets.
 
 Sizes: 100k documents (``--quick``: 5k). ``AMANAT_BENCH_DOCS=1000000`` for the opt-in 1M run;
 ``AMANAT_BENCH_SKIP_PG=1`` leaves PostgreSQL out.
@@ -106,14 +106,17 @@ def _size(store: Store, path: Path | None) -> float:
     if path is not None:
         return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
     with store.engine.connect() as conn:
-        return conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one() / 2**20
+        return conn.execute(sa.text(  # this schema's tables with their indexes and TOAST
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r'")).scalar_one() / 2**20
 
 
 def _raw(store: Store, q: str) -> None:
     from amanat.store import query as ql
 
     parsed = ql.parse(q)
-    index = fulltext.index_for(store) if store.dialect == "sqlite" else None
+    index = fulltext.index_for(store)
     if index is not None:
         index.search(parsed, Filters(), limit=20, offset=0)
         return
@@ -145,8 +148,10 @@ def _measure(store: Store, queries: dict[str, list[str]]) -> list[list[object]]:
     return rows
 
 
-def _index_size(path: Path) -> float:
-    return sum(p.stat().st_size for p in fulltext.index_dir(path).rglob("*") if p.is_file()) / 2**20
+def _index_size(store: Store) -> float:
+    path = fulltext.location(store)
+    assert path is not None
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
 def _without_pairs(store: Store, path: Path, n: int) -> str:
@@ -189,7 +194,7 @@ def run(quick: bool) -> str:
             except Exception as exc:  # no server: report it, bench SQLite alone
                 notes.append(f"PostgreSQL not measured: {exc}".splitlines()[0])
         try:
-            for name, url, file in backends:
+            for _name, url, file in backends:
                 os.environ[fulltext.SETTING] = "fts5"  # the load must not build the index
                 with Store.open(url) as store:
                     load_s, vocab, texts = _load(store, n)
@@ -198,25 +203,29 @@ def run(quick: bool) -> str:
                             conn.execute(sa.text("ANALYZE documents"))
                     size = _size(store, file)
                     queries = _queries(vocab, texts, nq)
-                    label = "SQLite FTS5" if file is not None else name
+                    label = "SQLite FTS5" if file is not None else "PostgreSQL tsvector"
                     for row in _measure(store, queries):
                         out_rows.append([label, *row])
                     notes.append(f"{label}: loaded {n:,} documents in {load_s:.0f} s "
                                  f"({n / load_s:,.0f} docs/s, store + index), size {size:,.0f} MiB")
-                    if file is not None and fulltext.available():
+                    if fulltext.available():
                         os.environ[fulltext.SETTING] = "tantivy"
+                        os.environ[fulltext.DIR_SETTING] = str(Path(tmp) / "indexes")
                         t0 = time.perf_counter()
                         assert store.refresh_search_index()
                         build_s = time.perf_counter() - t0
+                        label = ("SQLite" if file is not None else "PostgreSQL") + " + tantivy"
                         for row in _measure(store, queries):
-                            out_rows.append(["SQLite + tantivy", *row])
-                        notes.append(f"SQLite + tantivy: index built from the database in {build_s:.0f} s "
-                                     f"({n / build_s:,.0f} docs/s), index size {_index_size(file):,.0f} MiB")
-                        notes.append(_without_pairs(store, Path(tmp) / "reference.search", n))
+                            out_rows.append([label, *row])
+                        notes.append(f"{label}: index built from the database in {build_s:.0f} s "
+                                     f"({n / build_s:,.0f} docs/s), index size {_index_size(store):,.0f} MiB")
+                        if file is not None:
+                            notes.append(_without_pairs(store, Path(tmp) / "reference.search", n))
                 if store.dialect == "postgresql":
                     with psycopg.connect(PG_URL, autocommit=True) as c:
                         c.execute(f"DROP SCHEMA {schema} CASCADE")
         finally:
+            os.environ.pop(fulltext.DIR_SETTING, None)
             if saved is None:
                 os.environ.pop(fulltext.SETTING, None)
             else:
