@@ -65,13 +65,15 @@ def found(store: Store, phrase_text: str) -> set[str]:
     return {h.id for h in search(store, f'"{phrase_text}"', limit=1000)}
 
 
-def use_frequent(store: Store, shares: set[str] | dict[str, float]) -> fulltext.Frequent:
-    """Start a generation with these word shares (a set: each word in every document), as
-    catch_up does when it counts them; the next catch-up re-indexes every document."""
+def use_frequent(store: Store, shares: set[str] | dict[str, float],
+                 pairs: dict[str, float] | None = None) -> fulltext.Frequent:
+    """Start a generation with these word (and pair) shares (a set: each word in every
+    document), as catch_up does when it counts them; the next catch-up re-indexes every
+    document."""
     index = index_of(store)
     if not isinstance(shares, dict):
         shares = dict.fromkeys(shares, 1.0)
-    frequent = fulltext.Frequent(shares, basis=fulltext.FREQUENT_SAMPLE)
+    frequent = fulltext.Frequent(shares, basis=fulltext.FREQUENT_SAMPLE, pairs=pairs or {})
     writer = index._index.writer(heap_size=15_000_000, num_threads=1)
     try:
         index.start_generation(frequent)
@@ -93,9 +95,11 @@ texts = st.lists(st.sampled_from(VOCAB), min_size=1, max_size=14).flatmap(
                                st.lists(st.sampled_from(SEPARATORS), min_size=4, max_size=4)),
                      min_size=1, max_size=6),
     shares=st.dictionaries(st.sampled_from(VOCAB), st.sampled_from([0.001, 0.05, 0.2, 1.0])),
+    pair_shares=st.dictionaries(st.tuples(st.sampled_from(VOCAB), st.sampled_from(VOCAB)),
+                                st.sampled_from([0.02, 0.2, 1.0])),
     take=st.integers(0, 10_000),
 )
-def test_phrases_find_exactly_the_documents_holding_them(corpus, phrases, shares, take):
+def test_phrases_find_exactly_the_documents_holding_them(corpus, phrases, shares, pair_shares, take):
     with tempfile.TemporaryDirectory() as tmp, Store.open(f"sqlite:///{tmp}/p.db") as store:
         docs = [make_doc(f"https://p.example/{i}", join(*text), title=join(*title))
                 for i, (title, text) in enumerate(corpus)]
@@ -112,7 +116,15 @@ def test_phrases_find_exactly_the_documents_holding_them(corpus, phrases, shares
             assert found(store, query) == truth(index_of(store), docs, query), query
         # then only some pairs are indexed (share products of 1, 0.2, 0.04, 0.01, 0.0025, …
         # against 0.01): a phrase mixes pairs and positions
-        use_frequent(store, {t: share for w, share in shares.items() for t in index_of(store).tokens(w)})
+        words_shares = {t: share for w, share in shares.items() for t in index_of(store).tokens(w)}
+        use_frequent(store, words_shares)
+        for query in queries:
+            assert found(store, query) == truth(index_of(store), docs, query), query
+        # and some triples: pairs of pairs with shares multiplying to 1% (0.02 * 0.2 is not)
+        tokens = index_of(store).tokens
+        pairs = {tokens(a)[-1] + fulltext.PAIR_JOIN + tokens(b)[0]: share
+                 for (a, b), share in pair_shares.items() if tokens(a) and tokens(b)}
+        use_frequent(store, words_shares, pairs)
         for query in queries:
             assert found(store, query) == truth(index_of(store), docs, query), query
 
@@ -237,7 +249,8 @@ def test_another_process_changing_the_frequent_words_is_noticed(store, monkeypat
     assert mine._index.searcher().doc_freq("text_pairs", "alpha\x1fbeta") == 0
 
 
-def test_an_index_of_the_old_layout_is_rebuilt(store):
+@pytest.mark.parametrize("recorded", [1, fulltext.SCHEMA_VERSION])  # 1: as written; else damaged
+def test_an_index_of_the_old_layout_is_rebuilt(store, recorded):
     docs = [make_doc(f"https://l.example/{i}", f"alpha beta gamma {i}", title=f"Doc {i}") for i in range(3)]
     add(store, *docs)
     path = fulltext.index_dir(Path(store.engine.url.database).resolve())
@@ -262,11 +275,11 @@ def test_an_index_of_the_old_layout_is_rebuilt(store):
         writer.add_document(doc)
     writer.commit()
     del writer
-    (path / fulltext.STATE_FILE).write_text(json.dumps({"seq": rows[-1].seq, "id": rows[-1].id, "schema": 1}))
+    (path / fulltext.STATE_FILE).write_text(json.dumps({"seq": rows[-1].seq, "id": rows[-1].id, "schema": recorded}))
     fulltext._open_indexes.clear()
     assert found(store, "beta gamma") == {d.id for d, _ in docs}
     state = json.loads((path / fulltext.STATE_FILE).read_text())
-    assert state["schema"] == fulltext.SCHEMA_VERSION == 2 and state["frequent"]
+    assert state["schema"] == fulltext.SCHEMA_VERSION == 3 and state["frequent"]
     assert index_of(store)._index.searcher().doc_freq("text_pairs", "beta\x1fgamma") == 3
 
 

@@ -36,24 +36,29 @@ from exactly the tokens the field's analyzer produces. That cost follows the sha
 documents holding both words, so a pair is indexed when the product of its words' document
 shares is at least ``PAIR_SHARE`` (1%: at 1M documents a cheaper pair costs under ~4 ms by
 position). A 2-word phrase of such a pair is then one term of the pair field — exact, ranked
-by BM25 on the pair; a longer phrase requires its indexed pairs (constant-score terms, far
-shorter posting lists than their words) beside the positional phrase, which tantivy's
-intersection, led by its cheapest member, checks only on the documents the pairs let
-through, so it stays exact. At 1M synthetic documents phrase p95 goes from 265 to 3.2 ms (2
-words) and 205 to 18 ms (3 words) for an index 1.5 times the size. Pairs of all words would
-make the term dictionary several times the index (most pairs occur once); pairs of any two
-frequent words made it 3 times at 100k documents.
+by BM25 on the pair. The same reasoning one level up gives word triples ``a\x1fb\x1fc``:
+indexed when the document shares of their two (indexed) pairs multiply to ``PAIR_SHARE``,
+so a 3-word phrase of the commonest words ("one of the", whose pairs are in most
+documents) is one term too. A longer phrase requires its indexed triples, and its pairs
+as a phrase of the pair field (pairs have positions; consecutive pairs there are a superset
+of adjacency in the text), beside the positional word phrase, which tantivy's
+intersection, led by its cheapest member, checks only on the documents those let through,
+so it stays exact. Pairs of all words would make the term dictionary several times the
+index (most pairs occur once); pairs of any two frequent words made it 3 times at 100k
+documents.
 
 Word shares are counted on a sample of the database when an index generation starts (words
-in at least ``PAIR_SHARE`` of it, at most ``FREQUENT_MAX`` of them) and kept in
-``frequent.json``; every document of a generation is indexed with the same shares, and
-``covered.json`` names the generation, so a query only uses pairs the whole index has. While
-the database is small they are counted again (a rebuild) each time it has grown
-``FREQUENT_REGROW`` times, until the sample is full size.
+in at least ``PAIR_SHARE`` of it, at most ``FREQUENT_MAX`` of them; then the indexed pairs'
+shares the same way) and kept in ``frequent.json``; every document of a generation is
+indexed with the same shares, and ``covered.json`` names the generation, so a query only
+uses pairs and triples the whole index has. While the database is small they are counted
+again (a rebuild) each time it has grown ``FREQUENT_REGROW`` times, until the sample is full
+size.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -64,7 +69,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +82,7 @@ from amanat.store import query as q
 if TYPE_CHECKING:
     from amanat.store.db import Store
 
-SCHEMA_VERSION = 2  # 2: word-pair fields for phrases
+SCHEMA_VERSION = 3  # 2: word-pair fields for phrases; 3: pairs with positions, word triples
 TITLE_BOOST = 10.0
 STATE_FILE = "covered.json"
 FREQUENT_FILE = "frequent.json"
@@ -92,6 +97,7 @@ _TOKEN_PATTERN = r"[\p{L}\p{N}]+"
 # no-op): the same tokens without a round trip through tantivy
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 PAIRS = {"title": "title_pairs", "text": "text_pairs"}  # text field → its word-pair field
+TRIPLES = {"title": "title_triples", "text": "text_triples"}  # … and its word-triple field
 PAIR_JOIN = "\x1f"  # in no token (letters, digits and a little ASCII-folding punctuation)
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -200,14 +206,33 @@ def word_shares(
     return {w: c / n for w, c in counts.most_common(limit) if c >= fewest}
 
 
+def pair_shares(
+    texts: Iterable[str], tokens: Callable[[str], list[str]], frequent: Frequent, *,
+    limit: int | None = None,
+) -> dict[str, float]:
+    """Each indexed pair's share of the texts holding it, for the pairs in at least
+    ``frequent.pair_share`` of them: the ``limit`` most widespread."""
+    limit = FREQUENT_MAX if limit is None else limit
+    counts: Counter[str] = Counter()
+    n = 0
+    for text in texts:
+        words = tokens(text)
+        counts.update({a + PAIR_JOIN + b for a, b in itertools.pairwise(words) if frequent.indexed(a, b)})
+        n += 1
+    fewest = max(1, math.ceil(frequent.pair_share * n))
+    return {p: c / n for p, c in counts.most_common(limit) if c >= fewest}
+
+
 @dataclass(frozen=True)
 class Frequent:
     """The word shares of an index generation: pair ``a b`` is indexed when
-    ``shares[a] * shares[b] >= pair_share``."""
+    ``shares[a] * shares[b] >= pair_share``, and triple ``a b c`` when the shares of its two
+    pairs (``pairs``, counted like the words) multiply to at least ``pair_share`` too."""
 
     shares: Mapping[str, float]
     basis: int  # documents in the database when they were counted
     pair_share: float = PAIR_SHARE
+    pairs: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def words(self) -> frozenset[str]:
@@ -218,10 +243,18 @@ class Frequent:
         shares = self.shares
         return shares.get(a, 0.0) * shares.get(b, 0.0) >= self.pair_share
 
+    def indexed_triple(self, a: str, b: str, c: str) -> bool:
+        """Whether the triple ``a b c`` is in the triple fields."""
+        pairs = self.pairs
+        return (
+            self.indexed(a, b) and self.indexed(b, c)
+            and pairs.get(a + PAIR_JOIN + b, 0.0) * pairs.get(b + PAIR_JOIN + c, 0.0) >= self.pair_share
+        )
+
     @property
     def key(self) -> str:
         """Names the shares in ``covered.json``: the same shares, the same key."""
-        text = json.dumps([self.pair_share, sorted(self.shares.items())])
+        text = json.dumps([self.pair_share, sorted(self.shares.items()), sorted(self.pairs.items())])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -263,8 +296,10 @@ class TantivyIndex:
         b.add_unsigned_field("seq", stored=True, indexed=True, fast=True)
         b.add_text_field("title", tokenizer_name="amanat")
         b.add_text_field("text", tokenizer_name="amanat")
-        for pair_field in PAIRS.values():  # no positions: a pair is matched as a term
-            b.add_text_field(pair_field, tokenizer_name="amanat_pairs", index_option="freq")
+        for pair_field in PAIRS.values():  # positions: consecutive pairs make longer phrases
+            b.add_text_field(pair_field, tokenizer_name="amanat_pairs")
+        for triple_field in TRIPLES.values():  # a triple is matched as a term
+            b.add_text_field(triple_field, tokenizer_name="amanat_pairs", index_option="freq")
         b.add_text_field("language", tokenizer_name="raw")
         b.add_text_field("source", tokenizer_name="raw")
         b.add_unsigned_field("published", indexed=True, fast=True)  # date_key
@@ -276,7 +311,13 @@ class TantivyIndex:
         if state is None or state.schema != SCHEMA_VERSION:
             shutil.rmtree(self.path, ignore_errors=True)
         self._tantivy_dir.mkdir(parents=True, exist_ok=True)
-        index = self._t.Index(self.schema, path=str(self._tantivy_dir), reuse=True)
+        try:
+            index = self._t.Index(self.schema, path=str(self._tantivy_dir), reuse=True)
+        except ValueError:  # a layout its state file does not describe (a damaged index)
+            log.warning("search index at %s has another layout: rebuilding it", self.path)
+            shutil.rmtree(self.path, ignore_errors=True)
+            self._tantivy_dir.mkdir(parents=True, exist_ok=True)
+            index = self._t.Index(self.schema, path=str(self._tantivy_dir), reuse=True)
         index.register_tokenizer("amanat", self.analyzer)
         index.register_tokenizer("amanat_pairs", self.pair_analyzer)
         return index
@@ -309,7 +350,8 @@ class TantivyIndex:
         if stamp != self._frequent_stamp:
             try:
                 data = json.loads((self.path / FREQUENT_FILE).read_text())
-                frequent = Frequent(dict(data["shares"]), int(data["basis"]), float(data["pair_share"]))
+                frequent = Frequent(dict(data["shares"]), int(data["basis"]), float(data["pair_share"]),
+                                    dict(data.get("pairs", {})))
             except (OSError, ValueError, KeyError, TypeError):
                 return None
             if self.frequent is None or frequent.key != self.frequent.key:
@@ -322,7 +364,8 @@ class TantivyIndex:
         caller holds the writer and re-indexes everything if the words changed."""
         self._write_json(FREQUENT_FILE, {"schema": SCHEMA_VERSION, "basis": frequent.basis,
                                          "pair_share": frequent.pair_share,
-                                         "shares": dict(sorted(frequent.shares.items()))})
+                                         "shares": dict(sorted(frequent.shares.items())),
+                                         "pairs": dict(sorted(frequent.pairs.items()))})
         self._load_frequent()  # from the file, as every other process will see them
 
     def _choose_frequent(self, engine: Engine, head: int) -> Frequent:
@@ -338,7 +381,8 @@ class TantivyIndex:
                     for row in conn.execute(sql, {"seqs": seqs[i : i + 500]}):
                         yield (row.title or "") + "\n" + row.text
 
-        return Frequent(word_shares(texts(), self.tokens), head)
+        words = Frequent(word_shares(texts(), self.tokens), head)
+        return replace(words, pairs=pair_shares(texts(), self.tokens, words))
 
     # --- keeping up with the database -----------------------------------------------------
 
@@ -446,9 +490,13 @@ class TantivyIndex:
         doc.add_unsigned("seq", row.seq)
         if row.title:
             doc.add_text("title", row.title)
-            doc.add_text(PAIRS["title"], self.pairs(row.title))
+            pairs, triples = self.grams(row.title)
+            doc.add_text(PAIRS["title"], pairs)
+            doc.add_text(TRIPLES["title"], triples)
         doc.add_text("text", row.text)
-        doc.add_text(PAIRS["text"], self.pairs(row.text))
+        pairs, triples = self.grams(row.text)
+        doc.add_text(PAIRS["text"], pairs)
+        doc.add_text(TRIPLES["text"], triples)
         if row.language:
             doc.add_text("language", row.language)
         doc.add_text("source", row.source)
@@ -488,17 +536,28 @@ class TantivyIndex:
             return _ASCII_TOKEN.findall(text.lower())
         return list(self.analyzer.analyze(text))
 
-    def pairs(self, text: str) -> str:
-        """The pair field's value for a text: its adjacent token pairs that are indexed."""
-        if self.frequent is None or not self.frequent.shares:
-            return ""
-        get, least = self.frequent.shares.get, self.frequent.pair_share
+    def grams(self, text: str) -> tuple[str, str]:
+        """The pair and triple fields' values for a text: its adjacent token pairs and
+        triples that are indexed."""
+        frequent = self.frequent
+        if frequent is None or not frequent.shares:
+            return "", ""
+        get, least = frequent.shares.get, frequent.pair_share
         tokens = self.tokens(text)
         shares = [get(t, 0.0) for t in tokens]
-        return " ".join([
-            tokens[i] + PAIR_JOIN + tokens[i + 1]
-            for i in range(len(tokens) - 1) if shares[i] * shares[i + 1] >= least
-        ])
+        pairs = [
+            tokens[i] + PAIR_JOIN + tokens[i + 1] if shares[i] * shares[i + 1] >= least else None
+            for i in range(len(tokens) - 1)
+        ]
+        triples = []
+        if frequent.pairs:
+            known = frequent.pairs.get
+            weights = [known(p, 0.0) if p else 0.0 for p in pairs]
+            triples = [
+                pairs[i] + PAIR_JOIN + tokens[i + 2]
+                for i in range(len(pairs) - 1) if weights[i] * weights[i + 1] >= least
+            ]
+        return " ".join([p for p in pairs if p]), " ".join(triples)
 
     def _query(self, query: q.Query) -> list[tuple[Any, Any]]:
         """The query as clauses of a boolean query (filters may be added beside them)."""
@@ -551,11 +610,25 @@ class TantivyIndex:
                  if frequent is not None and frequent.indexed(a, b)]
         if len(words) == 2 and pairs:
             return Q.term_query(self.schema, PAIRS[field], pairs[0])
+        triples = [PAIR_JOIN.join(w) for w in zip(words, words[1:], words[2:], strict=False)
+                   if frequent is not None and frequent.indexed_triple(*w)]
+        if len(words) == 3 and triples:
+            return Q.term_query(self.schema, TRIPLES[field], triples[0])
         phrase = Q.phrase_query(self.schema, field, words)
         if not pairs:
             return phrase
-        needed = [(Occ.Must, Q.const_score_query(Q.term_query(self.schema, PAIRS[field], pair), 0.0))
-                  for pair in dict.fromkeys(pairs)]
+        if triples:  # longer phrases: their triples are selective, cheap terms
+            phrase = Q.boolean_query(
+                [(Occ.Must, Q.const_score_query(Q.term_query(self.schema, TRIPLES[field], t), 0.0))
+                 for t in dict.fromkeys(triples)] + [(Occ.Must, phrase)])
+        if len(pairs) == len(words) - 1:
+            # every adjacent pair indexed: they follow one another in the pair field too
+            # (a superset: pairs skipped between them leave no gap), far fewer positions to
+            # check than the words' — the exact phrase then confirms
+            needed = [(Occ.Must, Q.const_score_query(Q.phrase_query(self.schema, PAIRS[field], pairs), 0.0))]
+        else:
+            needed = [(Occ.Must, Q.const_score_query(Q.term_query(self.schema, PAIRS[field], pair), 0.0))
+                      for pair in dict.fromkeys(pairs)]
         return Q.boolean_query([*needed, (Occ.Must, phrase)])
 
     def _filters(self, f: Any) -> list[tuple[Any, Any]]:
