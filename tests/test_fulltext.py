@@ -359,3 +359,37 @@ def test_snippet_follows_the_rule(store, words, seps, query):
     prefixes = [w[:-1] for w in query if w.endswith("*")]
     marker = _Marker(index_of(store), parsed)
     assert marker.snippet(text) == _reference_snippet(text, exact, prefixes)
+
+
+@pytest.mark.postgres
+def test_postgresql_concurrent_writers_never_deadlock(pg_url):
+    """Both writers touch the same article (new versions supersede the same row): the second
+    waits for the writers' lock before writing anything, so neither holds what the other needs."""
+    import threading
+
+    with Store.open(pg_url) as store:
+        add(store, make_doc("https://a.example/story", "Version one."))
+        first = store.writer().__enter__()
+        first.add(*make_doc("https://a.example/other", "Something else."))
+        errors: list[BaseException] = []
+
+        def second() -> None:
+            try:
+                add(store, make_doc("https://a.example/story", "Version two."))
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        try:
+            first.add(*make_doc("https://a.example/story", "Version three."))
+        finally:
+            first.__exit__(None, None, None)
+        thread.join(30)
+        assert not errors
+        with store.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT version, latest FROM documents WHERE url = 'https://a.example/story' ORDER BY version"
+            ).fetchall()
+        assert [tuple(r) for r in rows] == [(1, False), (2, False), (3, True)]

@@ -349,10 +349,11 @@ class Writer:
     transaction, so an interrupted run never leaves a document without its raw payload or a
     seen-row without its document.
 
-    On PostgreSQL a transaction that adds documents first takes a transaction-level advisory
-    lock, so such transactions commit one after another and rows become visible in ``seq``
-    order, as on SQLite: what lets the search index catch up by ``seq`` (``fulltext``)
-    without ever missing a row committed late. Concurrent ingests take turns per batch.
+    On PostgreSQL each writer transaction first takes a transaction-level advisory lock, so
+    they commit one after another and rows become visible in ``seq`` order, as on SQLite: what
+    lets the search index catch up by ``seq`` (``fulltext``) without ever missing a row
+    committed late. Concurrent ingests take turns per batch; taking the lock before any other
+    write means two of them never wait for each other's rows (no deadlock).
     """
 
     def __init__(self, store: Store, batch: int = 200) -> None:
@@ -394,6 +395,7 @@ class Writer:
         """Store one document version; say whether it was new, a new version, a copy or the same."""
         conn = self._conn
         assert conn is not None
+        self._serialise(conn)
         now = datetime.now(UTC)
         self._ensure_source(conn, doc.source, source_kind, now)
         digest = self._ensure_raw(conn, capture)
@@ -411,9 +413,6 @@ class Writer:
                 conn.execute(_SUPERSEDE, {"older": latest.id})
             else:
                 outcome, version, previous = ("copy" if related else "new"), 1, None
-            if not self._serialised and conn.dialect.name == "postgresql":
-                conn.execute(_DOCUMENT_WRITERS_LOCK)
-                self._serialised = True
             conn.execute(
                 _INSERT_DOCUMENT,
                 {**document_columns(doc), "ingested": now, "raw_digest": digest, "version": version,
@@ -427,9 +426,17 @@ class Writer:
         """Record that a payload was processed and gave no document (e.g. no article text)."""
         conn = self._conn
         assert conn is not None
+        self._serialise(conn)
         digest = hashlib.sha256(capture.body).hexdigest()
         self._mark_seen(conn, capture, digest, None, outcome, datetime.now(UTC))
         self._tick()
+
+    def _serialise(self, conn: Connection) -> None:
+        """On PostgreSQL, take the writers' lock before this transaction's first write (before
+        any row lock, so two writers can never wait for each other)."""
+        if not self._serialised and conn.dialect.name == "postgresql":
+            conn.execute(_DOCUMENT_WRITERS_LOCK)
+            self._serialised = True
 
     def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime) -> None:
         if key in self._sources:
