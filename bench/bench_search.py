@@ -179,7 +179,7 @@ def run(quick: bool) -> str:
     saved = os.environ.get(fulltext.SETTING)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
-        backends: list[tuple[str, str, Path | None]] = [("SQLite", f"sqlite:///{path}", path)]
+        backends: list[tuple[str, Path | None]] = [(f"sqlite:///{path}", path)]  # (url, SQLite file)
         if os.environ.get("AMANAT_BENCH_SKIP_PG"):
             notes.append("PostgreSQL not measured: AMANAT_BENCH_SKIP_PG is set")
         else:
@@ -190,11 +190,11 @@ def run(quick: bool) -> str:
                 with psycopg.connect(PG_URL, autocommit=True) as c:
                     c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
                     c.execute(f"CREATE SCHEMA {schema}")
-                backends.append(("PostgreSQL tsvector", f"{PG_URL}?options=-csearch_path%3D{schema}", None))
+                backends.append((f"{PG_URL}?options=-csearch_path%3D{schema}", None))
             except Exception as exc:  # no server: report it, bench SQLite alone
                 notes.append(f"PostgreSQL not measured: {exc}".splitlines()[0])
         try:
-            for _name, url, file in backends:
+            for url, file in backends:
                 os.environ[fulltext.SETTING] = "fts5"  # the load must not build the index
                 with Store.open(url) as store:
                     load_s, vocab, texts = _load(store, n)

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from amanat.kb.index import RANK_WORDS, KBIndex, Tenure, normalize, role_words
+from amanat.kb.index import PORTFOLIO_WORDS, RANK_WORDS, KBIndex, Tenure, normalize, role_words
 
 MentionKind = Literal["person", "organization", "place", "position", "other"]
 
@@ -145,7 +145,6 @@ TITLE_WORDS = frozenset(
         "ministers",
         "deputy",
         "first",
-        "foreign",
         "affairs",
         "secretary",
         "secretary-general",
@@ -194,18 +193,6 @@ TITLE_WORDS = frozenset(
         "chargé",
         "high",
         "state",
-        "interior",
-        "defence",
-        "defense",
-        "finance",
-        "trade",
-        "justice",
-        "education",
-        "health",
-        "energy",
-        "economy",
-        "information",
-        "media",
         "member",
         "premier",
         "chancellor",
@@ -215,7 +202,7 @@ TITLE_WORDS = frozenset(
         "editor",
         "correspondent",
     ]
-)
+) | PORTFOLIO_WORDS  # a ministry's field is a title word too
 ORG_WORDS = frozenset(
     [
         "institute",
