@@ -8,7 +8,7 @@ import pytest
 
 from amanat.analyze.mentions import Mention, analyze_mentions
 from amanat.kb import starter
-from amanat.kb.index import KBIndex, normalize
+from amanat.kb.index import KBIndex, country_variants, normalize
 from amanat.kb.model import Bound, Entity, Fact, Interval, KnowledgeBase, Label, Source
 
 
@@ -148,6 +148,21 @@ def test_places_orgs_and_acronyms(index: KBIndex) -> None:
     assert find(ms, "Nur-Sultan").entity_id == find(ms, "Astana").entity_id == "Q1520"
     assert find(ms, "U.N.").entity_id == "amanat:org/un"
     assert find(ms, "Shanghai Cooperation Organisation").kind == "organization"
+
+
+@pytest.mark.parametrize(
+    "written", ["Kazakh Foreign Ministry", "Kazakhstan Foreign Ministry", "Kazakhstani Foreign Ministry"]
+)
+def test_an_organisation_named_with_its_country_or_demonym(index: KBIndex, written: str) -> None:
+    ms = run(index, f"The {written} said on Monday that talks went well.")
+    assert find(ms, written).entity_id == "amanat:org/mfa-kazakhstan"
+
+
+def test_country_variants_change_only_a_leading_country() -> None:
+    assert country_variants("Russian Foreign Ministry") == ["Russia Foreign Ministry"]
+    assert country_variants("Pakistan Foreign Office") == ["Pakistani Foreign Office"]
+    assert country_variants("Bank of Russia") == []
+    assert country_variants("Kazakhstan") == []
 
 
 def test_acronyms_match_only_as_written(index: KBIndex) -> None:

@@ -145,7 +145,12 @@ class KBIndex:
         """Index every linkable entity of ``kb`` (positions are described, not matched)."""
         entities = [e for e in kb.entities.values() if e.kind in LINKABLE]
         index = cls.from_aliases(
-            ((e.id, e.kind, name) for e in entities for name in e.names()),
+            (
+                (e.id, e.kind, variant)
+                for e in entities
+                for name in e.names()
+                for variant in ([name, *country_variants(name)] if e.kind == "organization" else [name])
+            ),
             transliterate=transliterate,
             display={e.id: (e.name, e.qid) for e in entities},
         )
@@ -344,6 +349,21 @@ def demonyms_of(kb: KnowledgeBase) -> dict[str, str]:
     return out
 
 
+def country_variants(name: str) -> list[str]:
+    """An organisation's name with its leading country written the other ways the press
+    writes it: "Kazakh Foreign Ministry" is also "Kazakhstan Foreign Ministry" and
+    "Kazakhstani Foreign Ministry" (only the first word: "Bank of Russia" stays as it is)."""
+    first, _, rest = name.partition(" ")
+    if not rest:
+        return []
+    low = first.casefold()
+    country = low if low in DEMONYMS_OF_NAME else _COUNTRY_OF_DEMONYM.get(low)
+    if country is None:
+        return []
+    forms = {country, *DEMONYMS_OF_NAME[country]} - {low}
+    return [f"{form.title()} {rest}" for form in sorted(forms)]
+
+
 def _place_words(place: Entity) -> set[str]:
     words: set[str] = set()
     for name in place.names():
@@ -438,6 +458,8 @@ DEMONYMS_OF_NAME: dict[str, tuple[str, ...]] = {
     for name, demonym in DEMONYM_OF.items()
     if name != "united nations"
 }
+
+_COUNTRY_OF_DEMONYM = {d: name for name, ds in DEMONYMS_OF_NAME.items() for d in ds}
 
 
 def role_words(text: str) -> list[str]:
