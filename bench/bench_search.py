@@ -130,10 +130,15 @@ def _raw(store: Store, q: str) -> None:
 
 
 def _measure(store: Store, queries: dict[str, list[str]]) -> list[list[object]]:
+    """Per kind of query: the first pass over the queries (the pages they need not yet in
+    memory), then the measured pass of Amanat's search and of the raw match, each query in turn."""
     rows = []
     for kind, qs in queries.items():
-        for q in qs[:5]:
-            search(store, q)  # warm the cache
+        first = []
+        for q in qs:
+            t0 = time.perf_counter()
+            search(store, q, limit=20)
+            first.append((time.perf_counter() - t0) * 1000)
         ours, raw = [], []
         for q in qs:
             t0 = time.perf_counter()
@@ -144,7 +149,7 @@ def _measure(store: Store, queries: dict[str, list[str]]) -> list[list[object]]:
             raw.append((time.perf_counter() - t0) * 1000)
         p50, p95 = percentiles(ours, (50, 95))
         r50, r95 = percentiles(raw, (50, 95))
-        rows.append([kind, p50, p95, r50, r95])
+        rows.append([kind, p50, p95, percentiles(first, (95,))[0], r50, r95])
     return rows
 
 
@@ -230,12 +235,15 @@ def run(quick: bool) -> str:
                 os.environ.pop(fulltext.SETTING, None)
             else:
                 os.environ[fulltext.SETTING] = saved
-    header = ["backend", "query", "Amanat p50 ms", "Amanat p95 ms", "raw match p50 ms", "raw match p95 ms"]
+    header = ["backend", "query", "Amanat p50 ms", "Amanat p95 ms", "first pass p95 ms",
+              "raw match p50 ms", "raw match p95 ms"]
     return (
         f"## Search ({n:,} synthetic 3 KB documents)\n\n"
         "Amanat's `search` = parse + ranked match (BM25 / ts_rank_cd / tantivy BM25) + snippets + join, "
         "top 20; reference = the backend's raw match with LIMIT 20 and no ranking (for tantivy: its ranked "
-        "top 20 without the database fetch and snippets), same queries, same run.\n\n"
+        "top 20 without the database fetch and snippets), same queries, same run. Each query runs "
+        "once before it is measured; \"first pass\" is that run, when the index and table pages "
+        "it needs may not be in memory yet (a store just opened, or a query unlike the others).\n\n"
         + table(header, out_rows)
         + "\n\n"
         + "\n".join(f"- {x}" for x in notes)
