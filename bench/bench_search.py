@@ -21,6 +21,7 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -129,24 +130,22 @@ def _raw(store: Store, q: str) -> None:
                          {"m": ql.to_tsquery(parsed)}).fetchall()
 
 
+def _elapsed_ms(run: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    run()
+    return (time.perf_counter() - t0) * 1000
+
+
 def _measure(store: Store, queries: dict[str, list[str]]) -> list[list[object]]:
     """Per kind of query: the first pass over the queries (the pages they need not yet in
     memory), then the measured pass of Amanat's search and of the raw match, each query in turn."""
     rows = []
     for kind, qs in queries.items():
-        first = []
-        for q in qs:
-            t0 = time.perf_counter()
-            search(store, q, limit=20)
-            first.append((time.perf_counter() - t0) * 1000)
+        first = [_elapsed_ms(lambda q=q: search(store, q, limit=20)) for q in qs]
         ours, raw = [], []
         for q in qs:
-            t0 = time.perf_counter()
-            search(store, q, limit=20)
-            ours.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            _raw(store, q)
-            raw.append((time.perf_counter() - t0) * 1000)
+            ours.append(_elapsed_ms(lambda q=q: search(store, q, limit=20)))
+            raw.append(_elapsed_ms(lambda q=q: _raw(store, q)))
         p50, p95 = percentiles(ours, (50, 95))
         r50, r95 = percentiles(raw, (50, 95))
         rows.append([kind, p50, p95, percentiles(first, (95,))[0], r50, r95])
