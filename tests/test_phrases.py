@@ -279,7 +279,7 @@ def test_an_index_of_the_old_layout_is_rebuilt(store, recorded):
     fulltext._open_indexes.clear()
     assert found(store, "beta gamma") == {d.id for d, _ in docs}
     state = json.loads((path / fulltext.STATE_FILE).read_text())
-    assert state["schema"] == fulltext.SCHEMA_VERSION == 3 and state["frequent"]
+    assert state["schema"] == fulltext.SCHEMA_VERSION and state["frequent"]
     assert index_of(store)._index.searcher().doc_freq("text_pairs", "beta\x1fgamma") == 3
 
 
@@ -305,3 +305,22 @@ def test_lone_terms_and_filters_agree_with_fts5(store, monkeypatch, filters, que
     assert expected or filters != Filters()  # the comparison means something
     assert {h.id for h in search(store, query, filters, limit=1000)} == expected
     assert index_of(store).frequent is not None and "alpha" in index_of(store).frequent.words
+
+
+@pytest.mark.parametrize("query", ["north beta", "north south", "gamma -north", "north -report", "south OR delta",
+                                   '"north beta"', '"report beta"', "nor* beta", '"north report" gamma'])
+def test_a_word_of_the_title_counts_in_every_kind_of_query(store, monkeypatch, query):
+    """The index's ``text`` holds the title as well (a conjunction is one term per word): a
+    word required or excluded may be in either, and no phrase spans title and text — FTS5,
+    with title and text as columns, must find the same."""
+    docs = [make_doc(f"https://t.example/{i}", text, title=title) for i, (title, text) in enumerate([
+        ("North report", "beta gamma."), ("South", "north beta."), ("Beta", "north south."),
+        ("Other", "gamma only."), ("North beta", "delta.")])]
+    add(store, *docs)
+    monkeypatch.setenv("AMANAT_SEARCH_INDEX", "fts5")
+    expected = {h.id for h in search(store, query, limit=100)}
+    monkeypatch.setenv("AMANAT_SEARCH_INDEX", "tantivy")
+    assert expected != {d.id for d, _ in docs} and (expected or query == '"report beta"')
+    assert {h.id for h in search(store, query, limit=100)} == expected
+    use_frequent(store, {"north", "beta", "report"})  # again with the words as pairs
+    assert {h.id for h in search(store, query, limit=100)} == expected

@@ -82,7 +82,8 @@ from amanat.store import query as q
 if TYPE_CHECKING:
     from amanat.store.db import Store
 
-SCHEMA_VERSION = 3  # 2: word-pair fields for phrases; 3: pairs with positions, word triples
+SCHEMA_VERSION = 4  # 2: word-pair fields for phrases; 3: pairs with positions, word triples;
+# 4: ``text`` holds the title too
 TITLE_BOOST = 10.0
 STATE_FILE = "covered.json"
 FREQUENT_FILE = "frequent.json"
@@ -488,15 +489,17 @@ class TantivyIndex:
     def _document(self, row: Any) -> Any:
         doc = self._t.Document()
         doc.add_unsigned("seq", row.seq)
-        if row.title:
-            doc.add_text("title", row.title)
-            pairs, triples = self.grams(row.title)
-            doc.add_text(PAIRS["title"], pairs)
-            doc.add_text(TRIPLES["title"], triples)
-        doc.add_text("text", row.text)
-        pairs, triples = self.grams(row.text)
-        doc.add_text(PAIRS["text"], pairs)
-        doc.add_text(TRIPLES["text"], triples)
+        # ``text`` is the whole document, title first (a separate value: tantivy leaves a
+        # position between values, so no phrase or pair spans the two), and ``title`` the
+        # title again, for its boost; see ``_term``
+        for value, fields in ((row.title, ("text", "title")), (row.text, ("text",))):
+            if not value:
+                continue
+            pairs, triples = self.grams(value)
+            for field in fields:
+                doc.add_text(field, value)
+                doc.add_text(PAIRS[field], pairs)
+                doc.add_text(TRIPLES[field], triples)
         if row.language:
             doc.add_text("language", row.language)
         doc.add_text("source", row.source)
@@ -517,10 +520,12 @@ class TantivyIndex:
         clauses = self._query(query)
         (first, *others), *alternatives = query.alternatives
         if not others and not alternatives and all(o != Occ.Must for o, _ in required):
-            # one term: its per-field alternatives go to the top level (with no Must beside
+            # one term: its text and title clauses go to the top level (with no Must beside
             # them, one must match), a flatter query that tantivy runs about a quarter faster
             # — it matters for terms in most documents, such as a pair of frequent words
-            clauses = self._term(first) or clauses
+            fields = self._term(first)
+            if fields is not None:
+                clauses = [(Occ.Should, fields[0]), (Occ.Should, fields[1])]
         searcher = self._index.searcher()
         result = searcher.search(
             self._t.Query.boolean_query(clauses + required), limit=limit, offset=offset, count=False
@@ -568,26 +573,34 @@ class TantivyIndex:
             for term in conj:
                 fields = self._term(term)
                 if fields is None:
-                    if term.negated:
-                        continue  # excluding a word that cannot be indexed excludes nothing
-                    tq = Q.empty_query()
+                    if not term.negated:  # excluding a word that cannot be indexed excludes nothing
+                        clauses.append((Occ.Must, Q.empty_query()))
+                elif term.negated:
+                    clauses.append((Occ.MustNot, fields[0]))
                 else:
-                    tq = Q.boolean_query(fields)
-                clauses.append((Occ.MustNot if term.negated else Occ.Must, tq))
+                    clauses += [(Occ.Must, fields[0]), (Occ.Should, fields[1])]
             alternatives.append(clauses)
         if len(alternatives) == 1:
             return alternatives[0]
         return [(Occ.Must, Q.boolean_query([(Occ.Should, Q.boolean_query(c)) for c in alternatives]))]
 
-    def _term(self, term: q.Term) -> list[tuple[Any, Any]] | None:
-        """One term over title (boosted) and text, as alternative clauses; None when it has
-        no indexable token."""
-        Q, Occ = self._t.Query, self._t.Occur
+    def _term(self, term: q.Term) -> tuple[Any, Any] | None:
+        """One term as (its match in ``text``, its match in ``title`` boosted); None when it
+        has no indexable token.
+
+        ``text`` holds the title too, so a term occurs in a document exactly when its
+        ``text`` query matches: a conjunction intersects one posting list per term, with the
+        title query beside it only adding to the score (the same score as a title-or-text
+        disjunction per term, to within the title's words counted once more in ``text``).
+        tantivy intersects plain term postings by skipping through them; a conjunction of
+        per-term disjunctions has to merge each term's two lists first.
+        """
+        Q = self._t.Query
         words = [tok for w in term.words for tok in self.tokens(w)]
         if not words:
             return None
         per_field = []
-        for field, boost in (("title", TITLE_BOOST), ("text", 1.0)):
+        for field, boost in (("text", 1.0), ("title", TITLE_BOOST)):
             if term.prefix and len(words) == 1:
                 # a regex over the term dictionary matches every expansion (a phrase-prefix
                 # query would stop at 50); its score is constant, like a filter
@@ -598,8 +611,8 @@ class TantivyIndex:
                 fq = self._phrase(field, words)
             else:
                 fq = Q.term_query(self.schema, field, words[0])
-            per_field.append((Occ.Should, Q.boost_query(fq, boost) if boost != 1.0 else fq))
-        return per_field
+            per_field.append(Q.boost_query(fq, boost) if boost != 1.0 else fq)
+        return per_field[0], per_field[1]
 
     def _phrase(self, field: str, words: list[str]) -> Any:
         """Words in order in one field, through its indexed pairs where there are any (see
