@@ -17,6 +17,7 @@ items themselves; see ``ITEM_DOCUMENT``): what a reader without a token may sear
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections.abc import Iterator
@@ -172,6 +173,8 @@ ANCHORS = 64  # a snippet starts at one of the first this many matches
 ANCHOR_WINDOW = 160  # characters after a match in which distinct query words are counted
 SNIPPET_SCAN_CHARS = 200_000  # snippets come from the start of very long texts
 _WORD = re.compile(r"[^\W_]+")
+_WORDS_BEFORE = re.compile(r"(?:[\W_]*[^\W_]+){1,3}")
+_SNIPPET_SPAN = re.compile(rf"(?:[\W_]*[^\W_]+){{1,{SNIPPET_WORDS}}}")
 # character → its one-character folded form (ASCII capitals, then non-ASCII as met)
 _FOLD: dict[int, str] = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _LONG: set[str] = set()  # characters that fold into several (ß → ss)
@@ -213,10 +216,11 @@ class _Marker:
     """Cuts a snippet of ~24 words around the densest matches and marks the matched words.
 
     Hand-written because FTS5's snippet() needs its own index: the window is anchored at the
-    match with the most distinct query words close after it. Matching runs a C-speed regex
-    over a copy of the text folded character by character the way the index folds words
-    (lowercase, ASCII folding) — same length, so match offsets hold for the original. Texts
-    with a letter that folds into several (ß → ss) are matched word by word instead.
+    match with the most distinct query words close after it. Matching searches a copy of
+    the text folded character by character the way the index folds words (lowercase, ASCII
+    folding) — same length, so match offsets hold for the original — with ``str.find`` per
+    query word (a C substring search, 2–3× faster than one regex alternation of the words).
+    Texts with a letter that folds into several (ß → ss) are matched word by word instead.
     """
 
     def __init__(self, index: fulltext.TantivyIndex, parsed: q.Query) -> None:
@@ -231,13 +235,7 @@ class _Marker:
                 if term.prefix and tokens:
                     self._prefixes.append(tokens.pop())
                 self._exact.update(tokens)
-        alternatives = [re.escape(w) for w in sorted(self._exact, key=len, reverse=True)]
-        alternatives += [re.escape(p) + r"[^\W_]*" for p in self._prefixes]
-        # no look-behind and no IGNORECASE (the folded text is lowercase): that keeps re's
-        # fast literal search; the left word boundary is checked per match instead
-        self._fast = (
-            re.compile(r"(?:" + "|".join(alternatives) + r")(?![^\W_])") if alternatives else None
-        )
+        self._sought = [(w, False) for w in sorted(self._exact)] + [(p, True) for p in self._prefixes]
         self._norm: dict[str, str] = {}
 
     def _classify(self, chars: set[str]) -> bool:
@@ -260,15 +258,25 @@ class _Marker:
     def _matches(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, folded word) of each query word in ``text``, in order, lazily: a
         snippet needs the first few, and common words occur hundreds of times."""
-        if self._fast is None:
+        if not self._sought:
             return
-        if text.isascii() or self._classify(set(text)):
+        if text.isascii():
+            folded = text.lower()  # on ASCII the fold is lowercasing, and lower() is faster
+        elif self._classify(set(text)):
             folded = text.translate(_FOLD)
-            for m in self._fast.finditer(folded):
-                s = m.start()
-                if s == 0 or not _WORD.match(folded, s - 1):
-                    yield s, m.end(), m.group()
+        else:
+            yield from self._word_by_word(text)
             return
+        if len(self._sought) == 1:
+            yield from _occurrences(folded, *self._sought[0])
+            return
+        last = 0
+        for start, end, word in heapq.merge(*(_occurrences(folded, w, p) for w, p in self._sought)):
+            if start >= last:  # whole words overlap only as the same word (exact, prefix)
+                last = end
+                yield start, end, word
+
+    def _word_by_word(self, text: str) -> Iterator[tuple[int, int, str]]:
         for m in _WORD.finditer(text):
             word = m.group()
             norm = self._norm.get(word)
@@ -317,13 +325,12 @@ class _Marker:
                     del counts[key]
         elif matches:
             anchor = matches[0][0]  # one query word: every window is as dense as the first
-        before = [m.start() for m in _WORD.finditer(text, max(0, anchor - 200), anchor)][-3:]
-        start = before[0] if before else anchor
-        end = start
-        for n, m in enumerate(_WORD.finditer(text, start), 1):
-            end = m.end()
-            if n == SNIPPET_WORDS:
-                break
+        # three words before the anchor, then SNIPPET_WORDS words: one regex match each (the
+        # words before matched on the reversed text), far cheaper than iterating the words
+        lead = _WORDS_BEFORE.match(text[max(0, anchor - 200):anchor][::-1])
+        start = anchor - lead.end() if lead else anchor
+        span = _SNIPPET_SPAN.match(text, start)
+        end = span.end() if span else start
         upto(end)
         parts, pos = [], start
         for s, e, _ in matches:
@@ -334,3 +341,24 @@ class _Marker:
         body = " ".join("".join(parts).split())
         more = _WORD.search(text, end) is not None
         return ("…" if start > 0 else "") + body + ("…" if more else "")
+
+
+def _occurrences(folded: str, word: str, prefix: bool) -> Iterator[tuple[int, int, str]]:
+    """Where ``word`` occurs as a whole word in ``folded`` (as a word's start if ``prefix``):
+    (start, end, the word found)."""
+    size, length, find = len(word), len(folded), folded.find
+    start = find(word)
+    while start >= 0:
+        end = start + size
+        if start == 0 or not folded[start - 1].isalnum():  # isalnum() is [^\W_]
+            if prefix:
+                whole = _WORD.match(folded, start)
+                end = whole.end() if whole else end
+                yield start, end, folded[start:end]
+                start = find(word, end)
+                continue
+            if end == length or not folded[end].isalnum():
+                yield start, end, word
+                start = find(word, end)
+                continue
+        start = find(word, start + 1)
