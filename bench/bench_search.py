@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from amanat.store.search import Filters, search
 from bench.harness import percentiles, table
 
 VOCAB = 50_000
+MEASURED_RUNS = 3
 PG_URL = os.environ.get("AMANAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -138,16 +140,20 @@ def _elapsed_ms(run: Callable[[], object]) -> float:
 
 def _measure(store: Store, queries: dict[str, list[str]]) -> list[list[object]]:
     """Per kind of query: the first pass over the queries (the pages they need not yet in
-    memory), then the measured pass of Amanat's search and of the raw match, each query in turn."""
+    memory), then MEASURED_RUNS passes of Amanat's search and the raw match, each query in
+    turn; a query's time is its median over those runs (this machine is noisy: one stall
+    should not make a query slow), the percentiles are over the queries."""
     rows = []
     for kind, qs in queries.items():
         first = [_elapsed_ms(lambda q=q: search(store, q, limit=20)) for q in qs]
-        ours, raw = [], []
-        for q in qs:
-            ours.append(_elapsed_ms(lambda q=q: search(store, q, limit=20)))
-            raw.append(_elapsed_ms(lambda q=q: _raw(store, q)))
-        p50, p95 = percentiles(ours, (50, 95))
-        r50, r95 = percentiles(raw, (50, 95))
+        ours: list[list[float]] = [[] for _ in qs]
+        raw: list[list[float]] = [[] for _ in qs]
+        for _ in range(MEASURED_RUNS):
+            for i, q in enumerate(qs):
+                ours[i].append(_elapsed_ms(lambda q=q: search(store, q, limit=20)))
+                raw[i].append(_elapsed_ms(lambda q=q: _raw(store, q)))
+        p50, p95 = percentiles([statistics.median(t) for t in ours], (50, 95))
+        r50, r95 = percentiles([statistics.median(t) for t in raw], (50, 95))
         rows.append([kind, p50, p95, percentiles(first, (95,))[0], r50, r95])
     return rows
 
@@ -241,8 +247,8 @@ def run(quick: bool) -> str:
         "Amanat's `search` = parse + ranked match (BM25 / ts_rank_cd / tantivy BM25) + snippets + join, "
         "top 20; reference = the backend's raw match with LIMIT 20 and no ranking (for tantivy: its ranked "
         "top 20 without the database fetch and snippets), same queries, same run. Each query runs "
-        "once before it is measured; \"first pass\" is that run, when the index and table pages "
-        "it needs may not be in memory yet (a store just opened, or a query unlike the others).\n\n"
+        f"once before it is measured, then {MEASURED_RUNS} times (its time is their median); "
+        "\"first pass\" is that first run, when the index and table pages it needs may not be in memory yet (a store just opened, or a query unlike the others).\n\n"
         + table(header, out_rows)
         + "\n\n"
         + "\n".join(f"- {x}" for x in notes)
