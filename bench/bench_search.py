@@ -248,7 +248,8 @@ def run(quick: bool) -> str:
         "top 20; reference = the backend's raw match with LIMIT 20 and no ranking (for tantivy: its ranked "
         "top 20 without the database fetch and snippets), same queries, same run. Each query runs "
         f"once before it is measured, then {MEASURED_RUNS} times (its time is their median); "
-        "\"first pass\" is that first run, when the index and table pages it needs may not be in memory yet (a store just opened, or a query unlike the others).\n\n"
+        "\"first pass\" is that first run, when the index and table pages it needs may not be "
+        "in memory yet (a store just opened, or a query unlike the others).\n\n"
         + table(header, out_rows)
         + "\n\n"
         + "\n".join(f"- {x}" for x in notes)
