@@ -355,10 +355,7 @@ def _occurrences(folded: str, word: str, prefix: bool) -> Iterator[tuple[int, in
                 whole = _WORD.match(folded, start)
                 end = whole.end() if whole else end
                 yield start, end, folded[start:end]
-                start = find(word, end)
-                continue
-            if end == length or not folded[end].isalnum():
+            elif end == length or not folded[end].isalnum():
                 yield start, end, word
-                start = find(word, end)
-                continue
+        # from the next character: an occurrence inside this one has a letter before it
         start = find(word, start + 1)
