@@ -37,11 +37,11 @@ from amanat.exchange.lock import partner_lock
 from amanat.exchange.sync import SyncResult, follow, make_fetcher, sync_partner
 from amanat.exchange.witness import WitnessPolicy, check_witnesses, verify_witnessed_bundle
 from amanat.provenance import items, jcs, jws, merkle, note
-from amanat.provenance.bundle import Policy
 from amanat.provenance.documents import item_document
 from amanat.provenance.entries import entry_leaf_hash
 from amanat.provenance.keys import b64url_decode, b64url_encode, generate
 from amanat.provenance.log import Log
+from amanat.provenance.policy import AllOf, Origin
 from amanat.provenance.publishing import create_publisher
 from amanat.store import schema
 from amanat.store.db import Store
@@ -497,11 +497,11 @@ def test_mutual_following_collects_cosignatures_into_a_bundles(pair: Pair) -> No
     assert pair.sync_b().cosigned == pair.pub_a.log.size
     sync_partner(pair.a.store, pair.pub_b.log.origin, fetcher=pair.fetcher, cosigner=pair.cosigner_a)
     bundle = jcs.parse(httpx.get(f"{pair.a.url}/log/{pair.origin_a}/bundles/{uri.rsplit('/', 1)[1]}").content)
-    report, witnessed = verify_witnessed_bundle(bundle, Policy(origin=pair.origin_a),
+    report, witnessed = verify_witnessed_bundle(bundle, AllOf(Origin(pair.origin_a), Log(pair.b.store, pair.origin_a).known_publisher()),
                                                 WitnessPolicy((pair.cosigner_b.verifier().vkey(),), 1))
     assert pair.cosigner_b.name in report.cosignatures and witnessed.earliest is not None
     with pytest.raises(VerificationError, match="requires 2"):
-        verify_witnessed_bundle(bundle, Policy(origin=pair.origin_a),
+        verify_witnessed_bundle(bundle, AllOf(Origin(pair.origin_a), Log(pair.b.store, pair.origin_a).known_publisher()),
                                 WitnessPolicy((pair.cosigner_b.verifier().vkey(), pair.cosigner_a.verifier().vkey()), 2))
     # a cosignature handed in by an unknown witness is refused
     stranger = note.CosignatureSigner("stranger-witness", generate(), timestamp=1)

@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 from amanat.cli import app
 from amanat.errors import VerificationError
 from amanat.provenance import jws
-from amanat.provenance.bundle import Policy, load_bundle, make_bundle, verify_bundle
+from amanat.provenance.bundle import load_bundle, make_bundle, verify
 from amanat.provenance.keys import public_key_from_jwk
+from amanat.provenance.policy import AllOf, Origin, PinnedKey
 from amanat.provenance.publishing import Publisher, create_publisher
 from amanat.store.db import Store
 
@@ -50,7 +51,7 @@ def test_lifecycle_and_audit(publisher, tmp_path):
     assert withdrawal.kid == new_kid  # signed with the key still valid
     audit = publisher.log.audit()
     assert audit["entries"] == 6 and audit["checkpoints"] == 6
-    report = verify_bundle(make_bundle(publisher.log, uri, 1))
+    report = verify(make_bundle(publisher.log, uri, 1), publisher.log.known_publisher())
     assert report.index == 1 and report.kid == old_kid
     assert [v["version"] for v in report.later_versions] == ["2", "3"]
     assert report.withdrawn["reason"] == "synthetic withdrawal"
@@ -97,17 +98,28 @@ def test_bundle_verifies_offline_in_a_bare_process(bundle, tmp_path):
     path = tmp_path / "item.bundle.json"
     path.write_text(json.dumps(bundle))
     env = {"PATH": os.environ.get("PATH", ""), "AMANAT_DB": f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}"}
-    ok = subprocess.run([sys.executable, "-m", "amanat.cli", "verify", str(path), "--origin", bundle["origin"], "--json"],
+    kid = jws.peek_header(_target(bundle)["token"])["kid"]
+    ok = subprocess.run([sys.executable, "-m", "amanat.cli", "verify", str(path), "--key", kid, "--json"],
                         env=env, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["item"]["headlines"][0]["value"] == "Synthetic target"
-    wrong = subprocess.run([sys.executable, "-m", "amanat.cli", "verify", str(path), "--origin", "example.org/other"],
+    wrong = subprocess.run([sys.executable, "-m", "amanat.cli", "verify", str(path), "--key", kid, "--origin", "example.org/other"],
                            env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "not the expected" in wrong.stderr and "Traceback" not in wrong.stderr
+    # an origin alone is a name, not a trust anchor: refused, saying what to give
+    alone = subprocess.run([sys.executable, "-m", "amanat.cli", "verify", str(path), "--origin", bundle["origin"]],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert alone.returncode == 2 and "--key" in alone.stderr and "verified" not in alone.stdout
+    assert len(alone.stderr.strip().splitlines()) == 1
 
 
 def _target(bundle: dict) -> dict:
     return next(e for e in bundle["entries"] if e["index"] == bundle["item"])
+
+
+def _pinned(bundle: dict) -> PinnedKey:
+    """The policy of a verifier who got the publisher's key id out of band."""
+    return PinnedKey(jws.peek_header(_target(bundle)["token"])["kid"])
 
 
 def _retoken(token: str, payload: dict) -> str:
@@ -128,19 +140,22 @@ TAMPERINGS = {
         b["checkpoint"].split("\n")[2], base64.b64encode(b"\0" * 32).decode())),
     "publisher document dropped": lambda b: b.update(entries=[e for e in b["entries"] if e["index"] != 0]),
     "origin pin mismatch": None,
+    "key not the pinned one": None,
 }
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERINGS))
 def test_tampered_bundles_fail(bundle, case):
     tampered = json.loads(json.dumps(bundle))
-    policy = Policy()
-    if TAMPERINGS[case] is None:
-        policy = Policy(origin="example.org/someone-else")
+    policy = _pinned(bundle)
+    if case == "origin pin mismatch":
+        policy = AllOf(Origin("example.org/someone-else"), policy)
+    elif case == "key not the pinned one":
+        policy = PinnedKey("A" * 43)
     else:
         TAMPERINGS[case](tampered)
     with pytest.raises(VerificationError) as info:
-        verify_bundle(tampered, policy)
+        verify(tampered, policy)
     assert "\n" not in str(info.value)
 
 
@@ -154,7 +169,7 @@ def test_any_character_change_in_the_item_token_fails(bundle, position, replacem
         return
     _target(tampered)["token"] = token[:i] + replacement + token[i + 1 :]
     with pytest.raises(VerificationError):
-        verify_bundle(tampered)
+        verify(tampered, _pinned(bundle))
 
 
 def test_bundle_checked_by_independent_code(bundle):
@@ -263,7 +278,7 @@ def test_killed_appends_leave_a_verifiable_log(tmp_path):
         size = pub.log.size
         assert pub.log.audit()["entries"] == size > 20
         last = pub.log.entry(size - 1)
-        report = verify_bundle(make_bundle(pub.log, last.item_uri))
+        report = verify(make_bundle(pub.log, last.item_uri), pub.log.known_publisher())
         assert report.checkpoint_size == size
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULT_DB = "sqlite:///amanat.db"
 
@@ -16,3 +17,11 @@ DEFAULT_DB = "sqlite:///amanat.db"
 def database_url(explicit: str | None = None) -> str:
     """The database URL: the explicit one, else ``AMANAT_DB``, else ``amanat.db`` here."""
     return explicit or os.environ.get("AMANAT_DB") or DEFAULT_DB
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///"):].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None

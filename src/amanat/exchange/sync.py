@@ -261,8 +261,9 @@ class _Round:
                     kind = entry_kind(token) or ""
                     if not kind:
                         raise BadPayload(f"log entry {index} has an unknown typ")
-                    payload = history.verify_entry(index, token).payload
-                    check_payload(history, index, kind, payload)
+                    signed = history.verify_entry(index, token)
+                    payload = signed.payload
+                    check_payload(history, index, kind, payload, signed.kid)
             except (VerificationError, InputError) as exc:
                 revoked = "revoked at log index" in exc.message
                 self.problem("revoked_key" if revoked else "bad_entry",

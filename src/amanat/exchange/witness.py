@@ -25,10 +25,11 @@ import sqlalchemy as sa
 from amanat.errors import InputError, VerificationError
 from amanat.exchange import partners as records
 from amanat.provenance import note
-from amanat.provenance.bundle import Policy, Report, verify_bundle
+from amanat.provenance.bundle import Report, verify
 from amanat.provenance.entries import KeyHistory
 from amanat.provenance.keys import generate
 from amanat.provenance.keystore import keys_dir
+from amanat.provenance.policy import Policy
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -163,8 +164,8 @@ def check_witnesses(checkpoint_note: str, log_vkey: str, policy: WitnessPolicy) 
 
 
 def verify_witnessed_bundle(bundle: dict[str, Any], policy: Policy, witnesses: WitnessPolicy) -> tuple[Report, WitnessReport]:
-    """``verify_bundle`` and then the witness policy on the bundle's checkpoint."""
-    report = verify_bundle(bundle, policy)
+    """``verify`` (a bundle under a trust policy) and then the witness policy on the bundle's checkpoint."""
+    report = verify(bundle, policy)
     first = next(e for e in bundle["entries"] if e["index"] == 0)
     history = KeyHistory.replay([(0, first["token"])])
     return report, check_witnesses(bundle["checkpoint"], history.checkpoint_vkey, witnesses)

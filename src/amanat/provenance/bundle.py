@@ -15,9 +15,12 @@ item with no store and no network, in the manner of a Sigstore bundle::
 and every version of the item, each with its inclusion proof against the checkpoint.
 Verification replays the key events in log order, so it knows which keys were valid at the
 item's index, and it reports later versions (corrections, a withdrawal) and a later
-revocation of the signing key. What the publisher is is a matter of *policy*: pin the
-expected origin and/or a key id, or accept the bundle's own publisher document with a
-warning that nothing was pinned.
+revocation of the signing key. *Whose* key signed is a matter of policy
+(``amanat.provenance.policy``): ``verify`` requires one, anchored in a key the verifier
+already trusts, because a bundle's publisher document can name any publisher and origin.
+
+A bundle is a snapshot: it shows the log as of its checkpoint. It proves what was logged up
+to there, not that nothing came after; the report says so, with the checkpoint it holds.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from amanat.provenance import jcs, merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind, entry_leaf_hash
 from amanat.provenance.errors import BadPayload
 from amanat.provenance.log import Log
+from amanat.provenance.policy import Policy, Signed, Unvouched
 
 MEDIA_TYPE = "application/vnd.amanat.bundle.v1+json"
 
@@ -61,18 +65,15 @@ def make_bundle(log: Log, uri: str, version: int | None = None) -> dict[str, Any
     }
 
 
-@dataclass(frozen=True)
-class Policy:
-    """What the verifier insists on. With neither field set, any self-consistent publisher is
-    accepted and the report says that nothing was pinned."""
-
-    origin: str | None = None  # the log origin the item must come from
-    kid: str | None = None  # a key id (RFC 7638 thumbprint) the publisher document must list
-
-
 @dataclass
 class Report:
-    """What a successful verification established."""
+    """What a successful verification established.
+
+    ``anchor`` says what vouched for the signing key (the trust policy's line); ``vouched`` is
+    False only under an explicit trust-on-first-use policy. ``checkpoint_size`` and
+    ``root_hash`` are the log state the bundle is a snapshot of: later versions of the item,
+    or a later revocation, may exist beyond it.
+    """
 
     publisher: str
     origin: str
@@ -81,7 +82,8 @@ class Report:
     checkpoint_size: int
     root_hash: str
     item: dict[str, Any]
-    pinned: bool
+    anchor: str
+    vouched: bool
     later_versions: list[dict[str, Any]] = field(default_factory=list)
     withdrawn: dict[str, Any] | None = None
     key_revoked_at: int | None = None
@@ -117,8 +119,9 @@ def load_bundle(data: bytes | str, *, where: str = "bundle") -> dict[str, Any]:
     return bundle
 
 
-def verify_bundle(bundle: dict[str, Any], policy: Policy = Policy()) -> Report:
-    """Verify a bundle offline; raise VerificationError (one line) at the first failure."""
+def verify(bundle: dict[str, Any], policy: Policy) -> Report:
+    """Verify a bundle offline under ``policy``; raise VerificationError (one line) at the
+    first failure, including a signing key the policy does not vouch for."""
     entries = sorted(bundle["entries"], key=lambda e: e["index"])
     indices = [e["index"] for e in entries]
     if len(set(indices)) != len(indices):
@@ -126,10 +129,6 @@ def verify_bundle(bundle: dict[str, Any], policy: Policy = Policy()) -> Report:
     if not entries or entries[0]["index"] != 0:
         raise BadPayload("bundle lacks the publisher document (log entry 0)")
     history = KeyHistory.replay((e["index"], e["token"]) for e in entries if entry_kind(e["token"]) != "item")
-    if policy.origin is not None and history.origin != policy.origin:
-        raise VerificationError(f"item comes from log {history.origin!r}, not the expected {policy.origin!r}")
-    if policy.kid is not None and policy.kid not in history.keys:
-        raise VerificationError(f"publisher document of {history.origin} does not list the pinned key {policy.kid}")
     if bundle.get("origin") != history.origin:
         raise BadPayload("bundle origin differs from its publisher document")
     verifier = note.parse_verifier_key(history.checkpoint_vkey)
@@ -145,10 +144,16 @@ def verify_bundle(bundle: dict[str, Any], policy: Policy = Policy()) -> Report:
     verified = history.verify_entry(target["index"], target["token"])
     item = verified.payload
     check_payload(history, target["index"], "item", item)
+    anchor = policy.vouch(Signed(history, target["index"], verified.kid))
+    if not anchor:
+        raise VerificationError(
+            f"nothing vouches for key {verified.kid}: an origin names a log, not an identity; "
+            "anchor the policy in a key the verifier trusts"
+        )
     report = Report(
         publisher=history.name, origin=history.origin, kid=verified.kid, index=target["index"],
         checkpoint_size=checkpoint.size, root_hash=base64.b64encode(checkpoint.root_hash).decode(), item=item,
-        pinned=policy.origin is not None or policy.kid is not None,
+        anchor=str(anchor), vouched=not isinstance(anchor, Unvouched),
         # witnesses' cosignatures are listed here; checking them against pinned witness keys
         # is the exchange layer's policy (amanat.exchange)
         cosignatures=[s.name for s in opened.unverified],

@@ -13,12 +13,16 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat import config
+from amanat.console import DbOption, JsonOption, State, emit_json, err, open_store, out
 from amanat.errors import InputError, NotFound
-from amanat.provenance.bundle import Policy, Report, load_bundle, make_bundle, verify_bundle
+from amanat.provenance.bundle import Report, load_bundle, make_bundle
+from amanat.provenance.bundle import verify as verify_bundle
 from amanat.provenance.items import body_of, headline_of
 from amanat.provenance.log import Entry, Log
+from amanat.provenance.policy import AllOf, AnyOf, Origin, PinnedKey, Policy, TrustOnFirstUse
 from amanat.provenance.publishing import Publisher, create_publisher
+from amanat.store.db import Store
 
 keys_app = typer.Typer(help="Publisher identities: create, rotate, revoke and list signing keys.", no_args_is_help=True)
 log_app = typer.Typer(help="The publisher's Merkle log: checkpoint, proofs, audit.", no_args_is_help=True)
@@ -176,15 +180,38 @@ def _find_item(store: Any, target: str) -> tuple[Log, str]:
     return Log(store, row.origin), target
 
 
+def _store_anchor(db: str | None, origin: str) -> Policy:
+    """The keys the node's own store holds for ``origin`` (its publishers, followed partners).
+
+    Never creates a store: an absent one anchors nothing, and the message says what to give.
+    """
+    url = config.database_url(db or State.db)
+    how = "give --key KID (a key id of the publisher's, obtained out of band, e.g. from `amanat keys list` on its node)"
+    path = config.sqlite_path(url)
+    if path is not None and not path.exists():
+        raise InputError(f"nothing to verify against: no store at {path} knows the publisher's keys; {how}, "
+                         "or --db a store that follows the publisher")
+    with Store.open(url, migrate=False) as store:
+        if not any(p["origin"] == origin for p in Log.all(store)):
+            raise InputError(f"this store knows no keys for log {origin!r} (an origin names a log, not an identity); "
+                             f"{how}, or follow the publisher (`amanat follow`)")
+        return Log(store, origin).known_publisher()
+
+
 def verify(
     target: Annotated[str, typer.Argument(help="A bundle file, or an item URI in the store.")],
-    origin: Annotated[Optional[str], typer.Option(help="Require this log origin (pin the publisher).")] = None,  # noqa: UP045
-    key: Annotated[Optional[str], typer.Option("--key", help="Require the publisher to list this key id.")] = None,  # noqa: UP045
+    key: Annotated[Optional[list[str]], typer.Option("--key", help="Trust this key id (RFC 7638 thumbprint) of the publisher's, obtained out of band; repeat for several.")] = None,  # noqa: UP045
+    origin: Annotated[Optional[str], typer.Option(help="Also require this log origin (a constraint, not a trust anchor).")] = None,  # noqa: UP045
+    trust_on_first_use: Annotated[bool, typer.Option("--trust-on-first-use", help="Accept the bundle's own keys, which nothing vouches for (warns).")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Verify an item offline from its bundle, or from the store: signature, key validity in log
-    order, inclusion in a signed checkpoint; report later versions, withdrawal, revocation."""
+    order, inclusion in a signed checkpoint, under a key you trust; report later versions,
+    withdrawal, revocation.
+
+    The trust anchor is --key, else the keys the store (--db, $AMANAT_DB) holds for the
+    item's log: its own publishers and followed partners. A name or an origin is not one."""
     path = Path(target)
     if path.is_file():
         bundle = load_bundle(path.read_bytes(), where=str(path))
@@ -192,7 +219,13 @@ def verify(
         with open_store(db) as store:
             log, uri = _find_item(store, target)
             bundle = make_bundle(log, uri)
-    report = verify_bundle(bundle, Policy(origin=origin, kid=key))
+    if key:
+        anchor: Policy = AnyOf(*(PinnedKey(k) for k in key))
+    elif trust_on_first_use:
+        anchor = TrustOnFirstUse()
+    else:
+        anchor = _store_anchor(db, str(bundle.get("origin")))
+    report = verify_bundle(bundle, AllOf(Origin(origin), anchor) if origin else anchor)
     if as_json:
         emit_json({"verified": True, **report.as_dict()})
         return
@@ -208,6 +241,7 @@ def _print_report(r: Report) -> None:
     table.add_row("item", f"{item.get('uri')} version {item.get('version')} ({item.get('language')})")
     table.add_row("publisher", f"{escape(r.publisher)} — log {r.origin}")
     table.add_row("signed by", f"key {r.kid}")
+    table.add_row("vouched for by", escape(r.anchor))
     table.add_row("log index", f"{r.index} of a checkpoint of size {r.checkpoint_size}, root {r.root_hash}")
     table.add_row("published", str(item.get("versionCreated")))
     if r.later_versions:
@@ -218,9 +252,12 @@ def _print_report(r: Report) -> None:
         table.add_row("[yellow]key revoked[/yellow]", f"later, at log index {r.key_revoked_at} ({escape(r.key_revoke_reason or '')}); this item was logged before and stays valid")
     if r.cosignatures:
         table.add_row("cosigned by", ", ".join(r.cosignatures))
+    table.add_row("as of", f"checkpoint of size {r.checkpoint_size}: a snapshot; later versions or a revocation "
+                  "may exist beyond it (verify the item URI against a store synced with the publisher)")
     out.print(table)
-    if not r.pinned:
-        err.print("[yellow]warning:[/yellow] publisher not pinned: pass --origin or --key to require a known publisher")
+    if not r.vouched:
+        err.print("[yellow]warning:[/yellow] trusted on first use: nothing vouches that this key is the publisher's; "
+                  "pin it with --key only once you have checked it out of band")
 
 
 def show_item(target: str, db: str | None, as_json: bool) -> None:

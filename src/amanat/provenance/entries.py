@@ -81,6 +81,10 @@ class KeyRecord:
     added_at: int
     revoked_at: int | None = None
     revoke_reason: str | None = None
+    # the key whose signature introduced this one (the publisher document's signer, or the
+    # signer of the ``add`` event); None for the key that signed the publisher document
+    # itself. A trust policy follows this chain from a key it trusts (amanat.provenance.policy).
+    added_by: str | None = None
 
     def valid_at(self, index: int) -> bool:
         """Valid for entries after the one that added it and up to the one that revoked it."""
@@ -138,8 +142,8 @@ class KeyHistory:
                 raise BadPayload(f"log entry {index}: a second publisher document")
             if kind != "key-event":
                 continue  # items do not change keys
-            event = history.verify_entry(index, token).payload
-            history._apply(index, event)
+            verified = history.verify_entry(index, token)
+            history._apply(index, verified.payload, signer=verified.kid)
             history.last_index = index
         if history is None:
             raise BadPayload("the log has no publisher document")
@@ -161,16 +165,16 @@ class KeyHistory:
         if not keys:
             raise BadPayload("publisher document lists no keys")
         verified = jws.verify(token, keys, typ=jws.TYP_PUBLISHER)
-        doc = verified.payload
+        signer, doc = verified.kid, verified.payload
         for field_name in ("name", "origin", "checkpointKey"):
             if not isinstance(doc.get(field_name), str) or not doc[field_name]:
                 raise BadPayload(f"publisher document has no {field_name}")
         history = cls(doc["name"], doc["origin"], doc["checkpointKey"])
         for kid, key in keys.items():
-            history.keys[kid] = KeyRecord(kid, key, 0)
+            history.keys[kid] = KeyRecord(kid, key, 0, added_by=None if kid == signer else signer)
         return history
 
-    def _apply(self, index: int, event: Mapping[str, Any]) -> None:
+    def _apply(self, index: int, event: Mapping[str, Any], signer: str | None = None) -> None:
         if event.get("type") != KEY_EVENT_TYPE or event.get("origin") != self.origin:
             raise BadPayload(f"log entry {index} is not a key event of {self.origin}")
         kind = event.get("event")
@@ -179,7 +183,7 @@ class KeyHistory:
             kid = key_id(key)
             if kid in self.keys:
                 raise BadPayload(f"log entry {index} adds key {kid}, which the log already has")
-            self.keys[kid] = KeyRecord(kid, key, index + 1)
+            self.keys[kid] = KeyRecord(kid, key, index + 1, added_by=signer)
         elif kind == "revoke":
             kid = event.get("kid")
             rec = self.keys.get(kid) if isinstance(kid, str) else None
@@ -191,11 +195,12 @@ class KeyHistory:
             raise BadPayload(f"log entry {index}: unknown key event {kind!r}")
 
 
-def check_payload(history: KeyHistory, index: int, kind: str, payload: Mapping[str, Any]) -> None:
+def check_payload(history: KeyHistory, index: int, kind: str, payload: Mapping[str, Any],
+                  signer: str | None = None) -> None:
     """What a verified entry says must fit its kind: a key event is applied to ``history``
     (so it must be a valid event), an item must be a valid ninjs item."""
     if kind == "key-event":
-        history._apply(index, payload)
+        history._apply(index, payload, signer)
     elif kind == "item":
         try:
             validate_item(dict(payload))

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from amanat.errors import NotFound, VerificationError
 from amanat.provenance import jws, merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind, entry_leaf_hash
+from amanat.provenance.policy import KnownPublisher
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -124,6 +125,14 @@ class Log:
     def verifier(self) -> note.NoteVerifier:
         return note.parse_verifier_key(self.info()["checkpoint_vkey"])
 
+    def known_publisher(self) -> KnownPublisher:
+        """A trust policy anchored in this log's keys as this store verified them: its own
+        publisher's, or a followed partner's as of the last sync."""
+        info = self.info()
+        whose = "this store's own publisher" if info["local"] else "the followed partner"
+        return KnownPublisher(self.key_history(), f"{whose} {info['name']!r} ({self.origin}, as verified "
+                                                  f"up to log size {info['size']})")
+
     # --- appending ------------------------------------------------------------------------------
 
     def append(self, token: str, checkpoint_signer: note.NoteSigner, *, history: KeyHistory | None = None) -> Entry:
@@ -143,8 +152,9 @@ class Log:
             else:
                 if history is None or history.last_index != self._last_key_entry(conn):
                     history = self.key_history(conn)  # none given, or keys changed meanwhile
-                payload = history.verify_entry(index, token).payload
-                check_payload(history, index, kind, payload)
+                signed = history.verify_entry(index, token)
+                payload = signed.payload
+                check_payload(history, index, kind, payload, signed.kid)
             entry = self._insert(conn, index, kind, token, payload)
             self._complete_subtrees(conn, index, entry.leaf_hash)
             self._sign_checkpoint(conn, size, checkpoint_signer)
@@ -347,8 +357,8 @@ class Log:
                 history = KeyHistory.replay([(0, entry.token)])
             else:
                 assert history is not None
-                payload = history.verify_entry(entry.index, entry.token).payload
-                check_payload(history, entry.index, entry.kind, payload)
+                signed = history.verify_entry(entry.index, entry.token)
+                check_payload(history, entry.index, entry.kind, signed.payload, signed.kid)
             tree.append_leaf_hash(entry.leaf_hash)
             entries += 1
         if entries != self.size:
