@@ -36,10 +36,10 @@ from amanat.exchange import partners as records
 from amanat.exchange.lock import partner_lock
 from amanat.exchange.sync import SyncResult, follow, make_fetcher, sync_partner
 from amanat.exchange.witness import WitnessPolicy, check_witnesses, verify_witnessed_bundle
-from amanat.provenance import items, jcs, jws, merkle, note
+from amanat.provenance import entries, items, jcs, jws, merkle, note
 from amanat.provenance.documents import item_document
 from amanat.provenance.entries import entry_leaf_hash
-from amanat.provenance.keys import b64url_decode, b64url_encode, generate
+from amanat.provenance.keys import b64url_decode, b64url_encode, generate, public_jwk
 from amanat.provenance.log import Log
 from amanat.provenance.policy import AllOf, Origin
 from amanat.provenance.publishing import create_publisher
@@ -413,6 +413,21 @@ def _forged_item(pair: Pair, key: object, kid: str, headline: str) -> str:
     item = items.make_item(uri=items.new_item_uri(pair.origin_a), headline=headline, body="Forged.", language="en",
                            publisher=pair.pub_a.name)
     return jws.sign(item, key, typ=jws.TYP_ITEM, kid=kid)
+
+
+def test_following_by_key_id_needs_that_key_to_have_signed_the_publisher_document(pair: Pair, tmp_path: Path) -> None:
+    """A forger's publisher document that lists A's key id beside its own, signed with its own,
+    does not pass for A's: anyone can copy a public key into a document."""
+    a_kid, a_key, _ = _a_keys(pair)
+    mine, signer = generate(), note.NoteSigner(pair.origin_a, generate())
+    doc = entries.publisher_document(pair.pub_a.name, pair.origin_a, [public_jwk(a_key), public_jwk(mine)],
+                                     signer.verifier().vkey())
+    pair.proxy.forged, pair.proxy.mode = ForgedLog(pair.origin_a, [jws.sign(doc, mine, typ=jws.TYP_PUBLISHER)], signer), "forged"
+    try:
+        with Store.open(f"sqlite:///{tmp_path / 'f.db'}") as store, pytest.raises(VerificationError, match="not signed by"):
+            follow(store, pair.proxy.url, key=a_kid, origin=pair.origin_a, fetcher=pair.fetcher)
+    finally:
+        pair.proxy.mode = "pass"
 
 
 def test_a_forked_log_with_the_same_keys_is_detected(pair: Pair) -> None:

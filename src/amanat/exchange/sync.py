@@ -287,8 +287,8 @@ class _Round:
             raise VerificationError(f"publisher document is for {history.origin!r}, not {self.origin!r}")
         if history.checkpoint_vkey != self.partner.checkpoint_vkey:
             raise VerificationError("publisher document names another checkpoint key than the pinned one")
-        if self.partner.pinned_kid and self.partner.pinned_kid not in history.keys:
-            raise VerificationError(f"publisher document does not list the pinned key {self.partner.pinned_kid}")
+        if self.partner.pinned_kid and history.signer != self.partner.pinned_kid:
+            raise VerificationError(f"publisher document is not signed by the pinned key {self.partner.pinned_kid}")
         return history
 
     def _check_feed(self, start: int, end: int) -> None:
@@ -402,7 +402,7 @@ class Followed:
 def follow(store: Store, url: str, *, key: str | None, origin: str | None = None, tofu: bool = False,
            witness_vkey: str | None = None, fetcher: Fetcher) -> Followed:
     """Pin a partner's log: ``key`` is its checkpoint verifier key (``name+id+base64``) or a key
-    id (RFC 7638) that its publisher document (log entry 0) must list; without either, only
+    id (RFC 7638) that must have signed its publisher document (log entry 0); without either, only
     ``tofu`` accepts what the partner serves now, with a warning."""
     client = Client(fetcher, url)
     warnings: list[str] = []
@@ -434,8 +434,8 @@ def follow(store: Store, url: str, *, key: str | None, origin: str | None = None
         if history.checkpoint_vkey != key:
             raise VerificationError(f"{origin} at {url} has another checkpoint key than the pinned one")
     elif key:
-        if key not in history.keys:
-            raise VerificationError(f"the publisher document of {origin} at {url} does not list key {key}")
+        if history.signer != key:  # listing a key proves nothing: anyone can copy a public key
+            raise VerificationError(f"the publisher document of {origin} at {url} is not signed by key {key}")
         pinned_kid = key
     else:
         warnings.append(f"trusting {origin}'s checkpoint key on first use ({history.checkpoint_vkey}); "

@@ -100,6 +100,7 @@ class KeyHistory:
     checkpoint_vkey: str
     keys: dict[str, KeyRecord] = field(default_factory=dict)
     last_index: int = 0  # the index of the last publisher/key entry replayed
+    signer: str = ""  # the key that signed the publisher document: the only one it proves
 
     def registry_at(self, index: int) -> dict[str, Ed25519PublicKey]:
         """The keys an entry at ``index`` may be signed with."""
@@ -169,7 +170,7 @@ class KeyHistory:
         for field_name in ("name", "origin", "checkpointKey"):
             if not isinstance(doc.get(field_name), str) or not doc[field_name]:
                 raise BadPayload(f"publisher document has no {field_name}")
-        history = cls(doc["name"], doc["origin"], doc["checkpointKey"])
+        history = cls(doc["name"], doc["origin"], doc["checkpointKey"], signer=signer)
         for kid, key in keys.items():
             history.keys[kid] = KeyRecord(kid, key, 0, added_by=None if kid == signer else signer)
         return history

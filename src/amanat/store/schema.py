@@ -175,7 +175,7 @@ partners = Table(
     Column("origin", String(255), primary_key=True),  # the partner log's origin (pinned)
     Column("url", Text, nullable=False),  # base URL of the partner node
     Column("checkpoint_vkey", Text, nullable=False),  # pinned signed-note verifier key of its log
-    Column("pinned_kid", String(64)),  # a key id its publisher document must list, if pinned
+    Column("pinned_kid", String(64)),  # a key id that signed its publisher document, if pinned
     Column("tofu", Boolean, nullable=False),  # accepted on first use, not pinned out of band
     Column("witness_vkey", Text),  # the partner's cosigner key, when it witnesses our logs
     Column("verified_size", BigInteger, nullable=False),  # last checkpoint verified …
