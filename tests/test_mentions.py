@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
-from amanat.analyze.mentions import Mention, analyze_mentions
+from amanat.analyze.mentions import analyze_mentions
 from amanat.kb import starter
 from amanat.kb.index import KBIndex, country_variants, normalize
 from amanat.kb.model import Bound, Entity, Fact, Interval, KnowledgeBase, Label, Source
+from amanat.model import Mention
 
 
 @pytest.fixture(scope="module")

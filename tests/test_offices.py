@@ -9,11 +9,12 @@ from datetime import date
 
 import pytest
 
-from amanat.analyze.mentions import Mention, analyze_mentions
+from amanat.analyze.mentions import analyze_mentions
 from amanat.kb import starter
 from amanat.kb.index import KBIndex, Tenure
 from amanat.kb.linking import resolve_holder
 from amanat.kb.model import Bound, Entity, Fact, Interval, KnowledgeBase, Label, Source
+from amanat.model import Mention
 from conftest import shared_path
 
 DAY = date(2022, 6, 1)

@@ -4,8 +4,11 @@ Data flows ``Capture`` (bytes as they arrived, with where they came from) → ``
 analysis made of them) → store. Readers yield ``Capture`` or ``Problem``; they never raise for
 one bad record, so one broken file never stops a run.
 
-Later stages add ``Mention``, ``Claim``, ``Finding``, ``Story`` (monitoring) and ``Item``
-(signed news items, see ``amanat.provenance``); they refer to documents by ``Document.id``.
+Analysis adds ``Span`` → ``Mention`` (people, organisations, places, offices, linked to the
+knowledge base) and ``Claim`` (what a document asserts, with its span); checks add
+``Finding`` (with ``Evidence``) and ``Story`` (documents grouped). Signed news items live in
+``amanat.provenance``. All refer to documents by ``Document.id`` and to text by character
+offsets into ``Document.text``.
 """
 
 from __future__ import annotations
@@ -129,3 +132,157 @@ def content_hash(text: str) -> str:
 def document_id(canonical_url: str, text_hash: str) -> str:
     """Deterministic 16-hex-digit id of one version of one document."""
     return hashlib.sha256(f"{canonical_url}\n{text_hash}".encode()).hexdigest()[:16]
+
+
+# --- mentions: who and what a text names ---------------------------------------------------
+
+MentionKind = Literal["person", "organization", "place", "position", "other"]
+
+
+@dataclass(slots=True)
+class Span:
+    """A mention as detection found it, before linking: what ``kb.linking`` chooses an entity for."""
+
+    start: int
+    end: int
+    kind: str
+    ids: tuple[str, ...] = ()  # exact alias hit
+    query: str | None = None  # name to look up fuzzily
+    method: str = "alias"
+    nested: bool = False
+    role: tuple[int, int] | None = None
+    honorific: bool = False
+    tokens: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An entity a mention may refer to, with the linker's score."""
+
+    entity_id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One mention: ``text[start:end]``, its link (or candidates) and the role around it.
+
+    ``entity_id`` is None when nothing in the base fits (unknown) or several fit equally
+    (``candidates`` then lists them). ``role`` is the title attached to the mention as
+    written, ``role_start``/``role_end`` its span, ``marker`` then/former/ex/late/acting/
+    caretaker. ``method`` says how the mention was found: alias, fuzzy, coref, unknown,
+    position.
+
+    A mention of kind ``position`` names an office without a person: ``entity_id`` is the
+    position (None when the text does not say which: ``why``), ``holder`` the person who held it on the document's date when ``resolution`` is
+    "held" ("undetermined" or "unknown" otherwise, ``why`` says why), ``candidates`` the
+    persons the record does not exclude. It is never a link to a person.
+    """
+
+    start: int
+    end: int
+    text: str
+    kind: MentionKind
+    entity_id: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+    role: str | None = None
+    role_start: int | None = None
+    role_end: int | None = None
+    marker: str | None = None
+    score: float = 0.0
+    method: str = "alias"
+    nested: bool = False  # inside a longer mention ("Kazakhstan" in its ministry's name)
+    holder: str | None = None  # kind "position": who held the office on the document's date
+    resolution: str | None = None  # kind "position": held / undetermined / unknown
+    why: str | None = None  # kind "position": why no holder
+
+    def as_row(self, doc_id: str | None = None) -> dict[str, Any]:
+        """A flat dict for a ``mentions`` table (candidates as a list of [id, score])."""
+        return {
+            "doc_id": doc_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "kind": self.kind,
+            "entity_id": self.entity_id,
+            "candidates": [[c.entity_id, round(c.score, 3)] for c in self.candidates],
+            "role": self.role,
+            "role_start": self.role_start,
+            "role_end": self.role_end,
+            "marker": self.marker,
+            "score": round(self.score, 3),
+            "method": self.method,
+            "nested": self.nested,
+            "holder": self.holder,
+            "resolution": self.resolution,
+            "why": self.why,
+        }
+
+
+# --- claims: what a text asserts -----------------------------------------------------------
+
+ClaimType = Literal["quote", "role", "figure", "event", "membership"]
+CLAIM_TYPES: tuple[ClaimType, ...] = ("quote", "role", "figure", "event", "membership")
+QUALIFIERS = ("about", "at least", "more than", "up to", "less than", "nearly")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One thing a document asserts: ``text[start:end]`` says it.
+
+    ``fields`` holds what the type adds, under names scripts depend on (docs/claims.md):
+    figure — measure, value, qualifier, unit, as_of, attributed_to; quote — speaker, entity;
+    role — person or place, title, marker, entity; event — date, precision (and why, when the
+    date cannot be resolved); membership — group, members. ``extractor`` names the unit that
+    found it, with its version, so a changed extractor re-runs on what it touched.
+    """
+
+    type: ClaimType
+    start: int
+    end: int
+    text: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    extractor: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape: type, start, end, text, then the type's fields."""
+        return {"type": self.type, "start": self.start, "end": self.end, "text": self.text, **self.fields}
+
+
+# --- checks: what the record and other reports say about a claim ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A span of a document (or a signed item, by its URI) that a finding rests on."""
+
+    document_id: str
+    start: int
+    end: int
+    text: str
+    role: str = ""  # what this evidence is in the finding: "claim", "record", "other report"…
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A check's result: what it found, with the evidence and where the record comes from.
+
+    Neutral by construction: a finding says that two sources differ and shows both; it never
+    says which one is false.
+    """
+
+    check: str  # the registered check that produced it, with its version
+    kind: str  # e.g. "title-contradicts-record", "figures-diverge", "altered-reprint"
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+    provenance: dict[str, Any] = field(default_factory=dict)  # the facts or items used, with their sources
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Documents about the same events, grouped."""
+
+    id: str
+    title: str
+    document_ids: tuple[str, ...] = ()

@@ -38,77 +38,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
 from amanat.kb.index import PORTFOLIO_WORDS, RANK_WORDS, KBIndex, Tenure, normalize, role_words
-
-MentionKind = Literal["person", "organization", "place", "position", "other"]
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    entity_id: str
-    name: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One mention: ``text[start:end]``, its link (or candidates) and the role around it.
-
-    ``entity_id`` is None when nothing in the base fits (unknown) or several fit equally
-    (``candidates`` then lists them). ``role`` is the title attached to the mention as
-    written, ``role_start``/``role_end`` its span, ``marker`` then/former/ex/late/acting/
-    caretaker. ``method`` says how the mention was found: alias, fuzzy, coref, unknown,
-    position.
-
-    A mention of kind ``position`` names an office without a person: ``entity_id`` is the
-    position (None when the text does not say which: ``why``), ``holder`` the person who held it on the document's date when ``resolution`` is
-    "held" ("undetermined" or "unknown" otherwise, ``why`` says why), ``candidates`` the
-    persons the record does not exclude. It is never a link to a person.
-    """
-
-    start: int
-    end: int
-    text: str
-    kind: MentionKind
-    entity_id: str | None = None
-    candidates: tuple[Candidate, ...] = ()
-    role: str | None = None
-    role_start: int | None = None
-    role_end: int | None = None
-    marker: str | None = None
-    score: float = 0.0
-    method: str = "alias"
-    nested: bool = False  # inside a longer mention ("Kazakhstan" in its ministry's name)
-    holder: str | None = None  # kind "position": who held the office on the document's date
-    resolution: str | None = None  # kind "position": held / undetermined / unknown
-    why: str | None = None  # kind "position": why no holder
-
-    def as_row(self, doc_id: str | None = None) -> dict[str, Any]:
-        """A flat dict for a ``mentions`` table (candidates as a list of [id, score])."""
-        return {
-            "doc_id": doc_id,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "kind": self.kind,
-            "entity_id": self.entity_id,
-            "candidates": [[c.entity_id, round(c.score, 3)] for c in self.candidates],
-            "role": self.role,
-            "role_start": self.role_start,
-            "role_end": self.role_end,
-            "marker": self.marker,
-            "score": round(self.score, 3),
-            "method": self.method,
-            "nested": self.nested,
-            "holder": self.holder,
-            "resolution": self.resolution,
-            "why": self.why,
-        }
-
+from amanat.kb.lexicon import lexicon, marker_of
+from amanat.model import Candidate, Mention, Span
 
 # --- vocabulary ------------------------------------------------------------------------------
 
@@ -294,15 +230,7 @@ PARTICLES = frozenset(
 NAME_PARTICLES = frozenset(
     ["de", "la", "le", "van", "von", "der", "bin", "ibn", "al", "el", "ul", "ud", "da", "di"]
 )
-MARKERS = {
-    "then": "then",
-    "former": "former",
-    "ex": "ex",
-    "late": "late",
-    "acting": "acting",
-    "caretaker": "caretaker",
-    "outgoing": "former",
-}
+MARKERS = lexicon("en").mapping("markers")
 DEMONYMS = frozenset(
     [
         "kazakh",
@@ -436,7 +364,6 @@ _FUNCTION_WORDS = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-'’][\w]+)*\.?")
-_MARKER_RE = re.compile(r"\b(then|former|ex|late|acting|caretaker|outgoing)\b[\s-]?", re.I)
 _POSSESSIVE = ("'s", "’s")
 
 
@@ -536,22 +463,6 @@ def known_names(text: str, index: KBIndex) -> list[_Hit]:
 
 
 # --- steps 2-4: name-shaped spans, unknown mentions, roles ------------------------------------
-
-
-@dataclass(slots=True)
-class Span:
-    """A mention before linking."""
-
-    start: int
-    end: int
-    kind: str
-    ids: tuple[str, ...] = ()  # exact alias hit
-    query: str | None = None  # name to look up fuzzily
-    method: str = "alias"
-    nested: bool = False
-    role: tuple[int, int] | None = None
-    honorific: bool = False
-    tokens: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _gap_ok(text: str, a: int, b: int) -> bool:
@@ -849,13 +760,6 @@ def _trim_role(text: str, s: int, e: int) -> tuple[int, int]:
     while e > s and text[e - 1] in " ,":
         e -= 1
     return s, e
-
-
-def marker_of(role: str | None) -> str | None:
-    if not role:
-        return None
-    m = _MARKER_RE.search(role)
-    return MARKERS[m.group(1).casefold()] if m else None
 
 
 # --- step 6: offices named without a person ----------------------------------------------------

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from amanat.analyze.mentions import Candidate, Mention, Span, marker_of
 from amanat.kb.index import KBIndex, Tenure, role_words
+from amanat.kb.lexicon import marker_of
 from amanat.kb.names import parse_name
+from amanat.model import Candidate, Mention, Span
 
 FUZZY_MIN = 0.55  # below this a name is not a candidate at all
 LINK_MIN = 0.68  # a fuzzy name must reach this (with context) to be linked

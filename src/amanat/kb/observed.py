@@ -59,7 +59,7 @@ def title_fact(
 def record_titles(source: Source, mentions: Iterable[object]) -> list[Record]:
     """Observed records for the linked mentions of one document that carry a role.
 
-    ``mentions`` are ``amanat.analyze.mentions.Mention`` (duck-typed: ``entity_id``,
+    ``mentions`` are ``amanat.model.Mention`` (duck-typed: ``entity_id``,
     ``role``, ``marker``, ``kind``); unlinked ones teach nothing about a known person.
     """
     out: list[Record] = []
