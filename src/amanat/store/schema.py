@@ -275,3 +275,30 @@ mentions = Table(
     Column("kb_version", String(64), nullable=False),  # which knowledge base linked it
     Index(None, "entity_id"),
 )
+
+# Claims found in a document (amanat.analyze.claims): type, span, and the type's fields as JSON.
+claims = Table(
+    "claims",
+    metadata,
+    Column("document_id", String(16), ForeignKey("documents.id"), primary_key=True),
+    Column("n", Integer, primary_key=True, autoincrement=False),  # order in the document
+    Column("type", String(16), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("fields", Text, nullable=False),  # JSON object: measure, value, speaker, date…
+    Column("extractor", String(64), nullable=False),  # name@version
+    Index(None, "type"),
+)
+
+# Which analysis pass ran on which document, at which version: what makes `amanat analyze`
+# incremental (a document is analysed again when it is new or a pass's version changed).
+analysis_runs = Table(
+    "analysis_runs",
+    metadata,
+    Column("document_id", String(16), ForeignKey("documents.id"), primary_key=True),
+    Column("pass_name", String(32), primary_key=True),
+    Column("version", String(255), nullable=False),
+    Column("status", Text),  # NULL when analysed; else why not ("not analysed for claims (language ru)")
+    Column("analysed", DateTime(timezone=True), nullable=False),
+)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from amanat.model import Claim
+from amanat.model import CLAIM_TYPES, Claim
 
 Extract = Callable[[str, date | None, str], list[Claim]]
 
@@ -125,8 +125,11 @@ def evaluate(cases: Iterable[dict[str, Any]], extract: Extract, types: Iterable[
     report = Report()
     for case in cases:
         day = date.fromisoformat(case["date"]) if case.get("date") else None
-        got = [c for c in extract(case["text"], day, case.get("lang", "en")) if wanted is None or c.type in wanted]
-        gold = [g for g in case["claims"] if wanted is None or g["type"] in wanted]
+        # a case may label only some types (``labelled_types``): predictions of others are not scored there
+        labelled = set(case.get("labelled_types") or ()) or None
+        kinds = (wanted or set(CLAIM_TYPES)) & (labelled or set(CLAIM_TYPES))
+        got = [c for c in extract(case["text"], day, case.get("lang", "en")) if c.type in kinds]
+        gold = [g for g in case["claims"] if g["type"] in kinds]
         used: set[int] = set()
         for g in gold:
             gs, ge = gold_span(case, g)
