@@ -52,8 +52,11 @@ def test_analyze_and_mentions(store_url):
     assert sharif and sharif[0]["marker"] == "then"
     # re-analysis replaces, it does not add
     assert json.loads(run(store_url, "analyze", "--all", "--json")[1])["mentions"] == counts["mentions"]
-    code, _, err = run(store_url, "analyze")
-    assert code == 2 and "--all" in err
+    # without ids or --all, only what is new or stale: nothing here
+    code, out, err = run(store_url, "analyze", "--json")
+    assert code == 0 and json.loads(out)["documents"] == 0, err
+    code, _, err = run(store_url, "analyze", statement["id"], "--all")
+    assert code == 2 and "not both" in err
 
 
 def test_observed_titles_are_a_separate_tier(store_url):

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from amanat.analyze import commands as analysis
 from amanat.console import DbOption, JsonOption, State, err, out
 from amanat.console import emit_json as _emit_json
 from amanat.console import open_store as _open
@@ -65,7 +66,8 @@ app.command()(provenance.verify)
 app.command()(serve)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(kb.kb_app, name="kb")
-app.command()(kb.analyze)
+app.command()(analysis.analyze)
+app.command()(analysis.claims)
 app.command()(kb.mentions)
 app.command()(exchange.follow)
 app.command()(exchange.sync)
@@ -89,15 +91,23 @@ def ingest(
     force: Annotated[bool, typer.Option("--force", help="Re-analyse inputs already seen.")] = False,
     jobs: Annotated[int, typer.Option(help="Worker processes for analysis (0 = one per core).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or problem lines.")] = False,
+    analyze: Annotated[bool, typer.Option("--analyze", help="Then find mentions and claims in the new documents (as `amanat analyze`).")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Ingest news: files, directories, feeds and web pages into the store."""
     summary = run_ingest(inputs, db=db, source=source, follow=follow, force=force, jobs=jobs, quiet=quiet or as_json)
+    analysed = None
+    if analyze:
+        with _open(db) as store:
+            analysed = analysis.run_analysis(store, jobs=jobs or min(4, os.cpu_count() or 1))
     if as_json:
-        _emit_json(summary.as_dict())
+        _emit_json(summary.as_dict() | ({"analysis": analysed} if analysed is not None else {}))
     else:
         _print_summary(summary, quiet=quiet)
+        if analysed is not None:
+            err.print(f"analyzed {analysed['documents']} documents: {analysed['mentions']} mentions, "
+                      f"{analysed['claims']} claims")
     if summary.failed:
         raise typer.Exit(1)
 
@@ -426,9 +436,10 @@ def demo(
     _print_summary(summary)
     stats(as_json=False, db=db)
     with _open(db) as store:
-        counts = kb.analyze_documents(store)
+        counts = analysis.run_analysis(store)
+        _show_claims(store)
     out.print(f"\nLinked {counts['linked']} of {counts['mentions']} mentions to the knowledge base "
-              "(see `amanat mentions ID`).")
+              f"(see `amanat mentions ID`); found {counts['claims']} claims (see `amanat claims ID`).")
     out.print("\nTry: [bold]amanat search \"Kazakhstan Pakistan\"[/bold]")
     search("Kazakhstan Pakistan", lang=None, source=None, since=None, until=None, limit=3, all_versions=False,
            as_json=False, db=db)
@@ -436,6 +447,25 @@ def demo(
         return
     out.print("\nServing the sample corpus (public on this machine only); Ctrl-C stops.")
     serve(host="127.0.0.1", port=port, public_documents=True, db=db)
+
+
+def _show_claims(store: Store, per_type: int = 2) -> None:
+    """A few claims of each type from the sample corpus, with the document they come from."""
+    import sqlalchemy as sa
+
+    from amanat.store import schema as t
+
+    c = t.claims
+    table = Table(title="Some claims in the sample corpus", header_style="bold")
+    for col in ("document", "type", "text", "what"):
+        table.add_column(col, overflow="fold")
+    with store.engine.connect() as conn:
+        for kind in ("figure", "quote", "role", "event", "membership"):
+            rows = conn.execute(sa.select(c).where(c.c.type == kind).order_by(c.c.document_id, c.c.n).limit(per_type))
+            for r in rows:
+                claim = {"type": r.type, "text": r.text, **json.loads(r.fields)}
+                table.add_row(r.document_id[:8], kind, escape(analysis.clip(r.text, 48)), escape(analysis.describe(claim)))
+    out.print(table)
 
 
 def main() -> None:

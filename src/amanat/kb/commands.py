@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
@@ -204,79 +204,6 @@ def kb_export(
 
 
 # --- mentions -------------------------------------------------------------------------------
-
-
-def analyze_documents(store: Store, ids: list[str] | None = None, *, progress: Any = None) -> dict[str, int]:
-    """Find and link mentions in the given documents (default: all) and store them,
-    replacing what an earlier run stored."""
-    from amanat.analyze.mentions import analyze_mentions
-    from amanat.kb.index import KBIndex
-
-    kb, version = load_kb(store)
-    index = KBIndex.build(kb)
-    counts = {"documents": 0, "mentions": 0, "linked": 0, "positions": 0}
-    docs = [store.get(i) for i in ids] if ids else store.iter_documents()
-    for stored in docs:
-        doc = stored.document
-        published = _day(doc.published.value) if doc.published else None
-        rows = [m.as_row(doc.id) for m in analyze_mentions(doc.text, published, index)]
-        with store.engine.begin() as conn:
-            conn.execute(sa.delete(t.mentions).where(t.mentions.c.document_id == doc.id))
-            if rows:
-                conn.execute(sa.insert(t.mentions), [_mention_row(doc.id, n, r, version) for n, r in enumerate(rows)])
-        counts["documents"] += 1
-        counts["mentions"] += len(rows)
-        counts["linked"] += sum(1 for r in rows if r["entity_id"] and r["kind"] != "position")
-        counts["positions"] += sum(1 for r in rows if r["kind"] == "position")
-        if progress is not None:
-            progress()
-    return counts
-
-
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _mention_row(doc_id: str, n: int, row: dict[str, Any], version: str) -> dict[str, Any]:
-    """A mentions-table row. For an office named without a person (kind "position") the
-    ``candidates`` JSON is an object: the holder, how it was resolved, why, and the persons the
-    record does not exclude — no column of its own, so no migration."""
-    candidates: Any = row["candidates"]
-    if row["kind"] == "position":
-        candidates = {"holder": row["holder"], "resolution": row["resolution"], "why": row["why"],
-                      "holders": row["candidates"]}
-    return {
-        "document_id": doc_id, "n": n, "start": row["start"], "end": row["end"], "text": row["text"],
-        "kind": row["kind"], "entity_id": row["entity_id"], "candidates": json.dumps(candidates),
-        "role": row["role"], "role_start": row["role_start"], "role_end": row["role_end"], "marker": row["marker"],
-        "score": row["score"], "method": row["method"], "nested": bool(row["nested"]), "kb_version": version,
-    }
-
-
-def analyze(
-    ids: Annotated[Optional[list[str]], typer.Argument(help="Document ids (default with --all: every document).")] = None,  # noqa: UP045
-    all_documents: Annotated[bool, typer.Option("--all", help="Every stored document.")] = False,
-    as_json: JsonOption = False,
-    db: DbOption = None,
-) -> None:
-    """Find and link mentions of people, organisations and places; store them per document."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    if not ids and not all_documents:
-        raise InputError("name document ids, or --all")
-    with open_store(db) as store:
-        total = len(ids) if ids else store.stats()["documents"]
-        with Progress(TextColumn("analyze"), BarColumn(), MofNCompleteColumn(), console=err,
-                      disable=as_json or not err.is_terminal, transient=True) as bar:
-            task = bar.add_task("analyze", total=total)
-            counts = analyze_documents(store, ids, progress=lambda: bar.advance(task))
-    if as_json:
-        emit_json(counts)
-    else:
-        err.print(f"analyzed {counts['documents']} documents: {counts['mentions']} mentions, {counts['linked']} linked")
 
 
 def mentions(

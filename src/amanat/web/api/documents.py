@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from amanat.errors import NotFound
+from amanat.store import analysis
 from amanat.store.db import Store, StoredDocument
 from amanat.store.search import item_documents
 from amanat.web.auth import Viewer, official_only, refusal, viewer
@@ -90,3 +91,20 @@ def get_document(
             for a, b in itertools.pairwise(history)
         ]
     return body
+
+
+@router.get("/documents/{doc_id}/claims")
+def get_claims(request: Request, response: Response, doc_id: str,
+               who: Annotated[Viewer, Depends(viewer)]) -> list[dict[str, Any]]:
+    """The claims of a document (a list, as ``amanat claims ID --json``): type, start, end
+    (offsets into the document's text), text, and the type's fields. Empty when the document
+    has none, was not analysed for its language, or not analysed yet: the
+    ``X-Amanat-Analysis`` header then says which. Same access as the document itself."""
+    store = request.app.state.store
+    stored, _, _ = load_for(store, doc_id, who, lambda: refusal("read", who))
+    found, status, ran = analysis.claims_of(store, stored.document.id)
+    if not ran:
+        response.headers["X-Amanat-Analysis"] = "not analysed yet"
+    elif status:
+        response.headers["X-Amanat-Analysis"] = status
+    return found

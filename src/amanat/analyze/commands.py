@@ -1,0 +1,166 @@
+"""Commands that run analysis over the store and show what it found: ``analyze``, ``claims``.
+
+``run_analysis`` is the one way stored documents are analysed — by ``amanat analyze``, by
+``ingest --analyze`` and by the demo: documents are read from the store, handed to the pure
+passes (``amanat.analyze.passes``) in this process or a worker pool, and their rows written
+back in batches, with the version each pass ran at.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from amanat.analyze.passes import PASSES, Context, Source, run_local
+from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.errors import InputError
+from amanat.store import analysis
+from amanat.store.db import Store
+
+
+def context_of(store: Store) -> Context:
+    """The knowledge base this store links against (starter + its imports), indexed."""
+    from amanat.kb.commands import load_kb
+    from amanat.kb.index import KBIndex
+
+    kb, version = load_kb(store)
+    return Context(KBIndex.build(kb), version)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _sources(store: Store, ids: Iterable[str]) -> Iterator[Source]:
+    for doc_id in ids:
+        doc = store.get(doc_id).document
+        yield Source(doc.id, doc.text, _day(doc.published.value if doc.published else None), doc.language)
+
+
+def run_analysis(store: Store, ids: list[str] | None = None, *, everything: bool = False, jobs: int = 1,
+                 on_total: Callable[[int], None] = lambda n: None,
+                 progress: Callable[[], None] = lambda: None) -> dict[str, int]:
+    """Analyse the named documents, else every document (``everything``), else those that
+    are new or were analysed by an older version of a pass; store the results."""
+    context = context_of(store)
+    versions = {p.name: p.version(context) for p in PASSES}
+    if ids:
+        chosen = [store.get(i).document.id for i in ids]
+    else:
+        chosen = list(analysis.all_ids(store) if everything else analysis.stale(store, versions))
+    on_total(len(chosen))
+    counts: Counter[str] = Counter(documents=0, mentions=0, linked=0, positions=0, claims=0, not_analysed=0)
+    with analysis.AnalysisWriter(store) as writer:
+        for source, outputs in run_local(_sources(store, chosen), context, jobs):
+            writer.add(source.id, {p.name: analysis.PassResult(p.table, versions[p.name], outputs[p.name].rows,
+                                                               outputs[p.name].status) for p in PASSES})
+            rows = outputs["mentions"].rows
+            counts["documents"] += 1
+            counts["mentions"] += len(rows)
+            counts["linked"] += sum(1 for r in rows if r["entity_id"] and r["kind"] != "position")
+            counts["positions"] += sum(1 for r in rows if r["kind"] == "position")
+            counts["claims"] += len(outputs["claims"].rows)
+            counts["not_analysed"] += outputs["claims"].status is not None
+            for row in outputs["claims"].rows:
+                counts["claims_" + row["type"]] += 1
+            progress()
+    return dict(counts)
+
+
+def analyze(
+    ids: Annotated[Optional[list[str]], typer.Argument(help="Document ids (default: new and changed documents).")] = None,  # noqa: UP045
+    all_documents: Annotated[bool, typer.Option("--all", help="Every stored document, analysed again.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1, max=64)] = 1,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Find mentions (linked to the knowledge base) and claims in documents; store them.
+
+    Incremental: without ids, only documents not yet analysed, or analysed by an older
+    version of the analysis or of the knowledge base; --all for every document."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    if ids and all_documents:
+        raise InputError("name document ids or give --all, not both")
+    with open_store(db) as store, Progress(
+        TextColumn("analyze"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+        disable=as_json or not err.is_terminal, transient=True,
+    ) as bar:
+        task = bar.add_task("analyze", total=None)
+        counts = run_analysis(store, ids, everything=all_documents, jobs=jobs,
+                              on_total=lambda n: bar.update(task, total=n), progress=lambda: bar.advance(task))
+    if as_json:
+        emit_json(counts)
+        return
+    kinds = ", ".join(f"{counts[k]} {k[7:]}" for k in sorted(counts) if k.startswith("claims_"))
+    err.print(f"analyzed {counts['documents']} documents: {counts['mentions']} mentions, {counts['linked']} linked; "
+              f"{counts['claims']} claims" + (f" ({kinds})" if kinds else "")
+              + (f"; {counts['not_analysed']} not analysed for claims (language)" if counts["not_analysed"] else ""))
+
+
+def claims(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id (or a unique prefix).")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The claims of a document — quotes, roles, figures, dated events, memberships — each
+    with its span in the document's text."""
+    with open_store(db) as store:
+        doc = store.get(doc_id).document
+        found, status, ran = analysis.claims_of(store, doc.id)
+    if not ran:
+        err.print(f"{doc.id}: not analysed yet: run `amanat analyze {doc.id}`")
+    elif status:
+        err.print(f"{doc.id}: {status}")
+    if as_json:
+        emit_json(found)
+        return
+    table = Table(title=f"Claims in {doc.id}", header_style="bold")
+    for col in ("span", "type", "text", "what"):
+        table.add_column(col, overflow="fold")
+    for c in found:
+        table.add_row(f"{c['start']}–{c['end']}", c["type"], escape(clip(c["text"])), escape(describe(c)))
+    out.print(table)
+
+
+def clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def describe(claim: dict[str, object]) -> str:
+    """One short line of what a claim says, for tables."""
+    kind = claim["type"]
+    if kind == "figure":
+        bits = [str(claim.get("qualifier") or ""), f"{claim.get('value'):g}" if isinstance(claim.get("value"), int | float) else "",
+                str(claim.get("unit") or ""), f"({claim.get('measure')})"]
+        if claim.get("as_of"):
+            bits.append(f"as of {claim['as_of']}")
+        if claim.get("attributed_to"):
+            bits.append(f"per {claim['attributed_to']}")
+        return " ".join(b for b in bits if b)
+    if kind == "quote":
+        return f"said by {claim.get('speaker') or 'unknown'}"
+    if kind == "role":
+        marker = f"{claim['marker']} " if claim.get("marker") else ""
+        return f"{claim.get('person') or claim.get('place')}: {marker}{claim.get('title')}"
+    if kind == "event":
+        return f"{claim.get('date') or 'unresolved'} ({claim.get('precision') or claim.get('why') or ''})"
+    if kind == "membership":
+        return f"{claim.get('group')}: {', '.join(map(str, claim.get('members') or []))}"
+    return json.dumps({k: v for k, v in claim.items() if k not in ("type", "start", "end", "text")})
