@@ -11,6 +11,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -419,6 +420,50 @@ def test_pages_escape_stored_text(public, corpus):
     assert doc.status_code == 200 and "<script>" not in doc.text and "&lt;img src=x" in doc.text
     assert "script-src" not in doc.headers["content-security-policy"]  # default-src 'none' covers scripts
     assert doc.headers["x-content-type-options"] == "nosniff"
+
+
+UNSAFE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "\tjavascript:alert(1)",
+               "java\nscript:alert(1)", "\x01javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+               "DATA:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox(1)", "  VBScript:msgbox(1)",
+               "https:\t//split.example/", "//scheme-relative.example/x", "ftp://files.example/x"]
+
+
+class Links(HTMLParser):
+    """Every href on a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [value or "" for name, value in attrs if name == "href"]
+
+
+def hrefs(page: str) -> list[str]:
+    parser = Links()
+    parser.feed(page)
+    return parser.hrefs
+
+
+def test_only_http_urls_from_documents_become_links(store_url):
+    """A document's URL is someone else's text: javascript:, data:, vbscript: in any case or
+    with leading blanks or controls are shown as text on every page, never as an href."""
+    docs = [make_doc(url, f"Zanzibarword report number {i}.", source="odd.example")
+            for i, url in enumerate(UNSAFE_URLS)]
+    docs.append(make_doc("https://safe.example/report", "Zanzibarword report, the safe one."))
+    with Store.open(store_url) as store, store.writer() as w:
+        for doc, cap in docs:
+            w.add(doc, cap)
+    client = client_for(store_url, public_documents=True)
+    search = client.get("/search", params={"q": "zanzibarword", "limit": 50})
+    pages = [search.text, *(client.get(f"/documents/{doc.id}").text for doc, _ in docs)]
+    assert search.status_code == 200 and search.text.count('class="hit"') == len(docs)
+    for page in pages:
+        for href in hrefs(page):
+            assert (href.startswith("/") and not href.startswith("//")) or href == "https://safe.example/report", href
+    assert "https://safe.example/report" in hrefs(search.text)
+    assert "javascript:alert(1)" in search.text and "vbscript:msgbox(1)" in search.text  # shown, as text
+    assert "https://safe.example/report" in hrefs(client.get(f"/documents/{docs[-1][0].id}").text)
 
 
 def test_document_page_shows_the_word_diff_and_copies(public, corpus):

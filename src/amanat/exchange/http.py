@@ -11,7 +11,14 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from amanat.errors import AmanatError
-from amanat.web.errors import HttpError, describe_validation, for_amanat_error, json_error
+from amanat.web.errors import (
+    BAD_VALUES,
+    HttpError,
+    describe_validation,
+    for_amanat_error,
+    for_bad_value,
+    json_error,
+)
 
 
 class JsonErrorRoute(APIRoute):
@@ -27,6 +34,9 @@ class JsonErrorRoute(APIRoute):
                 return json_error(exc.status, exc.code, exc.message, exc.headers)
             except AmanatError as exc:
                 err = for_amanat_error(exc)
+                return json_error(err.status, err.code, err.message)
+            except BAD_VALUES as exc:
+                err = for_bad_value(exc)
                 return json_error(err.status, err.code, err.message)
             except RequestValidationError as exc:
                 return json_error(400, "invalid_parameter", describe_validation(list(exc.errors())))

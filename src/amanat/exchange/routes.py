@@ -33,6 +33,7 @@ from amanat.provenance.log import Entry, Log
 from amanat.store import schema as t
 from amanat.store.db import Store
 from amanat.web.errors import HttpError, json_error
+from amanat.web.params import LogIndex, TreeSize, VersionNumber
 
 NODE_TYPE = "amanat.node/v1"
 MAX_ENTRIES = 1000  # per /entries answer
@@ -102,8 +103,8 @@ def publisher_document(request: Request, origin: str) -> dict[str, Any]:
 
 
 @router.get("/log/{origin:path}/entries")
-def entries(request: Request, origin: str, start: Annotated[int, Query(ge=0)] = 0,
-            end: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
+def entries(request: Request, origin: str, start: Annotated[LogIndex, Query()] = 0,
+            end: Annotated[LogIndex | None, Query()] = None) -> dict[str, Any]:
     """Entries ``start ≤ index < end`` (at most 1000, and never past the log's size), each
     its compact JWS; the leaf is the token's ASCII bytes."""
     log, info = _log(request, origin)
@@ -134,7 +135,7 @@ def checkpoint(request: Request, origin: str) -> Response:
 
 
 @router.get("/log/{origin:path}/checkpoint/{size}", response_class=PlainTextResponse)
-def checkpoint_at(request: Request, origin: str, size: int) -> Response:
+def checkpoint_at(request: Request, origin: str, size: LogIndex) -> Response:
     """The signed checkpoint at a tree size (404 if the log never signed one at that size)."""
     log, _ = _log(request, origin)
     return _note_response(witness.attach(_store(request), origin, size, log.checkpoint(size)))
@@ -156,8 +157,8 @@ def _size_arg(info: dict[str, Any], size: int | None) -> int:
 
 
 @router.get("/log/{origin:path}/proof/inclusion")
-def inclusion(request: Request, origin: str, index: Annotated[int, Query(ge=0)],
-              size: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+def inclusion(request: Request, origin: str, index: Annotated[LogIndex, Query()],
+              size: Annotated[TreeSize | None, Query()] = None) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default: now)."""
     log, info = _log(request, origin)
     size = _size_arg(info, size)
@@ -167,8 +168,8 @@ def inclusion(request: Request, origin: str, index: Annotated[int, Query(ge=0)],
 
 
 @router.get("/log/{origin:path}/proof/consistency")
-def consistency(request: Request, origin: str, first: Annotated[int, Query(alias="from", ge=1)],
-                second: Annotated[int | None, Query(alias="to", ge=1)] = None) -> dict[str, Any]:
+def consistency(request: Request, origin: str, first: Annotated[TreeSize, Query(alias="from")],
+                second: Annotated[TreeSize | None, Query(alias="to")] = None) -> dict[str, Any]:
     """RFC 9162 consistency proof between tree sizes ``from`` and ``to`` (default: now)."""
     log, info = _log(request, origin)
     second = _size_arg(info, second)
@@ -197,7 +198,7 @@ def _version(versions: list[Entry], uri: str, version: int | None) -> Entry:
 
 @router.get("/log/{origin:path}/items/{item_id}")
 def item(request: Request, origin: str, item_id: str,
-         version: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+         version: Annotated[VersionNumber | None, Query()] = None) -> dict[str, Any]:
     """One version of an item (default: the latest): the ninjs JSON and its compact JWS,
     with the log index, and the list of all versions."""
     log, _ = _log(request, origin)
@@ -211,7 +212,7 @@ def item(request: Request, origin: str, item_id: str,
 
 @router.get("/log/{origin:path}/bundles/{item_id}")
 def bundle(request: Request, origin: str, item_id: str,
-           version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+           version: Annotated[VersionNumber | None, Query()] = None) -> Response:
     """A self-contained bundle of an item version, with the cosignatures held for its checkpoint."""
     log, _ = _log(request, origin)
     uri = _item_uri(origin, item_id)
@@ -269,7 +270,7 @@ def _feed(request: Request, origin: str, before: int | None, limit: int, kind: s
     return page, headers
 
 
-FeedBefore = Annotated[int | None, Query(ge=0, description="Only entries with a smaller log index (paging).")]
+FeedBefore = Annotated[LogIndex | None, Query(description="Only entries with a smaller log index (paging).")]
 FeedLimit = Annotated[int, Query(ge=1, le=MAX_FEED)]
 
 
@@ -297,7 +298,7 @@ def feed_atom(request: Request, origin: str, before: FeedBefore = None, limit: F
 
 
 @router.get("/log/{origin:path}/cosignatures")
-def cosignatures(request: Request, origin: str, size: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
+def cosignatures(request: Request, origin: str, size: Annotated[LogIndex | None, Query()] = None) -> dict[str, Any]:
     """Cosignatures this node made on the log (as its witness) and received for it (from its
     witnesses), each a signature line to append to the checkpoint note of that size."""
     _log(request, origin)

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from amanat.store.db import Store
 from amanat.web import errors
-from amanat.web.middleware import RateLimit, RequestLimits, SecurityHeaders
+from amanat.web.middleware import CrossSiteGuard, RateLimit, RequestLimits, SecurityHeaders
 from amanat.web.pages import STATIC, error_page, login_page, make_templates
 from amanat.web.ratelimit import TokenBucket
 from amanat.web.settings import Settings
@@ -75,8 +75,10 @@ def create_app(
     for name in routes:
         app.include_router(importlib.import_module(name).router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    # added innermost first: headers wrap everything, then the rate limit, then size caps
+    # added innermost first: headers wrap everything, then the rate limit, then requests from
+    # other sites, then size caps
     app.add_middleware(RequestLimits, max_body=settings.max_body, max_query=settings.max_query)
+    app.add_middleware(CrossSiteGuard)
     if settings.rate:
         bucket = TokenBucket(settings.rate, settings.burst, max_clients=settings.max_clients)
         app.add_middleware(RateLimit, bucket=bucket)

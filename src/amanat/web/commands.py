@@ -16,6 +16,7 @@ from amanat import config
 from amanat.errors import InputError
 from amanat.store.db import Store
 from amanat.store.tokens import SCOPES, list_tokens, new_token, revoke_token
+from amanat.web.server import HEADER_TIMEOUT, MAX_CONNECTIONS, uvicorn_options
 from amanat.web.settings import Settings
 
 out = Console(highlight=False, soft_wrap=False)
@@ -51,6 +52,14 @@ def serve(
     rate_limit: Annotated[float, typer.Option(help="Requests per second per client (0: no limit).", min=0)] = 20.0,
     burst: Annotated[int, typer.Option(help="Requests a client may make at once before the rate applies.", min=1)] = 60,
     max_body: Annotated[int, typer.Option(help="Largest request body accepted, in bytes.", min=1)] = 1 << 20,
+    trusted_proxy: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 - read by Typer at run time
+        "--trusted-proxy", metavar="IP",
+        help="A reverse proxy (address or network) whose X-Forwarded-For and X-Forwarded-Proto are "
+             "believed; repeatable. Default: none, the client is the connection's peer.")] = None,
+    header_timeout: Annotated[float, typer.Option(
+        help="Seconds a connection has to send a request's headers before it is closed.", min=0.1)] = HEADER_TIMEOUT,
+    max_connections: Annotated[int, typer.Option(
+        help="Open connections (and requests in flight) beyond which new requests get 503.", min=1)] = MAX_CONNECTIONS,
     db: DbOption = None,
 ) -> None:
     """Serve the web UI and the JSON API (/api/v1/, docs at /api/docs) until interrupted."""
@@ -58,13 +67,15 @@ def serve(
 
     from amanat.web.app import create_app
 
+    options = uvicorn_options(trusted_proxies=trusted_proxy or (), header_timeout=header_timeout,
+                              max_connections=max_connections)
     settings = Settings(public_documents=public_documents, rate=rate_limit or None, burst=burst, max_body=max_body)
     app = create_app(_db_url(db), settings=settings)
     if public_documents and not _is_loopback(host):
         err.print(f"[yellow]warning:[/yellow] serving ingested documents publicly on {escape(host)}")
     shown = f"[{host}]" if ":" in host else host
     err.print(f"serving http://{shown}:{port}/  (documents {'public' if public_documents else 'need a read token'}; Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    uvicorn.run(app, host=host, port=port, **options)
 
 
 def _is_loopback(host: str) -> bool:

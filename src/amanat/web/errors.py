@@ -2,7 +2,9 @@
 under ``/api/``, and an HTML page elsewhere. A 500 means a bug: the test suite fails on any.
 
 Amanat's own errors map onto statuses by kind: a bad query or input is 400, an unknown id
-404, a store that cannot be used 503, something that does not verify 422.
+404, a store that cannot be used 503, something that does not verify 422. A value the
+database cannot take (an integer past its columns, a NUL byte in PostgreSQL text) is the
+request's fault too: 400, whichever route let it through (``BAD_VALUES``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -48,6 +51,10 @@ _BY_KIND: list[tuple[type[AmanatError], int, str]] = [
     (InputError, 400, "bad_input"),
     (StoreError, 503, "store_unavailable"),
 ]
+BAD_VALUES: tuple[type[Exception], ...] = (OverflowError, DataError)
+"""What drivers raise for a value they cannot bind or store: SQLite's OverflowError for an
+integer past 64 bits, PostgreSQL's data exceptions (out of range, NUL in text)."""
+
 _REASONS = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large",
@@ -68,6 +75,13 @@ def for_amanat_error(exc: AmanatError) -> HttpError:
         if isinstance(exc, kind):
             return HttpError(status, code, exc.diagnosis())
     return HttpError(400, "bad_request", exc.diagnosis())
+
+
+def for_bad_value(exc: Exception) -> HttpError:
+    """A 400 for one of ``BAD_VALUES``: the driver's reason, one line, without the SQL."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    detail = reason[0][:200] if reason else type(exc).__name__
+    return HttpError(400, "bad_value", f"a value in the request cannot be looked up: {detail}")
 
 
 def describe_validation(errors: list[Any]) -> str:
@@ -103,6 +117,9 @@ def install(app: FastAPI, render_html: Any) -> None:
         assert isinstance(exc, AmanatError)
         return respond(request, for_amanat_error(exc))
 
+    async def on_bad_value(request: Request, exc: Exception) -> Response:
+        return respond(request, for_bad_value(exc))
+
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError | ValidationError)
         return respond(request, HttpError(400, "invalid_parameter", describe_validation(list(exc.errors()))))
@@ -120,6 +137,8 @@ def install(app: FastAPI, render_html: Any) -> None:
 
     app.add_exception_handler(HttpError, on_http_error)
     app.add_exception_handler(AmanatError, on_amanat)
+    for kind in BAD_VALUES:
+        app.add_exception_handler(kind, on_bad_value)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_starlette)

@@ -1,4 +1,5 @@
-"""ASGI middleware that guards every request before routing: rate limit, size caps, headers.
+"""ASGI middleware that guards every request before routing: rate limit, size caps, requests
+from other sites, headers.
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware so that bodies stream through
 untouched and a refused request costs no more than a dictionary lookup.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -79,6 +81,63 @@ class RequestLimits:
             return message
 
         await self.app(scope, counted, send)
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _site(netloc: str, scheme: str) -> tuple[str, int | None] | None:
+    """(host, port) of ``host[:port]``, the scheme's port when none is given; None if malformed."""
+    try:
+        parts = urlsplit(f"//{netloc}")
+        return (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
+
+
+def cross_site(scope: Scope) -> str | None:
+    """Why a state-changing request looks sent by a page of another site, or None.
+
+    A browser says where a request comes from: ``Sec-Fetch-Site`` (set by the browser, not by
+    pages), else ``Origin``, else ``Referer``; each must name this host (host and port, as the
+    ``Host`` header gives them; the scheme is not compared, so a TLS proxy in front needs no
+    setting). A client that sends none of them is not a browser acting for someone, and is let
+    through: it has no one's cookie but its own."""
+    fetch_site = _header(scope, b"sec-fetch-site")
+    if fetch_site is not None and fetch_site.lower() in ("cross-site", "same-site"):
+        return f"refused a {fetch_site.lower()} request (Sec-Fetch-Site)"
+    for name in (b"origin", b"referer"):
+        claimed = _header(scope, name)
+        if claimed is None:
+            continue
+        label = name.decode().capitalize()
+        try:
+            parts = urlsplit(claimed)
+        except ValueError:
+            return f"{label} is not a URL"
+        host = _header(scope, b"host")
+        theirs = _site(parts.netloc, parts.scheme) if parts.scheme in _DEFAULT_PORTS else None
+        ours = _site(host, parts.scheme) if host else None
+        if theirs is None or ours is None or theirs != ours:
+            return f"refused a request from another site ({label}: {claimed[:100]})"
+        return None
+    return None
+
+
+class CrossSiteGuard:
+    """403, before any route runs (so no cookie is set or cleared), for a POST, PUT, PATCH or
+    DELETE that a browser sent from another site: login CSRF, forced logout, and any later
+    cookie-authenticated form. The cookie's SameSite=Strict is the first line; this one also
+    holds for browsers that ignore SameSite and for sibling subdomains (same-site)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") in UNSAFE_METHODS and (why := cross_site(scope)):
+            return await _refuse(scope, receive, send, HttpError(403, "cross_site", why))
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

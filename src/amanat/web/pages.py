@@ -1,15 +1,20 @@
 """Rendering HTML pages: one Jinja2 environment (autoescaping on), one helper, strict CSP.
 
 The pages use no JavaScript, so the Content-Security-Policy forbids scripts outright; the
-chart is inline SVG and the only stylesheet is ours.
+chart is inline SVG and the only stylesheet is ours. URLs that come from stored documents are
+someone else's text: the ``outlink`` filter makes one a link only when it is plainly http(s),
+so a ``javascript:`` or ``data:`` URL is shown, never followed (the CSP is the second line,
+not the only one).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from markupsafe import Markup, escape
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
@@ -21,6 +26,29 @@ STATIC = Path(__file__).with_name("static")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
+# What browsers strip from a URL before reading its scheme: leading and trailing C0 controls
+# and spaces. Inside, tabs and newlines are dropped too, so any control character at all makes
+# the URL text, not a link; what is left must start with http:// or https://.
+_EDGES = "".join(map(chr, range(0x21)))
+_WEB_URL = re.compile(r"https?://[^\x00-\x20\x7f]+", re.IGNORECASE)
+
+
+def link_target(url: object) -> str | None:
+    """``url`` (trimmed) when it is an absolute http(s) URL, safe as an ``href``; else None."""
+    if not isinstance(url, str):
+        return None
+    trimmed = url.strip(_EDGES)
+    return trimmed if _WEB_URL.fullmatch(trimmed) else None
+
+
+def outlink(url: object) -> Markup:
+    """A stored URL as a link out (no referrer, no follow) if http(s), else as plain text."""
+    text = "" if url is None else str(url)
+    target = link_target(url)
+    if target is None:
+        return escape(text)
+    return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(target, text)
+
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -28,6 +56,7 @@ def make_templates() -> Jinja2Templates:
     env.autoescape = True
     env.filters["marked"] = marked
     env.filters["period"] = period_label
+    env.filters["outlink"] = outlink
     env.trim_blocks = env.lstrip_blocks = True
     return templates
 
