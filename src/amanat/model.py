@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+# the media type of a document made from a signed news item (its body is the item's JWS)
+ITEM_MEDIA_TYPE = "application/vnd.amanat.item+jws"
+
 # --- what readers produce -------------------------------------------------------------------
 
 

@@ -12,11 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from amanat.model import Capture, Document, PublishedDate, content_hash, document_id
+from amanat.model import (
+    ITEM_MEDIA_TYPE,
+    Capture,
+    Document,
+    PublishedDate,
+    content_hash,
+    document_id,
+)
 from amanat.provenance.items import body_of, headline_of
 from amanat.store.db import Store
 
-MEDIA_TYPE = "application/vnd.amanat.item+jws"
+MEDIA_TYPE = ITEM_MEDIA_TYPE
 
 
 def item_document(origin: str, index: int, token: str, item: dict[str, Any]) -> tuple[Document, Capture] | None:

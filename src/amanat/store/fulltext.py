@@ -71,7 +71,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -79,8 +79,13 @@ from sqlalchemy.engine import Connection, Engine
 from amanat.errors import StoreError
 from amanat.store import query as q
 
-if TYPE_CHECKING:
-    from amanat.store.db import Store
+
+class Store(Protocol):
+    """What the index needs of a store (``amanat.store.db.Store``), named here so that this
+    module does not import the one that imports it."""
+
+    engine: Engine
+    dialect: str
 
 SCHEMA_VERSION = 4  # 2: word-pair fields for phrases; 3: pairs with positions, word triples;
 # 4: ``text`` holds the title too

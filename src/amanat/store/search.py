@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from amanat.errors import QueryError
-from amanat.provenance.documents import MEDIA_TYPE as ITEM_MEDIA_TYPE
+from amanat.model import ITEM_MEDIA_TYPE
 from amanat.store import fulltext
 from amanat.store import query as q
 from amanat.store.db import Store

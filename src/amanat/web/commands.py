@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from amanat import config
+from amanat.console import State
 from amanat.errors import InputError
 from amanat.store.db import Store
 from amanat.store.tokens import SCOPES, list_tokens, new_token, revoke_token
@@ -33,14 +34,7 @@ tokens_app = typer.Typer(help="API tokens: create, list, revoke. Only hashes are
 
 def _db_url(db: str | None) -> str:
     """``--db`` on the command, else the one given before it (``amanat --db … serve``)."""
-    if db is None:
-        try:
-            from amanat.cli import State
-
-            db = State.db
-        except ImportError:  # used without the main CLI (e.g. in tests)
-            pass
-    return config.database_url(db)
+    return config.database_url(db if db is not None else State.db)
 
 
 def serve(
