@@ -42,326 +42,23 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from amanat.kb.index import PORTFOLIO_WORDS, RANK_WORDS, KBIndex, Tenure, normalize, role_words
-from amanat.kb.lexicon import lexicon, marker_of
+from amanat.analyze.vocabulary import (
+    DEMONYMS,
+    HEAD_SYNONYMS,
+    HONORIFICS,
+    MARKERS,
+    NAME_PARTICLES,
+    NEVER_NAMES,
+    OFFICE_HEADS,
+    ORG_WORDS,
+    PARTICLES,
+    RANK_WORDS,
+    TITLE_JOINERS,
+    TITLE_WORDS,
+)
+from amanat.kb.index import KBIndex, Tenure, normalize, role_words
+from amanat.kb.lexicon import marker_of
 from amanat.model import Candidate, Mention, Span
-
-# --- vocabulary ------------------------------------------------------------------------------
-
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mister",
-        "dr",
-        "prof",
-        "professor",
-        "sir",
-        "dame",
-        "madam",
-        "mme",
-        "he",
-        "excellency",
-        "hon",
-        "rev",
-        "sheikh",
-        "shaikh",
-        "begum",
-        "janab",
-    ]
-)
-TITLE_WORDS = frozenset(
-    [
-        "president",
-        "vice",
-        "prime",
-        "minister",
-        "ministers",
-        "deputy",
-        "first",
-        "affairs",
-        "secretary",
-        "secretary-general",
-        "under-secretary-general",
-        "general",
-        "ambassador",
-        "envoy",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "chairman",
-        "chairperson",
-        "chair",
-        "speaker",
-        "head",
-        "chief",
-        "director",
-        "executive",
-        "special",
-        "representative",
-        "permanent",
-        "counsellor",
-        "consul",
-        "commissioner",
-        "governor",
-        "mayor",
-        "king",
-        "queen",
-        "prince",
-        "emir",
-        "commander",
-        "senator",
-        "leader",
-        "adviser",
-        "advisor",
-        "assistant",
-        "associate",
-        "researcher",
-        "research",
-        "fellow",
-        "lead",
-        "expert",
-        "senior",
-        "officer",
-        "attaché",
-        "chargé",
-        "high",
-        "state",
-        "member",
-        "premier",
-        "chancellor",
-        "ombudsperson",
-        "ombudsman",
-        "moderator",
-        "editor",
-        "correspondent",
-    ]
-) | PORTFOLIO_WORDS  # a ministry's field is a title word too
-ORG_WORDS = frozenset(
-    [
-        "institute",
-        "institution",
-        "university",
-        "ministry",
-        "council",
-        "centre",
-        "center",
-        "commission",
-        "organization",
-        "organisation",
-        "parliament",
-        "embassy",
-        "foundation",
-        "chamber",
-        "department",
-        "agency",
-        "bank",
-        "committee",
-        "program",
-        "programme",
-        "magazine",
-        "union",
-        "party",
-        "government",
-        "office",
-        "service",
-        "services",
-        "court",
-        "assembly",
-        "association",
-        "company",
-        "corporation",
-        "group",
-        "league",
-        "front",
-        "army",
-        "forces",
-        "police",
-        "news",
-        "network",
-        "society",
-        "academy",
-        "school",
-        "college",
-        "club",
-        "federation",
-        "alliance",
-        "secretariat",
-        "conference",
-        "forum",
-        "authority",
-        "bureau",
-        "board",
-        "cabinet",
-        "senate",
-        "duma",
-        "mazhilis",
-        "consulate",
-        "mission",
-    ]
-)
-PARTICLES = frozenset(
-    [
-        "of",
-        "the",
-        "for",
-        "and",
-        "on",
-        "in",
-        "under",
-        "de",
-        "la",
-        "le",
-        "van",
-        "von",
-        "der",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "ul",
-        "ud",
-        "da",
-        "di",
-    ]
-)
-NAME_PARTICLES = frozenset(
-    ["de", "la", "le", "van", "von", "der", "bin", "ibn", "al", "el", "ul", "ud", "da", "di"]
-)
-MARKERS = lexicon("en").mapping("markers")
-DEMONYMS = frozenset(
-    [
-        "kazakh",
-        "kazakhstani",
-        "pakistani",
-        "russian",
-        "uzbek",
-        "kyrgyz",
-        "tajik",
-        "turkmen",
-        "chinese",
-        "afghan",
-        "indian",
-        "iranian",
-        "ukrainian",
-        "belarusian",
-        "georgian",
-        "azerbaijani",
-        "armenian",
-        "american",
-        "british",
-        "french",
-        "german",
-    ]
-)
-# Capitalised words that start sentences or headlines and are never names.
-_FUNCTION_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "of",
-        "to",
-        "as",
-        "and",
-        "or",
-        "but",
-        "if",
-        "when",
-        "while",
-        "during",
-        "after",
-        "before",
-        "since",
-        "such",
-        "also",
-        "however",
-        "according",
-        "both",
-        "all",
-        "many",
-        "some",
-        "several",
-        "most",
-        "more",
-        "other",
-        "another",
-        "each",
-        "responding",
-        "additionally",
-        "thus",
-        "further",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "statement",
-        "latest",
-        "published",
-        "must",
-        "read",
-        "more",
-        "leave",
-        "back",
-        "later",
-        "earlier",
-        "meanwhile",
-        "yesterday",
-        "today",
-        "tomorrow",
-        "now",
-        "so",
-        "still",
-        "moreover",
-        "furthermore",
-        "last",
-        "next",
-        "then",
-        "thereafter",
-    ]
-)
 
 _TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-'’][\w]+)*\.?")
 _POSSESSIVE = ("'s", "’s")
@@ -594,7 +291,7 @@ def _org_span(
     for words in merged:
         if not _has_org(words, covered):
             continue
-        while words and (words[0].low in _FUNCTION_WORDS or words[0].low in HONORIFICS):
+        while words and (words[0].low in NEVER_NAMES or words[0].low in HONORIFICS):
             words = words[1:]
         # "Head of the …", "Deputy Director of the …": a title, then the organisation
         k = 0
@@ -658,7 +355,7 @@ def _name_span(text: str, toks: list[_Tok], seg: list[int], covered: list[bool])
             pass
         elif low in TITLE_WORDS or low in DEMONYMS or low in MARKERS:
             title = True
-        elif low in _FUNCTION_WORDS or low in ORG_WORDS:
+        elif low in NEVER_NAMES or low in ORG_WORDS:
             pass
         else:
             break
@@ -715,7 +412,7 @@ def find_role(text: str, toks: list[_Tok], span: Span, hits: list[_Hit]) -> tupl
             or t.possessive
             or (
                 t.cap
-                and low not in _FUNCTION_WORDS
+                and low not in NEVER_NAMES
                 and i + 1 < len(toks)
                 and toks[i + 1].possessive
             )
@@ -764,41 +461,6 @@ def _trim_role(text: str, s: int, e: int) -> tuple[int, int]:
 
 # --- step 6: offices named without a person ----------------------------------------------------
 
-_TITLE_JOIN = frozenset(["of", "for", "the"])
-# The noun an office phrase is about ("Deputy Foreign *Minister*", "*Spokesman* for the …"):
-# only these make an office phrase with no country or organisation worth reporting.
-OFFICE_HEADS = frozenset(
-    [
-        "president",
-        "minister",
-        "secretary-general",
-        "ambassador",
-        "spokesperson",
-        "chair",
-        "speaker",
-        "premier",
-        "chancellor",
-        "governor",
-        "mayor",
-        "king",
-        "queen",
-        "emir",
-        "commissioner",
-        "ombudsperson",
-        "representative",
-        "consul",
-    ]
-)
-_HEAD_SYNONYMS = {
-    "envoy": "ambassador",
-    "spokesman": "spokesperson",
-    "spokeswoman": "spokesperson",
-    "chairman": "chair",
-    "chairperson": "chair",
-    "ombudsman": "ombudsperson",
-    "secretary general": "secretary-general",
-}
-
 
 def _title_word(low: str) -> bool:
     return low in TITLE_WORDS or ("-" in low and all(p in TITLE_WORDS for p in low.split("-")))
@@ -827,7 +489,7 @@ def _head(run: list[_Tok]) -> str | None:
     last = words[-1]
     if last == "general" and len(words) > 1 and words[-2] == "secretary":
         last = "secretary general"
-    return _HEAD_SYNONYMS.get(last, last)
+    return HEAD_SYNONYMS.get(last, last)
 
 
 @dataclass(slots=True)
@@ -880,7 +542,7 @@ def office_phrases(text: str, toks: list[_Tok], hits: list[_Hit], index: KBIndex
                 break
             if titled[j]:
                 last = j
-            elif not (lows[j] in _TITLE_JOIN or lows[j] in ORG_WORDS):
+            elif not (lows[j] in TITLE_JOINERS or lows[j] in ORG_WORDS):
                 break
             j += 1
         run = toks[i : last + 1]
@@ -949,7 +611,7 @@ def office_phrases(text: str, toks: list[_Tok], hits: list[_Hit], index: KBIndex
         before_name = (
             nxt is not None
             and nxt.cap
-            and nxt.low not in _FUNCTION_WORDS
+            and nxt.low not in NEVER_NAMES
             and text[end : nxt.start].strip(" ") == ""
             and "\n" not in text[end : nxt.start]
             and not text[end:].startswith(("'s", "’s"))
