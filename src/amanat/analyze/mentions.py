@@ -3,31 +3,35 @@
 Pure: ``analyze_mentions(text, published, kb_index)`` takes a text, its publication date and a
 ``KBIndex`` and returns ``Mention``s; no I/O, so it runs in a worker pool or on Spark.
 
-Steps (docs/mentions.md has the long form):
+Steps, one module each (docs/mentions.md has the long form):
 
-1. **Known names** — one Aho–Corasick pass over the normalised text finds every alias of the
-   base (``KBIndex.automaton``); short all-capital aliases (UN, CSTO) match only as written,
-   other aliases only where the text starts with a capital or an uncased letter.
-2. **Name-shaped spans** — runs of capitalised tokens (with particles like *of*, *bin*, *de*)
-   are cut at known names, stripped of honorifics (Mr, Dr, Prof, H.E.) and titles; what is
-   left is looked up in the fuzzy ``NameIndex`` (blocking keys first, so cost stays flat),
-   which catches spelling variants (Qasim Zhumart Tokayev, Stefan Dujarric).
-3. **Unknown mentions** — a run with an honorific or a title before it, or a role after it,
-   is a person; a run containing an organisation word (Institute, Ministry, Council…) is an
-   organisation; an acronym defined in brackets after a name refers back to it.
-4. **Roles** — the title before a name ("Pakistan's then-Prime Minister Shahbaz Sharif",
-   "UN Secretary-General Ban Ki-moon's spokesman Stefan Dujarric"), before it with a comma
-   ("Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin") or after it as an apposition
-   ("Roman Vassilenko, the Deputy Minister of Foreign Affairs of Kazakhstan"), with its span
-   and marker (then, former, ex, late, acting, caretaker).
+1. **Known names** (``tokens``) — one Aho–Corasick pass over the normalised text finds every
+   alias of the base (``KBIndex.automaton``); short all-capital aliases (UN, CSTO) match only
+   as written, other aliases only where the text starts with a capital or an uncased letter.
+2. **Name-shaped spans** (``spans``) — runs of capitalised tokens (with particles like *of*,
+   *bin*, *de*) are cut at known names, stripped of honorifics (Mr, Dr, Prof, H.E.) and
+   titles; what is left is looked up in the fuzzy ``NameIndex`` (blocking keys first, so
+   cost stays flat), which catches spelling variants (Qasim Zhumart Tokayev, Stefan Dujarric).
+3. **Unknown mentions** (``spans``) — a run with an honorific or a title before it, or a role
+   after it, is a person; a run containing an organisation word (Institute, Ministry,
+   Council…) is an organisation; an acronym defined in brackets after a name refers back to it.
+4. **Roles** (``roles``) — the title before a name ("Pakistan's then-Prime Minister Shahbaz
+   Sharif", "UN Secretary-General Ban Ki-moon's spokesman Stefan Dujarric"), before it with a
+   comma ("Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin") or after it as an
+   apposition ("Roman Vassilenko, the Deputy Minister of Foreign Affairs of Kazakhstan"), with
+   its span and marker (then, former, ex, late, acting, caretaker).
 5. **Linking** — ``amanat.kb.linking`` chooses among candidates with the role and the date.
-6. **Offices without a person** — "the President of Kazakhstan said", "Pakistan's foreign
-   minister", "the Russian Foreign Minister": a run of title words with a country or
-   organisation before it (possessive, demonym, name) or after it ("of …", "to …"), matched
-   to a position of the base and resolved to its holder on the document's date (kind
-   ``position``; see ``offices``). A title that is a person's role is never one of these.
-   A bare title ("The President said") takes its office from the mentions of that kind of
-   office before it in the document when they all name one; else it stays undetermined.
+6. **Offices without a person** (``offices``) — "the President of Kazakhstan said",
+   "Pakistan's foreign minister", "the Russian Foreign Minister": a run of title words with a
+   country or organisation before it (possessive, demonym, name) or after it ("of …",
+   "to …"), matched to a position of the base and resolved to its holder on the document's
+   date (kind ``position``). A title that is a person's role is never one of these. A bare
+   title ("The President said") takes its office from the mentions of that kind of office
+   before it in the document when they all name one; else it stays undetermined.
+
+The words these rules compare with (honorifics, titles, organisation words, demonyms …) are
+lexicon data, read once through ``vocabulary``. This module keeps the entry point, the
+optional spaCy backend, and the names callers import from it.
 
 An optional spaCy backend (``backend="spacy"``) adds the pipeline's PERSON/ORG/GPE spans
 as unknown mentions when spaCy and a pipeline are installed; the default needs neither.
@@ -42,6 +46,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+from amanat.analyze.tokens import NameHit, Token, gap_ok, known_names, tokens
 from amanat.analyze.vocabulary import (
     DEMONYMS,
     HEAD_SYNONYMS,
@@ -56,124 +61,89 @@ from amanat.analyze.vocabulary import (
     TITLE_JOINERS,
     TITLE_WORDS,
 )
-from amanat.kb.index import KBIndex, Tenure, normalize, role_words
+from amanat.kb.index import KBIndex, Tenure, role_words
 from amanat.kb.lexicon import marker_of
+from amanat.kb.linking import link, resolve_holder
 from amanat.model import Candidate, Mention, Span
 
-_TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-'’][\w]+)*\.?")
-_POSSESSIVE = ("'s", "’s")
 
-
-@dataclass(slots=True)
-class _Tok:
-    start: int
-    end: int  # without a trailing dot or possessive
-    text: str
-    dot: bool = False
-    possessive: bool = False
-
-    @property
-    def low(self) -> str:
-        return self.text.casefold()
-
-    @property
-    def cap(self) -> bool:
-        c = self.text[:1]
-        return c.isupper() or (c.isalpha() and not c.islower())
-
-
-def tokens(text: str) -> list[_Tok]:
-    """Word tokens with trailing dot and possessive set apart; then-/ex- split off."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        s, word = m.start(), m.group()
-        dot = word.endswith(".")
-        word = word.rstrip(".")
-        possessive = word.endswith(_POSSESSIVE)
-        if possessive:
-            word = word[:-2]
-        low = word.casefold()
-        for prefix in ("then-", "ex-"):
-            if low.startswith(prefix) and len(word) > len(prefix):
-                out.append(_Tok(s, s + len(prefix) - 1, word[: len(prefix) - 1]))
-                s += len(prefix)
-                word = word[len(prefix) :]
-                break
-        if word:
-            out.append(_Tok(s, s + len(word), word, dot, possessive))
-    return out
-
-
-# --- step 1: known names ---------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Hit:
-    start: int
-    end: int
-    ids: tuple[str, ...]
-    kinds: tuple[str, ...]
-    nested: bool = False
-
-
-def known_names(text: str, index: KBIndex) -> list[_Hit]:
-    """Every alias occurrence, longest first; a hit inside a longer hit of the same entity
-    is dropped, inside one of another entity it is kept as nested."""
-    norm, offsets = normalize(text)
-    hits: list[_Hit] = []
-    for end_idx, (length, alias_ids) in index.automaton.iter(norm):
-        start = end_idx - length + 1
-        if (start > 0 and norm[start - 1].isalnum()) or (
-            end_idx + 1 < len(norm) and norm[end_idx + 1].isalnum()
+def find_role(
+    text: str, toks: list[Token], span: Span, hits: list[NameHit]
+) -> tuple[int, int] | None:
+    """The title attached to a name: before it, before it with a comma, or after it."""
+    first = bisect.bisect_left(toks, span.start, key=lambda t: t.start)
+    if first >= len(toks):
+        return None
+    # (a) directly before: titles, markers, demonyms, known names and possessives
+    i = first - 1
+    start = None
+    has_title = False
+    prev_start = span.start
+    while i >= 0:
+        t = toks[i]
+        gap = text[t.end : prev_start]
+        if re.sub(r"^['’]s", "", gap).strip(" -") != "" or "\n" in gap:
+            break
+        low = t.low
+        in_hit = any(h.start <= t.start < h.end for h in hits)
+        if low in TITLE_WORDS or low in MARKERS:
+            has_title = has_title or low in TITLE_WORDS
+        elif not (
+            low in DEMONYMS
+            or in_hit
+            or t.possessive
+            or (t.cap and low not in NEVER_NAMES and i + 1 < len(toks) and toks[i + 1].possessive)
+            or (t.cap and has_title is False and low in ORG_WORDS)
         ):
-            continue
-        s, e = offsets[start], offsets[end_idx] + 1
-        written = text[s:e]
-        ids: dict[str, str] = {}
-        for i in alias_ids:
-            alias = index.aliases[i]
-            if alias.acronym:
-                if written.replace(".", "") != alias.text.replace(".", ""):
-                    continue
-            elif written[:1].islower():
-                continue
-            ids.setdefault(alias.entity_id, alias.kind)
-        if ids:
-            hits.append(_Hit(s, e, tuple(ids), tuple(ids.values())))
-    hits.sort(key=lambda h: (h.start - h.end, h.start))
-    kept: list[_Hit] = []
-    for h in hits:
-        crossing = False
-        for k in kept:
-            if k.start <= h.start and h.end <= k.end:
-                if set(h.ids) & set(k.ids):
-                    crossing = True
-                    break
-                h.nested = True
-            elif h.start < k.end and k.start < h.end:
-                crossing = True  # partial overlap: the longer one wins
-                break
-        if not crossing:
-            kept.append(h)
-    kept.sort(key=lambda h: h.start)
-    return kept
+            break
+        start = t.start
+        prev_start = t.start
+        i -= 1
+    if start is not None and has_title:
+        end = toks[first - 1].end + (2 if toks[first - 1].possessive else 0)
+        return _trim_role(text, start, end)
+    after = text[span.end : span.end + 2]
+    # (b) before, with a comma: "Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin"
+    before = text[max(0, span.start - 120) : span.start]
+    m = re.search(
+        r"(?:^|[.\n;:]\s*|,\s+)([A-Z][^,.;\n]{2,110}),\s*(?:the\s+|H\.?\s?E\.?\s+)?$", before
+    )
+    if m and _starts_with_title(m.group(1)):
+        s = span.start - len(before) + m.start(1)
+        return _trim_role(text, s, s + len(m.group(1)))
+    # (c) after, as an apposition: "Roman Vassilenko, the Deputy Minister of …"
+    if after.startswith(","):
+        m = re.match(r",\s*((?:the\s+)?[^,.;(\n“\"]{2,140})", text[span.end :])
+        if m and _starts_with_title(re.sub(r"^the\s+", "", m.group(1))):
+            s = span.end + m.start(1)
+            return _trim_role(text, s, s + len(m.group(1).rstrip()))
+    return None
 
 
-# --- steps 2-4: name-shaped spans, unknown mentions, roles ------------------------------------
+def _starts_with_title(phrase: str) -> bool:
+    words = phrase.replace("-", " ").split()
+    first = [re.sub(r"['’]s$", "", w.casefold()) for w in words[:3]]
+    return bool(first) and (
+        first[0] in TITLE_WORDS
+        or first[0] in MARKERS
+        or (first[0] in DEMONYMS and len(first) > 1 and first[1] in TITLE_WORDS)
+    )
 
 
-def _gap_ok(text: str, a: int, b: int) -> bool:
-    """Tokens at ``a`` (end) and ``b`` (start) belong to one run: only spaces, '&' between."""
-    gap = text[a:b]
-    return gap.strip(" \t&") == "" and gap.count("\n") == 0 and len(gap) <= 3
+def _trim_role(text: str, s: int, e: int) -> tuple[int, int]:
+    while e > s and text[e - 1] in " ,":
+        e -= 1
+    return s, e
 
 
 def detect(text: str, index: KBIndex) -> list[Span]:
     """Known, fuzzy-candidate and unknown mention spans, with their role spans."""
-    return _detect(text, index)[0]
+    return detect_spans(text, index)[0]
 
 
-def _detect(text: str, index: KBIndex) -> tuple[list[Span], list[_Hit], list[_Tok]]:
+def detect_spans(text: str, index: KBIndex) -> tuple[list[Span], list[NameHit], list[Token]]:
+    """``detect``, with the known-name hits and tokens it read: office detection
+    (``offices.offices``) reads the same ones rather than cutting the text again."""
     hits = known_names(text, index)
     toks = tokens(text)
     covered = _coverage(hits, len(text))
@@ -195,7 +165,7 @@ def _detect(text: str, index: KBIndex) -> tuple[list[Span], list[_Hit], list[_To
         if (
             cur
             and joinable
-            and _gap_ok(
+            and gap_ok(
                 text,
                 toks[cur[-1]].end
                 + (1 if toks[cur[-1]].dot else 0)
@@ -241,7 +211,7 @@ def _detect(text: str, index: KBIndex) -> tuple[list[Span], list[_Hit], list[_To
     return out, hits, toks
 
 
-def _coverage(hits: list[_Hit], n: int) -> list[bool]:
+def _coverage(hits: list[NameHit], n: int) -> list[bool]:
     covered = [False] * (n + 1)
     for h in hits:
         for i in range(h.start, h.end):
@@ -249,13 +219,13 @@ def _coverage(hits: list[_Hit], n: int) -> list[bool]:
     return covered
 
 
-def _ends_sentence(t: _Tok) -> bool:
+def _ends_sentence(t: Token) -> bool:
     return t.dot and len(t.text) > 2 and t.low not in HONORIFICS
 
 
 def _org_span(
     text: str,
-    toks: list[_Tok],
+    toks: list[Token],
     run: list[int],
     covered: list[bool],
     spans: list[Span],
@@ -268,14 +238,14 @@ def _org_span(
     leading function words and titles are dropped ("Head of the International Relations
     Department" → "International Relations Department").
     """
-    parts: list[list[_Tok]] = [[]]
+    parts: list[list[Token]] = [[]]
     for i in run:
         t = toks[i]
         if t.low == "and" or (parts[-1] and text[parts[-1][-1].end : t.start].strip() == "&"):
             parts.append([] if t.low == "and" else [t])
         else:
             parts[-1].append(t)
-    merged: list[list[_Tok]] = []
+    merged: list[list[Token]] = []
     for part in parts:
         if not part:
             continue
@@ -320,11 +290,11 @@ def _org_span(
             acronyms[m.group(1)] = span
 
 
-def _has_org(words: list[_Tok], covered: list[bool]) -> bool:
+def _has_org(words: list[Token], covered: list[bool]) -> bool:
     return any(t.low in ORG_WORDS and not covered[t.start] for t in words)
 
 
-def _segments(toks: list[_Tok], run: list[int], covered: list[bool]) -> list[list[int]]:
+def _segments(toks: list[Token], run: list[int], covered: list[bool]) -> list[list[int]]:
     """Parts of a run outside known names and not cut by lower-case particles."""
     segs: list[list[int]] = []
     cur: list[int] = []
@@ -341,7 +311,7 @@ def _segments(toks: list[_Tok], run: list[int], covered: list[bool]) -> list[lis
     return segs
 
 
-def _name_span(text: str, toks: list[_Tok], seg: list[int], covered: list[bool]) -> Span | None:
+def _name_span(text: str, toks: list[Token], seg: list[int], covered: list[bool]) -> Span | None:
     """Strip honorifics and titles off a segment; what is left may be a person's name."""
     words = list(seg)
     honorific = False
@@ -372,7 +342,7 @@ def _name_span(text: str, toks: list[_Tok], seg: list[int], covered: list[bool])
     title = title or (
         before is not None
         and before.low in TITLE_WORDS
-        and _gap_ok(text, before.end, toks[seg[0]].start)
+        and gap_ok(text, before.end, toks[seg[0]].start)
     )
     if single and len(query) < 3:
         return None
@@ -387,81 +357,6 @@ def _name_span(text: str, toks: list[_Tok], seg: list[int], covered: list[bool])
     )
 
 
-def find_role(text: str, toks: list[_Tok], span: Span, hits: list[_Hit]) -> tuple[int, int] | None:
-    """The title attached to a name: before it, before it with a comma, or after it."""
-    first = bisect.bisect_left(toks, span.start, key=lambda t: t.start)
-    if first >= len(toks):
-        return None
-    # (a) directly before: titles, markers, demonyms, known names and possessives
-    i = first - 1
-    start = None
-    has_title = False
-    prev_start = span.start
-    while i >= 0:
-        t = toks[i]
-        gap = text[t.end : prev_start]
-        if re.sub(r"^['’]s", "", gap).strip(" -") != "" or "\n" in gap:
-            break
-        low = t.low
-        in_hit = any(h.start <= t.start < h.end for h in hits)
-        if low in TITLE_WORDS or low in MARKERS:
-            has_title = has_title or low in TITLE_WORDS
-        elif not (
-            low in DEMONYMS
-            or in_hit
-            or t.possessive
-            or (
-                t.cap
-                and low not in NEVER_NAMES
-                and i + 1 < len(toks)
-                and toks[i + 1].possessive
-            )
-            or (t.cap and has_title is False and low in ORG_WORDS)
-        ):
-            break
-        start = t.start
-        prev_start = t.start
-        i -= 1
-    if start is not None and has_title:
-        end = toks[first - 1].end + (2 if toks[first - 1].possessive else 0)
-        return _trim_role(text, start, end)
-    after = text[span.end : span.end + 2]
-    # (b) before, with a comma: "Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin"
-    before = text[max(0, span.start - 120) : span.start]
-    m = re.search(
-        r"(?:^|[.\n;:]\s*|,\s+)([A-Z][^,.;\n]{2,110}),\s*(?:the\s+|H\.?\s?E\.?\s+)?$", before
-    )
-    if m and _starts_with_title(m.group(1)):
-        s = span.start - len(before) + m.start(1)
-        return _trim_role(text, s, s + len(m.group(1)))
-    # (c) after, as an apposition: "Roman Vassilenko, the Deputy Minister of …"
-    if after.startswith(","):
-        m = re.match(r",\s*((?:the\s+)?[^,.;(\n“\"]{2,140})", text[span.end :])
-        if m and _starts_with_title(re.sub(r"^the\s+", "", m.group(1))):
-            s = span.end + m.start(1)
-            return _trim_role(text, s, s + len(m.group(1).rstrip()))
-    return None
-
-
-def _starts_with_title(phrase: str) -> bool:
-    words = phrase.replace("-", " ").split()
-    first = [re.sub(r"['’]s$", "", w.casefold()) for w in words[:3]]
-    return bool(first) and (
-        first[0] in TITLE_WORDS
-        or first[0] in MARKERS
-        or (first[0] in DEMONYMS and len(first) > 1 and first[1] in TITLE_WORDS)
-    )
-
-
-def _trim_role(text: str, s: int, e: int) -> tuple[int, int]:
-    while e > s and text[e - 1] in " ,":
-        e -= 1
-    return s, e
-
-
-# --- step 6: offices named without a person ----------------------------------------------------
-
-
 def _title_word(low: str) -> bool:
     return low in TITLE_WORDS or ("-" in low and all(p in TITLE_WORDS for p in low.split("-")))
 
@@ -472,11 +367,11 @@ def _joined(text: str, a: int, b: int) -> bool:
     return "\n" not in gap and gap.strip(" -") == "" and len(gap) <= 3
 
 
-def _tok_end(t: _Tok) -> int:
+def _tok_end(t: Token) -> int:
     return t.end + (1 if t.dot else 0) + (2 if t.possessive else 0)
 
 
-def _head(run: list[_Tok]) -> str | None:
+def _head(run: list[Token]) -> str | None:
     """The office noun of a run of title words: its last title word before "of"/"for"."""
     words: list[str] = []
     for t in run:
@@ -509,7 +404,9 @@ class _Office:
     unknown_owner: bool = False  # "of"/"for" something the base does not know
 
 
-def office_phrases(text: str, toks: list[_Tok], hits: list[_Hit], index: KBIndex) -> list[_Office]:
+def office_phrases(
+    text: str, toks: list[Token], hits: list[NameHit], index: KBIndex
+) -> list[_Office]:
     """Runs of title words, with a country/organisation before ("Pakistan's", "Russian",
     "UN") or after them ("of Kazakhstan", "to Pakistan") when the text names one, and a
     marker (former, acting …). Runs naming no owner, and runs that are a person's role (a
@@ -560,7 +457,7 @@ def office_phrases(text: str, toks: list[_Tok], hits: list[_Hit], index: KBIndex
         owners: set[str] = set()
         targets: set[str] = set()
         marker = None
-        lead: _Tok | None = None  # the word before the phrase, when joined to it
+        lead: Token | None = None  # the word before the phrase, when joined to it
         # before: markers, then one place/organisation or demonym, then markers again
         k = i - 1
         modifier = False
@@ -717,8 +614,8 @@ _NO_OWNER = "no country or organisation is named, here or before for such an off
 
 def offices(
     text: str,
-    toks: list[_Tok],
-    hits: list[_Hit],
+    toks: list[Token],
+    hits: list[NameHit],
     taken: list[Mention],
     published: date | None,
     index: KBIndex,
@@ -818,7 +715,6 @@ def _office_mention(
     index: KBIndex,
 ) -> Mention | None:
     """The ``position`` mention of an office phrase, once ``ref`` says which office it is."""
-    from amanat.kb.linking import resolve_holder
 
     def holders(ids: Iterable[str]) -> list[Tenure]:
         return [t for pid in sorted(ids) for t in index.tenures.get(pid, ())]
@@ -908,9 +804,7 @@ def analyze_mentions(
     backend: Literal["rules", "spacy", "auto"] = "rules",
 ) -> list[Mention]:
     """Mentions in ``text``, linked to ``kb_index`` as of ``published`` (see module doc)."""
-    from amanat.kb.linking import link
-
-    spans, hits, toks = _detect(text, kb_index)
+    spans, hits, toks = detect_spans(text, kb_index)
     if backend in ("spacy", "auto"):
         extra = spacy_spans(text)
         if extra is None and backend == "spacy":
