@@ -256,7 +256,7 @@ class KBIndex:
 
         With no owner ("the President said") the offices of *any* owner whose title has the
         words are returned: they tell that the base knows such an office, never which one is
-        meant, and a caller must not link them (``mentions.offices`` takes the owner from an
+        meant, and a caller must not link them (``amanat.analyze.offices`` takes the owner from an
         earlier mention, or reports the phrase as undetermined)."""
         if not title:
             return []
