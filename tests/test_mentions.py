@@ -232,6 +232,17 @@ def test_spacy_backend_is_optional(index: KBIndex) -> None:
     assert analyze_mentions("Mr. X", None, index, backend="auto") is not None
 
 
+def test_mentions_names_each_steps_entry_point() -> None:
+    """Each step lives in its own module; ``amanat.analyze.mentions`` stays the one place
+    callers import from, with a complete, sorted ``__all__``."""
+    from amanat.analyze import mentions, offices, roles, spans, tokens
+
+    assert mentions.__all__ == sorted(mentions.__all__)
+    assert mentions.detect is spans.detect and mentions.find_role is roles.find_role
+    assert mentions.known_names is tokens.known_names and mentions.offices is offices.offices
+    assert all(callable(getattr(mentions, name)) for name in mentions.__all__)
+
+
 # --- offices named without a person -----------------------------------------------------------
 
 

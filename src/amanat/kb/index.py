@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from amanat.kb.lexicon import lexicon
 from amanat.kb.model import JURISDICTION, POSITION_HELD, Entity, Interval, KnowledgeBase
 from amanat.kb.names import NameIndex, parse_name
 
@@ -255,7 +256,7 @@ class KBIndex:
 
         With no owner ("the President said") the offices of *any* owner whose title has the
         words are returned: they tell that the base knows such an office, never which one is
-        meant, and a caller must not link them (``mentions.offices`` takes the owner from an
+        meant, and a caller must not link them (``amanat.analyze.offices`` takes the owner from an
         earlier mention, or reports the phrase as undetermined)."""
         if not title:
             return []
@@ -375,89 +376,28 @@ def _place_words(place: Entity) -> set[str]:
     return words
 
 
+# The vocabulary below is lexicon data (kb/data/lexicon/en/titles.json, demonyms.json,
+# function_words.json); these names are the sets the code compares with.
+_EN = lexicon("en")
 # Words that make another office of the same noun: "the President" is not the Vice President,
 # "Pakistan's minister" not its Prime Minister, "the Secretary-General" not an Under-Secretary-
 # General (folded as ``role_words`` folds them).
-RANK_WORDS = frozenset(
-    [
-        "deputy",
-        "vice",
-        "first",
-        "under",
-        "assistant",
-        "associate",
-        "prime",
-        "special",
-        "senior",
-        "chief",
-        "executive",
-        "permanent",
-        "high",
-        "state",
-    ]
-)
+RANK_WORDS = _EN.words("rank_words")
 # A ministry's or an office's field: "Kazakhstan's minister" is not its foreign minister (an
 # earlier "foreign minister" may be shortened to "the minister", a rank never is).
-PORTFOLIO_WORDS = frozenset(
-    [
-        "foreign",
-        "interior",
-        "defence",
-        "defense",
-        "finance",
-        "trade",
-        "justice",
-        "education",
-        "health",
-        "energy",
-        "economy",
-        "information",
-        "media",
-    ]
-)
+PORTFOLIO_WORDS = _EN.words("portfolio_words")
 # Words of a role that say nothing about which office it is.
-_ROLE_STOP = frozenset(["of", "the", "for", "to", "and", "in", "on", "at", "a", "an", "'s"])
+_ROLE_STOP = _EN.words("role_stop_words")
 # Synonyms folded together when comparing a role as written with an office's label.
-_ROLE_SYNONYMS = {
-    "foreign": "foreign",
-    "external": "foreign",
-    "spokesman": "spokesperson",
-    "spokeswoman": "spokesperson",
-    "spokeperson": "spokesperson",
-    "premier": "prime",
-    "pm": "prime",
-    "chairman": "chair",
-    "chairperson": "chair",
-    "envoy": "ambassador",
-    "secretary-general": "secretary-general",
-    "un": "united nations",
-}
-# Demonyms of the region, so "Kazakh President" matches "President of Kazakhstan".
-DEMONYM_OF = {
-    "kazakhstan": "kazakh",
-    "pakistan": "pakistani",
-    "russia": "russian",
-    "uzbekistan": "uzbek",
-    "kyrgyzstan": "kyrgyz",
-    "tajikistan": "tajik",
-    "turkmenistan": "turkmen",
-    "china": "chinese",
-    "afghanistan": "afghan",
-    "india": "indian",
-    "iran": "iranian",
-    "ukraine": "ukrainian",
-    "belarus": "belarusian",
-    "georgia": "georgian",
-    "azerbaijan": "azerbaijani",
-    "armenia": "armenian",
-    "united nations": "un",
-}
-# Every demonym a text may put before an office ("the Kazakhstani foreign minister").
-DEMONYMS_OF_NAME: dict[str, tuple[str, ...]] = {
-    name: (demonym, "kazakhstani") if name == "kazakhstan" else (demonym,)
-    for name, demonym in DEMONYM_OF.items()
-    if name != "united nations"
-}
+_ROLE_SYNONYMS: dict[str, str] = _EN.mapping("role_synonyms")
+# Every demonym a text may put before an office ("the Kazakhstani foreign minister"), by the
+# country's name: the one table mention detection reads too.
+DEMONYMS_OF_NAME: dict[str, tuple[str, ...]] = _EN.table("demonyms")
+# The usual demonym (and short form) of a country or organisation, so "Kazakh President"
+# matches "President of Kazakhstan" and "UN Secretary-General" the United Nations' one.
+DEMONYM_OF = {name: ds[0] for name, ds in DEMONYMS_OF_NAME.items() if ds} | _EN.mapping(
+    "owner_short_forms"
+)
 
 _COUNTRY_OF_DEMONYM = {d: name for name, ds in DEMONYMS_OF_NAME.items() for d in ds}
 

@@ -39,6 +39,17 @@ class Lexicon:
             raise InputError(f"lexicon {self.language}: {key} is not a mapping")
         return value
 
+    def table(self, key: str) -> dict[str, tuple[str, ...]]:
+        """A mapping of words to lists of words (a country to its demonyms), case-folded on
+        both sides, so that one table can serve every analyser that needs it."""
+        value = self.mapping(key)
+        out: dict[str, tuple[str, ...]] = {}
+        for word, words in value.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise InputError(f"lexicon {self.language}: {key}.{word} is not a list of words")
+            out[str(word).casefold()] = tuple(w.casefold() for w in words)
+        return out
+
 
 def languages() -> list[str]:
     """The languages that have a lexicon."""

@@ -1,6 +1,6 @@
 """Choose the entity a mention refers to, using its name, its role and the document's date.
 
-For each span from ``amanat.analyze.mentions.detect``:
+For each span from ``amanat.analyze.spans.detect``:
 
 * **candidates** come from the exact alias hit, or from the fuzzy ``NameIndex`` (a full name),
   or — for a lone surname or given name — first from the people already named in full in the

@@ -1,0 +1,125 @@
+"""Word tokens of a text and the known names in it: what every later step of mention
+detection reads.
+
+Two views of one text, kept apart on purpose. ``tokens`` cuts words as written (a trailing
+dot or possessive set apart, "then-"/"ex-" split off) because capitalisation, dots and
+possessives carry the signal for name-shaped runs and titles. ``known_names`` searches the
+*normalised* text with the base's Aho–Corasick automaton (``KBIndex.automaton``), one pass
+whatever the number of aliases, and maps hits back to offsets in the original text; short
+all-capital aliases (UN, CSTO) match only as written, others only where the text starts
+with a capital or an uncased letter ("us" is not the US).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from amanat.kb.index import KBIndex, normalize
+
+_TOKEN = re.compile(r"[^\W\d_][\w]*(?:[-'’][\w]+)*\.?")
+_POSSESSIVE = ("'s", "’s")
+
+
+@dataclass(slots=True)
+class Token:
+    """A word as written: offsets without a trailing dot or possessive, which are flags."""
+
+    start: int
+    end: int  # without a trailing dot or possessive
+    text: str
+    dot: bool = False
+    possessive: bool = False
+
+    @property
+    def low(self) -> str:
+        return self.text.casefold()
+
+    @property
+    def cap(self) -> bool:
+        c = self.text[:1]
+        return c.isupper() or (c.isalpha() and not c.islower())
+
+
+def tokens(text: str) -> list[Token]:
+    """Word tokens with trailing dot and possessive set apart; then-/ex- split off."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        s, word = m.start(), m.group()
+        dot = word.endswith(".")
+        word = word.rstrip(".")
+        possessive = word.endswith(_POSSESSIVE)
+        if possessive:
+            word = word[:-2]
+        low = word.casefold()
+        for prefix in ("then-", "ex-"):
+            if low.startswith(prefix) and len(word) > len(prefix):
+                out.append(Token(s, s + len(prefix) - 1, word[: len(prefix) - 1]))
+                s += len(prefix)
+                word = word[len(prefix) :]
+                break
+        if word:
+            out.append(Token(s, s + len(word), word, dot, possessive))
+    return out
+
+
+@dataclass(slots=True)
+class NameHit:
+    """An occurrence of a known alias: the entities it may name and their kinds; ``nested``
+    when it lies inside a longer name of another entity ("Kazakhstan" in "Embassy of
+    Kazakhstan")."""
+
+    start: int
+    end: int
+    ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+    nested: bool = False
+
+
+def known_names(text: str, index: KBIndex) -> list[NameHit]:
+    """Every alias occurrence, longest first; a hit inside a longer hit of the same entity
+    is dropped, inside one of another entity it is kept as nested."""
+    norm, offsets = normalize(text)
+    hits: list[NameHit] = []
+    for end_idx, (length, alias_ids) in index.automaton.iter(norm):
+        start = end_idx - length + 1
+        if (start > 0 and norm[start - 1].isalnum()) or (
+            end_idx + 1 < len(norm) and norm[end_idx + 1].isalnum()
+        ):
+            continue
+        s, e = offsets[start], offsets[end_idx] + 1
+        written = text[s:e]
+        ids: dict[str, str] = {}
+        for i in alias_ids:
+            alias = index.aliases[i]
+            if alias.acronym:
+                if written.replace(".", "") != alias.text.replace(".", ""):
+                    continue
+            elif written[:1].islower():
+                continue
+            ids.setdefault(alias.entity_id, alias.kind)
+        if ids:
+            hits.append(NameHit(s, e, tuple(ids), tuple(ids.values())))
+    hits.sort(key=lambda h: (h.start - h.end, h.start))
+    kept: list[NameHit] = []
+    for h in hits:
+        crossing = False
+        for k in kept:
+            if k.start <= h.start and h.end <= k.end:
+                if set(h.ids) & set(k.ids):
+                    crossing = True
+                    break
+                h.nested = True
+            elif h.start < k.end and k.start < h.end:
+                crossing = True  # partial overlap: the longer one wins
+                break
+        if not crossing:
+            kept.append(h)
+    kept.sort(key=lambda h: h.start)
+    return kept
+
+
+def gap_ok(text: str, a: int, b: int) -> bool:
+    """Tokens at ``a`` (end) and ``b`` (start) belong to one run: only spaces, '&' between."""
+    gap = text[a:b]
+    return gap.strip(" \t&") == "" and gap.count("\n") == 0 and len(gap) <= 3
