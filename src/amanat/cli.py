@@ -23,6 +23,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from amanat.analyze import commands as analysis
+from amanat.check import commands as checks
 from amanat.console import DbOption, JsonOption, State, err, out
 from amanat.console import emit_json as _emit_json
 from amanat.console import open_store as _open
@@ -68,6 +69,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(kb.kb_app, name="kb")
 app.command()(analysis.analyze)
 app.command()(analysis.claims)
+app.command()(checks.check)
+app.add_typer(checks.findings_app, name="findings")
 app.command()(kb.mentions)
 app.command()(exchange.follow)
 app.command()(exchange.sync)

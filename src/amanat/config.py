@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DB = "sqlite:///amanat.db"
 
@@ -25,3 +26,25 @@ def sqlite_path(url: str) -> Path | None:
         return None
     path = url[len("sqlite:///"):].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
+
+
+def load_units(group: str | None, builtin: tuple[str, ...], kind: type, what: str) -> dict[str, Any]:
+    """Registered units of one kind (claim extractors, checks) by name: the built-in ones,
+    then those that installed packages declare in the entry point ``group``, all loaded by
+    the same ``module:attribute`` references (a plugin may replace a built-in by its name)."""
+    import importlib
+    from importlib.metadata import entry_points
+
+    from amanat.errors import InputError
+
+    found: dict[str, Any] = {}
+    for reference in [*builtin, *(ep.value for ep in (entry_points(group=group) if group else ()))]:
+        module, _, attribute = reference.partition(":")
+        try:
+            unit = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise InputError(f"cannot load {what} {reference}: {exc}") from None
+        if not isinstance(unit, kind):
+            raise InputError(f"{reference} is not an amanat {what}")
+        found[unit.name] = unit
+    return found

@@ -267,19 +267,46 @@ class Evidence:
     role: str = ""  # what this evidence is in the finding: "claim", "record", "other report"…
 
 
+FindingStatus = Literal["contradicted", "inconsistent", "informational", "undetermined"]
+FINDING_STATUSES: tuple[FindingStatus, ...] = ("contradicted", "inconsistent", "informational", "undetermined")
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A check's result: what it found, with the evidence and where the record comes from.
+    """A check's result: what the record (or the document itself) shows about a claim.
 
-    Neutral by construction: a finding says that two sources differ and shows both; it never
-    says which one is false.
+    Neutral by construction: a finding shows the claim and the record side by side, with
+    the facts used and their sources; ``sentence`` says what the record shows, never that an
+    outlet is false. ``key`` is what makes it the same finding when the corpus is analysed
+    again (the check, the document and what was compared, not offsets or wording), so its
+    ``id`` is stable and a reviewer's decision stays attached to it.
     """
 
-    check: str  # the registered check that produced it, with its version
-    kind: str  # e.g. "title-contradicts-record", "figures-diverge", "altered-reprint"
-    summary: str
+    check: str  # the registered check's name
+    type: str  # e.g. "title-at-date", "titles-together", "figures-in-document"
+    status: FindingStatus
+    severity: str  # "high", "medium", "low", "info"
+    sentence: str  # one sentence a person can read
+    document_id: str
+    key: str
     evidence: tuple[Evidence, ...] = ()
-    provenance: dict[str, Any] = field(default_factory=dict)  # the facts or items used, with their sources
+    facts: tuple[dict[str, Any], ...] = ()  # the facts used: what, interval, sources, tier
+    judged_at: str | None = None  # the date the claim was judged at (ISO), if any
+    date_source: str | None = None  # where that date came from
+    version: int = 1  # the check's version
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(f"{self.check}\n{self.document_id}\n{self.key}".encode()).hexdigest()[:16]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "check": self.check, "type": self.type, "status": self.status,
+            "severity": self.severity, "sentence": self.sentence, "document_id": self.document_id,
+            "evidence": [dict(document_id=e.document_id, start=e.start, end=e.end, text=e.text, role=e.role)
+                         for e in self.evidence],
+            "facts": list(self.facts), "judged_at": self.judged_at, "date_source": self.date_source,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -302,3 +302,38 @@ analysis_runs = Table(
     Column("status", Text),  # NULL when analysed; else why not ("not analysed for claims (language ru)")
     Column("analysed", DateTime(timezone=True), nullable=False),
 )
+
+# Findings of the checks (amanat.check): one row per finding id, kept across re-checks so that
+# first_seen and a reviewer's decision stay with it; ``current`` is false once a re-check no
+# longer finds it.
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("document_id", String(16), ForeignKey("documents.id"), nullable=False),
+    Column("check_name", String(64), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("sentence", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON list of {document_id, start, end, text, role}
+    Column("facts", Text, nullable=False),  # JSON list of the facts used, with sources and tier
+    Column("judged_at", String(10)),
+    Column("date_source", Text),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("current", Boolean, nullable=False),
+    Index(None, "document_id"),
+    Index(None, "status"),
+)
+
+# A reviewer's decision on a finding (amanat findings confirm|dismiss), kept by finding id.
+finding_reviews = Table(
+    "finding_reviews",
+    metadata,
+    Column("finding_id", String(16), primary_key=True),
+    Column("decision", String(16), nullable=False),  # confirmed / dismissed
+    Column("note", Text, nullable=False),
+    Column("reviewer", String(255), nullable=False),
+    Column("decided", DateTime(timezone=True), nullable=False),
+)

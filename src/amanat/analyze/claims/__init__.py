@@ -13,15 +13,13 @@ No I/O: a ``Context`` holds the text, its date and language, and the mentions fo
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from importlib.metadata import entry_points
 
 from amanat.analyze.sentences import sentences
-from amanat.errors import InputError
+from amanat.config import load_units
 from amanat.model import Claim, ClaimType, Mention
 
 ENTRY_POINT_GROUP = "amanat.extractors"
@@ -78,14 +76,7 @@ class Result:
 
 def load(reference: str) -> Extractor:
     """The extractor a ``module:attribute`` reference names."""
-    module, _, attribute = reference.partition(":")
-    try:
-        found = getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError) as exc:
-        raise InputError(f"cannot load claim extractor {reference}: {exc}") from None
-    if not isinstance(found, Extractor):
-        raise InputError(f"{reference} is not an amanat claim extractor")
-    return found
+    return next(iter(load_units(None, (reference,), Extractor, "claim extractor").values()))
 
 
 _registry: dict[str, Extractor] | None = None
@@ -96,12 +87,7 @@ def extractors() -> list[Extractor]:
     may replace a built-in one by registering its name)."""
     global _registry
     if _registry is None:
-        found: dict[str, Extractor] = {}
-        references = list(BUILTIN) + [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
-        for reference in references:
-            extractor = load(reference)
-            found[extractor.name] = extractor
-        _registry = found
+        _registry = load_units(ENTRY_POINT_GROUP, BUILTIN, Extractor, "claim extractor")
     return list(_registry.values())
 
 

@@ -1,0 +1,237 @@
+"""Commands for checks and findings: ``check``, ``findings`` (list, export, confirm, dismiss).
+
+``run_checks_on_store`` is the one way stored documents are checked: it first brings the
+analysis passes up to date (so ``ingest`` then ``check`` is always enough), then runs every
+registered check on the documents that are new, changed, or checked against another version
+of the knowledge base or of a check, and records their findings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Optional
+
+import sqlalchemy as sa
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from amanat.analyze.commands import run_analysis
+from amanat.check import DocumentView, Record, run_checks, version_key
+from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.errors import AmanatError, InputError
+from amanat.model import FINDING_STATUSES, Candidate, Claim, Mention
+from amanat.store import analysis, findings
+from amanat.store import schema as t
+from amanat.store.db import Store
+
+findings_app = typer.Typer(help="Findings of the checks: list, export, confirm or dismiss.", invoke_without_command=True)
+
+
+def record_of(store: Store) -> Record:
+    """The knowledge base this store checks against (starter + its imports), indexed."""
+    from amanat.kb.commands import load_kb
+    from amanat.kb.index import KBIndex
+
+    kb, version = load_kb(store)
+    return Record(kb, KBIndex.build(kb), version)
+
+
+def _mention(row: Any) -> Mention:
+    candidates = json.loads(row.candidates)
+    extra: dict[str, Any] = {}
+    if isinstance(candidates, dict):  # an office named without a person
+        extra = {"holder": candidates.get("holder"), "resolution": candidates.get("resolution"), "why": candidates.get("why")}
+        candidates = candidates.get("holders") or []
+    return Mention(row.start, row.end, row.text, row.kind, row.entity_id,
+                   tuple(Candidate(c[0], c[0], c[1]) for c in candidates if isinstance(c, list)),
+                   row.role, row.role_start, row.role_end, row.marker, row.score or 0.0, row.method or "alias",
+                   bool(row.nested), **extra)
+
+
+def view_of(store: Store, doc_id: str, *, with_previous: bool = True) -> DocumentView:
+    """A stored document as checks see it: text, date, mentions, claims, previous version."""
+    stored = store.get(doc_id)
+    doc = stored.document
+    with store.engine.connect() as conn:
+        mentions = tuple(_mention(r) for r in conn.execute(
+            sa.select(t.mentions).where(t.mentions.c.document_id == doc.id).order_by(t.mentions.c.n)))
+        claims = tuple(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor) for r in conn.execute(
+            sa.select(t.claims).where(t.claims.c.document_id == doc.id).order_by(t.claims.c.n)))
+    previous = None
+    if with_previous and stored.previous_id:
+        previous = view_of(store, stored.previous_id, with_previous=False)
+    published = None
+    if doc.published:
+        try:
+            published = date.fromisoformat(doc.published.value[:10])
+        except ValueError:
+            published = None
+    return DocumentView(doc.id, doc.text, published, doc.published.source if doc.published else None,
+                        doc.language, doc.source, claims, mentions, previous)
+
+
+def run_checks_on_store(store: Store, *, everything: bool = False, since: datetime | None = None,
+                        jobs: int = 1, on_total: Callable[[int], None] = lambda n: None,
+                        progress: Callable[[], None] = lambda: None) -> dict[str, int]:
+    """Analyse what is missing, then check what is new or stale; record the findings."""
+    analysed = run_analysis(store, jobs=jobs)
+    record = record_of(store)
+    key = version_key(record.version)
+    ids = list(analysis.all_ids(store) if everything else analysis.stale(store, {"checks": key}))
+    if since is not None:
+        d = t.documents
+        with store.engine.connect() as conn:
+            recent = set(conn.execute(sa.select(d.c.id).where(d.c.ingested >= since)).scalars())
+        ids = [i for i in ids if i in recent]
+    on_total(len(ids))
+    counts: Counter[str] = Counter(documents=0, findings=0, failed=0, analysed=analysed["documents"])
+    for doc_id in ids:
+        try:
+            found = run_checks(view_of(store, doc_id), record)
+        except (AmanatError, ValueError) as exc:
+            counts["failed"] += 1
+            err.print(f"[red]error[/red] {doc_id}: cannot check: {escape(str(exc))}")
+            progress()
+            continue
+        with store.engine.begin() as conn:
+            findings.replace(conn, doc_id, [f.as_dict() for f in found])
+            conn.execute(sa.delete(t.analysis_runs).where(t.analysis_runs.c.document_id == doc_id,
+                                                          t.analysis_runs.c.pass_name == "checks"))
+            conn.execute(sa.insert(t.analysis_runs).values(document_id=doc_id, pass_name="checks", version=key,
+                                                           status=None, analysed=datetime.now(UTC)))
+        counts["documents"] += 1
+        counts["findings"] += len(found)
+        for f in found:
+            counts[f.status] += 1
+        progress()
+    return dict(counts)
+
+
+def check(
+    all_documents: Annotated[bool, typer.Option("--all", help="Check every document again.")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Only documents ingested on or after this date (YYYY-MM-DD).")] = None,  # noqa: UP045
+    list_them: Annotated[bool, typer.Option("--list", help="Then list the current findings.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for analysis.", min=1, max=64)] = 1,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Check claims against the dated record and documents against themselves.
+
+    Runs the analysis that is missing or out of date first. Incremental: new and changed
+    documents, and those checked against another knowledge base or check version; --all
+    for everything. Exits 0 whatever it finds (1 when some documents could not be checked)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    start = _date(since, "--since") if since else None
+    with open_store(db) as store, Progress(TextColumn("check"), BarColumn(), MofNCompleteColumn(), console=err,
+                                           disable=as_json or not err.is_terminal, transient=True) as bar:
+        task = bar.add_task("check", total=None)
+        counts = run_checks_on_store(store, everything=all_documents, since=start, jobs=jobs,
+                                     on_total=lambda n: bar.update(task, total=n), progress=lambda: bar.advance(task))
+        rows = findings.list_findings(store) if list_them else None
+    if as_json:
+        emit_json({**counts, "findings_list": rows} if rows is not None else counts)
+    else:
+        by_status = ", ".join(f"{counts[s]} {s}" for s in FINDING_STATUSES if counts.get(s))
+        err.print(f"checked {counts['documents']} documents: {counts['findings']} findings"
+                  + (f" ({by_status})" if by_status else ""))
+        if rows is not None:
+            print_findings(rows)
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+def _date(text: str, option: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+    except ValueError:
+        raise InputError(f"{option} wants a date YYYY-MM-DD, not {text!r}") from None
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    claimreview = "claimreview"
+
+
+def print_findings(rows: list[dict[str, Any]]) -> None:
+    """A readable table that fits 80 columns: id, status, what, the sentence."""
+    table = Table(title=f"Findings ({len(rows)})", header_style="bold", show_lines=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("status")
+    table.add_column("finding", overflow="fold")
+    for r in rows:
+        quote = " / ".join(f"\u201c{e['text']}\u201d" for e in r["evidence"][:2])
+        review = f"\n[{r['review']['decision']}: {escape(r['review']['note'])}]" if r["review"] else ""
+        table.add_row(r["id"][:10], r["status"], escape(f"{r['sentence']}\n{quote} — document {r['document_id'][:10]}") + review)
+    out.print(table)
+
+
+@findings_app.callback()
+def findings_cmd(
+    ctx: typer.Context,
+    type_: Annotated[Optional[str], typer.Option("--type", help="Only this type (e.g. title-at-date).")] = None,  # noqa: UP045
+    status: Annotated[Optional[str], typer.Option(help="Only this status: contradicted, inconsistent, informational, undetermined.")] = None,  # noqa: UP045
+    document: Annotated[Optional[str], typer.Option(help="Only findings on this document id.")] = None,  # noqa: UP045
+    dismissed: Annotated[bool, typer.Option("--dismissed", help="Include dismissed findings.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json (every finding, no cap), csv, or claimreview (schema.org JSON-LD).")] = Format.table,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The current findings (dismissed ones hidden unless --dismissed)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if status and status not in FINDING_STATUSES:
+        raise InputError(f"--status is one of {', '.join(FINDING_STATUSES)}, not {status!r}")
+    with open_store(db) as store:
+        doc_id = store.get(document).document.id if document else None
+        rows = findings.list_findings(store, type=type_, status=status, document_id=doc_id, dismissed=dismissed)
+        if fmt is Format.claimreview:
+            from amanat.check.claimreview import claim_reviews
+
+            emit_json(claim_reviews(store, rows))
+            return
+    if as_json or fmt is Format.json:
+        emit_json(rows)
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "status", "type", "severity", "document_id", "judged_at", "sentence", "evidence",
+                         "review"])
+        for r in rows:
+            writer.writerow([r["id"], r["status"], r["type"], r["severity"], r["document_id"], r["judged_at"] or "",
+                             r["sentence"], " | ".join(e["text"] for e in r["evidence"]),
+                             r["review"]["decision"] if r["review"] else ""])
+        out.print(buffer.getvalue(), end="", markup=False, highlight=False)
+    else:
+        print_findings(rows)
+
+
+def _review(action: str, finding_id: str, note: str, db: str | None) -> None:
+    import getpass
+
+    with open_store(db) as store:
+        decision = findings.review(store, finding_id, action, note, f"{getpass.getuser()} (command line)")
+    err.print(f"{finding_id}: {decision['decision']}")
+
+
+@findings_app.command("confirm")
+def confirm(finding_id: Annotated[str, typer.Argument(metavar="ID")],
+            note: Annotated[str, typer.Option(help="Why (kept with the decision).")], db: DbOption = None) -> None:
+    """Confirm a finding after review; the decision survives re-analysis."""
+    _review("confirm", finding_id, note, db)
+
+
+@findings_app.command("dismiss")
+def dismiss(finding_id: Annotated[str, typer.Argument(metavar="ID")],
+            note: Annotated[str, typer.Option(help="Why (kept with the decision).")], db: DbOption = None) -> None:
+    """Dismiss a finding; it stays out of the default views, and stays dismissed."""
+    _review("dismiss", finding_id, note, db)

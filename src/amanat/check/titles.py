@@ -1,0 +1,187 @@
+"""Titles against the dated record: at the document's date, and together in one document.
+
+A *title claim* here is a person mention linked to the knowledge base with the title written
+around it ("President Kassym-Jomart Tokayev", "Roman Vassilenko, the Deputy Foreign
+Minister"). The title is matched to the offices the record says that person held (its words
+within the office's words: "President" fits "President of Kazakhstan"); a title that fits
+none of them, or a person the record has no office for, is left alone — the record is
+silent, not contradicting.
+
+- **At the date** (``AT_DATE``): the document's date falls in none of the person's terms in
+  every office the title fits, and for each such office the record surely says so (a term
+  that ended, or one not yet begun) — *contradicted*. A date the bounds' precision or an
+  open-ended fact past its source's as-of date leaves unclear is *undetermined* and reported
+  as such only when no term fits surely. Markers (then, former, ex, late) mean another time:
+  not judged at the document's date. No date: nothing said.
+- **Together** (``TOGETHER``): an article describes one moment, so the titles it gives
+  without a marker must be jointly possible. Two titles whose terms surely never overlap
+  (a term that ended in 2016 beside one that began in 2019) are *inconsistent* — found even
+  when the document's date is unknown. A title in a sentence that carries its own past date
+  ("in 2015, …") is judged apart and left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from amanat.analyze.sentences import sentences
+from amanat.check import Check, DocumentView, Record
+from amanat.kb.index import Office, role_words
+from amanat.kb.model import Interval
+from amanat.model import Evidence, Finding, Mention
+
+OTHER_TIME = frozenset({"then", "former", "ex", "late"})
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Titled:
+    """A linked person with a title, and the offices of theirs the title can mean."""
+
+    mention: Mention
+    offices: tuple[Office, ...]
+
+    @property
+    def span(self) -> tuple[int, int]:
+        start = min(self.mention.start, self.mention.role_start if self.mention.role_start is not None else self.mention.start)
+        end = max(self.mention.end, self.mention.role_end if self.mention.role_end is not None else self.mention.end)
+        return start, end
+
+
+def titled(document: DocumentView, record: Record) -> list[Titled]:
+    """Linked persons with a title that fits at least one office the record gives them."""
+    out = []
+    for m in document.mentions:
+        if m.kind != "person" or not m.entity_id or not m.role or m.nested:
+            continue
+        words = set(role_words(m.role)) - OTHER_TIME
+        if not words:
+            continue
+        fits = tuple(o for o in record.index.offices.get(m.entity_id, ()) if words <= o.words)
+        if fits:
+            out.append(Titled(m, fits))
+    return out
+
+
+def _term(iv: Interval) -> str:
+    start = iv.start.iso() if iv.start else "an unknown date"
+    if iv.end:
+        return f"{start} to {iv.end.iso()}"
+    if iv.end_unknown:
+        return f"{start} to an unknown date"
+    return f"{start} on (known up to {iv.as_of.isoformat()})" if iv.as_of else f"{start} on"
+
+
+def _facts(record: Record, person: str, offices: Iterable[Office]) -> tuple[dict[str, object], ...]:
+    """The position-held facts used, with their sources and tier."""
+    out = []
+    for o in offices:
+        for f in record.kb.facts_about(person, "position_held"):
+            if f.object != o.position_id or f.interval != o.interval:
+                continue
+            source = record.kb.sources.get(f.source)
+            out.append({
+                "subject": person, "subject_name": record.index.name_of(person), "predicate": "position_held",
+                "object": o.position_id, "object_name": o.label,
+                "start": f.interval.start.iso() if f.interval.start else None,
+                "end": f.interval.end.iso() if f.interval.end else None,
+                "as_of": f.interval.as_of.isoformat() if f.interval.as_of else None,
+                "source": f.source, "source_title": source.title if source else None,
+                "tier": source.tier if source else "reference",
+            })
+    return tuple(out)
+
+
+def _evidence(document: DocumentView, t: Titled) -> Evidence:
+    start, end = t.span
+    return Evidence(document.id, start, end, document.text[start:end], "claim")
+
+
+def _own_date(document: DocumentView, t: Titled) -> bool:
+    """Whether the title's sentence carries a year of its own ("in 2015, then-minister …")."""
+    for s, e in sentences(document.text):
+        if s <= t.mention.start < e:
+            return bool(_YEAR.search(document.text, s, e))
+    return False
+
+
+def _at_date(document: DocumentView, record: Record) -> list[Finding]:
+    day: date | None = document.published
+    if day is None:
+        return []
+    found = []
+    for t in titled(document, record):
+        m = t.mention
+        if m.marker in OTHER_TIME or _own_date(document, t):
+            continue
+        verdicts = [o.interval.contains(day) for o in t.offices]
+        if any(v is True for v in verdicts):
+            continue  # consistent with the record
+        person = record.index.name_of(m.entity_id or "")
+        terms = "; ".join(f"{o.label} {_term(o.interval)}" for o in t.offices)
+        if all(v is False for v in verdicts):
+            status, severity = "contradicted", "high"
+            sentence = (f"The record has {person} as {terms}; the document, dated {day.isoformat()}, "
+                        f"calls them \"{m.role}\".")
+        else:
+            status, severity = "undetermined", "info"
+            sentence = (f"The record cannot tell whether {person} was \"{m.role}\" on {day.isoformat()}: "
+                        f"it has {terms}.")
+        found.append(Finding(
+            check="titles-at-date", type="title-at-date", status=status, severity=severity, sentence=sentence,
+            document_id=document.id, key=f"{m.entity_id}|{' '.join(sorted(role_words(m.role or '')))}",
+            evidence=(_evidence(document, t),), facts=_facts(record, m.entity_id or "", t.offices),
+            judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
+        ))
+    return found
+
+
+def _possible_together(a: Titled, b: Titled) -> bool:
+    """False only when no term of one can share a day with any term of the other."""
+    return any(x.interval.overlaps(y.interval) is not False for x in a.offices for y in b.offices)
+
+
+def _together(document: DocumentView, record: Record) -> list[Finding]:
+    claims = [t for t in titled(document, record)
+              if t.mention.marker not in OTHER_TIME and not _own_date(document, t)]
+    # one claim per person and title: the same title repeated is one claim
+    unique: dict[tuple[str, frozenset[str]], Titled] = {}
+    for t in claims:
+        unique.setdefault((t.mention.entity_id or "", frozenset(role_words(t.mention.role or ""))), t)
+    claims = list(unique.values())
+    conflicts = {i: [j for j in range(len(claims)) if j != i and not _possible_together(claims[i], claims[j])]
+                 for i in range(len(claims))}
+    found = []
+    reported: set[frozenset[int]] = set()
+    # the claim that conflicts with the most others is named as the one at odds with the rest
+    for i in sorted(conflicts, key=lambda k: -len(conflicts[k])):
+        for j in conflicts[i]:
+            pair = frozenset((i, j))
+            if pair in reported:
+                continue
+            reported.add(pair)
+            a, b = claims[i], claims[j]
+            name_a, name_b = record.index.name_of(a.mention.entity_id or ""), record.index.name_of(b.mention.entity_id or "")
+            terms_a = "; ".join(f"{o.label} {_term(o.interval)}" for o in a.offices)
+            terms_b = "; ".join(f"{o.label} {_term(o.interval)}" for o in b.offices)
+            sentence = (f"The document calls {name_a} \"{a.mention.role}\" and {name_b} \"{b.mention.role}\" "
+                        f"without a then- or former marker, but the record's terms never overlap: "
+                        f"{name_a} was {terms_a}; {name_b} was {terms_b}.")
+            keys = sorted(f"{t.mention.entity_id}|{' '.join(sorted(role_words(t.mention.role or '')))}" for t in (a, b))
+            found.append(Finding(
+                check="titles-together", type="titles-together", status="inconsistent", severity="high",
+                sentence=sentence, document_id=document.id, key="&".join(keys),
+                evidence=(_evidence(document, a), _evidence(document, b)),
+                facts=_facts(record, a.mention.entity_id or "", a.offices) + _facts(record, b.mention.entity_id or "", b.offices),
+                judged_at=None, date_source="one moment: the titles of one article must hold together",
+            ))
+    return found
+
+
+AT_DATE = Check("titles-at-date", 1, ("mentions", "role"), _at_date,
+                "A person's title against the record's terms on the document's date.")
+TOGETHER = Check("titles-together", 1, ("mentions", "role"), _together,
+                 "The titles one article gives must be jointly possible.")

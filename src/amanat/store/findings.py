@@ -1,0 +1,93 @@
+"""Findings as the store keeps them: stable ids across re-checks, first and last seen, and
+reviewers' decisions that survive re-analysis.
+
+A re-check of a document upserts what it finds (an id found again keeps its ``first_seen``),
+and marks what it no longer finds as not current: nothing is deleted, so a decision stays
+attached to its finding, and a finding that comes back is the same finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from amanat.errors import InputError, NotFound
+from amanat.store import schema as t
+from amanat.store.db import Store
+
+_f, _r = t.findings, t.finding_reviews
+DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
+
+
+def replace(conn: Connection, document_id: str, found: Sequence[dict[str, Any]], now: datetime | None = None) -> None:
+    """Record a document's findings of one check run (rows as ``Finding.as_dict()``)."""
+    now = now or datetime.now(UTC)
+    known = set(conn.execute(sa.select(_f.c.id).where(_f.c.document_id == document_id)).scalars())
+    seen = set()
+    for row in found:
+        values = {"document_id": document_id, "check_name": row["check"], "type": row["type"],
+                  "status": row["status"], "severity": row["severity"], "sentence": row["sentence"],
+                  "evidence": json.dumps(row["evidence"], ensure_ascii=False),
+                  "facts": json.dumps(row["facts"], ensure_ascii=False, default=str),
+                  "judged_at": row["judged_at"], "date_source": row["date_source"], "last_seen": now, "current": True}
+        if row["id"] in known or row["id"] in seen:
+            conn.execute(sa.update(_f).where(_f.c.id == row["id"]).values(**values))
+        else:
+            conn.execute(sa.insert(_f).values(id=row["id"], first_seen=now, **values))
+        seen.add(row["id"])
+    gone = known - seen
+    if gone:
+        conn.execute(sa.update(_f).where(_f.c.id.in_(gone)).values(current=False))
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id, "check": r.check_name, "type": r.type, "status": r.status, "severity": r.severity,
+        "sentence": r.sentence, "document_id": r.document_id, "evidence": json.loads(r.evidence),
+        "facts": json.loads(r.facts), "judged_at": r.judged_at, "date_source": r.date_source,
+        "first_seen": r.first_seen.isoformat() if r.first_seen else None,
+        "last_seen": r.last_seen.isoformat() if r.last_seen else None,
+        "review": None if r.decision is None else {"decision": r.decision, "note": r.note, "reviewer": r.reviewer,
+                                                   "decided": r.decided.isoformat() if r.decided else None},
+    }
+
+
+def list_findings(store: Store, *, type: str | None = None, status: str | None = None,
+                  document_id: str | None = None, dismissed: bool = False,
+                  since: datetime | None = None) -> list[dict[str, Any]]:
+    """Current findings, oldest first; dismissed ones only when asked for. No cap."""
+    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided)
+             .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id)).where(_f.c.current.is_(True)))
+    if type:
+        query = query.where(_f.c.type == type)
+    if status:
+        query = query.where(_f.c.status == status)
+    if document_id:
+        query = query.where(_f.c.document_id == document_id)
+    if since:
+        query = query.where(_f.c.first_seen >= since)
+    if not dismissed:
+        query = query.where(sa.or_(_r.c.decision.is_(None), _r.c.decision != "dismissed"))
+    with store.engine.connect() as conn:
+        return [_row(r) for r in conn.execute(query.order_by(_f.c.first_seen, _f.c.id))]
+
+
+def review(store: Store, finding_id: str, action: str, note: str, reviewer: str) -> dict[str, Any]:
+    """Confirm or dismiss a finding; the decision replaces an earlier one."""
+    if action not in DECISIONS:
+        raise InputError(f"a review is {' or '.join(DECISIONS)}, not {action!r}")
+    if not note.strip():
+        raise InputError("a review needs a --note saying why")
+    with store.engine.begin() as conn:
+        if conn.execute(sa.select(_f.c.id).where(_f.c.id == finding_id)).first() is None:
+            raise NotFound(f"no finding {finding_id!r} (see `amanat findings`)")
+        conn.execute(sa.delete(_r).where(_r.c.finding_id == finding_id))
+        values = {"finding_id": finding_id, "decision": DECISIONS[action], "note": note.strip(),
+                  "reviewer": reviewer, "decided": datetime.now(UTC)}
+        conn.execute(sa.insert(_r).values(**values))
+    return values
