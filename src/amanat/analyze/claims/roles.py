@@ -1,11 +1,172 @@
-"""Placeholder: replaced by the real extractor in this session's work."""
+"""Roles: a person given a title ("Former President Nursultan Nazarbayev", "Yerzhan Kistafin,
+Kazakhstan's ambassador to Pakistan"), and a place given one ("Almaty, then the capital"). Pure.
+
+Most roles come from the mention analysis, which already attaches a title, its span and its
+time marker to a person (``Mention.role``); this extractor turns them into claims and adds
+the appositions it leaves unattached: an office phrase beside a person ("Pakistan's prime
+minister, Shehbaz Sharif"), a title phrase after a name the knowledge base does not know
+("Josep Borrell, the EU's foreign policy chief"), and a place's role. ``title`` is the role as
+written without its marker and article ("then-Prime Minister" → "Prime Minister"), ``marker``
+then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id or ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
-from amanat.model import Claim
+from amanat.kb.lexicon import lexicon, marker_of
+from amanat.model import Claim, Mention
+
+NAME = "roles"
+VERSION = 1
+
+_CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
+_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul|of)\s+)?{_CAP}){{0,4}}$")
 
 
-def _run(context: Context) -> list[Claim]:
-    return []
+@dataclass(frozen=True)
+class _Patterns:
+    marker: re.Pattern[str]
+    heads: re.Pattern[str]
+    place: re.Pattern[str]
+    apposition: re.Pattern[str]
+    before_name: re.Pattern[str]
 
 
-EXTRACTOR = Extractor(name="roles", version=0, languages=frozenset({"en"}), writes=(), run=_run)
+@cache
+def _patterns() -> _Patterns:
+    lex = lexicon("en")
+    markers = "|".join(sorted(map(re.escape, lex.mapping("markers")), key=len, reverse=True))
+    heads = "|".join(sorted(map(re.escape, lex.words("speaker_title_heads")), key=len, reverse=True))
+    places = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(lex.words("place_titles"), key=len, reverse=True))
+    owner = r"(?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}['’]s\s+|[A-Z][\w-]*\s+)?"
+    return _Patterns(
+        marker=re.compile(rf"\b(?:{markers})\b(?:\s*-\s*|\s+)", re.I),
+        heads=re.compile(rf"\b(?:{heads})\b", re.I),
+        # ", then the capital of Kazakhstan" / ", Pakistan's former capital"
+        place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
+                         rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
+        # ", the EU's foreign policy chief," — a title phrase in apposition after a name
+        apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
+                              rf"{_CAP}['’]s\s+[^,;.()“”\"]{{2,90}}?)(?=\s*[,;.)]|\s*$)"),
+        # "Kazakhstan’s ambassador, " — a title phrase before a name
+        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_CAP}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
+                               rf"(?:[Tt]he\s+)[a-z][\w\s-]{{1,60}}?),\s+$"),
+    )
+
+
+def _title(text: str) -> str:
+    """The role as written without its marker and leading article."""
+    title = _patterns().marker.sub("", text)
+    title = re.sub(r"^(?:the|a|an)\s+", "", title.strip(" ,"), flags=re.I)
+    return re.sub(r"\s+", " ", title).strip(" ,")
+
+
+def _claim(context: Context, start: int, end: int, fields: dict[str, object]) -> Claim:
+    return Claim("role", start, end, context.text[start:end], fields, extractor=f"{NAME}@{VERSION}")
+
+
+def _from_mention(context: Context, m: Mention, people: list[Mention]) -> Claim | None:
+    """A person's role as the mention analysis attached it."""
+    if m.role is None or m.role_start is None or m.role_end is None:
+        return None
+    start, end = m.role_start, m.role_end
+    # "UN Secretary-General Ban Ki-moon's spokesman Stéphane Dujarric": the role is "spokesman"
+    for other in people:
+        if other is not m and start <= other.start and other.end < end:
+            rest = re.match(r"['’]s\s+", context.text[other.end:end])
+            if rest:
+                start = other.end + rest.end()
+    role = context.text[start:end]
+    if not role.strip():
+        return None
+    span = (min(start, m.start), max(end, m.end))
+    marker = m.marker or marker_of(role)
+    return _claim(context, *span, {"person": m.text, "title": _title(role), "marker": marker, "entity": m.entity_id})
+
+
+def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
+    """The person named just before ``end``: a person mention, else a run of capitalised words
+    that no place or organisation mention covers."""
+    for m in covered:
+        if m.end == end:
+            return (m.start, m.end, m) if m.kind == "person" else None
+    run = _NAME_RUN.search(text, max(0, end - 80), end)
+    if run is None or len(run.group().split()) < 2:
+        return None
+    start = run.start()
+    if any(m.start < end and start < m.end for m in covered):
+        return None
+    return start, end, None
+
+
+def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
+    for m in covered:
+        if m.start == start:
+            return (m.start, m.end, m) if m.kind == "person" else None
+    return None
+
+
+def extract_roles(context: Context) -> list[Claim]:
+    """The roles of one text, one per named person or place."""
+    text = context.text
+    p = _patterns()
+    mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
+    people = [m for m in mentions if m.kind == "person"]
+    found: list[Claim] = []
+    done: set[tuple[int, int]] = set()
+    for m in people:
+        claim = _from_mention(context, m, people)
+        if claim is not None:
+            found.append(claim)
+            done.add((m.start, m.end))
+    # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
+    for a in p.apposition.finditer(text):
+        phrase = a.group(1)
+        if not p.heads.search(phrase) or _overlaps(found, a.start(1), a.end(1)):
+            continue
+        name = _name_before(text, a.start(), mentions)
+        if name is None or (name[0], name[1]) in done:
+            continue
+        person = text[name[0]:name[1]]
+        found.append(_claim(context, name[0], a.end(1), {"person": person, "title": _title(phrase),
+                                                         "marker": marker_of(phrase),
+                                                         "entity": name[2].entity_id if name[2] else None}))
+        done.add((name[0], name[1]))
+    # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,"
+    for m in people:
+        if (m.start, m.end) in done or not re.match(r"\s*[,.;)]|\s*(?:said|told)\b|\s*$", text[m.end:]):
+            continue
+        b = p.before_name.search(text, max(0, m.start - 90), m.start)
+        if b is None or not p.heads.search(b.group(1)) or _overlaps(found, b.start(1), b.end(1)):
+            continue
+        phrase = b.group(1)
+        found.append(_claim(context, b.start(1), m.end, {"person": m.text, "title": _title(phrase),
+                                                         "marker": marker_of(phrase), "entity": m.entity_id}))
+        done.add((m.start, m.end))
+    # a place's role: "Almaty, then the capital of Kazakhstan"
+    for a in p.place.finditer(text):
+        before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
+        if before is None:
+            continue
+        place = next((m for m in mentions if m.end == a.start() and m.kind == "place"), None)
+        if place is None and any(m.end == a.start() for m in mentions):
+            continue
+        start = place.start if place else before.start()
+        phrase = a.group(1)
+        found.append(_claim(context, start, a.end(1), {"place": text[start:a.start()], "title": _title(phrase),
+                                                       "marker": marker_of(phrase),
+                                                       "entity": place.entity_id if place else None}))
+    return sorted(found, key=lambda c: c.start)
+
+
+def _overlaps(found: list[Claim], start: int, end: int) -> bool:
+    return any(c.start < end and start < c.end for c in found)
+
+
+EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=frozenset({"en"}), writes=("role",),
+                      run=extract_roles, reads=("mentions",),
+                      summary="titles given to people (from the mentions, and appositions) and to places")
