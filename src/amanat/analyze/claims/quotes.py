@@ -35,13 +35,15 @@ NAME = "quotes"
 VERSION = 1
 
 _TOKEN = re.compile(r"\w[\w’'-]*(?:\.\w[\w’'-]*)*|[^\w\s]")
-_QUOTE = re.compile(r"“([^”\n]+)”|(?<!\w)‘([^\n]+?)’(?!\w)|«([^»\n]+)»|\"([^\"\n]+)\"")
+_QUOTE = re.compile(r"“([^”\n]+)”|(?<!\w)‘([^\n“”‘]{1,400}?)’(?!\w)|«([^»\n]+)»|\"([^\"\n]+)\"")
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
 _POSSESSIVES = frozenset({"his", "her", "its", "their", "our"})
 _INDEFINITE = frozenset({"a", "an", "some", "several", "many", "two", "three", "one", "other", "another"})
 _PREPOSITIONS = frozenset({"on", "in", "at", "during", "after", "before", "to", "of", "about", "for", "with",
                            "from", "by", "that", "as", "against", "without", "via", "through", "when", "while"})
 _NP_MAX = 10
+_LINKS = frozenset({"of", "for", "and", "&", "with", "from", "at", "in", "on", "to"})
+_PHRASE_LINKS = frozenset({"for", "with", "from", "at", "in", "on", "to", "close"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class _Words:
     statement: re.Pattern[str]
     title_heads: frozenset[str]
     body_start: re.Pattern[str]
+    heads: frozenset[str]  # words that make a lower-case phrase a speaker ("police", "officials")
 
 
 @cache
@@ -70,7 +73,7 @@ def _words() -> _Words:
 
     bodies = lex.words("body_heads")
     return _Words(
-        verbs=re.compile(r"(?<![\w-])(?:" + alternation(lex.words("speech_verbs")) + r")(?![\w-])", re.I),
+        verbs=re.compile(r"(?<![\w-])(?:" + alternation(lex.words("speech_verbs")) + r")(?![\w-])"),  # lower case: "United States:"
         bare=lex.words("speech_verbs_bare"),
         object_verbs=lex.words("speech_objects_verbs"),
         adverbs=lex.words("speech_adverbs"),
@@ -80,6 +83,7 @@ def _words() -> _Words:
         anonymous=lex.words("anonymous_speakers"),
         statement=re.compile(r"^(.+?)['’]s\s+(?:" + alternation(lex.words("statement_nouns")) + r")$", re.I),
         title_heads=lex.words("speaker_title_heads"),
+        heads=bodies | lex.words("speaker_title_heads") | lex.words("anonymous_speakers"),
         body_start=re.compile(r"(?:^|\n)[ \t]*((?:The|the)\s+(?:[\w’'-]+\s+){0,4}?(?:" + alternation(bodies) + r"))\b"),
     )
 
@@ -136,12 +140,21 @@ def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
         j -= 1
     words = [t.group().casefold() for t in toks[j:i]]
     # "On Friday the ministry said": the phrase starts at its own article
-    for k in range(1, len(words)):
-        if words[k] in _DETERMINERS and words[k - 1] not in ("of", "for", "and", "&"):
-            j += k
-            break
+    cut = next((k for k in range(1, len(words)) if words[k] in _DETERMINERS and words[k - 1] not in _LINKS), 0)
+    j += cut
+    if not cut and 1 < j < i and toks[j - 1].group().casefold() in _PHRASE_LINKS:
+        # "people familiar with the matter said": the phrase goes on before its preposition
+        k = j - 1
+        while k and toks[k - 1].group()[0].isalnum() and toks[k - 1].group().casefold() not in w.openers:
+            k -= 1
+        if k < j - 1:
+            j = k
     if i - j == 0 or i - j > _NP_MAX or all(t.group().casefold() in _DETERMINERS for t in toks[j:i]):
         return None
+    first = toks[j].group()
+    if not (first[0].isupper() or first.casefold() in _DETERMINERS | _POSSESSIVES | _INDEFINITE
+            or first.casefold() in w.pronouns or not w.heads.isdisjoint(t.group().casefold() for t in toks[j:i])):
+        return None  # "30 times your said": no speaker
     return toks[j].start(), toks[i - 1].end()
 
 
@@ -179,9 +192,10 @@ class _Resolver:
             return _Speaker(start, end, m.text, m.entity_id, person=True)
         if len(lower) == 1 and lower[0] in w.pronouns:
             return self._pronoun(start, end, w.pronouns[lower[0]], para)
-        if lower[-1] in w.anonymous and (lower[0] in _INDEFINITE or lower[0] not in _DETERMINERS | _POSSESSIVES) \
-                and not any(x[0].isupper() for x in words[1:]):
-            return _Speaker(start, end, None)
+        head = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
+        if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _DETERMINERS | _POSSESSIVES) \
+                and not any(x[0].isupper() for x in words[1:head]):
+            return _Speaker(start, end, None)  # "a source", "witnesses", "people familiar with the matter"
         said = w.statement.match(phrase)
         if said:  # "the ministry's statement" speaks for the ministry
             return self.resolve(start, start + len(said.group(1)), para)
@@ -301,8 +315,8 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
         if after is not None:
             speaker = resolver.resolve(after[0], after[1], para)
             attributed_to = (after[2], speaker)
-        elif attributed_to is not None and re.fullmatch(r"[\s,]*", text[attributed_to[0]:m.start()]):
-            speaker = attributed_to[1]  # “…,” the ministry said, “…”
+        elif attributed_to is not None and re.fullmatch(r"[ \t]*[,.]?[ \t]*", text[attributed_to[0]:m.start()]):
+            speaker = attributed_to[1]  # “…,” the ministry said, “…” / “…,” she said. “…”
         else:
             before = _attribution_before(context, min(s_start, m.start()), m.start())
             if before is not None:
@@ -310,7 +324,7 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
             elif _words().characterise.search(text, s_start, m.start()):
                 subject = _np_after(text, s_start, m.start())
                 speaker = resolver.resolve(*subject, para) if subject else None
-            elif not (re.search(r"[.!?]\s*$", m.group(g)) and len(m.group(g).split()) >= 4):
+            elif not (re.search(r"[.!?]\s*$", m.group(g)) and len(m.group(g).split()) >= 4) or _title_case(m.group(g)):
                 continue  # a title, a term, a scare quote: not a quote
         claim = _claim(context, inner_start, inner_end, speaker)
         if claim is not None:
@@ -318,6 +332,12 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
             if speaker is not None and speaker.name:
                 para.last = speaker
     return found
+
+
+def _title_case(words: str) -> bool:
+    """“Takin’ It to the Streets.”: most words capitalised, a title rather than speech."""
+    tokens = re.findall(r"[^\W\d_][\w’'-]*", words)
+    return len(tokens) > 1 and sum(t[0].isupper() for t in tokens) * 3 >= len(tokens) * 2
 
 
 def _content_end(context: Context, start: int, end: int) -> int:
@@ -428,6 +448,8 @@ def _apposition(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     comma = re.search(r",\s*$", text[lo:second[0]])
     if comma is None:
         return None
+    if not (text[second[0]].isupper() or len(text[second[0]:second[1]].split()) > 1):
+        return None  # "X, however, said"
     first = _np_before(text, lo, lo + comma.start())
     return (first[0], second[1]) if first and first[0] == lo else None
 
