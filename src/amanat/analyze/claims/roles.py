@@ -34,6 +34,7 @@ class _Patterns:
     place: re.Pattern[str]
     apposition: re.Pattern[str]
     before_name: re.Pattern[str]
+    titled_name: re.Pattern[str]
 
 
 @cache
@@ -42,6 +43,7 @@ def _patterns() -> _Patterns:
     markers = "|".join(sorted(map(re.escape, lex.mapping("markers")), key=len, reverse=True))
     heads = "|".join(sorted(map(re.escape, lex.words("speaker_title_heads")), key=len, reverse=True))
     places = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(lex.words("place_titles"), key=len, reverse=True))
+    modifiers = "|".join(sorted(map(re.escape, lex.words("title_modifiers")), key=len, reverse=True))
     owner = r"(?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}['’]s\s+|[A-Z][\w-]*\s+)?"
     return _Patterns(
         marker=re.compile(rf"\b(?:{markers})\b(?:\s*-\s*|\s+)", re.I),
@@ -53,9 +55,17 @@ def _patterns() -> _Patterns:
         apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_CAP}['’]s\s+[^,;.()“”\"]{{2,90}}?)(?=\s*[,;.)]|\s*$)"),
         # "Kazakhstan’s ambassador, " — a title phrase before a name
+        titled_name=re.compile(rf"\b(?i:{heads}|{modifiers})\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
+                               r"(?=[\s,.;:)]|['’]s\b|$)"),
         before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_CAP}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
                                rf"(?:[Tt]he\s+)[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
+
+
+@cache
+def _not_name_words() -> frozenset[str]:
+    lex = lexicon("en")
+    return lex.words("speaker_title_heads") | lex.words("title_modifiers") | lex.words("body_heads")
 
 
 def _title(text: str) -> str:
@@ -110,6 +120,45 @@ def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int
     return None
 
 
+_WORD = re.compile(r"[\w’'.-]+")
+
+
+def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | None:
+    """Where a title written right before a name starts ("Kazakhstan's Minister of Trade and
+    Integration |Serik Zhumangarin"), read backwards over title words, joiners, possessives and
+    capitalised words; capitalised words that are none of these do not start it ("Monday")."""
+    lex = lexicon("en")
+    heads, modifiers = lex.words("speaker_title_heads"), lex.words("title_modifiers")
+    markers = lex.mapping("markers")
+    words = list(_WORD.finditer(context.text, max(0, at - 120), at))
+    if not words or words[-1].end() != at - 1 or context.text[words[-1].end():at] != " ":
+        return None
+    k = len(words)
+    while k:
+        w = words[k - 1].group()
+        low = w.casefold().split("-")[-1]
+        if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
+                or (low in ("of", "and", "for", "the") and k < len(words)):
+            if k < len(words) and context.text[words[k - 1].end():words[k].start()] != " ":
+                break
+            k -= 1
+            continue
+        break
+    chosen = words[k:]
+    # the title starts at its first title word, possessive or mentioned owner
+    def starts(m: re.Match[str]) -> bool:
+        w = m.group().casefold()
+        return (w.split("-")[-1] in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
+                or any(x.start == m.start() and x.kind in ("place", "organization") for x in mentions))
+    while chosen and not starts(chosen[0]):
+        chosen = chosen[1:]
+    if not chosen or not any(m.group().casefold().split("-")[-1] in heads for m in chosen):
+        return None
+    if chosen[-1].group().casefold() in ("of", "and", "for", "the"):
+        return None
+    return chosen[0].start()
+
+
 def extract_roles(context: Context) -> list[Claim]:
     """The roles of one text, one per named person or place."""
     text = context.text
@@ -120,9 +169,29 @@ def extract_roles(context: Context) -> list[Claim]:
     done: set[tuple[int, int]] = set()
     for m in people:
         claim = _from_mention(context, m, people)
+        start = _title_before(context, m.start, mentions) if m.role is None or m.role_end == m.start - 1 else None
+        if start is not None and (claim is None or start < claim.start):
+            # a title the mention analysis left out, or cut short ("US Secretary of State Antony Blinken")
+            role = text[start:m.start - 1]
+            claim = _claim(context, start, m.end, {"person": m.text, "title": _title(role),
+                                                   "marker": m.marker or marker_of(role), "entity": m.entity_id})
         if claim is not None:
             found.append(claim)
             done.add((m.start, m.end))
+    # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
+    for n in _patterns().titled_name.finditer(text):
+        start, end = n.start(1), n.end(1)
+        if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
+            continue
+        words = n.group(1).split()
+        if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
+            continue  # "Prosecutor General's Office" is no name
+        title_start = _title_before(context, start, mentions)
+        if title_start is not None:
+            role = text[title_start:start - 1]
+            found.append(_claim(context, title_start, end, {"person": n.group(1), "title": _title(role),
+                                                            "marker": marker_of(role), "entity": None}))
+            done.add((start, end))
     # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
     for a in p.apposition.finditer(text):
         phrase = a.group(1)
