@@ -147,7 +147,7 @@ def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
         k = j - 1
         while k and toks[k - 1].group()[0].isalnum() and toks[k - 1].group().casefold() not in w.openers:
             k -= 1
-        if k < j - 1:
+        if k < j - 1 and j - 1 - k <= 3 and (k == 0 or not toks[k - 1].group()[0].isalnum() or k == j - 2):
             j = k
     if i - j == 0 or i - j > _NP_MAX or all(t.group().casefold() in _DETERMINERS for t in toks[j:i]):
         return None
@@ -336,8 +336,8 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
 
 def _title_case(words: str) -> bool:
     """“Takin’ It to the Streets.”: most words capitalised, a title rather than speech."""
-    tokens = re.findall(r"[^\W\d_][\w’'-]*", words)
-    return len(tokens) > 1 and sum(t[0].isupper() for t in tokens) * 3 >= len(tokens) * 2
+    tokens = [t for t in re.findall(r"[^\W\d_][\w’'-]*", words) if len(t) > 3]  # "to", "the" stay small
+    return len(tokens) > 1 and sum(t[0].isupper() for t in tokens) * 4 >= len(tokens) * 3
 
 
 def _content_end(context: Context, start: int, end: int) -> int:

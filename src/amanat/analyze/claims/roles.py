@@ -170,6 +170,8 @@ def extract_roles(context: Context) -> list[Claim]:
     for m in people:
         claim = _from_mention(context, m, people)
         start = _title_before(context, m.start, mentions) if m.role is None or m.role_end == m.start - 1 else None
+        if start is not None and any(o is not m and start <= o.start < m.start for o in people):
+            start = None  # "Guterres's spokesman": another person's title is not this one's
         if start is not None and (claim is None or start < claim.start):
             # a title the mention analysis left out, or cut short ("US Secretary of State Antony Blinken")
             role = text[start:m.start - 1]
