@@ -102,6 +102,8 @@ def test_group_lists_its_members() -> None:
         ("NATO", ["Turkey", "Norway", "Canada"])]
     assert memberships("The Arab League, whose members include Egypt and Jordan, met in Cairo.") == [
         ("Arab League", ["Egypt", "Jordan"])]
+    assert memberships("The SCO, which includes China, Russia and India, met in Samarkand.") == [
+        ("SCO", ["China", "Russia", "India"])]
 
 
 def test_member_in_apposition_or_as_subject() -> None:

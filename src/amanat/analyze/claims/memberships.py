@@ -50,6 +50,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     shapes = {
         "group-verb": rf"{_GROUP}\s+(?:(?:currently|now|also)\s+)?(?:{verbs})\s+(?:\d[\d,]*\s+|\w+\s+)?"
                       rf"(?:(?:{nouns}),?\s+(?:including|such\s+as|among\s+them)\s+)?(?P<members>{_LIST})",
+        "which-includes": rf"{_GROUP},\s+which\s+(?:(?:currently|now|also)\s+)?(?:{verbs})\s+(?P<members>{_LIST})",
         "members-are": rf"{_GROUP}['’]s\s+(?:\w+\s+)?(?:{member})\s+(?:are|were|include|included|are\s+now)\s+(?P<members>{_LIST})",
         "whose-members": rf"{_GROUP},\s+whose\s+(?:{member})\s+(?:include|included|are|were)\s+(?P<members>{_LIST})",
         "group-members": rf"(?<![\w,] )\b(?P<group>[A-Z][A-Z\d-]{{1,9}})\s+(?:{member})\s+(?P<members>{_LIST})",
@@ -80,7 +81,12 @@ def _is_group(context: Context, group: str, at: int) -> bool:
         return True
     if any(m.kind == "organization" and m.start <= at < m.end for m in context.mentions):
         return True
-    return group.split()[-1].casefold() in lexicon("en").words("group_heads")
+    return group.split()[-1].casefold() in _group_heads()
+
+
+@cache
+def _group_heads() -> frozenset[str]:
+    return lexicon("en").words("group_heads")
 
 
 def extract_memberships(context: Context) -> list[Claim]:
@@ -99,7 +105,7 @@ def extract_memberships(context: Context) -> list[Claim]:
                 if _negation().search(m.group()):
                     continue
                 group = m.group("group")
-                if _name == "group-verb" and not _is_group(context, group, s_start + m.start("group")):
+                if _name in ("group-verb", "which-includes") and not _is_group(context, group, s_start + m.start("group")):
                     continue
                 members = [x for x in _members(m.group("members")) if x.casefold() != group.casefold()]
                 if not members or len(group) < 2:

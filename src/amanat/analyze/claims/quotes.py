@@ -41,6 +41,7 @@ _POSSESSIVES = frozenset({"his", "her", "its", "their", "our"})
 _INDEFINITE = frozenset({"a", "an", "some", "several", "many", "two", "three", "one", "other", "another"})
 _PREPOSITIONS = frozenset({"on", "in", "at", "during", "after", "before", "to", "of", "about", "for", "with",
                            "from", "by", "that", "as", "against", "without", "via", "through", "when", "while"})
+_ARTICLES = _DETERMINERS | _POSSESSIVES | _INDEFINITE
 _NP_MAX = 10
 _LINKS = frozenset({"of", "for", "and", "&", "with", "from", "at", "in", "on", "to"})
 _PHRASE_LINKS = frozenset({"for", "with", "from", "at", "in", "on", "to", "close"})
@@ -61,6 +62,7 @@ class _Words:
     statement: re.Pattern[str]
     title_heads: frozenset[str]
     body_start: re.Pattern[str]
+    stops: frozenset[str]  # clause openers and adverbs: where "said X" ends
     heads: frozenset[str]  # words that make a lower-case phrase a speaker ("police", "officials")
 
 
@@ -83,6 +85,7 @@ def _words() -> _Words:
         anonymous=lex.words("anonymous_speakers"),
         statement=re.compile(r"^(.+?)['’]s\s+(?:" + alternation(lex.words("statement_nouns")) + r")$", re.I),
         title_heads=lex.words("speaker_title_heads"),
+        stops=lex.words("clause_openers") | lex.words("speech_adverbs"),
         heads=bodies | lex.words("speaker_title_heads") | lex.words("anonymous_speakers"),
         body_start=re.compile(r"(?:^|\n)[ \t]*((?:The|the)\s+(?:[\w’'-]+\s+){0,4}?(?:" + alternation(bodies) + r"))\b"),
     )
@@ -152,7 +155,7 @@ def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     if i - j == 0 or i - j > _NP_MAX or all(t.group().casefold() in _DETERMINERS for t in toks[j:i]):
         return None
     first = toks[j].group()
-    if not (first[0].isupper() or first.casefold() in _DETERMINERS | _POSSESSIVES | _INDEFINITE
+    if not (first[0].isupper() or first.casefold() in _ARTICLES
             or first.casefold() in w.pronouns or not w.heads.isdisjoint(t.group().casefold() for t in toks[j:i])):
         return None  # "30 times your said": no speaker
     return toks[j].start(), toks[i - 1].end()
@@ -164,7 +167,7 @@ def _np_after(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     toks = list(_TOKEN.finditer(text, lo, hi))
     n = 0
     while n < len(toks) and toks[n].group()[0].isalnum() and (
-            n == 0 or toks[n].group().casefold() not in w.openers | w.adverbs):
+            n == 0 or toks[n].group().casefold() not in w.stops):
         n += 1
     if n == 0 or n > _NP_MAX or toks[0].group().casefold() in w.openers:
         return None
@@ -193,7 +196,7 @@ class _Resolver:
         if len(lower) == 1 and lower[0] in w.pronouns:
             return self._pronoun(start, end, w.pronouns[lower[0]], para)
         head = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
-        if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _DETERMINERS | _POSSESSIVES) \
+        if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
                 and not any(x[0].isupper() for x in words[1:head]):
             return _Speaker(start, end, None)  # "a source", "witnesses", "people familiar with the matter"
         said = w.statement.match(phrase)
