@@ -1,11 +1,487 @@
-"""Placeholder: replaced by the real extractor in this session's work."""
+"""Quotes: what someone is reported to have said, and who. Pure.
+
+Two forms, found in one pass over the text and one pass per sentence:
+
+- **direct quotes** between “…”, ‘…’, «…» or "…", attributed by a speech verb right after
+  the closing mark (“…,” X said / said X), by one before the opening mark (X said: “…”), by a
+  verb of characterisation (described the events as ‘…’), or continuing the quote just
+  attributed (“…,” the ministry said, “…”);
+- **reported speech**: "X said (that) …", "X told reporters on Monday that …", "…, X said",
+  "…, said X", "according to X, …", "X, which said …".
+
+``text`` is the quoted or reported words without the marks. ``speaker`` is the speaker
+phrase as written, resolved through he/she/it and bare titles ("the minister") to a name
+earlier in the same paragraph when exactly one fits, ``None`` for anonymous speakers ("a
+source", "witnesses") and for pronouns that fit several; ``entity`` is the speaker's KB id
+when a linked mention names it.
+
+Written here rather than taken from a library: quote attribution needs the document's own
+mentions (which person, which KB id) and the project's lexicon; the open attributors
+(PARC-trained models) are heavy, English-only and much slower than this stage's budget.
+Word classes (speech verbs, anonymous heads, title heads) are lexicon data (en/speech.json).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
-from amanat.model import Claim
+from amanat.kb.lexicon import lexicon
+from amanat.model import Claim, Mention
+
+NAME = "quotes"
+VERSION = 1
+
+_TOKEN = re.compile(r"\w[\w’'-]*(?:\.\w[\w’'-]*)*|[^\w\s]")
+_QUOTE = re.compile(r"“([^”\n]+)”|(?<!\w)‘([^\n“”‘]{1,400}?)’(?!\w)|«([^»\n]+)»|\"([^\"\n]+)\"")
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
+_POSSESSIVES = frozenset({"his", "her", "its", "their", "our"})
+_INDEFINITE = frozenset({"a", "an", "some", "several", "many", "two", "three", "one", "other", "another"})
+_PREPOSITIONS = frozenset({"on", "in", "at", "during", "after", "before", "to", "of", "about", "for", "with",
+                           "from", "by", "that", "as", "against", "without", "via", "through", "when", "while"})
+_ARTICLES = _DETERMINERS | _POSSESSIVES | _INDEFINITE
+_NP_MAX = 10
+_LINKS = frozenset({"of", "for", "and", "&", "with", "from", "at", "in", "on", "to"})
+_PHRASE_LINKS = frozenset({"for", "with", "from", "at", "in", "on", "to", "close"})
 
 
-def _run(context: Context) -> list[Claim]:
-    return []
+@dataclass(frozen=True)
+class _Words:
+    """The lexicon's word classes, compiled once."""
+
+    verbs: re.Pattern[str]
+    bare: frozenset[str]
+    object_verbs: frozenset[str]
+    adverbs: frozenset[str]
+    characterise: re.Pattern[str]
+    openers: frozenset[str]
+    pronouns: dict[str, str]
+    anonymous: frozenset[str]
+    statement: re.Pattern[str]
+    title_heads: frozenset[str]
+    body_start: re.Pattern[str]
+    stops: frozenset[str]  # clause openers and adverbs: where "said X" ends
+    heads: frozenset[str]  # words that make a lower-case phrase a speaker ("police", "officials")
 
 
-EXTRACTOR = Extractor(name="quotes", version=0, languages=frozenset({"en"}), writes=(), run=_run)
+@cache
+def _words() -> _Words:
+    lex = lexicon("en")
+
+    def alternation(words: frozenset[str]) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+    bodies = lex.words("body_heads")
+    return _Words(
+        verbs=re.compile(r"(?<![\w-])(?:" + alternation(lex.words("speech_verbs")) + r")(?![\w-])"),  # lower case: "United States:"
+        bare=lex.words("speech_verbs_bare"),
+        object_verbs=lex.words("speech_objects_verbs"),
+        adverbs=lex.words("speech_adverbs"),
+        characterise=re.compile(r"\b(?:" + alternation(lex.words("characterise_verbs")) + r")\b(?:[^.;“”«»\"]{0,80}?\bas)?\s*$", re.I),
+        openers=lex.words("clause_openers"),
+        pronouns={k.casefold(): v for k, v in lex.mapping("speaker_pronouns").items()},
+        anonymous=lex.words("anonymous_speakers"),
+        statement=re.compile(r"^(.+?)['’]s\s+(?:" + alternation(lex.words("statement_nouns")) + r")$", re.I),
+        title_heads=lex.words("speaker_title_heads"),
+        stops=lex.words("clause_openers") | lex.words("speech_adverbs"),
+        heads=bodies | lex.words("speaker_title_heads") | lex.words("anonymous_speakers"),
+        body_start=re.compile(r"(?:^|\n)[ \t]*((?:The|the)\s+(?:[\w’'-]+\s+){0,4}?(?:" + alternation(bodies) + r"))\b"),
+    )
+
+
+@dataclass
+class _Speaker:
+    """A speaker phrase: its span, the text reported, and the KB entity when linked."""
+
+    start: int
+    end: int
+    name: str | None
+    entity: str | None = None
+    person: bool = False
+
+
+@dataclass
+class _Paragraph:
+    """What one paragraph has said so far: the last speaker, for "he added"."""
+
+    start: int
+    end: int
+    last: _Speaker | None = None
+    claims: list[Claim] = field(default_factory=list)
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in re.finditer(r"\n", text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding space, quote marks and trailing punctuation."""
+    while start < end and (text[start].isspace() or text[start] in "“‘«\"'…,:;—–-"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",.;:”’»\"'…—–-"):
+        end -= 1
+    return start, end
+
+
+def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The noun phrase that ends at ``hi`` (a speaker before its verb), read backwards to a
+    clause boundary: punctuation or a clause opener ("that", "while", "in" …)."""
+    w = _words()
+    toks = list(_TOKEN.finditer(text, lo, hi))
+    i = len(toks)
+    while i and toks[i - 1].group().casefold() in w.adverbs:
+        i -= 1
+    j = i
+    while j and toks[j - 1].group()[0].isalnum() and toks[j - 1].group().casefold() not in w.openers:
+        j -= 1
+    words = [t.group().casefold() for t in toks[j:i]]
+    # "On Friday the ministry said": the phrase starts at its own article
+    cut = next((k for k in range(1, len(words)) if words[k] in _DETERMINERS and words[k - 1] not in _LINKS), 0)
+    j += cut
+    if not cut and 1 < j < i and toks[j - 1].group().casefold() in _PHRASE_LINKS:
+        # "people familiar with the matter said": the phrase goes on before its preposition
+        k = j - 1
+        while k and toks[k - 1].group()[0].isalnum() and toks[k - 1].group().casefold() not in w.openers:
+            k -= 1
+        if k < j - 1 and j - 1 - k <= 3 and (k == 0 or not toks[k - 1].group()[0].isalnum() or k == j - 2):
+            j = k
+    if i - j == 0 or i - j > _NP_MAX or all(t.group().casefold() in _DETERMINERS for t in toks[j:i]):
+        return None
+    first = toks[j].group()
+    if not (first[0].isupper() or first.casefold() in _ARTICLES
+            or first.casefold() in w.pronouns or not w.heads.isdisjoint(t.group().casefold() for t in toks[j:i])):
+        return None  # "30 times your said": no speaker
+    return toks[j].start(), toks[i - 1].end()
+
+
+def _np_after(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The noun phrase that starts at ``lo`` (a speaker after its verb: "said X")."""
+    w = _words()
+    toks = list(_TOKEN.finditer(text, lo, hi))
+    n = 0
+    while n < len(toks) and toks[n].group()[0].isalnum() and (
+            n == 0 or toks[n].group().casefold() not in w.stops):
+        n += 1
+    if n == 0 or n > _NP_MAX or toks[0].group().casefold() in w.openers:
+        return None
+    return toks[0].start(), toks[n - 1].end()
+
+
+class _Resolver:
+    """Turns a speaker phrase into the reported name and entity, using the mentions."""
+
+    def __init__(self, context: Context) -> None:
+        self.text = context.text
+        self.mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
+
+    def inside(self, start: int, end: int, kinds: tuple[str, ...]) -> list[Mention]:
+        return [m for m in self.mentions if m.kind in kinds and start <= m.start and m.end <= end]
+
+    def resolve(self, start: int, end: int, para: _Paragraph) -> _Speaker:
+        w = _words()
+        phrase = self.text[start:end]
+        words = phrase.split()
+        lower = [x.casefold() for x in words]
+        people = self.inside(start, end, ("person",))
+        if people:  # the head person of "UN Secretary-General Ban Ki-moon's spokesman Stéphane Dujarric"
+            m = people[-1]
+            return _Speaker(start, end, m.text, m.entity_id, person=True)
+        if len(lower) == 1 and lower[0] in w.pronouns:
+            return self._pronoun(start, end, w.pronouns[lower[0]], para)
+        head = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
+        if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
+                and not any(x[0].isupper() for x in words[1:head]):
+            return _Speaker(start, end, None)  # "a source", "witnesses", "people familiar with the matter"
+        said = w.statement.match(phrase)
+        if said:  # "the ministry's statement" speaks for the ministry
+            return self.resolve(start, start + len(said.group(1)), para)
+        if lower[0] in _DETERMINERS and lower[-1] in w.title_heads and not any(x[0].isupper() for x in words[1:]):
+            person = self._title_antecedent(start, lower, para)
+            if person is not None:
+                return _Speaker(start, end, person.text, person.entity_id, person=True)
+        org = [m for m in self.inside(start, end, ("organization", "place", "position"))]
+        entity = org[-1].entity_id if len(org) == 1 and org[0].end == end else None
+        return _Speaker(start, end, phrase, entity)
+
+    def _earlier(self, para: _Paragraph, before: int, kinds: tuple[str, ...]) -> list[Mention]:
+        return [m for m in self.mentions if m.kind in kinds and para.start <= m.start and m.end <= before]
+
+    def _distinct(self, found: list[Mention]) -> list[Mention]:
+        """One mention per entity (its longest form: "Roman Vassilenko" before "Vassilenko")."""
+        by: dict[str, Mention] = {}
+        for m in found:
+            key = m.entity_id or m.text.split()[-1].casefold()
+            if key not in by or len(m.text) > len(by[key].text):
+                by[key] = m
+        return list(by.values())
+
+    def _pronoun(self, start: int, end: int, kind: str, para: _Paragraph) -> _Speaker:
+        if kind == "person":
+            if para.last is not None and para.last.person and para.last.name:
+                return _Speaker(start, end, para.last.name, para.last.entity, person=True)
+            people = self._distinct(self._earlier(para, start, ("person",)))
+            if len(people) == 1:
+                return _Speaker(start, end, people[0].text, people[0].entity_id, person=True)
+        elif kind == "body":
+            bodies = {m.text.casefold(): (m.text, m.entity_id)
+                      for m in self._earlier(para, start, ("organization",))}
+            for m in _words().body_start.finditer(self.text, para.start, start):
+                bodies.setdefault(re.sub(r"^the ", "", m.group(1).casefold()), (m.group(1), None))
+            if len(bodies) == 1:
+                name, entity = next(iter(bodies.values()))
+                return _Speaker(start, end, name, entity)
+        return _Speaker(start, end, None)
+
+    def _title_antecedent(self, start: int, lower: list[str], para: _Paragraph) -> Mention | None:
+        """"the minister" → the one person of the paragraph titled so before (or, for a bare
+        "the <title>", the one person named before when nobody before has a title)."""
+        earlier = self._distinct(self._earlier(para, start, ("person",)))
+        titled = [m for m in earlier if m.role and lower[-1] in m.role.casefold()]
+        if len(titled) == 1:
+            return titled[0]
+        if not titled and len(lower) == 2 and len(earlier) == 1 and not earlier[0].role:
+            return earlier[0]
+        return None
+
+
+def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> Claim | None:
+    start, end = _trim(context.text, start, end)
+    if len(context.text[start:end].split()) < 2:
+        return None
+    return Claim("quote", start, end, context.text[start:end],
+                 {"speaker": speaker.name if speaker else None, "entity": speaker.entity if speaker else None},
+                 extractor=f"{NAME}@{VERSION}")
+
+
+def _sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s, e in spans:
+        if s <= pos < e or (pos == e):
+            return s, e
+    return pos, pos
+
+
+def _attribution_after(context: Context, pos: int, limit: int) -> tuple[int, int, int] | None:
+    """``(np_start, np_end, attribution_end)`` of "…,” X said" / "…,” said X" at ``pos``."""
+    text = context.text
+    w = _words()
+    m = re.match(r"[,.!?]?\s*", text[pos:limit])
+    at = pos + (m.end() if m else 0)
+    verb = w.verbs.match(text, at)
+    if verb:
+        np = _np_after(text, verb.end(), limit)
+        return (np[0], np[1], np[1]) if np else None
+    verb = w.verbs.search(text, at, min(limit, at + 120))
+    if verb is None:
+        return None
+    np = _np_before(text, at, verb.start())
+    if np is None or np[0] != at:
+        return None
+    return np[0], np[1], verb.end()
+
+
+def _attribution_before(context: Context, sentence_start: int, pos: int) -> tuple[int, int] | None:
+    """The speaker of "X said: “…”" / "X wrote on Twitter: «…»" / "the statement was blunt: "…""."""
+    text = context.text
+    head = text[sentence_start:pos]
+    if not re.search(r"[:,]\s*$", head):
+        return None
+    verb = _words().verbs.search(head)
+    if verb is not None:
+        np = _np_before(text, sentence_start, sentence_start + verb.start())
+        if np:
+            return np
+    if head.rstrip().endswith(":"):  # the subject of the clause before the colon
+        return _np_after(text, sentence_start, pos)
+    return None
+
+
+def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph]) -> list[Claim]:
+    text = context.text
+    spans = context.sentences
+    found: list[Claim] = []
+    attributed_to: tuple[int, _Speaker] | None = None  # (where the last attribution ended, who)
+    for m in _QUOTE.finditer(text):
+        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        inner_start, inner_end = m.start(g), m.end(g)
+        para = next(p for p in paragraphs if p.start <= m.start() <= p.end)
+        s_start = _sentence_of(spans, m.start())[0]
+        limit = para.end
+        speaker: _Speaker | None = None
+        after = _attribution_after(context, m.end(), limit)
+        if after is not None:
+            speaker = resolver.resolve(after[0], after[1], para)
+            attributed_to = (after[2], speaker)
+        elif attributed_to is not None and re.fullmatch(r"[ \t]*[,.]?[ \t]*", text[attributed_to[0]:m.start()]):
+            speaker = attributed_to[1]  # “…,” the ministry said, “…” / “…,” she said. “…”
+        else:
+            before = _attribution_before(context, min(s_start, m.start()), m.start())
+            if before is not None:
+                speaker = resolver.resolve(before[0], before[1], para)
+            elif _words().characterise.search(text, s_start, m.start()):
+                subject = _np_after(text, s_start, m.start())
+                speaker = resolver.resolve(*subject, para) if subject else None
+            elif not (re.search(r"[.!?]\s*$", m.group(g)) and len(m.group(g).split()) >= 4) or _title_case(m.group(g)):
+                continue  # a title, a term, a scare quote: not a quote
+        claim = _claim(context, inner_start, inner_end, speaker)
+        if claim is not None:
+            found.append(claim)
+            if speaker is not None and speaker.name:
+                para.last = speaker
+    return found
+
+
+def _title_case(words: str) -> bool:
+    """“Takin’ It to the Streets.”: most words capitalised, a title rather than speech."""
+    tokens = [t for t in re.findall(r"[^\W\d_][\w’'-]*", words) if len(t) > 3]  # "to", "the" stay small
+    return len(tokens) > 1 and sum(t[0].isupper() for t in tokens) * 4 >= len(tokens) * 3
+
+
+def _content_end(context: Context, start: int, end: int) -> int:
+    """Where reported content ends: the sentence end, or before a second attribution in it
+    ("…, while Bhutto Zardari said …")."""
+    text = context.text
+    for verb in _words().verbs.finditer(text, start, end):
+        np = _np_before(text, start, verb.start())
+        if np is not None and np[0] > start:
+            cut = re.search(r"[\s,;]*(?:\b(?:while|whereas|but|and)\s+)?$", text[start:np[0]])
+            return start + (cut.start() if cut else np[0] - start)
+    return end
+
+
+def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], taken: list[tuple[int, int]]) -> list[Claim]:
+    text = context.text
+    w = _words()
+    found: list[Claim] = []
+    for s_start, s_end in context.sentences:
+        para = next(p for p in paragraphs if p.start <= s_start <= p.end)
+        according = re.search(r"\b[Aa]ccording to\s+", text[s_start:s_end])
+        if according:
+            a_at = s_start + according.start()
+            np = _np_after(text, s_start + according.end(), s_end)
+            if np:
+                if a_at == s_start:
+                    comma = text.find(",", np[1], s_end)
+                    content = (comma + 1, s_end) if comma >= 0 else None
+                else:
+                    content = (s_start, a_at)
+                if content and not _overlaps(content, taken):
+                    claim = _claim(context, content[0], content[1], resolver.resolve(np[0], np[1], para))
+                    if claim:
+                        found.append(claim)
+                        taken.append((claim.start, claim.end))
+        for verb in w.verbs.finditer(text, s_start, s_end):
+            if _overlaps((verb.start(), verb.end()), taken):
+                continue
+            claim = _one_reported(context, resolver, para, s_start, s_end, verb)
+            if claim is not None and not _overlaps((claim.start, claim.end), taken):
+                found.append(claim)
+                taken.append((claim.start, claim.end))
+    return found
+
+
+def _one_reported(context: Context, resolver: _Resolver, para: _Paragraph, s_start: int, s_end: int,
+                  verb: re.Match[str]) -> Claim | None:
+    text = context.text
+    w = _words()
+    name = re.sub(r"\s+", " ", verb.group().casefold())
+    before = text[s_start:verb.start()]
+    # "…, said X" / "…, says Tokayev"
+    if re.search(r",\s*$", before) and len(before.split()) >= 3:
+        np = _np_after(text, verb.end(), s_end)
+        if np and re.fullmatch(r"[\s.!?]*", text[np[1]:s_end]):
+            speaker = resolver.resolve(np[0], np[1], para)
+            return _claim(context, s_start, s_start + before.rstrip().rfind(","), speaker)
+    np = _np_before(text, s_start, verb.start()) or _apposition(text, s_start, verb.start())
+    if np is None:
+        # "the Kazakh government, which said …"
+        rel = re.search(r",\s*(?:which|who)\s+(?:\w+\s+){0,2}$", before)
+        if not rel:
+            return None
+        np = _np_before(text, s_start, s_start + rel.start())
+        if np is None:
+            return None
+    tail = text[verb.end():s_end]
+    # "…, the health ministry said on Sunday." (what follows the verb is no clause)
+    lead = text[s_start:np[0]]
+    first = re.match(r"\s*([\w’'-]+)", tail)
+    adverbial = not first or first.group(1).casefold() in _PREPOSITIONS or name in w.object_verbs
+    if re.search(r",\s*$", lead) and len(lead.split()) >= 3 and not re.search(r"\bthat\b", tail) \
+            and len(tail.split()) <= 8 and adverbial:
+        speaker = resolver.resolve(np[0], np[1], para)
+        content_end = s_start + lead.rstrip().rfind(",")
+        return _claim(context, s_start, content_end, speaker)
+    if np[0] != s_start and not re.search(r"(?:^|[,;:]|\b(?:and|but|while|whereas|which|who)|\w+)\s*$", lead):
+        return None
+    # "X said (that) …" / "X told reporters on Monday that …"
+    that = re.match(r"\s*(?:[^.;:,“”\"]{0,80}?\s)?that\s+", tail)
+    colon = re.match(r"\s*:\s*", tail)
+    if that and not (name in w.bare and not re.match(r"\s*(?:\w+\s+){0,6}?that\s", tail)):
+        content_start = verb.end() + that.end()
+    elif colon:
+        content_start = verb.end() + colon.end()
+    elif name in w.bare:
+        first = re.match(r"\s*([\w’'-]+)", tail)
+        if not first or first.group(1).casefold() in _PREPOSITIONS or first.group(1).casefold() in w.openers:
+            return None
+        content_start = verb.end()
+    else:
+        return None
+    speaker = resolver.resolve(np[0], np[1], para)
+    claim = _claim(context, content_start, _content_end(context, content_start, s_end), speaker)
+    if claim is not None and speaker.name:
+        para.last = speaker
+    return claim
+
+
+def _apposition(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """"Pakistan's prime minister, Shehbaz Sharif, said": both phrases, from the first."""
+    m = re.search(r",\s*$", text[lo:hi])
+    if m is None:
+        return None
+    second = _np_before(text, lo, lo + m.start())
+    if second is None:
+        return None
+    comma = re.search(r",\s*$", text[lo:second[0]])
+    if comma is None:
+        return None
+    if not (text[second[0]].isupper() or len(text[second[0]:second[1]].split()) > 1):
+        return None  # "X, however, said"
+    first = _np_before(text, lo, lo + comma.start())
+    return (first[0], second[1]) if first and first[0] == lo else None
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
+
+def extract_quotes(context: Context) -> list[Claim]:
+    """The quotes of one text: direct quotes first, then reported speech outside them."""
+    paragraphs = [_Paragraph(s, e) for s, e in _paragraphs(context.text)]
+    resolver = _Resolver(context)
+    direct = _direct(context, resolver, paragraphs)
+    taken = [(_outer(context.text, c.start), _outer_end(context.text, c.end)) for c in direct]
+    return sorted(direct + _reported(context, resolver, paragraphs, taken), key=lambda c: c.start)
+
+
+def _outer(text: str, start: int) -> int:
+    while start > 0 and text[start - 1] in "“‘«\"":
+        start -= 1
+    return start
+
+
+def _outer_end(text: str, end: int) -> int:
+    """Past the quote's closing mark and the attribution after it (“…,” X said.)."""
+    m = re.match(r"[^\n“‘«\"]*?[”’»\"][^.\n“‘«\"]*", text[end:])
+    return end + (m.end() if m else 0)
+
+
+EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=frozenset({"en"}), writes=("quote",),
+                      run=extract_quotes, reads=("mentions",),
+                      summary="direct quotes and reported speech, with the speaker resolved to a mention")
