@@ -156,6 +156,18 @@ def test_backup_restore_and_copy_across_backends(tmp_path, store, sqlite_url):
         assert target.stats()["documents"] == 5
 
 
+def test_backup_and_copy_carry_every_table_of_the_schema():
+    from amanat.store import backup
+    from amanat.store import schema as t
+
+    ordered = [table.name for table in backup.TABLES]
+    missing = set(t.metadata.tables) - set(ordered)
+    assert not missing, f"backup, restore and db copy leave out: {sorted(missing)}"
+    for table in backup.TABLES:  # parents before children
+        for fk in table.foreign_keys:
+            assert ordered.index(fk.column.table.name) < ordered.index(table.name), (table.name, fk.target_fullname)
+
+
 @pytest.mark.postgres
 def test_sqlite_store_moves_into_postgresql(sqlite_url, pg_url):
     with Store.open(sqlite_url) as source, Store.open(pg_url) as target:

@@ -95,22 +95,29 @@ def ingest(
     jobs: Annotated[int, typer.Option(help="Worker processes for analysis (0 = one per core).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or problem lines.")] = False,
     analyze: Annotated[bool, typer.Option("--analyze", help="Then find mentions and claims in the new documents (as `amanat analyze`).")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Then analyse and check the new documents (as `amanat check`).")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Ingest news: files, directories, feeds and web pages into the store."""
     summary = run_ingest(inputs, db=db, source=source, follow=follow, force=force, jobs=jobs, quiet=quiet or as_json)
-    analysed = None
-    if analyze:
+    analysed = checked = None
+    workers = jobs or min(4, os.cpu_count() or 1)
+    if analyze or check:
         with _open(db) as store:
-            analysed = analysis.run_analysis(store, jobs=jobs or min(4, os.cpu_count() or 1))
+            analysed = analysis.run_analysis(store, jobs=workers)
+            checked = checks.run_checks_on_store(store, jobs=workers) if check else None
     if as_json:
-        _emit_json(summary.as_dict() | ({"analysis": analysed} if analysed is not None else {}))
+        _emit_json(summary.as_dict() | ({"analysis": analysed} if analysed is not None else {})
+                   | ({"check": checked} if checked is not None else {}))
     else:
         _print_summary(summary, quiet=quiet)
         if analysed is not None:
             err.print(f"analyzed {analysed['documents']} documents: {analysed['mentions']} mentions, "
                       f"{analysed['claims']} claims")
+        if checked is not None:
+            err.print(f"checked {checked['documents']} documents: {checked['findings']} findings "
+                      "(see `amanat findings`)")
     if summary.failed:
         raise typer.Exit(1)
 
@@ -441,8 +448,12 @@ def demo(
     with _open(db) as store:
         counts = analysis.run_analysis(store)
         _show_claims(store)
+        checks.run_checks_on_store(store)
+        found = checks.findings.list_findings(store)
     out.print(f"\nLinked {counts['linked']} of {counts['mentions']} mentions to the knowledge base "
               f"(see `amanat mentions ID`); found {counts['claims']} claims (see `amanat claims ID`).")
+    out.print("\nWhat the checks found, with the evidence and the record's sources (see `amanat findings`):")
+    checks.print_findings(found)
     out.print("\nTry: [bold]amanat search \"Kazakhstan Pakistan\"[/bold]")
     search("Kazakhstan Pakistan", lang=None, source=None, since=None, until=None, limit=3, all_versions=False,
            as_json=False, db=db)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from amanat.analyze.sentences import sentences
 from amanat.check import Check, DocumentView, Record
@@ -51,13 +51,18 @@ class Titled:
         return start, end
 
 
+def title_words(title: str) -> set[str]:
+    """The words of a title as office labels are indexed ("UN" → united, nations)."""
+    return {w for token in role_words(title) for w in token.split()}
+
+
 def titled(document: DocumentView, record: Record) -> list[Titled]:
     """Linked persons with a title that fits at least one office the record gives them."""
     out = []
     for m in document.mentions:
         if m.kind != "person" or not m.entity_id or not m.role or m.nested:
             continue
-        words = set(role_words(m.role)) - OTHER_TIME
+        words = title_words(m.role) - OTHER_TIME
         if not words:
             continue
         fits = tuple(o for o in record.index.offices.get(m.entity_id, ()) if words <= o.words)
@@ -67,9 +72,11 @@ def titled(document: DocumentView, record: Record) -> list[Titled]:
 
 
 def _term(iv: Interval) -> str:
+    """A term as a person reads it: first and last day (the stored end is exclusive)."""
     start = iv.start.iso() if iv.start else "an unknown date"
     if iv.end:
-        return f"{start} to {iv.end.iso()}"
+        last = (iv.end.value - timedelta(days=1)).isoformat() if iv.end.precision == "day" else f"before {iv.end.iso()}"
+        return f"{start} to {last}"
     if iv.end_unknown:
         return f"{start} to an unknown date"
     return f"{start} on (known up to {iv.as_of.isoformat()})" if iv.as_of else f"{start} on"
@@ -132,7 +139,7 @@ def _at_date(document: DocumentView, record: Record) -> list[Finding]:
                         f"it has {terms}.")
         found.append(Finding(
             check="titles-at-date", type="title-at-date", status=status, severity=severity, sentence=sentence,
-            document_id=document.id, key=f"{m.entity_id}|{' '.join(sorted(role_words(m.role or '')))}",
+            document_id=document.id, key=f"{m.entity_id}|{' '.join(sorted(title_words(m.role or '')))}",
             evidence=(_evidence(document, t),), facts=_facts(record, m.entity_id or "", t.offices),
             judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
         ))
@@ -150,7 +157,7 @@ def _together(document: DocumentView, record: Record) -> list[Finding]:
     # one claim per person and title: the same title repeated is one claim
     unique: dict[tuple[str, frozenset[str]], Titled] = {}
     for t in claims:
-        unique.setdefault((t.mention.entity_id or "", frozenset(role_words(t.mention.role or ""))), t)
+        unique.setdefault((t.mention.entity_id or "", frozenset(title_words(t.mention.role or ""))), t)
     claims = list(unique.values())
     conflicts = {i: [j for j in range(len(claims)) if j != i and not _possible_together(claims[i], claims[j])]
                  for i in range(len(claims))}
@@ -170,7 +177,7 @@ def _together(document: DocumentView, record: Record) -> list[Finding]:
             sentence = (f"The document calls {name_a} \"{a.mention.role}\" and {name_b} \"{b.mention.role}\" "
                         f"without a then- or former marker, but the record's terms never overlap: "
                         f"{name_a} was {terms_a}; {name_b} was {terms_b}.")
-            keys = sorted(f"{t.mention.entity_id}|{' '.join(sorted(role_words(t.mention.role or '')))}" for t in (a, b))
+            keys = sorted(f"{t.mention.entity_id}|{' '.join(sorted(title_words(t.mention.role or '')))}" for t in (a, b))
             found.append(Finding(
                 check="titles-together", type="titles-together", status="inconsistent", severity="high",
                 sentence=sentence, document_id=document.id, key="&".join(keys),

@@ -27,7 +27,7 @@ FORMAT = "amanat-backup/1"
 TABLES = [  # parents before children
     t.sources, t.raw, t.documents, t.seen, t.tokens,
     t.publishers, t.log_entries, t.log_subtrees, t.checkpoints,
-    t.kb_imports, t.mentions,
+    t.kb_imports, t.mentions, t.claims, t.analysis_runs, t.findings, t.finding_reviews,
     t.partners, t.cosignatures, t.exchange_problems, t.subscriptions, t.witness_keys,
 ]
 _SKIP = {"documents": {"seq"}, "kb_imports": {"id"}, "exchange_problems": {"id"}}  # surrogate keys the target assigns

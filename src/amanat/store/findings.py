@@ -59,7 +59,7 @@ def _row(r: Any) -> dict[str, Any]:
 
 def list_findings(store: Store, *, type: str | None = None, status: str | None = None,
                   document_id: str | None = None, dismissed: bool = False,
-                  since: datetime | None = None) -> list[dict[str, Any]]:
+                  since: datetime | None = None, finding_id: str | None = None) -> list[dict[str, Any]]:
     """Current findings, oldest first; dismissed ones only when asked for. No cap."""
     query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided)
              .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id)).where(_f.c.current.is_(True)))
@@ -69,6 +69,8 @@ def list_findings(store: Store, *, type: str | None = None, status: str | None =
         query = query.where(_f.c.status == status)
     if document_id:
         query = query.where(_f.c.document_id == document_id)
+    if finding_id:
+        query = query.where(_f.c.id == finding_id)
     if since:
         query = query.where(_f.c.first_seen >= since)
     if not dismissed:

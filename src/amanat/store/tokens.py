@@ -14,7 +14,8 @@ much of a presented token matched.
 Scopes, from least to most: ``read`` (read private coverage: documents, search, export),
 ``ingest`` (add coverage; implies read), ``publish`` (publish official items; does *not*
 imply reading the private corpus: a press office that publishes has no business in a
-newsroom's archive), ``admin`` (everything).
+newsroom's archive), ``review`` (confirm or dismiss findings; implies read), ``admin``
+(everything).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from amanat.errors import InputError, NotFound
 from amanat.store import schema as t
 from amanat.store.db import Store
 
-SCOPES = ("read", "ingest", "publish", "admin")
-_IMPLIED = {"read": {"read"}, "ingest": {"ingest", "read"}, "publish": {"publish"}, "admin": set(SCOPES)}
+SCOPES = ("read", "ingest", "publish", "review", "admin")
+_IMPLIED = {"read": {"read"}, "ingest": {"ingest", "read"}, "publish": {"publish"}, "review": {"review", "read"},
+            "admin": set(SCOPES)}
 _PREFIX = "amanat_"
 _SHAPE = re.compile(r"amanat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 MAX_PUBLISHER = 200

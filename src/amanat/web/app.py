@@ -29,6 +29,7 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.api.search",
     "amanat.web.api.corpus",
     "amanat.web.api.export",
+    "amanat.web.api.findings",
     "amanat.web.views.home",
     "amanat.web.views.search",
     "amanat.web.views.document",
