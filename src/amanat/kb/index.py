@@ -28,6 +28,7 @@ import ahocorasick
 from amanat.kb.lexicon import lexicon
 from amanat.kb.model import JURISDICTION, POSITION_HELD, Entity, Interval, KnowledgeBase
 from amanat.kb.names import NameIndex, parse_name
+from amanat.kb.tenures import Tenure, merge_tenures
 
 LINKABLE = ("person", "organization", "place")
 _DASHES = frozenset("-‐‑‒–—―\u00ad")
@@ -112,16 +113,6 @@ class PositionEntry:
     title: frozenset[str]
     owners: frozenset[str]  # country or organisation whose office it is
     targets: frozenset[str]  # "to X": where an ambassador or representative is sent
-
-
-@dataclass(frozen=True, slots=True)
-class Tenure:
-    """One ``position_held`` fact, seen from the office."""
-
-    person: str
-    interval: Interval
-    acting: bool
-    source: str
 
 
 @dataclass
@@ -212,6 +203,20 @@ class KBIndex:
     ) -> PositionEntry:
         """Split an office's label into title words and the places/organisations it names
         (found with the alias automaton; after "to" they are targets, else owners)."""
+        norm, kept = self.named_in(label)
+        owners: set[str] = {jurisdiction} if jurisdiction else set()
+        targets: set[str] = set()
+        rest = list(norm)
+        for start, end, ids in kept:
+            (targets if after_to(norm, start) else owners).update(ids)
+            rest[start:end] = " " * (end - start)
+        title = frozenset(role_words("".join(rest)))
+        return PositionEntry(position_id, label, title, frozenset(owners), frozenset(targets))
+
+    def named_in(self, label: str) -> tuple[str, list[tuple[int, int, frozenset[str]]]]:
+        """The folded ``label`` and the places and organisations it names: ``(start, end,
+        ids)`` spans of the folded text in text order (the longest kept where they overlap),
+        whole words only, an acronym only as written ("UN", not "un")."""
         norm, offsets = normalize(label)
         hits: list[tuple[int, int, frozenset[str]]] = []
         for end_idx, (length, alias_ids) in self.automaton.iter(norm):
@@ -234,17 +239,8 @@ class KBIndex:
         for h in hits:
             if not any(h[0] < k[1] and k[0] < h[1] for k in kept):
                 kept.append(h)
-        owners: set[str] = {jurisdiction} if jurisdiction else set()
-        targets: set[str] = set()
-        rest = list(norm)
-        for start, end, ids in kept:
-            before = norm[:start].split()
-            while before and before[-1] == "the":
-                before.pop()
-            (targets if before and before[-1] == "to" else owners).update(ids)
-            rest[start:end] = " " * (end - start)
-        title = frozenset(role_words("".join(rest)))
-        return PositionEntry(position_id, label, title, frozenset(owners), frozenset(targets))
+        kept.sort()
+        return norm, kept
 
     def match_positions(
         self, title: set[str], owners: set[str], targets: set[str]
@@ -299,6 +295,15 @@ class KBIndex:
         return self.display.get(entity_id, (entity_id, None))[1]
 
 
+def after_to(norm: str, start: int) -> bool:
+    """Whether the name at ``start`` of folded text follows "to" ("Ambassador to [the] X"):
+    where an office is sent, not whose it is."""
+    before = norm[:start].split()
+    while before and before[-1] == "the":
+        before.pop()
+    return bool(before) and before[-1] == "to"
+
+
 def offices_of(kb: KnowledgeBase) -> dict[str, list[Office]]:
     """For each person, the offices held: words of the office's label and its country's names."""
     juris: dict[str, str] = {}
@@ -328,14 +333,15 @@ def _jurisdictions(kb: KnowledgeBase) -> dict[str, str]:
 
 
 def tenures_of(kb: KnowledgeBase) -> dict[str, list[Tenure]]:
-    """For each position, every ``position_held`` fact about it (the same facts ``kb who``
-    reads), with its interval and whether it was an acting or caretaker term."""
+    """For each position, its terms from every ``position_held`` fact about it (the facts
+    ``kb who`` reads), with interval and whether acting or caretaker; one term told by
+    several sources is one ``Tenure`` citing them all (``merge_tenures``)."""
     out: dict[str, list[Tenure]] = defaultdict(list)
     for f in kb.facts.values():
         if f.predicate == POSITION_HELD and f.object:
             acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
             out[f.object].append(Tenure(f.subject, f.interval, acting, f.source))
-    return dict(out)
+    return {position: merge_tenures(terms) for position, terms in out.items()}
 
 
 def demonyms_of(kb: KnowledgeBase) -> dict[str, str]:
