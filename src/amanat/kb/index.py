@@ -20,7 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import ahocorasick
@@ -131,6 +131,7 @@ class KBIndex:
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # position id → holders
     demonyms: dict[str, str] = field(default_factory=dict)  # "kazakh" → the place's id
     by_title_word: dict[str, list[PositionEntry]] | None = None  # for match_positions
+    same_office: dict[str, str] = field(default_factory=dict)  # record → the office's id
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, transliterate: bool = True) -> KBIndex:
@@ -148,19 +149,24 @@ class KBIndex:
         )
         index.offices = offices_of(kb)
         index.demonyms = demonyms_of(kb)
-        index.positions = [
+        entries = [
             index.position_entry(e.id, name, juris.get(e.id))
             for juris in [_jurisdictions(kb)]
             for e in kb.entities.values()
             if e.kind == "position"
             for name in e.names()
         ]
+        index.same_office = same_offices(entries)
+        index.positions = [
+            replace(p, position_id=index.same_office.get(p.position_id, p.position_id))
+            for p in entries
+        ]
         by_owner: dict[str, list[PositionEntry]] = defaultdict(list)
         for p in index.positions:
             for owner in p.owners:
                 by_owner[owner].append(p)
         index.by_owner = dict(by_owner)
-        index.tenures = tenures_of(kb)
+        index.tenures = tenures_of(kb, index.same_office)
         return index
 
     @classmethod
@@ -332,15 +338,49 @@ def _jurisdictions(kb: KnowledgeBase) -> dict[str, str]:
     }
 
 
-def tenures_of(kb: KnowledgeBase) -> dict[str, list[Tenure]]:
+def same_offices(entries: Iterable[PositionEntry]) -> dict[str, str]:
+    """Position records that are one office: the same label (folded) of the same country or
+    organisation, sent to the same place — "Prime Minister of Pakistan" from a Wikidata file
+    and from a Popolo import. Maps each other record to the office's id (a QID first).
+    Labels naming no owner ("Prime Minister") never join: they may be any country's."""
+    groups: dict[tuple[str, frozenset[str], frozenset[str]], set[str]] = defaultdict(set)
+    for p in entries:
+        if p.owners:
+            groups[(normalize_key(p.label), p.owners, p.targets)].add(p.position_id)
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for ids in groups.values():
+        first, *rest = sorted(ids, key=_office_id_order)
+        for other in rest:
+            a, b = sorted((root(first), root(other)), key=_office_id_order)
+            if a != b:
+                parent[b] = a
+    return {x: root(x) for x in parent}
+
+
+def _office_id_order(position_id: str) -> tuple[bool, str]:
+    return (not (position_id.startswith("Q") and position_id[1:].isdigit()), position_id)
+
+
+def tenures_of(
+    kb: KnowledgeBase, same_office: dict[str, str] | None = None
+) -> dict[str, list[Tenure]]:
     """For each position, its terms from every ``position_held`` fact about it (the facts
     ``kb who`` reads), with interval and whether acting or caretaker; one term told by
-    several sources is one ``Tenure`` citing them all (``merge_tenures``)."""
+    several sources is one ``Tenure`` citing them all (``merge_tenures``), also across the
+    records of one office (``same_office``)."""
+    same_office = same_office or {}
     out: dict[str, list[Tenure]] = defaultdict(list)
     for f in kb.facts.values():
         if f.predicate == POSITION_HELD and f.object:
             acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
-            out[f.object].append(Tenure(f.subject, f.interval, acting, f.source))
+            office = same_office.get(f.object, f.object)
+            out[office].append(Tenure(f.subject, f.interval, acting, f.source))
     return {position: merge_tenures(terms) for position, terms in out.items()}
 
 
