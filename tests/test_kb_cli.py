@@ -22,7 +22,9 @@ def run(db: str, *args: str) -> tuple[int, str, str]:
 def test_who_show_import(store_url):
     code, out, err = run(store_url, "kb", "who", "--position", "President of Kazakhstan", "--on", "2016-06-01", "--json")
     assert code == 0, err
-    assert {h["name"] for h in json.loads(out) if h["holds"]} == {"Nursultan Nazarbayev"}
+    answer = json.loads(out)
+    assert answer["status"] == "resolved" and answer["position"]["id"] == "Q5256775"
+    assert {h["name"] for h in answer["holders"] if h["holds"]} == {"Nursultan Nazarbayev"}
     code, out, _ = run(store_url, "kb", "show", "Токаев", "--json")
     assert code == 0 and json.loads(out)["id"] == "Q200881"
     code, _, err = run(store_url, "kb", "who", "--position", "President of Kazakhstan", "--on", "June 2016")

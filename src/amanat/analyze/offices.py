@@ -35,6 +35,7 @@ from amanat.analyze.vocabulary import (
 )
 from amanat.kb.index import KBIndex, Tenure, role_words
 from amanat.kb.linking import resolve_holder
+from amanat.kb.offices import office_name, resolve_named
 from amanat.model import Candidate, Mention
 
 
@@ -334,11 +335,14 @@ def offices(
         role = bool(persons) or o.before_name
         if o.owners:
             # "Pakistan's Minister of Agriculture": an office more precise than its words here
-            found = (
-                [] if o.unknown_owner else index.match_positions(set(words), o.owners, o.targets)
+            named = (
+                None if o.unknown_owner else resolve_named(index, words, o.owners, o.targets)
             )
+            found = (named.position,) if named and named.position else ()
             reading = _Reading(
-                frozenset(p.position_id for p in found), frozenset(o.owners), targets
+                frozenset(found or (named.candidates if named else ())),
+                frozenset(o.owners),
+                targets,
             )
             entry = _Seen(o.start, o.head, words, targets, reading)
             seen.append(entry)
@@ -372,19 +376,6 @@ def offices(
         if mention is not None:
             out.append(mention)
     return out
-
-
-def _office_name(index: KBIndex, position_id: str) -> str:
-    """An office's label, with its country or organisation when the label leaves it out
-    ("Minister of Foreign Affairs (Pakistan)")."""
-    entries = [p for p in index.positions if p.position_id == position_id]
-    if not entries:
-        return position_id
-    p = max(entries, key=lambda e: len(e.label))
-    owners = sorted(index.name_of(o) for o in p.owners)
-    if any(o.casefold() in p.label.casefold() for o in owners) or not owners:
-        return p.label
-    return f"{p.label} ({', '.join(owners)})"
 
 
 def _office_mention(
@@ -432,7 +423,7 @@ def _office_mention(
             return None
         why = _NO_OWNER
     else:
-        names = sorted({_office_name(index, i) for r in ref.readings for i in r.ids})
+        names = sorted({office_name(index, i) for r in ref.readings for i in r.ids})
         why = "several offices of this kind are named before: " + "; ".join(names)
         if ref.unnamed:
             why += "; and one whose country or organisation is not named"

@@ -166,28 +166,45 @@ def kb_who(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Who held an office on a date, by the record (holds: yes, or undetermined)."""
+    """Who held an office on a date, by the record (holds: yes, or undetermined).
+
+    The office is resolved first: an office the base does not know answers "unknown office"
+    with the nearest known ones, a phrase several offices fit "ambiguous" with them — never
+    another office's holders."""
     try:
         day = date.fromisoformat(on)
     except ValueError:
         raise InputError(f"--on takes a date as YYYY-MM-DD, not {on!r}") from None
     with open_store(db) as store:
         kb, _ = load_kb(store)
-    holders = service.who(kb, position, day)
+    answer = service.who(kb, position, day)
     if as_json:
-        out.print(service.holders_json(holders), markup=False)
+        emit_json(service.who_json(answer))
         return
-    if not holders:
-        err.print(f"the record names nobody as {position!r} on {day}")
+    res = answer.resolution
+    for written, read in res.read_as:
+        out.print(f"read {escape(written)!r} as {escape(read)}")
+    if res.status == "unknown office":
+        out.print(f"unknown office: {escape(position)!r} ({escape(res.why or '')})")
+        if res.suggestions:
+            out.print("nearest known offices: " + escape("; ".join(map(answer.office_name, res.suggestions))))
         return
-    table = Table(title=f"{position} on {day}", header_style="bold")
-    for col in ("person", "office", "from", "until", "on that day", "source"):
+    if res.status == "ambiguous":
+        out.print(f"ambiguous: {escape(position)!r} — {escape(res.why or '')}; name one of: "
+                  + escape("; ".join(map(answer.office_name, res.candidates))))
+        return
+    name = answer.office_name(res.position or "")
+    if not answer.holders:
+        out.print(f"resolved to {escape(name)}: the record names nobody in it on {day}")
+        return
+    table = Table(title=f"{escape(name)} on {day} (resolved from {escape(position)!r})", header_style="bold")
+    for col in ("person", "from", "until", "on that day", "sources"):
         table.add_column(col)
-    for h in holders:
-        iv = h.fact.interval
-        table.add_row(escape(h.person.name), escape(h.position.name), iv.start.iso() if iv.start else "?",
-                      iv.end.iso() if iv.end else "open", "held" if h.holds else "undetermined",
-                      escape(getattr(h.source, "title", None) or h.fact.source))
+    for h in answer.holders:
+        iv = h.tenure.interval
+        table.add_row(escape(h.person.name), iv.start.iso() if iv.start else "?", iv.end.iso() if iv.end else "open",
+                      "held" if h.holds else "undetermined",
+                      escape("; ".join(s.title or s.id for s in h.sources) or "; ".join(h.tenure.cited())))
     out.print(table)
 
 

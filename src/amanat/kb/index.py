@@ -20,7 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import ahocorasick
@@ -28,6 +28,7 @@ import ahocorasick
 from amanat.kb.lexicon import lexicon
 from amanat.kb.model import JURISDICTION, POSITION_HELD, Entity, Interval, KnowledgeBase
 from amanat.kb.names import NameIndex, parse_name
+from amanat.kb.tenures import Tenure, merge_tenures
 
 LINKABLE = ("person", "organization", "place")
 _DASHES = frozenset("-‐‑‒–—―\u00ad")
@@ -114,16 +115,6 @@ class PositionEntry:
     targets: frozenset[str]  # "to X": where an ambassador or representative is sent
 
 
-@dataclass(frozen=True, slots=True)
-class Tenure:
-    """One ``position_held`` fact, seen from the office."""
-
-    person: str
-    interval: Interval
-    acting: bool
-    source: str
-
-
 @dataclass
 class KBIndex:
     """Aliases, fuzzy person names and offices of a base, ready for ``analyze_mentions``."""
@@ -140,6 +131,7 @@ class KBIndex:
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # position id → holders
     demonyms: dict[str, str] = field(default_factory=dict)  # "kazakh" → the place's id
     by_title_word: dict[str, list[PositionEntry]] | None = None  # for match_positions
+    same_office: dict[str, str] = field(default_factory=dict)  # record → the office's id
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, transliterate: bool = True) -> KBIndex:
@@ -157,19 +149,24 @@ class KBIndex:
         )
         index.offices = offices_of(kb)
         index.demonyms = demonyms_of(kb)
-        index.positions = [
+        entries = [
             index.position_entry(e.id, name, juris.get(e.id))
             for juris in [_jurisdictions(kb)]
             for e in kb.entities.values()
             if e.kind == "position"
             for name in e.names()
         ]
+        index.same_office = same_offices(entries)
+        index.positions = [
+            replace(p, position_id=index.same_office.get(p.position_id, p.position_id))
+            for p in entries
+        ]
         by_owner: dict[str, list[PositionEntry]] = defaultdict(list)
         for p in index.positions:
             for owner in p.owners:
                 by_owner[owner].append(p)
         index.by_owner = dict(by_owner)
-        index.tenures = tenures_of(kb)
+        index.tenures = tenures_of(kb, index.same_office)
         return index
 
     @classmethod
@@ -212,6 +209,20 @@ class KBIndex:
     ) -> PositionEntry:
         """Split an office's label into title words and the places/organisations it names
         (found with the alias automaton; after "to" they are targets, else owners)."""
+        norm, kept = self.named_in(label)
+        owners: set[str] = {jurisdiction} if jurisdiction else set()
+        targets: set[str] = set()
+        rest = list(norm)
+        for start, end, ids in kept:
+            (targets if after_to(norm, start) else owners).update(ids)
+            rest[start:end] = " " * (end - start)
+        title = frozenset(role_words("".join(rest)))
+        return PositionEntry(position_id, label, title, frozenset(owners), frozenset(targets))
+
+    def named_in(self, label: str) -> tuple[str, list[tuple[int, int, frozenset[str]]]]:
+        """The folded ``label`` and the places and organisations it names: ``(start, end,
+        ids)`` spans of the folded text in text order (the longest kept where they overlap),
+        whole words only, an acronym only as written ("UN", not "un")."""
         norm, offsets = normalize(label)
         hits: list[tuple[int, int, frozenset[str]]] = []
         for end_idx, (length, alias_ids) in self.automaton.iter(norm):
@@ -234,17 +245,8 @@ class KBIndex:
         for h in hits:
             if not any(h[0] < k[1] and k[0] < h[1] for k in kept):
                 kept.append(h)
-        owners: set[str] = {jurisdiction} if jurisdiction else set()
-        targets: set[str] = set()
-        rest = list(norm)
-        for start, end, ids in kept:
-            before = norm[:start].split()
-            while before and before[-1] == "the":
-                before.pop()
-            (targets if before and before[-1] == "to" else owners).update(ids)
-            rest[start:end] = " " * (end - start)
-        title = frozenset(role_words("".join(rest)))
-        return PositionEntry(position_id, label, title, frozenset(owners), frozenset(targets))
+        kept.sort()
+        return norm, kept
 
     def match_positions(
         self, title: set[str], owners: set[str], targets: set[str]
@@ -299,6 +301,15 @@ class KBIndex:
         return self.display.get(entity_id, (entity_id, None))[1]
 
 
+def after_to(norm: str, start: int) -> bool:
+    """Whether the name at ``start`` of folded text follows "to" ("Ambassador to [the] X"):
+    where an office is sent, not whose it is."""
+    before = norm[:start].split()
+    while before and before[-1] == "the":
+        before.pop()
+    return bool(before) and before[-1] == "to"
+
+
 def offices_of(kb: KnowledgeBase) -> dict[str, list[Office]]:
     """For each person, the offices held: words of the office's label and its country's names."""
     juris: dict[str, str] = {}
@@ -327,15 +338,50 @@ def _jurisdictions(kb: KnowledgeBase) -> dict[str, str]:
     }
 
 
-def tenures_of(kb: KnowledgeBase) -> dict[str, list[Tenure]]:
-    """For each position, every ``position_held`` fact about it (the same facts ``kb who``
-    reads), with its interval and whether it was an acting or caretaker term."""
+def same_offices(entries: Iterable[PositionEntry]) -> dict[str, str]:
+    """Position records that are one office: the same label (folded) of the same country or
+    organisation, sent to the same place — "Prime Minister of Pakistan" from a Wikidata file
+    and from a Popolo import. Maps each other record to the office's id (a QID first).
+    Labels naming no owner ("Prime Minister") never join: they may be any country's."""
+    groups: dict[tuple[str, frozenset[str], frozenset[str]], set[str]] = defaultdict(set)
+    for p in entries:
+        if p.owners:
+            groups[(normalize_key(p.label), p.owners, p.targets)].add(p.position_id)
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for ids in groups.values():
+        first, *rest = sorted(ids, key=_office_id_order)
+        for other in rest:
+            a, b = sorted((root(first), root(other)), key=_office_id_order)
+            if a != b:
+                parent[b] = a
+    return {x: root(x) for x in parent}
+
+
+def _office_id_order(position_id: str) -> tuple[bool, str]:
+    return (not (position_id.startswith("Q") and position_id[1:].isdigit()), position_id)
+
+
+def tenures_of(
+    kb: KnowledgeBase, same_office: dict[str, str] | None = None
+) -> dict[str, list[Tenure]]:
+    """For each position, its terms from every ``position_held`` fact about it (the facts
+    ``kb who`` reads), with interval and whether acting or caretaker; one term told by
+    several sources is one ``Tenure`` citing them all (``merge_tenures``), also across the
+    records of one office (``same_office``)."""
+    same_office = same_office or {}
     out: dict[str, list[Tenure]] = defaultdict(list)
     for f in kb.facts.values():
         if f.predicate == POSITION_HELD and f.object:
             acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
-            out[f.object].append(Tenure(f.subject, f.interval, acting, f.source))
-    return dict(out)
+            office = same_office.get(f.object, f.object)
+            out[office].append(Tenure(f.subject, f.interval, acting, f.source))
+    return {position: merge_tenures(terms) for position, terms in out.items()}
 
 
 def demonyms_of(kb: KnowledgeBase) -> dict[str, str]:

@@ -253,7 +253,7 @@ def resolve_holder(
     verdict: dict[str, bool | None] = {}
     acting: dict[str, bool | None] = {}
     for t in tenures:
-        v = t.interval.contains(published)
+        v = t.holds_on(published)
         if v is False:
             continue
         verdict[t.person] = True if v or verdict.get(t.person) else None
@@ -300,8 +300,8 @@ def _earlier(tenures: list[Tenure], published: date, marker: str) -> tuple[tuple
     does not know, or a term open at its source's as-of date that may have ended since).
     """
     found: dict[str, tuple[float, date]] = {}
-    holding = {t.person for t in tenures if t.interval.contains(published) is True}
-    maybe = {t.person for t in tenures if t.interval.contains(published) is None}
+    holding = {t.person for t in tenures if t.holds_on(published) is True}
+    maybe = {t.person for t in tenures if t.holds_on(published) is None}
     for t in tenures:
         iv = t.interval
         if iv.start is not None and iv.start.value > published:

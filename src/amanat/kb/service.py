@@ -2,34 +2,57 @@
 
 ``load_default`` merges the bundled starter base with files a user imported (and folds the
 records of one person from several sources together, ``kb.merge``); ``who`` answers
-"who held this office on that day" with the record's three-valued answer; ``show`` finds an
+"who held this office on that day": the office by ``kb.offices.resolve_office`` (the same
+resolution office mentions use), its terms by the record's three-valued answer; ``show`` finds an
 entity by id or by any of its names (fuzzy, across scripts) and gathers its facts.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from amanat.errors import InputError, NotFound
 from amanat.kb import export, merge, popolo, starter, wikidata
-from amanat.kb.index import is_acronym, normalize_key, role_words
-from amanat.kb.model import POSITION_HELD, SAME_AS, Entity, Fact, KnowledgeBase, Source
+from amanat.kb.index import KBIndex, normalize_key
+from amanat.kb.model import SAME_AS, Entity, Fact, Interval, KnowledgeBase, Source
 from amanat.kb.names import similarity
+from amanat.kb.offices import OfficeResolution, office_name, resolve_office
+from amanat.kb.tenures import Tenure
 
 
 @dataclass(frozen=True, slots=True)
 class Holder:
-    """One answer to ``who``: a person, the office, the fact, and whether it surely held."""
+    """One row of ``who``: a person's term in the office (one row however many sources give
+    it, ``kb.tenures``), whether it surely held on the day, and every source citing it."""
 
     person: Entity
-    position: Entity
-    fact: Fact
+    tenure: Tenure
     holds: bool | None  # True: held on the day; None: the record cannot say (undetermined)
-    source: Source | None
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WhoAnswer:
+    """What ``who`` answers: how the phrase resolved (``kb.offices``), the office when it
+    did, and its holders on the day — none unless resolved, never another office's."""
+
+    query: str
+    on: date
+    resolution: OfficeResolution
+    position: Entity | None
+    holders: tuple[Holder, ...]
+    index: KBIndex
+
+    @property
+    def status(self) -> str:
+        return self.resolution.status
+
+    def office_name(self, position_id: str) -> str:
+        return office_name(self.index, position_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,52 +104,28 @@ def load_default(imports: Iterable[str | Path] = ()) -> KnowledgeBase:
     return merge.merge_persons(kb)[0]
 
 
-def who(kb: KnowledgeBase, position_query: str, on_date: date) -> list[Holder]:
-    """Holders on ``on_date`` of the offices whose label best matches ``position_query``
-    ("President of Kazakhstan", "Kazakh foreign minister"); surely-not holders are left out."""
-    wanted = set(role_words(_expand_acronyms(kb, position_query)))
-    if not wanted:
-        raise NotFound("empty position query")
-    scored = []
-    for e in kb.entities.values():
-        if e.kind != "position":
+def who(kb: KnowledgeBase, position_query: str, on_date: date) -> WhoAnswer:
+    """Who held the office ``position_query`` names on ``on_date``: the phrase is resolved
+    by ``kb.offices.resolve_office`` (an unknown or ambiguous office answers no holders,
+    with suggestions or candidates), then its terms on the day, surely-not ones left out."""
+    if not position_query.strip():
+        raise InputError("--position is empty: name an office, e.g. 'President of Kazakhstan'")
+    index = KBIndex.build(kb)
+    resolution = resolve_office(index, position_query)
+    if resolution.position is None:
+        return WhoAnswer(position_query, on_date, resolution, None, (), index)
+    pid = resolution.position
+    position = kb.entities.get(pid) or Entity(pid, "position")
+    holders = []
+    for tenure in index.tenures.get(pid, ()):
+        verdict = tenure.holds_on(on_date)
+        if verdict is False:
             continue
-        best = max(
-            (
-                len(wanted & set(role_words(n))) / len(wanted | set(role_words(n)))
-                for n in e.names()
-            ),
-            default=0.0,
-        )
-        if best > 0:
-            scored.append((best, e))
-    if not scored:
-        raise NotFound(f"no office matches {position_query!r}")
-    top = max(s for s, _ in scored)
-    positions = [e for s, e in scored if s == top]
-    out = []
-    for pos in positions:
-        for fact, verdict in kb.holders(pos.id, on_date):
-            person = kb.entities.get(fact.subject) or Entity(fact.subject, "person")
-            out.append(Holder(person, pos, fact, verdict, kb.sources.get(fact.source)))
-    out.sort(key=lambda h: (h.holds is not True, h.person.name))
-    return out
-
-
-def _expand_acronyms(kb: KnowledgeBase, text: str) -> str:
-    """ "CSTO" → the organisation's name, so an acronym query finds the office's full label."""
-    words = []
-    for w in text.split():
-        full = next(
-            (
-                e.name
-                for e in kb.entities.values()
-                if e.kind == "organization" and any(is_acronym(n) and n == w for n in e.names())
-            ),
-            None,
-        )
-        words.append(full or w)
-    return " ".join(words)
+        person = kb.entities.get(tenure.person) or Entity(tenure.person, "person")
+        cited = tuple(s for s in (kb.sources.get(c) for c in tenure.cited()) if s is not None)
+        holders.append(Holder(person, tenure, verdict, cited))
+    holders.sort(key=lambda h: (h.holds is not True, h.person.name))
+    return WhoAnswer(position_query, on_date, resolution, position, tuple(holders), index)
 
 
 def show(kb: KnowledgeBase, name: str) -> Profile:
@@ -164,23 +163,49 @@ def _start(f: Fact) -> str:
     return f.interval.start.iso() if f.interval.start else ""
 
 
-def holders_json(holders: list[Holder]) -> str:
-    """``who`` as JSON (for ``--json``)."""
-    return json.dumps(
-        [
+def _told_json(h: Holder, source_id: str, interval: Interval) -> dict[str, Any]:
+    """One source of a term with the dates it gives."""
+    source = next((s for s in h.sources if s.id == source_id), None)
+    return {
+        "id": source_id,
+        "title": source.title if source else None,
+        "tier": source.tier if source else None,
+        "start": interval.start.iso() if interval.start else None,
+        "end": interval.end.iso() if interval.end else None,
+    }
+
+
+def who_json(answer: WhoAnswer) -> dict[str, Any]:
+    """``who`` as JSON (for ``--json``): ``status``, ``position``, ``holders`` (one per
+    term, with all its sources), ``candidates`` (ambiguous), ``suggestions`` (unknown office),
+    ``why`` and ``read_as`` (misspelt words and how they were read)."""
+    res = answer.resolution
+
+    def office(pid: str) -> dict[str, str]:
+        return {"id": pid, "name": answer.office_name(pid)}
+
+    return {
+        "status": res.status,
+        "query": answer.query,
+        "on": answer.on.isoformat(),
+        "position": office(res.position) if res.position else None,
+        "holders": [
             {
                 "person": h.person.id,
                 "name": h.person.name,
-                "position": h.position.name,
-                "start": h.fact.interval.start.iso() if h.fact.interval.start else None,
-                "end": h.fact.interval.end.iso() if h.fact.interval.end else None,
+                "start": h.tenure.interval.start.iso() if h.tenure.interval.start else None,
+                "end": h.tenure.interval.end.iso() if h.tenure.interval.end else None,
                 "holds": h.holds,
-                "source": h.fact.source,
-                "tier": h.source.tier if h.source else None,
+                "acting": h.tenure.acting,
+                "sources": [
+                    _told_json(h, source, interval) for source, interval in h.tenure.told()
+                ],
+                "sources_disagree": h.tenure.disagree,
             }
-            for h in holders
-            if h.fact.predicate == POSITION_HELD
+            for h in answer.holders
         ],
-        ensure_ascii=False,
-        indent=1,
-    )
+        "candidates": [office(p) for p in res.candidates],
+        "suggestions": [office(p) for p in res.suggestions],
+        "why": res.why,
+        "read_as": [{"written": w, "read": r} for w, r in res.read_as],
+    }
