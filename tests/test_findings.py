@@ -122,3 +122,29 @@ def test_findings_api_and_the_review_scope(store_url):
         assert client.get("/api/v1/findings?status=wrong", headers={"Authorization": f"Bearer {reader}"}).status_code in (400, 422)
         gone = client.get("/api/v1/findings/ffffffffffffffff", headers={"Authorization": f"Bearer {reader}"})
         assert gone.status_code == 404
+
+
+def test_titles_against_the_shipped_record():
+    """Pure checks on the shipped base: a title whose office someone else held that day, a
+    title before its holder's term, and what must stay silent (a former title, a right one)."""
+    from datetime import date
+
+    from amanat.analyze.mentions import analyze_mentions
+    from amanat.check import DocumentView, Record, run_checks
+    from amanat.kb import starter
+    from amanat.kb.index import KBIndex
+
+    kb = starter.load()
+    record = Record(kb, KBIndex.build(kb), "test")
+
+    def statuses(text: str, day: date | None) -> list[str]:
+        mentions = tuple(analyze_mentions(text, day, record.index))
+        view = DocumentView("d", text, day, "metadata", "en", "test", (), mentions)
+        return [f.status for f in run_checks(view, record)]
+
+    assert statuses("Pakistan's Foreign Minister Shehbaz Sharif said talks would resume.", date(2021, 6, 1)) == ["contradicted"]
+    assert statuses("Kazakh President Kassym-Jomart Tokayev met the delegation.", date(2016, 6, 1)) == ["contradicted"]
+    assert statuses("Kazakh President Kassym-Jomart Tokayev met the delegation.", date(2021, 6, 1)) == []
+    assert statuses("Kazakh President Kassym-Jomart Tokayev met the delegation.", None) == []
+    assert statuses("Former Kazakh President Nursultan Nazarbayev met the delegation.", date(2021, 6, 1)) == []
+    assert statuses("In 2016, Kazakh President Kassym-Jomart Tokayev met the delegation.", date(2021, 6, 1)) == []

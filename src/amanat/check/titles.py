@@ -30,7 +30,9 @@ from datetime import date, timedelta
 from amanat.analyze.sentences import sentences
 from amanat.check import Check, DocumentView, Record
 from amanat.kb.index import Office, role_words
+from amanat.kb.linking import resolve_holder
 from amanat.kb.model import Interval
+from amanat.kb.offices import resolve_office
 from amanat.model import Evidence, Finding, Mention
 
 OTHER_TIME = frozenset({"then", "former", "ex", "late"})
@@ -83,23 +85,33 @@ def _term(iv: Interval) -> str:
 
 
 def _facts(record: Record, person: str, offices: Iterable[Office]) -> tuple[dict[str, object], ...]:
-    """The position-held facts used, with their sources and tier."""
+    """The position-held facts behind the person's offices, with their sources and tier."""
+    return tuple(f for o in offices for f in _position_facts(record, person, o.position_id, o.interval))
+
+
+def _position_facts(record: Record, person: str, position: str,
+                    interval: Interval | None = None) -> list[dict[str, object]]:
+    """The person's position-held facts for one office (one term when ``interval`` is given)."""
     out = []
-    for o in offices:
-        for f in record.kb.facts_about(person, "position_held"):
-            if f.object != o.position_id or f.interval != o.interval:
-                continue
-            source = record.kb.sources.get(f.source)
-            out.append({
-                "subject": person, "subject_name": record.index.name_of(person), "predicate": "position_held",
-                "object": o.position_id, "object_name": o.label,
-                "start": f.interval.start.iso() if f.interval.start else None,
-                "end": f.interval.end.iso() if f.interval.end else None,
-                "as_of": f.interval.as_of.isoformat() if f.interval.as_of else None,
-                "source": f.source, "source_title": source.title if source else None,
-                "tier": source.tier if source else "reference",
-            })
-    return tuple(out)
+    for f in record.kb.facts_about(person, "position_held"):
+        if f.object != position or (interval is not None and f.interval != interval):
+            continue
+        source = record.kb.sources.get(f.source)
+        out.append({
+            "subject": person, "subject_name": record.index.name_of(person), "predicate": "position_held",
+            "object": position, "object_name": _label(record, position),
+            "start": f.interval.start.iso() if f.interval.start else None,
+            "end": f.interval.end.iso() if f.interval.end else None,
+            "as_of": f.interval.as_of.isoformat() if f.interval.as_of else None,
+            "source": f.source, "source_title": source.title if source else None,
+            "tier": source.tier if source else "reference",
+        })
+    return out
+
+
+def _label(record: Record, entity_id: str) -> str:
+    entity = record.kb.entities.get(entity_id)
+    return entity.name if entity else record.index.name_of(entity_id)
 
 
 def _evidence(document: DocumentView, t: Titled) -> Evidence:
@@ -115,11 +127,49 @@ def _own_date(document: DocumentView, t: Titled) -> bool:
     return False
 
 
+def _held_by_another(document: DocumentView, record: Record, day: date) -> list[Finding]:
+    """A title naming one known office (as written: no misspelling read into it) that the
+    record says someone else surely held on the day, given to a linked person the record
+    has no term in it for."""
+    found = []
+    for m in document.mentions:
+        if (m.kind != "person" or not m.entity_id or not m.role or m.nested or m.marker
+                or m.marker in OTHER_TIME):
+            continue
+        words = title_words(m.role)
+        if any(words <= o.words for o in record.index.offices.get(m.entity_id, ())):
+            continue  # one of the person's own offices: judged by its terms (``_at_date``)
+        office = resolve_office(record.index, m.role)
+        if office.status != "resolved" or office.read_as or not office.position:
+            continue
+        tenures = record.index.tenures.get(office.position, [])
+        if any(t.person == m.entity_id for t in tenures):
+            continue
+        held = resolve_holder(tenures, day)
+        if held.status != "held" or held.holder is None or held.holder == m.entity_id:
+            continue
+        term = next((t for t in tenures if t.person == held.holder and t.interval.contains(day)), None)
+        label = _label(record, office.position)
+        holder, person = record.index.name_of(held.holder), record.index.name_of(m.entity_id)
+        t = Titled(m, ())
+        found.append(Finding(
+            check="titles-at-date", type="title-at-date", status="contradicted", severity="high",
+            sentence=(f"The record has {holder} as {label} on {day.isoformat()}"
+                      + (f" ({_term(term.interval)})" if term else "")
+                      + f" and no term in it for {person}, whom the document calls \"{m.role}\"."),
+            document_id=document.id, key=f"{m.entity_id}|{office.position}",
+            evidence=(_evidence(document, t),),
+            facts=tuple(_position_facts(record, held.holder, office.position)),
+            judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
+        ))
+    return found
+
+
 def _at_date(document: DocumentView, record: Record) -> list[Finding]:
     day: date | None = document.published
     if day is None:
         return []
-    found = []
+    found = _held_by_another(document, record, day)
     for t in titled(document, record):
         m = t.mention
         if m.marker in OTHER_TIME or _own_date(document, t):
