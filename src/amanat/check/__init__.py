@@ -27,6 +27,9 @@ ENTRY_POINT_GROUP = "amanat.checks"
 BUILTIN = (
     "amanat.check.titles:AT_DATE",
     "amanat.check.titles:TOGETHER",
+    "amanat.check.places:PLACES_AT_DATE",
+    "amanat.check.places:PLACE_NAMES",
+    "amanat.check.memberships:MEMBERSHIPS_AT_DATE",
 )
 
 
