@@ -30,6 +30,8 @@ BUILTIN = (
     "amanat.check.places:PLACES_AT_DATE",
     "amanat.check.places:PLACE_NAMES",
     "amanat.check.memberships:MEMBERSHIPS_AT_DATE",
+    "amanat.check.consistency:EVENTS",
+    "amanat.check.consistency:FIGURES",
 )
 
 
