@@ -32,6 +32,7 @@ BUILTIN = (
     "amanat.check.memberships:MEMBERSHIPS_AT_DATE",
     "amanat.check.consistency:EVENTS",
     "amanat.check.consistency:FIGURES",
+    "amanat.check.spellings:SPELLINGS",
 )
 
 
