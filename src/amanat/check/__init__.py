@@ -33,6 +33,7 @@ BUILTIN = (
     "amanat.check.consistency:EVENTS",
     "amanat.check.consistency:FIGURES",
     "amanat.check.spellings:SPELLINGS",
+    "amanat.check.edits:SILENT_EDITS",
 )
 
 
