@@ -117,9 +117,11 @@ def _judge(document: DocumentView, record: Record, claim: Claim, day: date) -> l
         if surely or maybe:
             missing = sorted({record.index.name_of(f.subject) for f in (surely or maybe)})
             status = "contradicted" if surely else "undetermined"
-            verb = "were" if surely else "may have been"
+            many = len(missing) > 1
+            verb = ("were members" if many else "was a member") if surely else \
+                ("may have been members" if many else "may have been a member")
             sentence = (f"The document, dated {day.isoformat()}, gives the members of {gname} as "
-                        f"{', '.join(names)}; by the record, {', '.join(missing)} {verb} members on that day too.")
+                        f"{', '.join(names)}; by the record, {', '.join(missing)} {verb} on that day too.")
             found.append(_finding(document, record, claim, day, status, "members-missing",
                                   f"{group}|missing|{'|'.join(sorted(f.subject for f in surely or maybe))}",
                                   sentence, surely or maybe, ()))
