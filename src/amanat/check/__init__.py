@@ -27,6 +27,13 @@ ENTRY_POINT_GROUP = "amanat.checks"
 BUILTIN = (
     "amanat.check.titles:AT_DATE",
     "amanat.check.titles:TOGETHER",
+    "amanat.check.places:PLACES_AT_DATE",
+    "amanat.check.places:PLACE_NAMES",
+    "amanat.check.memberships:MEMBERSHIPS_AT_DATE",
+    "amanat.check.consistency:EVENTS",
+    "amanat.check.consistency:FIGURES",
+    "amanat.check.spellings:SPELLINGS",
+    "amanat.check.edits:SILENT_EDITS",
 )
 
 

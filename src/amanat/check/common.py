@@ -1,0 +1,94 @@
+"""What several checks share: where a span's sentence and paragraph are, whether its sentence
+dates itself, how a term reads, which entities a name is, and a fact as a finding cites it.
+
+Kept apart from the checks so that each check module says only what it judges.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from datetime import date
+from typing import Any
+
+from amanat.analyze.sentences import sentences
+from amanat.check import DocumentView, Record
+from amanat.kb.index import normalize_key
+from amanat.kb.model import Fact, Interval
+
+# a year in a sentence ("in 2015, …") puts what it says at another time than the document's
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+class Layout:
+    """Sentences and paragraphs of one text, found once, looked up by offset."""
+
+    def __init__(self, text: str, language: str | None = None) -> None:
+        self.text = text
+        self.sentences = sentences(text, (language or "en").split("-")[0])
+        self._starts = [s for s, _ in self.sentences]
+        # a paragraph is a run of lines between line breaks: how extraction lays out the text
+        self._breaks = [m.start() for m in re.finditer(r"\n", text)]
+
+    def sentence(self, at: int) -> tuple[int, int]:
+        """The sentence that holds offset ``at`` (the whole text when none does)."""
+        i = bisect_right(self._starts, at) - 1
+        if i >= 0 and at < self.sentences[i][1]:
+            return self.sentences[i]
+        return (0, len(self.text))
+
+    def paragraph(self, at: int) -> int:
+        """The number of the paragraph that holds offset ``at``."""
+        return bisect_right(self._breaks, at)
+
+    def dates_itself(self, at: int) -> bool:
+        """Whether the sentence around ``at`` carries a year of its own."""
+        s, e = self.sentence(at)
+        return bool(YEAR.search(self.text, s, e))
+
+
+def layout(document: DocumentView) -> Layout:
+    return Layout(document.text, document.language)
+
+
+def term(iv: Interval) -> str:
+    """An interval as a sentence reads it: "1998-05-06 to 2019-03-23", "2022-09-17 on (known up to …)"."""
+    start = iv.start.iso() if iv.start else "an unknown date"
+    if iv.end:
+        return f"{start} to {iv.end.iso()}" if iv.start else f"until {iv.end.iso()}"
+    if iv.end_unknown:
+        return f"{start} to an unknown date"
+    return f"{start} on (known up to {iv.as_of.isoformat()})" if iv.as_of else f"{start} on"
+
+
+def fact_row(record: Record, f: Fact) -> dict[str, Any]:
+    """A fact as findings cite it: what, when, the source and its tier."""
+    source = record.kb.sources.get(f.source)
+    iv = f.interval
+    return {
+        "subject": f.subject, "subject_name": record.index.name_of(f.subject), "predicate": f.predicate,
+        "object": f.object, "object_name": record.index.name_of(f.object) if f.object else None, "value": f.value,
+        "start": iv.start.iso() if iv.start else None, "end": iv.end.iso() if iv.end else None,
+        "as_of": iv.as_of.isoformat() if iv.as_of else None,
+        "source": f.source, "source_title": source.title if source else None,
+        "tier": source.tier if source else "reference",
+    }
+
+
+def entities_named(record: Record, name: str, kinds: tuple[str, ...] = ("place", "organization")) -> set[str]:
+    """The entities of the given kinds that have ``name`` as a label or alias, exactly (folded);
+    an acronym only as written ("SCO", not "sco")."""
+    key = normalize_key(name)
+    hit = record.index.automaton.get(key, None) if key else None
+    if hit is None:
+        return set()
+    out = set()
+    for i in hit[1]:
+        alias = record.index.aliases[i]
+        if alias.kind in kinds and (not alias.acronym or alias.text == name.strip()):
+            out.add(alias.entity_id)
+    return out
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
