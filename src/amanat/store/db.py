@@ -5,10 +5,7 @@ transactions that each leave the database consistent (a document, its raw payloa
 seen-row and, on SQLite, its FTS5 entry commit together or not at all), so a killed run
 leaves nothing half-written and a re-run picks up where it stopped.
 
-PostgreSQL sessions are named ``<application> pid <N>`` (``application_name``, unless the
-URL sets one), so a session holding a lock can be traced to its process, and use TCP
-keepalives both ways, so a peer that vanished without closing its socket is noticed in
-minutes, not hours.
+How PostgreSQL sessions are named, kept alive and wait for the writers' lock: ``pgsession``.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,8 +31,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from amanat import config
 from amanat.errors import NotFound, StoreError
 from amanat.model import Capture, Document, PublishedDate, RawRef
+from amanat.store import pgsession
 from amanat.store import schema as t
-from amanat.store import writelock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 Outcome = Literal["new", "version", "copy", "same"]
@@ -105,28 +101,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-# the client side of keepalives (libpq): a server that vanished is noticed within ~1 minute
-_PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
-
-
-def _pg_connect_args(url: sa.engine.URL, application: str) -> dict[str, Any]:
-    """psycopg connection settings Amanat adds, never overriding what the URL says."""
-    wanted: dict[str, Any] = {"application_name": f"{application} pid {os.getpid()}"[:63], **_PG_KEEPALIVES}
-    return {k: v for k, v in wanted.items() if k not in url.query}
-
-
-def _pg_session(dbapi_connection: Any, _record: Any) -> None:
-    """The server side of keepalives: probe an idle client after 60 s, give up after about
-    two minutes without answer (the server's default waits two hours). Ignored on a Unix
-    socket, where a dead client is noticed at once."""
-    with dbapi_connection.cursor() as cur:
-        cur.execute(
-            "SELECT set_config('tcp_keepalives_idle', '60', false), "
-            "set_config('tcp_keepalives_interval', '10', false), set_config('tcp_keepalives_count', '6', false)"
-        )
-    dbapi_connection.commit()
-
-
 class Store:
     """A database of documents; open with ``Store.open(url)``."""
 
@@ -147,12 +121,12 @@ class Store:
             backend = parsed.get_backend_name()
             if backend not in ("sqlite", "postgresql"):
                 raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
-            connect_args = _pg_connect_args(parsed, application) if backend == "postgresql" else {}
+            connect_args = pgsession.connect_args(parsed, application) if backend == "postgresql" else {}
             engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
         if engine.dialect.name == "postgresql":
-            sa.event.listen(engine, "connect", _pg_session)
+            sa.event.listen(engine, "connect", pgsession.on_connect)
         if engine.dialect.name == "sqlite":
             path = engine.url.database
             if path and path != ":memory:" and not Path(path).parent.exists():
@@ -385,7 +359,7 @@ class Writer:
     lets the search index catch up by ``seq`` (``fulltext``) without ever missing a row
     committed late. Concurrent ingests take turns per batch; taking the lock before any other
     write means two of them never wait for each other's rows (no deadlock). A holder that
-    stalls does not make the others wait forever (``writelock``); call ``pause`` before this
+    stalls does not make the others wait forever (``pgsession``); call ``pause`` before this
     process waits for anything else, so it never holds the lock idle.
     """
 
@@ -425,10 +399,11 @@ class Writer:
         except sa.exc.DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
+            why = (f"idle in a transaction longer than AMANAT_STALL_TIMEOUT, {self._stall:g} s, or the server "
+                   "went away" if self._stall else "the connection was lost")
             raise StoreError(
-                "the database ended this writer's session (idle in a transaction longer than "
-                f"AMANAT_STALL_TIMEOUT, {self._stall:g} s, or the server went away): what it had not "
-                f"committed was not stored; run the same command again to finish ({exc.orig})".splitlines()[0]
+                f"the database ended this writer's session ({why}): what it had not committed was not "
+                f"stored; run the same command again to finish ({exc.orig})".splitlines()[0]
             ) from None
 
     def _tick(self) -> None:
@@ -499,7 +474,7 @@ class Writer:
         """On PostgreSQL, take the writers' lock before this transaction's first write (before
         any row lock, so two writers can never wait for each other)."""
         if not self._serialised and conn.dialect.name == "postgresql":
-            writelock.take(conn, self._stall)
+            pgsession.take_writers_lock(conn, self._stall)
             self._serialised = True
 
     def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime) -> None:

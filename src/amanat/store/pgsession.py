@@ -1,10 +1,14 @@
-"""The PostgreSQL writers' lock: taken by every writer transaction, never waited for blindly.
+"""PostgreSQL sessions: named, kept alive, and never waiting blindly for the writers' lock.
+
+Sessions are named ``<application> pid <N>`` (``application_name``, unless the URL sets
+one), so a session holding a lock can be traced to its process, and use TCP keepalives both
+ways, so a peer that vanished without closing its socket is noticed in minutes, not hours.
 
 Every writer transaction takes a transaction-level advisory lock keyed by the schema before
 its first write, so writers commit one after another (see ``db.Writer``). Such a lock lasts
 as long as its holder's transaction — and a holder can stop making progress without ending
 it: a process frozen (Ctrl-Z, a debugger, a full disk), a host that vanished without closing
-its socket, or (before workers were spawned) a killed ingest whose forked workers kept its
+its socket, or (as before workers were spawned) a killed ingest whose forked workers kept its
 connection open. Waiting on ``pg_advisory_xact_lock`` would then hang forever. So:
 
 - a writer transaction sets ``idle_in_transaction_session_timeout`` to the stall timeout
@@ -22,15 +26,39 @@ connection open. Waiting on ``pg_advisory_xact_lock`` would then hang forever. S
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from amanat.errors import StoreError
+
+# the client side of keepalives (libpq): a server that vanished is noticed within ~1 minute
+_PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def connect_args(url: sa.engine.URL, application: str) -> dict[str, Any]:
+    """psycopg connection settings Amanat adds, never overriding what the URL says."""
+    wanted: dict[str, Any] = {"application_name": f"{application} pid {os.getpid()}"[:63], **_PG_KEEPALIVES}
+    return {k: v for k, v in wanted.items() if k not in url.query}
+
+
+def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """The server side of keepalives: probe an idle client after 60 s, give up after about
+    two minutes without answer (the server's default waits two hours). Ignored on a Unix
+    socket, where a dead client is noticed at once."""
+    with dbapi_connection.cursor() as cur:
+        cur.execute(
+            "SELECT set_config('tcp_keepalives_idle', '60', false), "
+            "set_config('tcp_keepalives_interval', '10', false), set_config('tcp_keepalives_count', '6', false)"
+        )
+    dbapi_connection.commit()
+
 
 _KEY = "hashtextextended('amanat-documents ' || current_schema(), 0)"
 _TRY = sa.text(
@@ -81,7 +109,7 @@ class Holder:
         return f"PostgreSQL backend {self.pid} ({', '.join(parts)})"
 
 
-def take(conn: Connection, stall: float) -> None:
+def take_writers_lock(conn: Connection, stall: float) -> None:
     """Take the writers' lock for ``conn``'s transaction (its first statement), waiting as
     long as the holder makes progress; raise ``StoreError`` naming a holder still for longer
     than ``stall`` seconds."""
