@@ -242,3 +242,35 @@ def test_a_frozen_ingest_holding_the_lock_is_ended_and_the_next_proceeds(pg_url,
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "ended this writer's session" in lines[0], err
     assert _stored(pg_url) == sorted((u, 1) for u in urls)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_slow_analysis_never_leaves_a_live_ingest_idle_holding_the_lock(pg_url, tmp_path, jobs):
+    """A record that takes seconds to analyse, with a stall timeout shorter than that: the
+    ingest commits before it waits (in a worker or here), so the server never ends its
+    session as stalled, and everything is stored."""
+    Store.open(pg_url).close()
+    records = tmp_path / "records.jsonl"
+    urls = _records(records, 3)
+    paras = "".join(f"<p>Paragraph {i} of a very long report on the events in the capital city.</p>" for i in range(50_000))
+    with records.open("a") as fh:  # ~4 MB of HTML: seconds of analysis
+        fh.write(json.dumps({"url": "https://records.example/long", "title": "A long report",
+                             "html": f"<html><body><article><h1>A long report</h1>{paras}</article></body></html>"}) + "\n")
+    _records(tmp_path / "more.jsonl", 3, start=3)
+    with records.open("a") as fh:
+        fh.write((tmp_path / "more.jsonl").read_text())
+    urls += ["https://records.example/long", *(f"https://records.example/{i}" for i in range(3, 6))]
+    with _running(_ingest(pg_url, records, jobs=jobs), AMANAT_STALL_TIMEOUT="1.5") as proc:
+        code, err, _ = _finish(proc, 60)
+    assert code == 0, err
+    assert _stored(pg_url) == sorted((u, 1) for u in urls)
+
+
+@pytest.mark.postgres
+def test_a_bad_stall_timeout_is_one_line(pg_url, tmp_path):
+    """``AMANAT_STALL_TIMEOUT`` that is not a positive number of seconds: exit 2, one line."""
+    _pages(tmp_path / "pages", 1)
+    with _running(_ingest(pg_url, tmp_path / "pages"), AMANAT_STALL_TIMEOUT="soon") as proc:
+        code, err, _ = _finish(proc, 30)
+    assert code == 2 and err.count("\n") == 1 and "AMANAT_STALL_TIMEOUT" in err, err

@@ -9,8 +9,9 @@ in the summary. The pool starts only when an input has a second capture to analy
 input of one capture is analysed here, since its result is awaited before the next input
 is read anyway, and a spawned worker costs a second or more to start.
 
-While this process waits — for an analysis that takes more than ``PAUSE_AFTER`` seconds, or
-for a page from the network — it first commits what it has written: a writer transaction
+While this process waits — for a worker's analysis that takes more than ``PAUSE_AFTER``
+seconds, for its own analysis of a capture over ``LARGE`` bytes, or for a page from the
+network — it first commits what it has written: a writer transaction
 holds the store's writers' lock (PostgreSQL), so sitting idle in one would make every other
 writer wait, and the server ends writer sessions idle longer than the stall timeout
 (``config.stall_timeout``).
@@ -36,7 +37,8 @@ from amanat.store.db import Store, seen_key
 
 Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
 MAX_HTML_BYTES = 32 * 1024 * 1024
-PAUSE_AFTER = 1.0  # seconds of waiting for one analysis before committing what is pending
+PAUSE_AFTER = 0.5  # seconds of waiting for one analysis before committing what is pending
+LARGE = 1024 * 1024  # bytes of a capture that take about a second or more to analyse
 _SUFFIXES: dict[str, Kind] = {
     ".warc": "warc",
     ".arc": "warc",
@@ -311,7 +313,7 @@ def _analyze_all(
             summary.unchanged += 1
             continue
         if workers.jobs <= 1:
-            yield capture, _analyze(capture, source)
+            yield capture, _analyze_here(capture, source, pause)
             continue
         if first is None and not window:
             first = capture
@@ -325,7 +327,7 @@ def _analyze_all(
             done, future = window.popleft()
             yield done, _result(future, pause)
     if first is not None:
-        yield first, _analyze(first, source)
+        yield first, _analyze_here(first, source, pause)
     while window:
         done, future = window.popleft()
         yield done, _result(future, pause)
@@ -346,6 +348,13 @@ class _Workers:
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+def _analyze_here(capture: Capture, source: str | None, pause: Callable[[], None]) -> Document | Problem:
+    """Analyse in this process, pausing first when the capture is large enough to take a while."""
+    if len(capture.body) > LARGE:
+        pause()
+    return _analyze(capture, source)
 
 
 def _result(future: Future[Document | Problem], pause: Callable[[], None]) -> Document | Problem:
