@@ -184,6 +184,36 @@ def test_a_killed_ingest_leaves_nothing_behind_and_the_next_one_completes(store_
     assert _stored(store_url) == sorted((u, 1) for u in urls)
 
 
+_WATCHER = """
+import os, sys, threading, time
+from amanat.ingest.workers import _watch_owner
+threading.Thread(target=_watch_owner, args=(os.getppid(),), daemon=True).start()
+print("watching", flush=True)
+time.sleep(60)
+"""
+_OWNER = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]])
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_without_the_kernel_signal_a_worker_still_exits_when_its_owner_dies():
+    """The portable fallback alone (no ``prctl``): a process watching its owner exits within
+    about a second of the owner's SIGKILL."""
+    with _running([sys.executable, "-c", _OWNER, _WATCHER]) as owner:
+        worker = int(owner.stdout.readline())
+        assert owner.stdout.readline().strip() == "watching"
+        start = _stat(worker)[2]
+        owner.kill()
+        owner.wait()
+        deadline = time.monotonic() + 2
+        while _alive(worker, start) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(worker, start), "the worker outlived its owner by 2 s"
+
+
 @pytest.mark.postgres
 def test_a_stalled_lock_holder_is_named_within_the_bound_never_waited_for_forever(pg_url, tmp_path):
     """A session holds the writers' lock and does nothing (its client frozen or gone without

@@ -11,11 +11,13 @@ that receives only the pipes of its own pool.
 Why not *forkserver*, which pays the imports once instead of once per worker: its workers
 are children of the fork server, not of the ingest, and every one of them holds the write
 end of the server's "alive" pipe, so the server outlives the ingest for as long as its
-workers do — the parent-death signal below would never fire. Measured on a 2-core machine:
-a spawned worker costs about 1.3-1.6 s of CPU to start (importing the command line and the
-analysers), the fork server the same once; with the default of ``min(4, cores)`` workers,
-each on a core of its own, the wall-clock start is about the same, and for an ingest of
-more than a handful of documents it is noise beside the analysis.
+workers do — the parent-death signal below would never fire. Measured on a 2-core machine
+(busy with other work): a spawned worker costs 1.3-1.6 s of CPU to start (it imports the
+command line, as its main module, and the analysers), a fork server the same, once; a
+single-file ingest took 1.7 s with one job and 2.7-3.7 s with two when the pool was started
+for it. With a worker per core the wall-clock start is about the same either way, and
+``pipeline`` starts the pool only for an input with more than one capture to analyse, where
+the analysis dwarfs it (a single file with two jobs: 1.7-2.1 s again).
 
 Why each worker watches its owner: the kernel drops a SIGKILLed process's locks and
 sockets, but not its children. On Linux ``PR_SET_PDEATHSIG`` has the kernel kill a worker
