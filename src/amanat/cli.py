@@ -79,8 +79,9 @@ app.command("witness")(exchange.witness_key)
 app.command("announce")(exchange.announce_cmd)
 
 @app.callback()
-def _main(db: DbOption = None) -> None:
+def _main(ctx: typer.Context, db: DbOption = None) -> None:
     State.db = db
+    State.command = ctx.invoked_subcommand
 
 
 # --- ingest ---------------------------------------------------------------------------------

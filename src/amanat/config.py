@@ -4,15 +4,23 @@
                         (default: ``sqlite:///amanat.db`` in the current directory)
 ``AMANAT_FETCH_ALLOW``  hosts or networks the fetcher may reach although private
                         (comma-separated, e.g. ``127.0.0.1,10.0.0.0/8``)
+``AMANAT_STALL_TIMEOUT`` seconds a PostgreSQL writer may hold the writers' lock without
+                        progress before it counts as stalled (default 60): the server ends
+                        such a session, and a writer waiting for the lock gives up with a
+                        message naming the holder
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
 
+from amanat.errors import StoreError
+
 DEFAULT_DB = "sqlite:///amanat.db"
+DEFAULT_STALL_TIMEOUT = 60.0
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -48,3 +56,21 @@ def load_units(group: str | None, builtin: tuple[str, ...], kind: type, what: st
             raise InputError(f"{reference} is not an amanat {what}")
         found[unit.name] = unit
     return found
+
+
+def stall_timeout() -> float:
+    """Seconds without progress after which a lock-holding writer counts as stalled.
+
+    Long enough that a live ingest never reaches it (it commits before every long wait),
+    short enough that a frozen or vanished one does not stop the others for long.
+    """
+    value = os.environ.get("AMANAT_STALL_TIMEOUT", "").strip()
+    if not value:
+        return DEFAULT_STALL_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise StoreError(f"AMANAT_STALL_TIMEOUT must be a positive number of seconds, not {value!r}")
+    return seconds

@@ -30,11 +30,15 @@ class State:
     """Options given before the command (``amanat --db URL search …``)."""
 
     db: str | None = None
+    command: str | None = None  # the command being run (``ingest``), to name database sessions
 
 
 def open_store(db: str | None = None) -> Store:
-    """The store named by the command's ``--db``, else the global one, else the default."""
-    return Store.open(config.database_url(db or State.db))
+    """The store named by the command's ``--db``, else the global one, else the default; its
+    PostgreSQL sessions are named after the command (``amanat ingest pid N``), so whoever
+    finds one holding a lock knows what it is."""
+    application = f"amanat {State.command}" if State.command else "amanat"
+    return Store.open(config.database_url(db or State.db), application=application)
 
 
 def emit_json(value: Any) -> None:

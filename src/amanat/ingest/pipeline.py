@@ -2,9 +2,19 @@
 
 The reader for each input is chosen by its name and, failing that, its first bytes. Every
 capture is checked against the store's seen-list before the costly analysis, so a re-run (or
-a run after a crash) only does what is left. Analysis runs in a process pool, results are
-written in input order by this process alone, and every problem becomes one line naming
-the input and record, counted in the summary.
+a run after a crash) only does what is left. Analysis runs in a process pool (spawned
+workers that die with this process, see ``workers``), results are written in input order by
+this process alone, and every problem becomes one line naming the input and record, counted
+in the summary. The pool starts only when an input has a second capture to analyse: an
+input of one capture is analysed here, since its result is awaited before the next input
+is read anyway, and a spawned worker costs a second or more to start.
+
+While this process waits — for a worker's analysis that takes more than ``PAUSE_AFTER``
+seconds, for its own analysis of a capture over ``LARGE`` bytes, or for a page from the
+network — it first commits what it has written: a writer transaction
+holds the store's writers' lock (PostgreSQL), so sitting idle in one would make every other
+writer wait, and the server ends writer sessions idle longer than the stall timeout
+(``config.stall_timeout``).
 """
 
 from __future__ import annotations
@@ -21,11 +31,14 @@ from typing import Literal
 
 from amanat.analyze.document import analyze_capture
 from amanat.errors import AmanatError, InputError
+from amanat.ingest.workers import analysis_pool
 from amanat.model import Capture, Document, Problem
 from amanat.store.db import Store, seen_key
 
 Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
 MAX_HTML_BYTES = 32 * 1024 * 1024
+PAUSE_AFTER = 0.5  # seconds of waiting for one analysis before committing what is pending
+LARGE = 1024 * 1024  # bytes of a capture that take about a second or more to analyse
 _SUFFIXES: dict[str, Kind] = {
     ".warc": "warc",
     ".arc": "warc",
@@ -244,12 +257,16 @@ def ingest(
         _count_problem(summary, p, on_problem)
     jobs = jobs or min(4, os.cpu_count() or 1)
     kind = "local" if source else "web"
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    workers = _Workers(jobs)
     try:
         with store.writer() as writer:
             for item in inputs:
                 captures = read_input(item, fetcher=fetcher, follow=follow)
-                for capture, result in _analyze_all(store, captures, source, force, pool, summary, on_problem):
+                if item.kind == "url":  # every page is a network round: commit before each
+                    captures = _pausing(captures, writer.pause)
+                for capture, result in _analyze_all(
+                    store, captures, source, force, workers, summary, on_problem, writer.pause
+                ):
                     if isinstance(result, Problem):
                         _count_problem(summary, result, on_problem)
                         if result.kind == "skipped":
@@ -267,8 +284,7 @@ def ingest(
                 writer.flush()
                 on_progress(item.size or 1)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        workers.shutdown()
     store.refresh_search_index()
     return summary
 
@@ -278,13 +294,16 @@ def _analyze_all(
     captures: Iterator[Capture | Problem],
     source: str | None,
     force: bool,
-    pool: ProcessPoolExecutor | None,
+    workers: _Workers,
     summary: Summary,
     on_problem: Callable[[Problem], None],
+    pause: Callable[[], None] = lambda: None,
 ) -> Iterator[Analyzed]:
-    """Analyse captures not seen before, in a bounded window of parallel work, in order."""
+    """Analyse captures not seen before, in a bounded window of parallel work, in order;
+    ``pause`` is called before waiting long for a worker."""
     window: deque[tuple[Capture, Future[Document | Problem]]] = deque()
-    limit = 4 * (pool._max_workers if pool else 1)
+    limit = 4 * workers.jobs
+    first: Capture | None = None  # analysed here if it stays the input's only capture
     for capture in captures:
         if isinstance(capture, Problem):
             _count_problem(summary, capture, on_problem)
@@ -293,16 +312,70 @@ def _analyze_all(
         if not force and store.seen(seen_key(capture), hashlib.sha256(capture.body).hexdigest()):
             summary.unchanged += 1
             continue
-        if pool is None:
-            yield capture, _analyze(capture, source)
+        if workers.jobs <= 1:
+            yield capture, _analyze_here(capture, source, pause)
             continue
+        if first is None and not window:
+            first = capture
+            continue
+        pool = workers.pool()
+        if first is not None:
+            window.append((first, pool.submit(_analyze, first, source)))
+            first = None
         window.append((capture, pool.submit(_analyze, capture, source)))
         while len(window) >= limit:
             done, future = window.popleft()
-            yield done, future.result()
+            yield done, _result(future, pause)
+    if first is not None:
+        yield first, _analyze_here(first, source, pause)
     while window:
         done, future = window.popleft()
-        yield done, future.result()
+        yield done, _result(future, pause)
+
+
+class _Workers:
+    """The analysis pool of a run, started on first use and shut down at the run's end."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = analysis_pool(self.jobs)
+        return self._pool
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _analyze_here(capture: Capture, source: str | None, pause: Callable[[], None]) -> Document | Problem:
+    """Analyse in this process, pausing first when the capture is large enough to take a while."""
+    if len(capture.body) > LARGE:
+        pause()
+    return _analyze(capture, source)
+
+
+def _result(future: Future[Document | Problem], pause: Callable[[], None]) -> Document | Problem:
+    """The analysis's result; if it is not ready within ``PAUSE_AFTER`` seconds, ``pause``
+    first (commit), then wait as long as it takes."""
+    try:
+        return future.result(timeout=PAUSE_AFTER)
+    except TimeoutError:
+        pause()
+        return future.result()
+
+
+def _pausing(captures: Iterator[Capture | Problem], pause: Callable[[], None]) -> Iterator[Capture | Problem]:
+    """``captures``, with ``pause`` called before each is read."""
+    while True:
+        pause()
+        try:
+            item = next(captures)
+        except StopIteration:
+            return
+        yield item
 
 
 def _count_problem(summary: Summary, problem: Problem, on_problem: Callable[[Problem], None]) -> None:

@@ -4,10 +4,13 @@ One class, ``Store``, is the only place that speaks SQL for documents. Writes go
 transactions that each leave the database consistent (a document, its raw payload, its
 seen-row and, on SQLite, its FTS5 entry commit together or not at all), so a killed run
 leaves nothing half-written and a re-run picks up where it stopped.
+
+How PostgreSQL sessions are named, kept alive and wait for the writers' lock: ``pgsession``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator
@@ -25,8 +28,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from amanat import config
 from amanat.errors import NotFound, StoreError
 from amanat.model import Capture, Document, PublishedDate, RawRef
+from amanat.store import pgsession
 from amanat.store import schema as t
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -107,16 +112,21 @@ class Store:
     # --- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Connect, and bring the schema to the newest migration unless ``migrate`` is off."""
+    def open(cls, url: str, *, migrate: bool = True, application: str = "amanat") -> Store:
+        """Connect, and bring the schema to the newest migration unless ``migrate`` is off;
+        ``application`` names this program's PostgreSQL sessions (e.g. ``amanat ingest``)."""
         url = engine_url(url)
         try:
-            backend = sa.engine.make_url(url).get_backend_name()
+            parsed = sa.engine.make_url(url)
+            backend = parsed.get_backend_name()
             if backend not in ("sqlite", "postgresql"):
                 raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
-            engine = sa.create_engine(url, pool_pre_ping=True)
+            connect_args = pgsession.connect_args(parsed, application) if backend == "postgresql" else {}
+            engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+        if engine.dialect.name == "postgresql":
+            sa.event.listen(engine, "connect", pgsession.on_connect)
         if engine.dialect.name == "sqlite":
             path = engine.url.database
             if path and path != ":memory:" and not Path(path).parent.exists():
@@ -337,11 +347,6 @@ _RELATED = sa.select(_d.c.id, _d.c.version, _d.c.canonical_url).where(
 )
 
 
-_DOCUMENT_WRITERS_LOCK = sa.text(
-    "SELECT pg_advisory_xact_lock(hashtextextended('amanat-documents ' || current_schema(), 0))"
-)
-
-
 class Writer:
     """Adds documents in batched transactions; use as a context manager.
 
@@ -353,7 +358,9 @@ class Writer:
     they commit one after another and rows become visible in ``seq`` order, as on SQLite: what
     lets the search index catch up by ``seq`` (``fulltext``) without ever missing a row
     committed late. Concurrent ingests take turns per batch; taking the lock before any other
-    write means two of them never wait for each other's rows (no deadlock).
+    write means two of them never wait for each other's rows (no deadlock). A holder that
+    stalls does not make the others wait forever (``pgsession``); call ``pause`` before this
+    process waits for anything else, so it never holds the lock idle.
     """
 
     def __init__(self, store: Store, batch: int = 200) -> None:
@@ -363,6 +370,7 @@ class Writer:
         self._pending = 0
         self._sources: set[str] = set()
         self._serialised = False  # this transaction holds the document-writers lock
+        self._stall = config.stall_timeout() if store.dialect == "postgresql" else 0.0
 
     def __enter__(self) -> Writer:
         self._conn = self.store.engine.connect()
@@ -371,13 +379,32 @@ class Writer:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         assert self._conn is not None
-        if exc_type is None:
-            self._conn.commit()
-        else:
-            self._conn.rollback()
-        self._conn.close()
-        self._conn = None
-        self._serialised = False
+        try:
+            if exc_type is None:
+                with self._session():
+                    self._conn.commit()
+            else:
+                self._conn.rollback()
+        finally:
+            self._conn.close()
+            self._conn = None
+            self._serialised = False
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[None]:
+        """Turn the loss of this writer's connection (the server ended a session that sat
+        idle in its transaction past the stall timeout, or went away) into one line."""
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            why = (f"idle in a transaction longer than AMANAT_STALL_TIMEOUT, {self._stall:g} s, or the server "
+                   "went away" if self._stall else "the connection was lost")
+            raise StoreError(
+                f"the database ended this writer's session ({why}): what it had not committed was not "
+                f"stored; run the same command again to finish ({exc.orig})".splitlines()[0]
+            ) from None
 
     def _tick(self) -> None:
         self._pending += 1
@@ -386,15 +413,26 @@ class Writer:
 
     def flush(self) -> None:
         assert self._conn is not None
-        self._conn.commit()
+        with self._session():
+            self._conn.commit()
         self._conn.begin()
         self._pending = 0
         self._serialised = False
+
+    def pause(self) -> None:
+        """Commit what is pending, before this process waits for something other than the
+        database: the transaction would hold the writers' lock idle all that time."""
+        if self._pending or self._serialised:
+            self.flush()
 
     def add(self, doc: Document, capture: Capture, source_kind: str = "web") -> Outcome:
         """Store one document version; say whether it was new, a new version, a copy or the same."""
         conn = self._conn
         assert conn is not None
+        with self._session():
+            return self._add(conn, doc, capture, source_kind)
+
+    def _add(self, conn: Connection, doc: Document, capture: Capture, source_kind: str) -> Outcome:
         self._serialise(conn)
         now = datetime.now(UTC)
         self._ensure_source(conn, doc.source, source_kind, now)
@@ -426,16 +464,17 @@ class Writer:
         """Record that a payload was processed and gave no document (e.g. no article text)."""
         conn = self._conn
         assert conn is not None
-        self._serialise(conn)
-        digest = hashlib.sha256(capture.body).hexdigest()
-        self._mark_seen(conn, capture, digest, None, outcome, datetime.now(UTC))
-        self._tick()
+        with self._session():
+            self._serialise(conn)
+            digest = hashlib.sha256(capture.body).hexdigest()
+            self._mark_seen(conn, capture, digest, None, outcome, datetime.now(UTC))
+            self._tick()
 
     def _serialise(self, conn: Connection) -> None:
         """On PostgreSQL, take the writers' lock before this transaction's first write (before
         any row lock, so two writers can never wait for each other)."""
         if not self._serialised and conn.dialect.name == "postgresql":
-            conn.execute(_DOCUMENT_WRITERS_LOCK)
+            pgsession.take_writers_lock(conn, self._stall)
             self._serialised = True
 
     def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime) -> None:
