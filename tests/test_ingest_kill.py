@@ -186,7 +186,7 @@ def test_a_killed_ingest_leaves_nothing_behind_and_the_next_one_completes(store_
 
 _WATCHER = """
 import os, sys, threading, time
-from amanat.ingest.workers import _watch_owner
+from amanat.analyze.workers import _watch_owner
 threading.Thread(target=_watch_owner, args=(os.getppid(),), daemon=True).start()
 print("watching", flush=True)
 time.sleep(60)

@@ -13,14 +13,13 @@ touches a store, a file or the network.
 from __future__ import annotations
 
 import json
-import multiprocessing
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from amanat.analyze import claims as claim_extraction
+from amanat.analyze.workers import analysis_pool
 from amanat.kb.index import KBIndex
 from amanat.model import Mention
 
@@ -128,32 +127,29 @@ def analyze_source(source: Source, context: Context, passes: Iterable[Pass] = PA
 
 # --- the local runner ----------------------------------------------------------------------
 
-_worker_context: Context | None = None
+_worker: tuple[Context, tuple[Pass, ...]] | None = None
 
 
-def _start_worker(context: Context) -> None:
-    global _worker_context
-    from amanat.analyze.workers import die_with_parent
-
-    die_with_parent()
-    _worker_context = context
+def _set_context(context: Context, passes: tuple[Pass, ...]) -> None:
+    global _worker
+    _worker = (context, passes)
 
 
 def _in_worker(source: Source) -> dict[str, Output]:
-    assert _worker_context is not None
-    return analyze_source(source, _worker_context)
+    assert _worker is not None
+    return analyze_source(source, *_worker)
 
 
-def run_local(sources: Iterable[Source], context: Context, jobs: int = 1) -> Iterator[tuple[Source, dict[str, Output]]]:
+def run_local(sources: Iterable[Source], context: Context, jobs: int = 1,
+              passes: tuple[Pass, ...] = PASSES) -> Iterator[tuple[Source, dict[str, Output]]]:
     """Analyse documents in order, in this process (``jobs`` 1) or in a pool of ``jobs``
-    workers started without the parent's state (forkserver: no inherited connections), each
-    given the context once."""
+    workers that share nothing with this process and die with it (``workers``), each given
+    the context once."""
     if jobs <= 1:
         for source in sources:
-            yield source, analyze_source(source, context)
+            yield source, analyze_source(source, context, passes)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_start_worker, initargs=(context,))
+    pool = analysis_pool(jobs, _set_context, (context, passes))
     try:
         window: list[Any] = []
         for source in sources:
