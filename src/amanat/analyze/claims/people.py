@@ -1,0 +1,148 @@
+"""People a text names, known to the base or not: who a quote's "he said" can refer back to. Pure.
+
+The mention analysis links names to the knowledge base and keeps an unknown capitalised run
+only when something marks it as a person. Real news names mostly people no base holds
+("Sonya A. Zoghlin", "Giuffre"), so the quote and role extractors also need the people the
+text itself marks, with the same kind of evidence and no model:
+
+- a title or honorific right before the run ("U.S. Attorney Nealy Cox", "judge Inaba",
+  "Rep. Ilhan Omar"), the title words dropped from the name;
+- a title phrase in apposition after it ("Will Moy, chief executive of Full Fact");
+- a speech verb right after it, or "said" right before it ("Dominic Raab said", "said Bruce
+  Bagley"): a run of two or more words, or one word already known as part of a full name;
+- a single word that is the surname or given name of a person found so ("Giuffre" after
+  "Virginia Giuffre").
+
+A run that is (or overlaps) an organisation or place mention, or holds an organisation word,
+is no person. ``gender`` comes from an honorific (Mr / Ms, Mrs) when one is written, else it
+is ``None``: no list of first names ships with the project, so he/she agree with anyone else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from amanat.analyze.claims import Context
+from amanat.kb.lexicon import lexicon
+
+_NAME_WORD = r"[A-Z\u00C0-\u00DE][\w’'-]*[a-z\u00DF-\u024F][\w’'-]*"
+_PARTICLE = r"(?:bin|ibn|al|el|de|del|da|di|van|von|der|ul|la|le)"
+_RUN = re.compile(rf"(?<![\w’'.-])(?:{_NAME_WORD}|[A-Z]\.(?=\s+[A-Z]))"
+                  rf"(?:\s+(?:{_PARTICLE}\s+)?(?:{_NAME_WORD}|[A-Z]\.(?=\s+[A-Z]))){{0,5}}")
+_POSSESSIVE = re.compile(r"['’]s$")
+_MALE = frozenset({"mr", "mister", "sir"})
+_FEMALE = frozenset({"ms", "mrs", "miss", "madam", "dame", "mme"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named at ``start``–``end`` (the name without its title)."""
+
+    start: int
+    end: int
+    name: str
+    entity: str | None = None
+    gender: str | None = None  # "m" / "f" from an honorific, else None
+    weak: bool = False  # one word as a subject or a speaker only: "Roth said", "Omar asked …"
+
+    @property
+    def key(self) -> str:
+        """What two mentions of one person share: the entity, else the surname."""
+        return self.entity or self.name.split()[-1].casefold()
+
+
+@dataclass(frozen=True)
+class _Words:
+    titles: frozenset[str]  # title heads, modifiers, occupations, abbreviations, honorifics
+    honorifics: frozenset[str]
+    not_names: frozenset[str]  # words that make a run no person's name
+    lead_not_names: frozenset[str]  # capitalised words before a name that are not part of it
+    apposition: re.Pattern[str]
+    verb_after: re.Pattern[str]
+
+
+@cache
+def _words() -> _Words:
+    lex = lexicon("en")
+    heads = lex.words("speaker_title_heads") | lex.words("occupation_titles")
+    titles = heads | lex.words("title_modifiers") | lex.words("title_abbreviations") | lex.words("title_words")
+    honorifics = lex.words("honorifics")
+    markers = frozenset(lex.mapping("markers"))
+    demonyms = frozenset(w for words in lex.table("demonyms").values() for w in words)
+    verbs = "|".join(re.escape(v).replace(r"\ ", r"\s+")
+                     for v in sorted(lex.words("speech_verbs"), key=len, reverse=True))
+    head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return _Words(
+        titles=titles | honorifics,
+        honorifics=honorifics,
+        not_names=(lex.words("organisation_words") | lex.words("body_heads") | lex.words("never_names") | heads
+                   | lex.words("anonymous_speakers")),
+        lead_not_names=titles | honorifics | markers | demonyms | lex.words("never_names"),
+        # ", the chief executive of …" / ", Carlineo’s attorney" / ", equity strategist at …"
+        apposition=re.compile(rf",\s+(?:(?:the|a|an|former|then|now)\s+)?(?:[\w’'-]+\s+){{0,4}}?(?:{head_alt})\b", re.I),
+        verb_after=re.compile(rf"\s+(?:[a-z]+ly\s+|also\s+|later\s+)?(?:{verbs})\b"),
+    )
+
+
+def _fold(word: str) -> str:
+    return _POSSESSIVE.sub("", word.rstrip(".")).casefold()
+
+
+def _gender_before(text: str, start: int) -> str | None:
+    """"m" or "f" when an honorific of one stands right before ``start`` ("Ms. Omar")."""
+    before = re.search(r"([\w’'.-]+)\s+$", text[max(0, start - 12):start])
+    low = _fold(before.group(1)) if before else ""
+    return "m" if low in _MALE else "f" if low in _FEMALE else None
+
+
+def people(context: Context) -> list[Person]:
+    """The people of one text in text order: the person mentions and the runs marked as people."""
+    w = _words()
+    text = context.text
+    mentions = [m for m in context.mentions if not m.nested]
+    found = [Person(m.start, m.end, m.text, m.entity_id, _gender_before(text, m.start))
+             for m in mentions if m.kind == "person"]
+    others = [(m.start, m.end) for m in mentions if m.kind != "person"]
+    taken = [(p.start, p.end) for p in found]
+    singles: list[tuple[int, int, bool, bool]] = []  # one-word runs, decided once the full names are known
+    for run in _RUN.finditer(text):
+        words = list(re.finditer(r"\S+", run.group()))
+        # drop leading titles, honorifics, markers, demonyms and sentence openers: "Ukrainian President …"
+        k, titled, gender = 0, False, None
+        while k < len(words) - 1 and _fold(words[k].group()) in w.lead_not_names:
+            low = _fold(words[k].group())
+            titled = titled or low in w.titles
+            gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
+            k += 1
+        start = run.start() + words[k].start()
+        end = run.end()
+        name = text[start:end]
+        if _POSSESSIVE.search(name):
+            end -= 2
+            name = text[start:end]
+        if any(s < end and start < e for s, e in taken + others):
+            continue
+        if any(_fold(x) in w.not_names for x in name.split() if not re.fullmatch(r"[A-Z]\.", x)):  # not the initial "A."
+            continue
+        before = re.search(r"([\w’'.-]+)\s+$", text[max(0, start - 30):start])
+        if before and not titled:
+            low = _fold(before.group(1))
+            titled = low in w.titles
+            gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
+        spoke = bool(w.verb_after.match(text, end)) or bool(re.search(r"\bsaid\s+$", text[max(0, start - 8):start]))
+        if len(name.split()) == 1:
+            # a sentence's subject: "Volker disputed …", "Omar asked for compassion …"
+            subject = bool(re.match(r"\s+[a-z][\w’'-]*", text[end:end + 20])) and bool(
+                re.search(r"(?:^|[.!?][”\"]?\s+|\n\s*)$", text[max(0, start - 4):start]))
+            singles.append((start, end, titled, spoke or subject))
+            continue
+        if titled or spoke or w.apposition.match(text, end):
+            found.append(Person(start, end, name, gender=gender))
+            taken.append((start, end))
+    known = {x.casefold() for p in found for x in p.name.split() if len(x) > 2}
+    for start, end, titled, subject in singles:
+        if titled or text[start:end].casefold() in known or subject:
+            found.append(Person(start, end, text[start:end], weak=not (titled or text[start:end].casefold() in known)))
+    return sorted(found, key=lambda p: p.start)
