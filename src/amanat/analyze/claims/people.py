@@ -56,6 +56,7 @@ class Person:
 @dataclass(frozen=True)
 class _Words:
     titles: frozenset[str]  # title heads, modifiers, occupations, abbreviations, honorifics
+    sole_titles: frozenset[str]  # titles that mark one word as a name: "President Trump", not "General Motors"
     honorifics: frozenset[str]
     not_names: frozenset[str]  # words that make a run no person's name
     lead_not_names: frozenset[str]  # capitalised words before a name that are not part of it
@@ -76,6 +77,7 @@ def _words() -> _Words:
     head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
     return _Words(
         titles=titles | honorifics,
+        sole_titles=(heads | lex.words("title_abbreviations") | honorifics) - lex.words("title_modifiers"),
         honorifics=honorifics,
         not_names=(lex.words("organisation_words") | lex.words("body_heads") | lex.words("never_names") | heads
                    | lex.words("anonymous_speakers")),
@@ -110,9 +112,9 @@ def people(context: Context) -> list[Person]:
     for run in _RUN.finditer(text):
         words = list(re.finditer(r"\S+", run.group()))
         # drop leading titles, honorifics, markers, demonyms and sentence openers: "Ukrainian President …"
-        k, titled, gender = 0, False, None
+        k, titled, gender, last = 0, False, None, ""
         while k < len(words) - 1 and _fold(words[k].group()) in w.lead_not_names:
-            low = _fold(words[k].group())
+            low = last = _fold(words[k].group())
             titled = titled or low in w.titles
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
             k += 1
@@ -128,7 +130,7 @@ def people(context: Context) -> list[Person]:
             continue
         before = re.search(r"([\w’'.-]+)\s+$", text[max(0, start - 30):start])
         if before and not titled:
-            low = _fold(before.group(1))
+            low = last = _fold(before.group(1))
             titled = low in w.titles
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
         spoke = bool(w.verb_after.match(text, end)) or bool(re.search(r"\bsaid\s+$", text[max(0, start - 8):start]))
@@ -136,7 +138,7 @@ def people(context: Context) -> list[Person]:
             # a sentence's subject: "Volker disputed …", "Omar asked for compassion …"
             subject = bool(re.match(r"\s+[a-z][\w’'-]*", text[end:end + 20])) and bool(
                 re.search(r"(?:^|[.!?][”\"]?\s+|\n\s*)$", text[max(0, start - 4):start]))
-            singles.append((start, end, titled, spoke or subject))
+            singles.append((start, end, titled and last in w.sole_titles, spoke or subject))
             continue
         if titled or spoke or w.apposition.match(text, end):
             found.append(Person(start, end, name, gender=gender))
