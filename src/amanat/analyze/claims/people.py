@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from amanat.analyze.claims import Context
 from amanat.kb.lexicon import lexicon
@@ -89,62 +89,85 @@ def _words() -> _Words:
 
 
 def _fold(word: str) -> str:
-    return _POSSESSIVE.sub("", word.rstrip(".")).casefold()
+    word = word.rstrip(".").casefold()
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start`` across one space, folded ("" when none): string methods,
+    not a regex anchored at the end, which would be tried at every position of the window."""
+    if start == 0 or not text[start - 1].isspace():
+        return ""
+    parts = text[max(0, start - 30):start].split()
+    return _fold(parts[-1].lstrip("(“\"‘'")) if parts else ""
+
+
+_LOWER_AFTER = re.compile(r"\s+[a-z]")
+_SENTENCE_END = re.compile(r".{0,2}[.!?][”\"]?\s+$")
+_INITIAL = re.compile(r"[A-Z]\.")
+_NONSPACE = re.compile(r"\S+")
 
 
 def _gender_before(text: str, start: int) -> str | None:
     """"m" or "f" when an honorific of one stands right before ``start`` ("Ms. Omar")."""
-    before = re.search(r"([\w’'.-]+)\s+$", text[max(0, start - 12):start])
-    low = _fold(before.group(1)) if before else ""
+    low = _word_before(text, start)
     return "m" if low in _MALE else "f" if low in _FEMALE else None
 
 
 def people(context: Context) -> list[Person]:
-    """The people of one text in text order: the person mentions and the runs marked as people."""
+    """The people of one text in text order: the person mentions and the runs marked as people.
+    Computed once per context for the quote and role extractors (a small cache of the last ones)."""
+    return list(_people(context))
+
+
+@lru_cache(maxsize=4)
+def _people(context: Context) -> tuple[Person, ...]:
     w = _words()
     text = context.text
     mentions = [m for m in context.mentions if not m.nested]
     found = [Person(m.start, m.end, m.text, m.entity_id, _gender_before(text, m.start))
              for m in mentions if m.kind == "person"]
-    others = [(m.start, m.end) for m in mentions if m.kind != "person"]
-    taken = [(p.start, p.end) for p in found]
+    covered = bytearray(len(text) + 1)  # where a mention (or a name found) stands: one C-level find per run
+    for m in mentions:
+        covered[m.start:m.end] = b"\x01" * (m.end - m.start)
     singles: list[tuple[int, int, bool, bool]] = []  # one-word runs, decided once the full names are known
     for run in _RUN.finditer(text):
-        words = list(re.finditer(r"\S+", run.group()))
+        words = run.group().split()
         # drop leading titles, honorifics, markers, demonyms and sentence openers: "Ukrainian President …"
         k, titled, gender, last = 0, False, None, ""
-        while k < len(words) - 1 and _fold(words[k].group()) in w.lead_not_names:
-            low = last = _fold(words[k].group())
+        while k < len(words) - 1 and _fold(words[k]) in w.lead_not_names:
+            low = last = _fold(words[k])
             titled = titled or low in w.titles
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
             k += 1
-        start = run.start() + words[k].start()
+        name_words = words[k:]
+        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
+            continue
+        start = run.start() + [m.start() for m in _NONSPACE.finditer(run.group())][k] if k else run.start()
         end = run.end()
-        name = text[start:end]
-        if _POSSESSIVE.search(name):
+        if _POSSESSIVE.search(name_words[-1]):
             end -= 2
-            name = text[start:end]
-        if any(s < end and start < e for s, e in taken + others):
+        if covered.find(1, start, end) != -1:
             continue
-        if any(_fold(x) in w.not_names for x in name.split() if not re.fullmatch(r"[A-Z]\.", x)):  # not the initial "A."
-            continue
-        before = re.search(r"([\w’'.-]+)\s+$", text[max(0, start - 30):start])
-        if before and not titled:
-            low = last = _fold(before.group(1))
-            titled = low in w.titles
-            gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
-        spoke = bool(w.verb_after.match(text, end)) or bool(re.search(r"\bsaid\s+$", text[max(0, start - 8):start]))
-        if len(name.split()) == 1:
+        name = text[start:end]
+        if not titled:
+            low = _word_before(text, start)
+            if low:
+                last = low
+                titled = low in w.titles
+                gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
+        spoke = bool(w.verb_after.match(text, end)) or text.endswith(("said ", "said\n"), 0, start)
+        if len(name_words) == 1:
             # a sentence's subject: "Volker disputed …", "Omar asked for compassion …"
-            subject = bool(re.match(r"\s+[a-z][\w’'-]*", text[end:end + 20])) and bool(
-                re.search(r"(?:^|[.!?][”\"]?\s+|\n\s*)$", text[max(0, start - 4):start]))
+            subject = bool(_LOWER_AFTER.match(text, end)) and (start == 0 or text[start - 1] == "\n" or bool(
+                _SENTENCE_END.match(text, max(0, start - 4), start)))
             singles.append((start, end, titled and last in w.sole_titles, spoke or subject))
             continue
         if titled or spoke or w.apposition.match(text, end):
             found.append(Person(start, end, name, gender=gender))
-            taken.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
     known = {x.casefold() for p in found for x in p.name.split() if len(x) > 2}
     for start, end, titled, subject in singles:
         if titled or text[start:end].casefold() in known or subject:
             found.append(Person(start, end, text[start:end], weak=not (titled or text[start:end].casefold() in known)))
-    return sorted(found, key=lambda p: p.start)
+    return tuple(sorted(found, key=lambda p: p.start))

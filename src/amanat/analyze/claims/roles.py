@@ -136,6 +136,8 @@ def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int
 
 
 _WORD = re.compile(r"[\w’'.-]+")
+_ARTICLED = re.compile(r"(?:the|then|a|an|former|ex-|acting|now)\b|[A-Z][\w-]*['’]s\s")
+_WORDS = re.compile(r"[\w’'-]+")
 
 
 def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | None:
@@ -224,10 +226,13 @@ def extract_roles(context: Context) -> list[Claim]:
     # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
     for a in p.apposition.finditer(text):
         phrase = a.group(1)
-        if not p.heads.search(phrase) or _overlaps(found, a.start(1), a.end(1)):
-            continue
-        if not re.match(r"(?:the|then|a|an|former|ex-|acting|now)\b|[A-Z][\w-]*['’]s\s", phrase) and not _headed(phrase):
+        if _ARTICLED.match(phrase):
+            if not p.heads.search(phrase):
+                continue
+        elif not _headed(phrase):
             continue  # no article: the head must come first ("equity strategist at …"), no clause
+        if _overlaps(found, a.start(1), a.end(1)):
+            continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
         if name is None or (name[0], name[1]) in done:
@@ -268,7 +273,7 @@ def _headed(phrase: str) -> bool:
     """Whether a phrase without an article is a title: a title head among its first words, before
     any preposition, and no verb or clause word in it."""
     heads, _, _ = _title_words()
-    words = [w.casefold() for w in re.findall(r"[\w’'-]+", phrase)]
+    words = _WORDS.findall(phrase.casefold())
     if not words or any(w in _clause_words() for w in words):
         return False
     lead = words[:next((k for k, w in enumerate(words) if w in ("at", "of", "for", "in", "with")), len(words))]
