@@ -87,9 +87,38 @@ def test_pronoun_it_and_bare_title(index: KBIndex) -> None:
     assert pairs(text, index)[0][1] == "Shehbaz Sharif"
 
 
-def test_pronoun_does_not_cross_paragraphs(index: KBIndex) -> None:
-    text = "Tokayev spoke in Almaty.\n\nShe said the vote would be fair."
+def test_pronoun_goes_back_one_paragraph_only_to_one_person(index: KBIndex) -> None:
+    # a paragraph that names nobody before its "she said" reads the one person of the paragraph before
+    text = ("Sonya A. Zoghlin, the defendant’s attorney, spoke to reporters.\n\n"
+            "“He is passionate about his beliefs,” she said in an email.")
+    assert pairs(text, index) == [("He is passionate about his beliefs", "Sonya A. Zoghlin")]
+    # two people before: ambiguous; two paragraphs back: too far
+    text = "Tokayev met Sonya Zoghlin, the defendant’s attorney, in Almaty.\n\nShe said the vote would be fair."
     assert pairs(text, index) == [("the vote would be fair", None)]
+    text = "Tokayev spoke in Almaty.\n\nThe weather was cold.\n\nHe said the vote would be fair."
+    assert pairs(text, index) == [("the vote would be fair", None)]
+    # an honorific gives a gender: "she" is not Mr Smith
+    text = "Mr. John Smith spoke in Almaty.\n\nShe said the vote would be fair."
+    assert pairs(text, index) == [("the vote would be fair", None)]
+
+
+def test_speakers_the_base_does_not_know(index: KBIndex) -> None:
+    # a title before the name, an abbreviation inside the phrase
+    assert pairs("“Justice has been served,” said U.S. Attorney Nealy Cox.", index) == [
+        ("Justice has been served", "Nealy Cox")]
+    # a one-word subject, then "he said" in the next sentence
+    text = ("Roth said the company could take larger payloads. SNC would be able to start missions "
+            "in 2022, he said.")
+    assert [s for _, s in pairs(text, index)] == ["Roth", "Roth"]
+    # a quote running on after the rest of its attribution's sentence, and into the next paragraph
+    text = "“He knows what he has done,” Giuffre said before the interview. “And I hope he comes clean.”"
+    assert [s for _, s in pairs(text, index)] == ["Giuffre", "Giuffre"]
+    text = "Cheuk Hau-yip, the district commander, said: “These rioters are criminals.\n\n“I see no other option.”"
+    assert pairs(text, index) == [("These rioters are criminals", "Cheuk Hau-yip"),
+                                  ("I see no other option", "Cheuk Hau-yip")]
+    # a closing mark written as two apostrophes
+    assert pairs("“It was an attempt to mislead voters,’’ Will Moy, chief executive of Full Fact, told the BBC.",
+                 index) == [("It was an attempt to mislead voters", "Will Moy")]
 
 
 def test_anonymous_speakers_are_none(index: KBIndex) -> None:

@@ -137,3 +137,26 @@ def test_handwritten_gold(index: KBIndex) -> None:
     report = evaluate(json.loads(GOLD.read_text()), extract, ["role"])
     role = report.score("role")
     assert role.precision >= 0.93 and role.recall >= 0.93, report.errors
+
+
+def test_titles_of_people_the_base_does_not_know(index: KBIndex) -> None:
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [(r["person"], r["title"]) for r in roles(text, index)]
+
+    # an abbreviated title, an occupation, a company before the title, a one-word name after a title
+    assert pairs("The threat was against Rep. Ilhan Omar, prosecutors said.") == [("Ilhan Omar", "Rep.")]
+    assert pairs("Viewers cheered when singer Ally Brooke danced.") == [("Ally Brooke", "singer")]
+    assert pairs("The deal was announced by SoftBank CEO Masayoshi Son on Monday.") == [("Masayoshi Son", "CEO")]
+    assert pairs("The call was made by President Trump in July.") == [("Trump", "President")]
+    # an apposition without an article: the head first, then what it is of
+    assert pairs("“It is risky,” said Matt Maley, equity strategist at Miller Tabak.") == [
+        ("Matt Maley", "equity strategist at Miller Tabak")]
+    assert pairs("Sonya A. Zoghlin, Carlineo’s attorney, told The Hill in a statement.") == [
+        ("Sonya A. Zoghlin", "Carlineo’s attorney")]
+
+
+def test_no_title_from_a_modifier_or_a_clause(index: KBIndex) -> None:
+    # "General Motors" and "Central Asia" are no titled people; a clause after a name is no title
+    assert roles("General Motors cut 4,000 jobs in Central Asia.", index) == []
+    assert roles("Matt Maley, said the stock was risky.", index) == []
+    assert roles("Tom Brown, when asked about the deal, declined to comment.", index) == []

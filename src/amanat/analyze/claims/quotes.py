@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims.people import Person, people
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
@@ -35,7 +36,9 @@ NAME = "quotes"
 VERSION = 1
 
 _TOKEN = re.compile(r"\w[\w’'-]*(?:\.\w[\w’'-]*)*|[^\w\s]")
-_QUOTE = re.compile(r"“([^”\n]+)”|(?<!\w)‘([^\n“”‘]{1,400}?)’(?!\w)|«([^»\n]+)»|\"([^\"\n]+)\"")
+# a word with its full stop when the stop ends an abbreviation inside a name: "U.S. Attorney", "Rep.", "A."
+_ABBREVIATED = re.compile(r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:[A-Z][a-z]{1,3}|[A-Z]\.[A-Z])\.)(?=\s+[A-Z])")
+_QUOTE = re.compile(r"“([^”\n]+?)(?:”|’’)|“([^”“\n]+)(?=\n\s*“)|(?<!\w)‘([^\n“”‘]{1,400}?)’(?!\w)|«([^»\n]+)»|\"([^\"\n]+)\"")
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
 _POSSESSIVES = frozenset({"his", "her", "its", "their", "our"})
 _INDEFINITE = frozenset({"a", "an", "some", "several", "many", "two", "three", "one", "other", "another"})
@@ -130,11 +133,49 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+class _Tok:
+    """A token as ``_TOKEN`` would give it, for an abbreviation kept with its full stop."""
+
+    __slots__ = ("_start", "_text")
+
+    def __init__(self, start: int, text: str) -> None:
+        self._start, self._text = start, text
+
+    def group(self) -> str:
+        return self._text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._start + len(self._text)
+
+
+def _tokens(text: str, lo: int, hi: int) -> list[re.Match[str] | _Tok]:
+    """The tokens between ``lo`` and ``hi``; an abbreviation's full stop stays on its word
+    ("said U.S. Attorney Nealy Cox" is one phrase, not "U.S")."""
+    out: list[re.Match[str] | _Tok] = []
+    for t in _TOKEN.finditer(text, lo, hi):
+        short = _ABBREVIATED.match(text, out[-1].start(), hi) if t.group() == "." and out else None
+        word = out[-1].group().casefold().replace(".", "") if out else ""
+        if short and short.end() == t.end() and (len(word) == 1 or word in _abbreviations()):
+            out[-1] = _Tok(out[-1].start(), out[-1].group() + ".")
+            continue
+        out.append(t)
+    return out
+
+
+@cache
+def _abbreviations() -> frozenset[str]:
+    lex = lexicon("en")
+    return frozenset(w.replace(".", "") for w in lex.words("abbreviations") | lex.words("title_abbreviations"))
+
+
 def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase that ends at ``hi`` (a speaker before its verb), read backwards to a
     clause boundary: punctuation or a clause opener ("that", "while", "in" …)."""
     w = _words()
-    toks = list(_TOKEN.finditer(text, lo, hi))
+    toks = _tokens(text, lo, hi)
     i = len(toks)
     while i and toks[i - 1].group().casefold() in w.adverbs:
         i -= 1
@@ -164,7 +205,7 @@ def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
 def _np_after(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase that starts at ``lo`` (a speaker after its verb: "said X")."""
     w = _words()
-    toks = list(_TOKEN.finditer(text, lo, hi))
+    toks = _tokens(text, lo, hi)
     n = 0
     while n < len(toks) and toks[n].group()[0].isalnum() and (
             n == 0 or toks[n].group().casefold() not in w.stops):
@@ -177,9 +218,11 @@ def _np_after(text: str, lo: int, hi: int) -> tuple[int, int] | None:
 class _Resolver:
     """Turns a speaker phrase into the reported name and entity, using the mentions."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, paragraphs: list[_Paragraph]) -> None:
         self.text = context.text
         self.mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
+        self.people = people(context)  # linked or not: "Giuffre" is a person the base does not know
+        self.paragraphs = paragraphs
 
     def inside(self, start: int, end: int, kinds: tuple[str, ...]) -> list[Mention]:
         return [m for m in self.mentions if m.kind in kinds and start <= m.start and m.end <= end]
@@ -194,7 +237,12 @@ class _Resolver:
             m = people[-1]
             return _Speaker(start, end, m.text, m.entity_id, person=True)
         if len(lower) == 1 and lower[0] in w.pronouns:
-            return self._pronoun(start, end, w.pronouns[lower[0]], para)
+            return self._pronoun(start, end, w.pronouns[lower[0]], para, lower[0])
+        named = [p for p in self.people if start <= p.start and p.end <= end
+                 and not re.match(r"['’]s\b", self.text[p.end:p.end + 3])]  # not "Carlineo’s attorney"
+        if named:
+            head = named[0] if "," in phrase else named[-1]  # "Will Moy, chief executive of Full Fact"
+            return _Speaker(start, end, head.name, head.entity, person=True)
         head = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
         if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
                 and not any(x[0].isupper() for x in words[1:head]):
@@ -222,13 +270,13 @@ class _Resolver:
                 by[key] = m
         return list(by.values())
 
-    def _pronoun(self, start: int, end: int, kind: str, para: _Paragraph) -> _Speaker:
+    def _pronoun(self, start: int, end: int, kind: str, para: _Paragraph, word: str = "") -> _Speaker:
         if kind == "person":
             if para.last is not None and para.last.person and para.last.name:
                 return _Speaker(start, end, para.last.name, para.last.entity, person=True)
-            people = self._distinct(self._earlier(para, start, ("person",)))
-            if len(people) == 1:
-                return _Speaker(start, end, people[0].text, people[0].entity_id, person=True)
+            person = self._antecedent(para.start, start, word)
+            if person is not None:
+                return _Speaker(start, end, person.name, person.entity, person=True)
         elif kind == "body":
             bodies = {m.text.casefold(): (m.text, m.entity_id)
                       for m in self._earlier(para, start, ("organization",))}
@@ -238,6 +286,32 @@ class _Resolver:
                 name, entity = next(iter(bodies.values()))
                 return _Speaker(start, end, name, entity)
         return _Speaker(start, end, None)
+
+    def _antecedent(self, lo: int, at: int, word: str) -> Person | None:
+        """The one person "he"/"she" at ``at`` can mean: the one named earlier in its paragraph
+        (from ``lo``); with nobody there, the one speaker or the one person of the paragraph
+        before ("…,” she said in an email" opening a paragraph after the speaker's own)."""
+        unlike = "f" if word == "he" else "m" if word == "she" else None
+        found = self._candidates(lo, at, unlike)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+        before = next((q for q in reversed(self.paragraphs) if q.end < lo), None)
+        if before is None:
+            return None
+        if before.last is not None and before.last.person and before.last.name:
+            return Person(before.last.start, before.last.end, before.last.name, before.last.entity)
+        found = self._candidates(before.start, before.end, unlike)
+        return found[0] if len(found) == 1 else None
+
+    def _candidates(self, lo: int, hi: int, unlike: str | None) -> list[Person]:
+        """The distinct people named between ``lo`` and ``hi``: those marked as people, else
+        (when there are none) the one-word subjects and speakers."""
+        strong = {p.key: p for p in self.people if lo <= p.start and p.end <= hi and p.gender != unlike and not p.weak}
+        if strong:
+            return list(strong.values())
+        return list({p.key: p for p in self.people if lo <= p.start and p.end <= hi and p.gender != unlike}.values())
 
     def _title_antecedent(self, start: int, lower: list[str], para: _Paragraph) -> Mention | None:
         """"the minister" → the one person of the paragraph titled so before (or, for a bare
@@ -282,6 +356,8 @@ def _attribution_after(context: Context, pos: int, limit: int) -> tuple[int, int
         return None
     np = _np_before(text, at, verb.start())
     if np is None or np[0] != at:
+        np = _apposition(text, at, verb.start())  # “…,” Will Moy, chief executive of Full Fact, told …
+    if np is None or np[0] != at:
         return None
     return np[0], np[1], verb.end()
 
@@ -308,7 +384,7 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
     found: list[Claim] = []
     attributed_to: tuple[int, _Speaker] | None = None  # (where the last attribution ended, who)
     for m in _QUOTE.finditer(text):
-        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        g = next(i for i in range(1, _QUOTE.groups + 1) if m.group(i) is not None)
         inner_start, inner_end = m.start(g), m.end(g)
         para = next(p for p in paragraphs if p.start <= m.start() <= p.end)
         s_start = _sentence_of(spans, m.start())[0]
@@ -318,12 +394,13 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
         if after is not None:
             speaker = resolver.resolve(after[0], after[1], para)
             attributed_to = (after[2], speaker)
-        elif attributed_to is not None and re.fullmatch(r"[ \t]*[,.]?[ \t]*", text[attributed_to[0]:m.start()]):
+        elif attributed_to is not None and _continues(text, attributed_to[0], m.start()):
             speaker = attributed_to[1]  # “…,” the ministry said, “…” / “…,” she said. “…”
         else:
             before = _attribution_before(context, min(s_start, m.start()), m.start())
             if before is not None:
                 speaker = resolver.resolve(before[0], before[1], para)
+                attributed_to = (m.end(), speaker)
             elif _words().characterise.search(text, s_start, m.start()):
                 subject = _np_after(text, s_start, m.start())
                 speaker = resolver.resolve(*subject, para) if subject else None
@@ -335,6 +412,18 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
             if speaker is not None and speaker.name:
                 para.last = speaker
     return found
+
+
+def _continues(text: str, since: int, at: int) -> bool:
+    """Whether a quote at ``at`` goes on with the speaker of the attribution that ended at
+    ``since``: nothing but a comma or stop between them (“…,” she said, “…”), a short rest of
+    the attribution's sentence with no other speech in it (“…,” Giuffre said before the
+    interview. “…”), or a paragraph break after it (a speaker's quote running on)."""
+    gap = text[since:at]
+    if re.fullmatch(r"[ \t]*[,.]?[ \t]*(?:\n\s*)?", gap):
+        return True
+    return (len(gap) <= 100 and "\n" not in gap and re.search(r"[.!?][ \t]*$", gap) is not None
+            and not re.search(r"[“”«»\"]", gap) and not _words().verbs.search(gap))
 
 
 def _title_case(words: str) -> bool:
@@ -464,7 +553,7 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 def extract_quotes(context: Context) -> list[Claim]:
     """The quotes of one text: direct quotes first, then reported speech outside them."""
     paragraphs = [_Paragraph(s, e) for s, e in _paragraphs(context.text)]
-    resolver = _Resolver(context)
+    resolver = _Resolver(context, paragraphs)
     direct = _direct(context, resolver, paragraphs)
     taken = [(_outer(context.text, c.start), _outer_end(context.text, c.end)) for c in direct]
     return sorted(direct + _reported(context, resolver, paragraphs, taken), key=lambda c: c.start)

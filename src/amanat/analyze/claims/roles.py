@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims.people import people as named_people
 from amanat.kb.lexicon import lexicon, marker_of
 from amanat.model import Claim, Mention
 
@@ -41,7 +42,8 @@ class _Patterns:
 def _patterns() -> _Patterns:
     lex = lexicon("en")
     markers = "|".join(sorted(map(re.escape, lex.mapping("markers")), key=len, reverse=True))
-    heads = "|".join(sorted(map(re.escape, lex.words("speaker_title_heads")), key=len, reverse=True))
+    heads = "|".join(sorted(map(re.escape, lex.words("speaker_title_heads") | lex.words("occupation_titles")),
+                            key=len, reverse=True))
     places = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(lex.words("place_titles"), key=len, reverse=True))
     owner = r"(?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}['’]s\s+|[A-Z][\w-]*\s+)?"
     return _Patterns(
@@ -52,7 +54,10 @@ def _patterns() -> _Patterns:
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
         # ", the EU's foreign policy chief," — a title phrase in apposition after a name
         apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
-                              rf"{_CAP}['’]s\s+[^,;.()“”\"]{{2,90}}?)(?=\s*[,;.)]|\s*$)"),
+                              rf"{_CAP}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
+                              # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
+                              rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
+                              r"(?=\s+(?:who|which|whose)\b|\s*[,;.)]|\s*$)"),
         # "Kazakhstan’s ambassador, " — a title phrase before a name
         # any word before a run of capitalised words; the word is checked against the title words
         # in Python (a case-insensitive alternation of them at every position costs 30x more)
@@ -67,13 +72,15 @@ def _patterns() -> _Patterns:
 def _title_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Title heads, title modifiers and markers, as sets built once."""
     lex = lexicon("en")
-    return lex.words("speaker_title_heads"), lex.words("title_modifiers"), frozenset(lex.mapping("markers"))
+    heads = lex.words("speaker_title_heads") | lex.words("occupation_titles") | lex.words("title_abbreviations")
+    return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers"))
 
 
 @cache
 def _not_name_words() -> frozenset[str]:
     lex = lexicon("en")
-    return lex.words("speaker_title_heads") | lex.words("title_modifiers") | lex.words("body_heads")
+    return (lex.words("speaker_title_heads") | lex.words("title_modifiers") | lex.words("body_heads")
+            | lex.words("occupation_titles"))
 
 
 def _title(text: str) -> str:
@@ -129,6 +136,8 @@ def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int
 
 
 _WORD = re.compile(r"[\w’'.-]+")
+_ARTICLED = re.compile(r"(?:the|then|a|an|former|ex-|acting|now)\b|[A-Z][\w-]*['’]s\s")
+_WORDS = re.compile(r"[\w’'-]+")
 
 
 def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | None:
@@ -142,7 +151,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     k = len(words)
     while k:
         w = words[k - 1].group()
-        low = w.casefold().split("-")[-1]
+        low = w.casefold().split("-")[-1].rstrip(".")
         if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
                 or (low in ("of", "and", "for", "the") and k < len(words)):
             if k < len(words) and context.text[words[k - 1].end():words[k].start()] != " ":
@@ -154,11 +163,11 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     # the title starts at its first title word, possessive or mentioned owner
     def starts(m: re.Match[str]) -> bool:
         w = m.group().casefold()
-        return (w.split("-")[-1] in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
+        return (w.split("-")[-1].rstrip(".") in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
                 or any(x.start == m.start() and x.kind in ("place", "organization") for x in mentions))
     while chosen and not starts(chosen[0]):
         chosen = chosen[1:]
-    if not chosen or not any(m.group().casefold().split("-")[-1] in heads for m in chosen):
+    if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
         return None
     if chosen[-1].group().casefold() in ("of", "and", "for", "the"):
         return None
@@ -173,6 +182,7 @@ def extract_roles(context: Context) -> list[Claim]:
     people = [m for m in mentions if m.kind == "person"]
     found: list[Claim] = []
     done: set[tuple[int, int]] = set()
+    named = named_people(context)
     for m in people:
         claim = _from_mention(context, m, people)
         start = _title_before(context, m.start, mentions) if m.role is None or m.role_end == m.start - 1 else None
@@ -203,12 +213,28 @@ def extract_roles(context: Context) -> list[Claim]:
             found.append(_claim(context, title_start, end, {"person": n.group(2), "title": _title(role),
                                                             "marker": marker_of(role), "entity": None}))
             done.add((start, end))
+    # a person the text marks (claims/people.py) with a title before: "Rep. Ilhan Omar", "judge Inaba"
+    for person in named:
+        if person.entity or person.weak or (person.start, person.end) in done or _overlaps(found, person.start, person.end):
+            continue
+        title_start = _title_before(context, person.start, mentions)
+        if title_start is not None:
+            role = text[title_start:person.start - 1]
+            found.append(_claim(context, title_start, person.end, {"person": person.name, "title": _title(role),
+                                                                   "marker": marker_of(role), "entity": None}))
+            done.add((person.start, person.end))
     # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
     for a in p.apposition.finditer(text):
         phrase = a.group(1)
-        if not p.heads.search(phrase) or _overlaps(found, a.start(1), a.end(1)):
+        if _ARTICLED.match(phrase):
+            if not p.heads.search(phrase):
+                continue
+        elif not _headed(phrase):
+            continue  # no article: the head must come first ("equity strategist at …"), no clause
+        if _overlaps(found, a.start(1), a.end(1)):
             continue
-        name = _name_before(text, a.start(), mentions)
+        name = _name_before(text, a.start(), mentions) or next(
+            ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
         if name is None or (name[0], name[1]) in done:
             continue
         person = text[name[0]:name[1]]
@@ -241,6 +267,23 @@ def extract_roles(context: Context) -> list[Claim]:
                                                        "marker": marker_of(phrase),
                                                        "entity": place.entity_id if place else None}))
     return sorted(found, key=lambda c: c.start)
+
+
+def _headed(phrase: str) -> bool:
+    """Whether a phrase without an article is a title: a title head among its first words, before
+    any preposition, and no verb or clause word in it."""
+    heads, _, _ = _title_words()
+    words = _WORDS.findall(phrase.casefold())
+    if not words or any(w in _clause_words() for w in words):
+        return False
+    lead = words[:next((k for k, w in enumerate(words) if w in ("at", "of", "for", "in", "with")), len(words))]
+    return 0 < len(lead) <= 5 and lead[-1] in heads
+
+
+@cache
+def _clause_words() -> frozenset[str]:
+    lex = lexicon("en")
+    return (lex.words("clause_openers") | lex.words("speech_verbs")) - {"of", "for", "in", "on", "at", "to", "and", "with", "from", "by"}
 
 
 def _overlaps(found: list[Claim], start: int, end: int) -> bool:

@@ -1,0 +1,173 @@
+"""People a text names, known to the base or not: who a quote's "he said" can refer back to. Pure.
+
+The mention analysis links names to the knowledge base and keeps an unknown capitalised run
+only when something marks it as a person. Real news names mostly people no base holds
+("Sonya A. Zoghlin", "Giuffre"), so the quote and role extractors also need the people the
+text itself marks, with the same kind of evidence and no model:
+
+- a title or honorific right before the run ("U.S. Attorney Nealy Cox", "judge Inaba",
+  "Rep. Ilhan Omar"), the title words dropped from the name;
+- a title phrase in apposition after it ("Will Moy, chief executive of Full Fact");
+- a speech verb right after it, or "said" right before it ("Dominic Raab said", "said Bruce
+  Bagley"): a run of two or more words, or one word already known as part of a full name;
+- a single word that is the surname or given name of a person found so ("Giuffre" after
+  "Virginia Giuffre").
+
+A run that is (or overlaps) an organisation or place mention, or holds an organisation word,
+is no person. ``gender`` comes from an honorific (Mr / Ms, Mrs) when one is written, else it
+is ``None``: no list of first names ships with the project, so he/she agree with anyone else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from amanat.analyze.claims import Context
+from amanat.kb.lexicon import lexicon
+
+_NAME_WORD = r"[A-Z\u00C0-\u00DE][\w’'-]*[a-z\u00DF-\u024F][\w’'-]*"
+_PARTICLE = r"(?:bin|ibn|al|el|de|del|da|di|van|von|der|ul|la|le)"
+_RUN = re.compile(rf"(?<![\w’'.-])(?:{_NAME_WORD}|[A-Z]\.(?=\s+[A-Z]))"
+                  rf"(?:\s+(?:{_PARTICLE}\s+)?(?:{_NAME_WORD}|[A-Z]\.(?=\s+[A-Z]))){{0,5}}")
+_POSSESSIVE = re.compile(r"['’]s$")
+_MALE = frozenset({"mr", "mister", "sir"})
+_FEMALE = frozenset({"ms", "mrs", "miss", "madam", "dame", "mme"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named at ``start``–``end`` (the name without its title)."""
+
+    start: int
+    end: int
+    name: str
+    entity: str | None = None
+    gender: str | None = None  # "m" / "f" from an honorific, else None
+    weak: bool = False  # one word as a subject or a speaker only: "Roth said", "Omar asked …"
+
+    @property
+    def key(self) -> str:
+        """What two mentions of one person share: the entity, else the surname."""
+        return self.entity or self.name.split()[-1].casefold()
+
+
+@dataclass(frozen=True)
+class _Words:
+    titles: frozenset[str]  # title heads, modifiers, occupations, abbreviations, honorifics
+    sole_titles: frozenset[str]  # titles that mark one word as a name: "President Trump", not "General Motors"
+    honorifics: frozenset[str]
+    not_names: frozenset[str]  # words that make a run no person's name
+    lead_not_names: frozenset[str]  # capitalised words before a name that are not part of it
+    apposition: re.Pattern[str]
+    verb_after: re.Pattern[str]
+
+
+@cache
+def _words() -> _Words:
+    lex = lexicon("en")
+    heads = lex.words("speaker_title_heads") | lex.words("occupation_titles")
+    titles = heads | lex.words("title_modifiers") | lex.words("title_abbreviations") | lex.words("title_words")
+    honorifics = lex.words("honorifics")
+    markers = frozenset(lex.mapping("markers"))
+    demonyms = frozenset(w for words in lex.table("demonyms").values() for w in words)
+    verbs = "|".join(re.escape(v).replace(r"\ ", r"\s+")
+                     for v in sorted(lex.words("speech_verbs"), key=len, reverse=True))
+    head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return _Words(
+        titles=titles | honorifics,
+        sole_titles=(heads | lex.words("title_abbreviations") | honorifics) - lex.words("title_modifiers"),
+        honorifics=honorifics,
+        not_names=(lex.words("organisation_words") | lex.words("body_heads") | lex.words("never_names") | heads
+                   | lex.words("anonymous_speakers")),
+        lead_not_names=titles | honorifics | markers | demonyms | lex.words("never_names"),
+        # ", the chief executive of …" / ", Carlineo’s attorney" / ", equity strategist at …"
+        apposition=re.compile(rf",\s+(?:(?:the|a|an|former|then|now)\s+)?(?:[\w’'-]+\s+){{0,4}}?(?:{head_alt})\b", re.I),
+        verb_after=re.compile(rf"\s+(?:[a-z]+ly\s+|also\s+|later\s+)?(?:{verbs})\b"),
+    )
+
+
+def _fold(word: str) -> str:
+    word = word.rstrip(".").casefold()
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start`` across one space, folded ("" when none): string methods,
+    not a regex anchored at the end, which would be tried at every position of the window."""
+    if start == 0 or not text[start - 1].isspace():
+        return ""
+    parts = text[max(0, start - 30):start].split()
+    return _fold(parts[-1].lstrip("(“\"‘'")) if parts else ""
+
+
+_LOWER_AFTER = re.compile(r"\s+[a-z]")
+_SENTENCE_END = re.compile(r".{0,2}[.!?][”\"]?\s+$")
+_INITIAL = re.compile(r"[A-Z]\.")
+_NONSPACE = re.compile(r"\S+")
+
+
+def _gender_before(text: str, start: int) -> str | None:
+    """"m" or "f" when an honorific of one stands right before ``start`` ("Ms. Omar")."""
+    low = _word_before(text, start)
+    return "m" if low in _MALE else "f" if low in _FEMALE else None
+
+
+def people(context: Context) -> list[Person]:
+    """The people of one text in text order: the person mentions and the runs marked as people.
+    Computed once per context for the quote and role extractors (a small cache of the last ones)."""
+    return list(_people(context))
+
+
+@lru_cache(maxsize=4)
+def _people(context: Context) -> tuple[Person, ...]:
+    w = _words()
+    text = context.text
+    mentions = [m for m in context.mentions if not m.nested]
+    found = [Person(m.start, m.end, m.text, m.entity_id, _gender_before(text, m.start))
+             for m in mentions if m.kind == "person"]
+    covered = bytearray(len(text) + 1)  # where a mention (or a name found) stands: one C-level find per run
+    for m in mentions:
+        covered[m.start:m.end] = b"\x01" * (m.end - m.start)
+    singles: list[tuple[int, int, bool, bool]] = []  # one-word runs, decided once the full names are known
+    for run in _RUN.finditer(text):
+        words = run.group().split()
+        # drop leading titles, honorifics, markers, demonyms and sentence openers: "Ukrainian President …"
+        k, titled, gender, last = 0, False, None, ""
+        while k < len(words) - 1 and _fold(words[k]) in w.lead_not_names:
+            low = last = _fold(words[k])
+            titled = titled or low in w.titles
+            gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
+            k += 1
+        name_words = words[k:]
+        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
+            continue
+        start = run.start() + [m.start() for m in _NONSPACE.finditer(run.group())][k] if k else run.start()
+        end = run.end()
+        if _POSSESSIVE.search(name_words[-1]):
+            end -= 2
+        if covered.find(1, start, end) != -1:
+            continue
+        name = text[start:end]
+        if not titled:
+            low = _word_before(text, start)
+            if low:
+                last = low
+                titled = low in w.titles
+                gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
+        spoke = bool(w.verb_after.match(text, end)) or text.endswith(("said ", "said\n"), 0, start)
+        if len(name_words) == 1:
+            # a sentence's subject: "Volker disputed …", "Omar asked for compassion …"
+            subject = bool(_LOWER_AFTER.match(text, end)) and (start == 0 or text[start - 1] == "\n" or bool(
+                _SENTENCE_END.match(text, max(0, start - 4), start)))
+            singles.append((start, end, titled and last in w.sole_titles, spoke or subject))
+            continue
+        if titled or spoke or w.apposition.match(text, end):
+            found.append(Person(start, end, name, gender=gender))
+            covered[start:end] = b"\x01" * (end - start)
+    known = {x.casefold() for p in found for x in p.name.split() if len(x) > 2}
+    for start, end, titled, subject in singles:
+        if titled or text[start:end].casefold() in known or subject:
+            found.append(Person(start, end, text[start:end], weak=not (titled or text[start:end].casefold() in known)))
+    return tuple(sorted(found, key=lambda p: p.start))
