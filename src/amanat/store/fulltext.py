@@ -134,11 +134,13 @@ def enabled() -> bool:
 
 def index_for(store: Store) -> TantivyIndex | None:
     """The store's index (opened once per process), or None where there is none: an
-    in-memory SQLite database, the setting says fts5, or tantivy is missing."""
-    if not enabled():
+    in-memory SQLite database, the setting says fts5, tantivy is missing, or the store or the
+    index folder is read-only (an index is kept current by writing to it; the database's own
+    search is always current)."""
+    if not enabled() or getattr(store, "read_only", False):
         return None
     path = location(store)
-    if path is None:
+    if path is None or not _writable(path):
         return None
     index = _open_indexes.get(path)
     if index is None or not index.path.exists():
@@ -161,6 +163,16 @@ def location(store: Store) -> Path | None:
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "amanat", "search")
     name = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     return Path(base, f"{store.dialect}-{name}")
+
+
+def _writable(path: Path) -> bool:
+    """Whether the index folder (every part of it that exists) can be written."""
+    if not path.exists():
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        return os.access(parent, os.W_OK)
+    return all(os.access(p, os.W_OK) for p in (path, *[c for c in path.iterdir() if c.is_dir()]))
 
 
 def refresh(store: Store) -> bool:
