@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from amanat.analyze import extract
 from amanat.analyze.extract import extract_html, extract_text
 from amanat.analyze.textmetrics import overlap, score
 from amanat.ingest.decode import decode_html
@@ -185,3 +186,71 @@ def test_markdown_heading_is_the_title() -> None:
     assert extract_text(text).title == "Statement on the events"
     assert extract_text("").title is None
     assert extract_text("").published is None
+
+
+# --- pages too deep or too big for a tree -----------------------------------------------------
+
+
+def test_text_nested_deeper_than_libxml2_allows_is_kept() -> None:
+    sentence = "The delegations agreed in Astana to meet again in the spring to review the projects."
+    for depth in (300, 100_000):
+        html = ("<html><head><title>Deep page</title></head><body>" + "<div>" * depth
+                + f"<p>{sentence}</p>" + "</div>" * depth + "</body></html>")
+        found = extract_html(html, "https://example.org/deep")
+        assert sentence in found.text and found.title == "Deep page"
+
+
+def _big_page(paragraphs: int) -> str:
+    body = "".join(
+        f"<p>Paragraph {i}: {PARAGRAPHS[i % 3]}</p>"
+        + (f"<table><tr><td>Row {i}</td><td>{i * 7} tonnes</td></tr></table>" if i % 10 == 9 else "")
+        for i in range(paragraphs)
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><title>Talks end in Astana | Example News</title>"
+        "<meta property='article:published_time' content='2022-01-07T10:00:00Z'>"
+        "<link rel='canonical' href='https://example.org/talks'></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><script>var junk = 1;</script>"
+        f"<article><h1>Talks end in Astana</h1>{body}</article>"
+        "<footer>© 2019 Example News. All rights reserved.</footer></body></html>"
+    )
+
+
+def test_page_over_the_tree_size_limit_is_read_as_a_stream() -> None:
+    html = _big_page(30_000)
+    assert len(html) > extract.LARGE_HTML
+    found = extract_html(html, "https://example.org/talks")
+    assert found.text.startswith("Talks end in Astana\nParagraph 0: The Ministry")
+    assert "Paragraph 29999:" in found.text and "Row 9 63 tonnes" in found.text
+    assert "Home" not in found.text and "junk" not in found.text and "All rights reserved" not in found.text
+    assert found.title == "Talks end in Astana"
+    assert found.published == PublishedDate("2022-01-07", "day", "metadata")
+    assert found.canonical_url == "https://example.org/talks" and found.language == "en"
+
+
+def test_analysing_a_30_mb_page_stays_within_300_mb(tmp_path) -> None:
+    """Peak memory of the whole analysis (decode, extract, language, hash) of one page just
+    under the 32 MiB HTML cap, in a fresh process (trafilatura took 1.6 GB on such a page)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "big.html"
+    path.write_text(_big_page(150_000), encoding="utf-8")
+    assert 25_000_000 < path.stat().st_size < 32 * 1024 * 1024
+    code = (
+        "import resource, sys\n"
+        "from amanat.analyze.document import analyze_capture\n"
+        "from amanat.model import Capture\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "doc = analyze_capture(Capture(url=None, body=open(sys.argv[1], 'rb').read(),"
+        " media_type='text/html', origin=sys.argv[1]))\n"
+        "assert 'Paragraph 149999:' in doc.text, doc\n"
+        "print(before // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "PYTHONPATH": str(src)})
+    assert result.returncode == 0, result.stderr
+    _imports, peak = map(int, result.stdout.split())
+    assert peak < 300, f"peak RSS {peak} MB"

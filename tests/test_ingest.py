@@ -182,6 +182,23 @@ def test_bad_inputs_are_reported_and_the_rest_goes_on(tmp_path, sqlite_url):
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_malformed_warc_header_does_not_stop_the_run(tmp_path, sqlite_url):
+    """A record whose Content-Length overflows every integer type is one line; the inputs
+    after it are still read."""
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>x</p></body></html>"
+    bad = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\n"
+           b"WARC-Date: 2022-01-07T10:00:00Z\r\nWARC-Target-URI: http://a.example/\r\n"
+           b"Content-Length: 18446744073709551616\r\n\r\n" + http + b"\r\n\r\n")
+    (tmp_path / "a-bad.warc.gz").write_bytes(gzip.compress(bad))
+    (tmp_path / "b-good.html").write_text(article("https://good.example/b", "After the bad WARC", "Reported text."))
+    code, out, err = amanat(sqlite_url, "ingest", str(tmp_path / "a-bad.warc.gz"), str(tmp_path / "b-good.html"),
+                            "--jobs", "1")
+    assert code == 1 and "Traceback" not in out + err
+    (line,) = [x for x in err.splitlines() if "a-bad.warc.gz" in x]
+    assert "record at offset 0" in line and "Content-Length" in line
+    assert [json.loads(x)["url"] for x in amanat(sqlite_url, "export")[1].splitlines()] == ["https://good.example/b"]
+
+
 def test_bad_command_lines_give_one_line_errors(sqlite_url, tmp_path):
     code, _, err = amanat(sqlite_url, "search", "x", "--since", "yesterday")
     assert code == 2 and "YYYY-MM-DD" in err

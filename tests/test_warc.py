@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -329,6 +330,51 @@ def test_garbage_file_fails_once(tmp_path: Path) -> None:
     path.write_bytes(b"this is not an archive\n" * 100)
     out = run(path)
     assert len(out.failed) == 1 and not out.captures
+
+
+def _record(url: str, length: str | None = None) -> bytes:
+    """One WARC response record; ``length`` replaces its true Content-Length."""
+    http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+            b"<html><body><p>Page at " + url.encode() + b" with its text.</p></body></html>")
+    head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:" + url[-1] + ">\r\n"
+            "WARC-Date: 2022-01-07T10:00:00Z\r\nWARC-Target-URI: " + url + "\r\n"
+            "Content-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(http) if length is None else length}\r\n\r\n")
+    return head.encode() + http + b"\r\n\r\n"
+
+
+def write_records(path: Path, records: list[bytes]) -> Path:
+    """Records into ``path``, one gzip member each when it ends in .gz."""
+    gz = path.suffix == ".gz"
+    path.write_bytes(b"".join(gzip.compress(r) if gz else r for r in records))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
+@pytest.mark.parametrize(
+    "length", ["18446744073709551616", "9" * 30, "-5", "abc", "12 34", "", "\u0661\u0662"]
+)
+def test_malformed_content_length_is_one_problem_and_the_rest_is_read(
+    tmp_path: Path, suffix: str, length: str
+) -> None:
+    good = _record("http://a.example/1")
+    path = write_records(
+        tmp_path / f"bad{suffix}", [good, _record("http://a.example/2", length), _record("http://a.example/3")]
+    )
+    out = run(path)
+    assert [c.url for c in out.captures] == ["http://a.example/1", "http://a.example/3"]
+    (problem,) = out.failed
+    offset = len(gzip.compress(good)) if suffix.endswith(".gz") else len(good)
+    assert problem.line().startswith(f"{path}: record at offset {offset}: ")
+    assert "Content-Length" in problem.message and "\n" not in problem.line()
+
+
+def test_truncated_last_record_is_one_problem(tmp_path: Path) -> None:
+    whole = _record("http://a.example/2")
+    path = write_records(tmp_path / "cut.warc", [_record("http://a.example/1"), whole[:-60]])
+    out = run(path)
+    assert out.captures[0].url == "http://a.example/1"
+    assert any("record truncated" in p.message for p in out.failed)
 
 
 def test_parse_content_type() -> None:

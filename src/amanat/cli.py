@@ -7,6 +7,7 @@ is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -34,15 +35,25 @@ from amanat.provenance import commands as provenance
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
 
+# A file the command writes that the machine will not take: the user's to fix, not a bug.
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
 
 class _Commands(TyperGroup):
-    """Renders user errors as one line and exit status 2, for every command."""
+    """Renders user errors — and a full disk or a read-only file — as one line and exit
+    status 2, for every command."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AmanatError as exc:
             err.print(f"[red]error:[/red] {escape(exc.diagnosis())}")
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            if exc.errno not in _NO_ROOM:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            err.print(f"[red]error:[/red] {escape(where + (exc.strerror or str(exc)))}")
             raise typer.Exit(2) from None
 
 
@@ -281,6 +292,7 @@ def stats(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Counts: documents, sources, languages, date range."""
     with _open(db) as store:
         s = store.stats()
+        read_only = store.read_only
     if as_json:
         _emit_json(s)
         return
@@ -291,7 +303,7 @@ def stats(as_json: JsonOption = False, db: DbOption = None) -> None:
         table.add_row(key.replace("_", " "), str(s[key]))
     table.add_row("published", f"{s['published_first'] or '?'} … {s['published_last'] or '?'}")
     table.add_row("languages", ", ".join(f"{k} {v}" for k, v in s["languages"].items()) or "none")
-    table.add_row("database", s["database"])
+    table.add_row("database", s["database"] + (" (read-only)" if read_only else ""))
     out.print(table)
 
 

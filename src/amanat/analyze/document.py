@@ -6,6 +6,7 @@ in, a ``Document`` or a ``Problem`` out, no I/O.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, datetime
 from pathlib import PurePath
@@ -28,6 +29,7 @@ from amanat.model import (
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain", "text/markdown")
 MIN_WORDS = 5  # extracted HTML text shorter than this is navigation, not an article
+_WORD = re.compile(r"\S+")
 _ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -38,7 +40,7 @@ def analyze_capture(capture: Capture, *, source: str | None = None) -> Document 
     except (ValueError, LookupError) as exc:  # undecodable or unparsable payload
         return Problem(capture.origin, f"cannot extract text: {exc}")
     text = extraction.text.strip()
-    if not text or (capture.media_type in HTML_TYPES and "text" not in capture.hints and len(text.split()) < MIN_WORDS):
+    if not text or (capture.media_type in HTML_TYPES and "text" not in capture.hints and not _has_words(text, MIN_WORDS)):
         # a page whose "main text" is a menu label is not an article
         return Problem(capture.origin, "no article text found", "skipped")
     hints = capture.hints
@@ -69,6 +71,11 @@ def analyze_capture(capture: Capture, *, source: str | None = None) -> Document 
         fetched=capture.fetched,
         raw_ref=capture.raw_ref,
     )
+
+
+def _has_words(text: str, n: int) -> bool:
+    """Whether ``text`` has at least ``n`` words, reading no further than the n-th."""
+    return sum(1 for _ in itertools.islice(_WORD.finditer(text), n)) >= n
 
 
 def _extract(capture: Capture) -> Extraction:

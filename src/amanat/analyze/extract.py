@@ -40,31 +40,40 @@ _TRAFILATURA_OPTIONS = {
 }
 
 
+# Past this many characters trafilatura's trees (about 25 times the page in memory) are not
+# worth it: the page is read as a stream of tags instead (``blocks``). Articles are far
+# smaller; pages this big are archives, listings or data dumps.
+LARGE_HTML = 4 * 1024 * 1024
+# An element this deep means libxml2 stopped at its nesting limit (256) and dropped the rest.
+_AT_DEPTH_LIMIT = "/*" * 250
+
+
 def extract_html(html: str, url: str | None = None) -> Extraction:
-    """Main text and metadata of an HTML page; empty ``text`` when it has no article text."""
+    """Main text and metadata of an HTML page; empty ``text`` when it has no article text.
+
+    Pages too big for trafilatura's trees, or too deep for libxml2's, go to ``extract_blocks``,
+    which streams (see ``amanat.analyze.blocks``)."""
+    from amanat.analyze.blocks import extract_blocks
+
+    if len(html) > LARGE_HTML:
+        return extract_blocks(html, url)
     tree = load_html(html) if html.strip() else None
     if tree is None:
         return Extraction(text="")
-    date_params = {
-        "original_date": True,
-        "extensive_search": False,
-        "max_date": date.today().isoformat(),
-    }
+    if tree.xpath(_AT_DEPTH_LIMIT):
+        return extract_blocks(html, url)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=True,
-        date_extraction_params=date_params,
+        date_extraction_params=_date_params(),
         **_TRAFILATURA_OPTIONS,
     )
     if doc is None:  # no article text: keep what the page says about itself
-        doc = trafilatura.extract_metadata(tree, url, date_params)
-        text = ""
-    else:
-        text = doc.text or ""
+        return _metadata(tree, url)
     published = PublishedDate(doc.date, "day", "metadata") if doc.date else None
     return Extraction(
-        text=text.strip(),
+        text=(doc.text or "").strip(),
         title=_clean(doc.title),
         byline=_clean(doc.author),
         published=published,
@@ -72,6 +81,33 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
         site_name=_clean(doc.sitename),
         language=declared_language(tree),
     )
+
+
+def metadata_of(html: str, url: str | None = None) -> Extraction:
+    """What a page says about itself (no text): title, author, date, canonical URL, language."""
+    tree = load_html(html) if html.strip() else None
+    return Extraction(text="") if tree is None else _metadata(tree, url)
+
+
+def _metadata(tree: HtmlElement, url: str | None) -> Extraction:
+    doc = trafilatura.extract_metadata(tree, url, _date_params())
+    return Extraction(
+        text="",
+        title=_clean(doc.title),
+        byline=_clean(doc.author),
+        published=PublishedDate(doc.date, "day", "metadata") if doc.date else None,
+        canonical_url=canonical_url(tree, url),
+        site_name=_clean(doc.sitename),
+        language=declared_language(tree),
+    )
+
+
+def _date_params() -> dict[str, object]:
+    return {
+        "original_date": True,
+        "extensive_search": False,
+        "max_date": date.today().isoformat(),
+    }
 
 
 def canonical_url(tree: HtmlElement, url: str | None = None) -> str | None:

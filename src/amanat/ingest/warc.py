@@ -52,7 +52,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from amanat.errors import InputError
@@ -81,7 +81,8 @@ _READ_ERRORS = (
     zlib.error,
     EOFError,
     OSError,
-    ValueError,
+    ValueError,  # MalformedHeader too
+    OverflowError,  # a length warcio's buffers cannot index
     # warcio itself trips over some malformed headers (a record without WARC-Target-URI).
     AttributeError,
     TypeError,
@@ -102,6 +103,54 @@ _ARC_HEADER = re.compile(
     rb"[a-z][a-z0-9+.\-]*:[^\s]* \d{1,3}(?:\.\d{1,3}){3} \d{14} [^\s]* \d+\r?\n"
 )
 _WARC_LINE = re.compile(rb"WARC/[01]\.\d+\r?\n[A-Za-z][A-Za-z0-9-]*:")
+_BYTE_COUNT = re.compile(r"[0-9]+")  # ASCII digits only: int() would take "-5", " 7", "١٢"
+# A record longer than this cannot be in any file (a file offset is a signed 64-bit number).
+_MAX_RECORD_LENGTH = (1 << 63) - 1
+
+
+class MalformedHeader(ValueError):
+    """A record header that cannot be followed: its length is not a usable byte count."""
+
+
+class _CheckedLoader(ArcWarcRecordLoader):
+    """warcio's loader, refusing a WARC record whose length is not a byte count.
+
+    warcio reads a non-numeric or negative ``Content-Length`` as 0 (and then parses the
+    record's block as the next record), and one of 2**63 or more overflows deep in its
+    buffered reader. Either way a WARC record cannot be delimited, so it is refused here,
+    before anything past its header is read, and the reader resynchronises at the next record
+    start. An ARC header is one line followed by its body, and old ARC writers put ``-1`` or
+    junk in the length field, so there warcio's reading (an empty record) is kept and the
+    record reported as defective (``_defects``); only an impossible length is refused.
+    """
+
+    def _detect_type_load_headers(self, stream: Any, statusline: Any = None, known_format: Any = None) -> Any:
+        the_format, headers = super()._detect_type_load_headers(stream, statusline, known_format)
+        value = headers.get_header("length" if the_format == "arc" else "Content-Length")
+        problem = _bad_length(value)
+        if problem and (the_format == "warc" or "larger than" in problem):
+            raise MalformedHeader(problem)
+        return the_format, headers
+
+
+def _bad_length(value: str | None) -> str | None:
+    """What is wrong with a record's length field, or None when it is a usable byte count."""
+    if value is None:
+        return None  # a missing length is named by ``_describe_header``
+    value = value.strip()
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    if not _BYTE_COUNT.fullmatch(value):
+        return f"Content-Length {shown!r} is not a byte count"
+    if int(value) > _MAX_RECORD_LENGTH:
+        return f"Content-Length {shown} is larger than any file"
+    return None
+
+
+def _archive_iterator(stream: Any, check_digests: bool) -> ArchiveIterator:
+    """warcio's iterator over ``stream`` with the length-checking loader."""
+    it = ArchiveIterator(stream, arc2warc=True, check_digests=check_digests)
+    it.loader = _CheckedLoader(verify_http=False, arc2warc=True)
+    return it
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +225,7 @@ def read_record(ref: RawRef, *, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> by
     try:
         with Path(ref.path).open("rb") as fh:
             fh.seek(ref.offset)
-            it = ArchiveIterator(fh, arc2warc=True, check_digests=True)
+            it = _archive_iterator(fh, check_digests=True)
             record = _quiet(lambda: next(iter(it), None))
             if record is None:
                 raise InputError("no record at this offset", where=where)
@@ -186,7 +235,8 @@ def read_record(ref: RawRef, *, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> by
             body, _ = _read_payload(record, max_bytes)
     except OSError as exc:
         raise InputError(f"cannot re-read record: {exc.strerror or exc}", where=where) from exc
-    except (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError) as exc:
+    except (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
+            MalformedHeader) as exc:
         raise InputError(f"cannot re-read record: {_one_line(exc)}", where=where) from exc
     if body is None:
         raise InputError(f"record payload is larger than {max_bytes} bytes", where=where)
@@ -317,6 +367,7 @@ class _FileReader:
         self.originals: dict[str, _Original] = {}
         self.defects = 0
         self.unterminated = 0
+        self.bad_lengths: list[str] = []  # ARC records whose length field is junk
         self.records = 0  # records handled so far (for the whole-stream gzip fallback)
         self.last_unterminated = False
 
@@ -329,19 +380,27 @@ class _FileReader:
                 yield Problem(self.name, f"gave up after {self.defects} defects")
                 break
             start = yield from self._pass_from(start)
-        if self.unterminated:
-            yield Problem(
-                self.name,
-                f"{self.unterminated} record(s) not followed by the blank line the format "
-                "requires (wrong Content-Length or ARC length); resynchronised at the next record",
+        # Length defects are reported once per file: junk read as ARC has one per line.
+        tally = []
+        if self.bad_lengths:
+            tally.append(
+                f"{len(self.bad_lengths)} ARC record(s) whose length is not a byte count, read "
+                f"as empty (first at {self.bad_lengths[0]})"
             )
+        if self.unterminated:
+            tally.append(
+                f"{self.unterminated} record(s) not followed by the blank line the format "
+                "requires (wrong Content-Length or ARC length); resynchronised at the next record"
+            )
+        if tally:
+            yield Problem(self.name, "; ".join(tally))
         for reason, count in sorted(self.skips.items()):
             yield SkippedRecords.of(self.name, reason, count)
 
     def _pass_from(self, start: int) -> Iterator[Capture | Problem]:
         """Read records from byte ``start``; return where to resume after an error, or None."""
         self.fh.seek(start)
-        it = ArchiveIterator(self.fh, arc2warc=True, check_digests=self.check_digests)
+        it = _archive_iterator(self.fh, self.check_digests)
         records = iter(it)
         last_end, read_any = start, False
         while True:
@@ -387,12 +446,14 @@ class _FileReader:
         if nxt == failed_at:  # restarting on the record that just failed would fail again
             nxt = self._next_record_start(failed_at + 1)
         self.defects += 1
-        origin = f"{self.name}@{failed_at}"
+        origin = f"{self.name}: record at offset {failed_at}"
         reason = _one_line(exc)
-        if not isinstance(exc, ArchiveLoadFailed | StatusAndHeadersParserException | OSError):
-            reason = self._describe_header(failed_at) or reason
-        if self.gzipped and (cut := self._cut_member(failed_at)):
+        if isinstance(exc, MalformedHeader):
+            pass  # already says what is wrong with the header
+        elif self.gzipped and (cut := self._cut_member(failed_at)):
             reason = cut
+        elif not isinstance(exc, ArchiveLoadFailed | StatusAndHeadersParserException | OSError):
+            reason = self._describe_header(failed_at) or reason
         elif self.gzipped and "Unknown archive format" in reason:
             reason += " (gzip members do not match record boundaries)"
         if nxt is None:
@@ -410,7 +471,7 @@ class _FileReader:
             return
         self.defects += 1
         message = self._cut_member(end) or "trailing bytes that are not a WARC record"
-        yield Problem(f"{self.name}@{end}", message)
+        yield Problem(f"{self.name}: record at offset {end}", message)
 
     def _cut_member(self, pos: int) -> str | None:
         """Describe the gzip member at ``pos`` if it is cut short (a truncated file)."""
@@ -478,7 +539,7 @@ class _FileReader:
         )
         with gzip.open(self.path, "rb") as gz:
             stream = _EOFWatch(gz)
-            it = ArchiveIterator(stream, arc2warc=True, check_digests=self.check_digests)
+            it = _archive_iterator(stream, self.check_digests)
             records = iter(it)
             index = 0
             while True:
@@ -524,6 +585,9 @@ class _FileReader:
         origin = f"{self.name}#record {self.records} {where}"
         self.last_unterminated = it.err_count > before
         self.unterminated += self.last_unterminated
+        bad_length = _bad_length(headers.get_header("Content-Length"))
+        if bad_length:  # an ARC record (a WARC one was refused), read as empty: tallied
+            self.bad_lengths.append(f"offset {offset}: {bad_length}")
 
         defects = self._defects(record)
         if defects:

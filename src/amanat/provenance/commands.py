@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import difflib
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -36,8 +37,21 @@ def _write_bundle(log: Log, entry: Entry, path: Path | None) -> None:
     if path is None or entry.item_uri is None:
         return
     bundle = make_bundle(log, entry.item_uri, entry.item_version)
-    path.write_text(json.dumps(bundle, indent=1) + "\n", encoding="utf-8")
+    write_file_atomically(path, (json.dumps(bundle, indent=1) + "\n").encode("utf-8"))
     err.print(f"bundle written to {path}")
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a full disk leaves no half bundle that
+    a partner would then fail to verify. (The log entry itself is already committed.)"""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"the item is logged, but its bundle cannot be written: {exc.strerror or exc}",
+                         where=str(path)) from None
 
 
 def _read_text(file: Path) -> tuple[str, str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from amanat.model import (
     ITEM_MEDIA_TYPE,
     Capture,
@@ -46,10 +48,12 @@ def item_document(origin: str, index: int, token: str, item: dict[str, Any]) -> 
     return doc, Capture(url=uri, body=token.encode("ascii"), media_type=MEDIA_TYPE, origin=where)
 
 
-def store_items(store: Store, origin: str, entries: Iterable[tuple[int, str, dict[str, Any]]]) -> int:
-    """Store the documents of verified item entries (index, token, payload); returns how many."""
+def store_items(store: Store, origin: str, entries: Iterable[tuple[int, str, dict[str, Any]]],
+                connection: Connection | None = None) -> int:
+    """Store the documents of verified item entries (index, token, payload); returns how many.
+    With ``connection``, inside its transaction (a publish: entry and document, or neither)."""
     n = 0
-    with store.writer() as writer:
+    with store.writer(connection) as writer:
         for index, token, payload in entries:
             pair = item_document(origin, index, token, payload)
             if pair is not None:

@@ -158,10 +158,10 @@ class Log:
             entry = self._insert(conn, index, kind, token, payload)
             self._complete_subtrees(conn, index, entry.leaf_hash)
             self._sign_checkpoint(conn, size, checkpoint_signer)
-        if kind == "item":
-            from amanat.provenance.documents import store_items
+            if kind == "item":  # in the same transaction: a full disk leaves neither
+                from amanat.provenance.documents import store_items
 
-            store_items(self.store, self.origin, [(index, token, payload)])
+                store_items(self.store, self.origin, [(index, token, payload)], connection=conn)
         return entry
 
     def _last_key_entry(self, conn: Connection) -> int:

@@ -6,6 +6,15 @@ seen-row and, on SQLite, its FTS5 entry commit together or not at all), so a kil
 leaves nothing half-written and a re-run picks up where it stopped.
 
 How PostgreSQL sessions are named, kept alive and wait for the writers' lock: ``pgsession``.
+
+Read-only stores and full disks
+    A SQLite file this process cannot write (mode 0444, a read-only directory or filesystem)
+    is opened read-only (``mode=ro``; ``immutable=1`` when even the ``-shm`` index of the
+    write-ahead log cannot be made), without migrations, so reading commands work on archived
+    or shared copies. Every database error that means "cannot write" — read-only, disk full,
+    an I/O error on write (a file-size limit gives that) — becomes a one-line ``StoreError``
+    naming the store, raised from the failed statement (an engine ``handle_error`` hook), so
+    no command shows a traceback for it; the transaction it broke is rolled back.
 """
 
 from __future__ import annotations
@@ -13,11 +22,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
+import os
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import sqlalchemy as sa
 import zstandard
@@ -37,6 +50,7 @@ from amanat.store import schema as t
 MIGRATIONS = Path(__file__).with_name("migrations")
 Outcome = Literal["new", "version", "copy", "same"]
 _ZSTD_LEVEL = 6
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,20 +115,118 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """The pragmas that do not write (the journal mode is the file's own business)."""
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def sqlite_read_only(path: Path) -> bool:
+    """Whether this process can read but not write the SQLite database at ``path``.
+
+    In WAL mode a writer needs the file and, beside it, the ``-wal`` and ``-shm`` files: so
+    the directory must be writable unless both already exist and are writable.
+    """
+    if not path.exists():
+        return False
+    if not os.access(path, os.W_OK):
+        return True
+    if os.access(path.parent, os.W_OK):
+        return False
+    return not all(os.access(f"{path}{suffix}", os.W_OK) for suffix in ("-wal", "-shm"))
+
+
+def _store_name(engine: Engine) -> str:
+    """How messages name a store: the SQLite file, else the URL without its password."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return str(engine.url.database)
+    return engine.url.render_as_string(hide_password=True)
+
+
+# SQLSTATEs of PostgreSQL: read_only_sql_transaction; disk_full, out_of_memory, io_error
+_PG_READ_ONLY = {"25006"}
+_PG_NO_SPACE = {"53100": "its disk is full", "58030": "an I/O error on its disk"}
+
+
+def _cannot_write(name: str, exc: BaseException) -> StoreError | None:
+    """The one-line error for a database error that means "cannot write", else None."""
+    code = getattr(exc, "sqlite_errorname", None) or ""
+    state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    if code.startswith("SQLITE_READONLY") or state in _PG_READ_ONLY:
+        return StoreError(f"the store {name} is read-only: nothing can be written to it")
+    if code == "SQLITE_FULL":
+        reason = "its disk is full"
+    elif code.startswith("SQLITE_IOERR"):
+        reason = "disk I/O error (a full disk, or a file-size limit)"
+    elif state in _PG_NO_SPACE:
+        reason = _PG_NO_SPACE[state]
+    else:
+        return None
+    return StoreError(
+        f"cannot write to the store {name}: {reason}; the unfinished transaction was rolled back "
+        "(what was committed before is kept: run again once there is space)"
+    )
+
+
+def _on_error(name: str) -> Any:
+    def handle(context: Any) -> None:
+        if context.is_pre_ping:
+            return
+        error = _cannot_write(name, context.original_exception)
+        if error is not None:
+            raise error
+
+    return handle
+
+
+def _read_only_engine(url: str, path: Path) -> Engine:
+    """An engine that opens ``path`` read-only, and still reads it when no ``-shm`` can be made.
+
+    ``mode=ro`` reads a WAL database whose ``-wal``/``-shm`` exist or can be made; in a
+    read-only directory without them only ``immutable=1`` opens it, which ignores a ``-wal``
+    left behind (what it holds is not seen: said in a warning).
+    """
+    uri = "file:" + quote(str(path.resolve()), safe="/")
+    failure: Exception | None = None
+    for params in ("mode=ro", "mode=ro&immutable=1"):
+        connect = functools.partial(sqlite3.connect, f"{uri}?{params}", uri=True, check_same_thread=False)
+        engine = sa.create_engine(url, creator=connect, pool_pre_ping=True)
+        sa.event.listen(engine, "connect", _sqlite_read_only_pragmas)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except OperationalError as exc:
+            engine.dispose()
+            failure = exc
+            continue
+        wal = Path(f"{path}-wal")
+        if "immutable" in params and wal.exists() and wal.stat().st_size > 0:
+            log.warning("%s is read-only and its write-ahead log cannot be used: showing the data "
+                        "as of its last checkpoint", path)
+        return engine
+    orig = getattr(failure, "orig", failure)
+    raise StoreError(f"cannot open the read-only store {path}: {orig}")
+
+
 class Store:
     """A database of documents; open with ``Store.open(url)``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.read_only = read_only
+        self.name = _store_name(engine)
         self._zc = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
 
     # --- lifecycle -------------------------------------------------------------------------
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, application: str = "amanat") -> Store:
-        """Connect, and bring the schema to the newest migration unless ``migrate`` is off;
-        ``application`` names this program's PostgreSQL sessions (e.g. ``amanat ingest``)."""
+        """Connect, and bring the schema to the newest migration unless ``migrate`` is off
+        or the store is read-only (then it must already be at the newest); ``application``
+        names this program's PostgreSQL sessions (e.g. ``amanat ingest``)."""
         url = engine_url(url)
         try:
             parsed = sa.engine.make_url(url)
@@ -127,14 +239,24 @@ class Store:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
         if engine.dialect.name == "postgresql":
             sa.event.listen(engine, "connect", pgsession.on_connect)
+        read_only = False
         if engine.dialect.name == "sqlite":
             path = engine.url.database
-            if path and path != ":memory:" and not Path(path).parent.exists():
+            file = path and path != ":memory:" and not path.startswith("file:")
+            if file and not Path(path).parent.exists():
                 raise StoreError(f"directory of the database does not exist: {path}")
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+            if file and not Path(path).exists() and not os.access(Path(path).parent, os.W_OK):
+                raise StoreError(f"cannot create the store {path}: its directory is read-only")
+            read_only = bool(file) and sqlite_read_only(Path(path))
+            if read_only:
+                engine.dispose()
+                engine = _read_only_engine(url, Path(path))
+            else:
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine, read_only=read_only)
+        sa.event.listen(engine, "handle_error", _on_error(store.name))
         try:
-            if migrate:
+            if migrate and not read_only:
                 store.migrate()
             else:
                 store.check_revision()
@@ -176,6 +298,11 @@ class Store:
 
     def check_revision(self) -> None:
         have, want = self.revision(), self.head_revision()
+        if have != want and self.read_only:
+            raise StoreError(
+                f"the store {self.name} is read-only and at schema revision {have}, this Amanat needs "
+                f"{want}: run `amanat db migrate` once where it can be written"
+            )
         if have != want:
             raise StoreError(f"database is at schema revision {have}, this Amanat needs {want}")
 
@@ -191,9 +318,18 @@ class Store:
             ).first()
         return row[0] if row else None
 
-    def writer(self) -> Writer:
-        """A batch writer: ``with store.writer() as w: w.add(...)`` commits in batches."""
-        return Writer(self)
+    def writer(self, connection: Connection | None = None) -> Writer:
+        """A batch writer: ``with store.writer() as w: w.add(...)`` commits in batches; given
+        a ``connection`` in a transaction, it writes in that transaction and commits nothing.
+
+        Refused at once on a read-only store, before any input is read or analysed."""
+        self.require_writable()
+        return Writer(self, connection=connection)
+
+    def require_writable(self) -> None:
+        """Raise the read-only ``StoreError`` now, for commands about to write."""
+        if self.read_only:
+            raise StoreError(f"the store {self.name} is read-only: nothing can be written to it")
 
     def refresh_search_index(self) -> bool:
         """Bring the tantivy search index up to date with the database, so the next search
@@ -363,22 +499,26 @@ class Writer:
     process waits for anything else, so it never holds the lock idle.
     """
 
-    def __init__(self, store: Store, batch: int = 200) -> None:
+    def __init__(self, store: Store, batch: int = 200, *, connection: Connection | None = None) -> None:
         self.store = store
         self.batch = batch
-        self._conn: Connection | None = None
+        self._conn: Connection | None = connection
+        self._borrowed = connection is not None  # the caller's transaction: it commits
         self._pending = 0
         self._sources: set[str] = set()
         self._serialised = False  # this transaction holds the document-writers lock
         self._stall = config.stall_timeout() if store.dialect == "postgresql" else 0.0
 
     def __enter__(self) -> Writer:
-        self._conn = self.store.engine.connect()
-        self._conn.begin()
+        if not self._borrowed:
+            self._conn = self.store.engine.connect()
+            self._conn.begin()
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         assert self._conn is not None
+        if self._borrowed:
+            return
         try:
             if exc_type is None:
                 with self._session():
@@ -413,6 +553,8 @@ class Writer:
 
     def flush(self) -> None:
         assert self._conn is not None
+        if self._borrowed:
+            return
         with self._session():
             self._conn.commit()
         self._conn.begin()

@@ -77,6 +77,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from amanat.errors import StoreError
+from amanat.model import whitespace_slices
 from amanat.store import query as q
 
 
@@ -139,11 +140,13 @@ def enabled() -> bool:
 
 def index_for(store: Store) -> TantivyIndex | None:
     """The store's index (opened once per process), or None where there is none: an
-    in-memory SQLite database, the setting says fts5, or tantivy is missing."""
-    if not enabled():
+    in-memory SQLite database, the setting says fts5, tantivy is missing, or the store or the
+    index folder is read-only (an index is kept current by writing to it; the database's own
+    search is always current)."""
+    if not enabled() or getattr(store, "read_only", False):
         return None
     path = location(store)
-    if path is None:
+    if path is None or not _writable(path):
         return None
     index = _open_indexes.get(path)
     if index is None or not index.path.exists():
@@ -166,6 +169,16 @@ def location(store: Store) -> Path | None:
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "amanat", "search")
     name = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     return Path(base, f"{store.dialect}-{name}")
+
+
+def _writable(path: Path) -> bool:
+    """Whether the index folder (every part of it that exists) can be written."""
+    if not path.exists():
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        return os.access(parent, os.W_OK)
+    return all(os.access(p, os.W_OK) for p in (path, *[c for c in path.iterdir() if c.is_dir()]))
 
 
 def refresh(store: Store) -> bool:
@@ -548,12 +561,30 @@ class TantivyIndex:
 
     def grams(self, text: str) -> tuple[str, str]:
         """The pair and triple fields' values for a text: its adjacent token pairs and
-        triples that are indexed."""
+        triples that are indexed.
+
+        Made a slice of the text at a time (cut at whitespace, which no token spans, with
+        the last two tokens carried over), so a huge document costs the pairs it yields,
+        not lists of millions of tokens: a 27 MB text took 1 GB at once."""
         frequent = self.frequent
         if frequent is None or not frequent.shares:
             return "", ""
+        pairs: list[str] = []
+        triples: list[str] = []
+        carried: list[str] = []
+        for piece in whitespace_slices(text, _GRAMS_SLICE):
+            tokens = carried + self.tokens(piece)
+            chunk_pairs, chunk_triples = self._grams_of(tokens, frequent, len(carried))
+            pairs.append(chunk_pairs)
+            triples.append(chunk_triples)
+            carried = tokens[-2:]
+        return " ".join(p for p in pairs if p), " ".join(t for t in triples if t)
+
+    @staticmethod
+    def _grams_of(tokens: list[str], frequent: Frequent, carried: int = 0) -> tuple[str, str]:
+        """Pairs and triples of ``tokens`` that end past its first ``carried`` tokens (those
+        that do not were made with the previous slice)."""
         get, least = frequent.shares.get, frequent.pair_share
-        tokens = self.tokens(text)
         shares = [get(t, 0.0) for t in tokens]
         pairs = [
             tokens[i] + PAIR_JOIN + tokens[i + 1] if shares[i] * shares[i + 1] >= least else None
@@ -565,9 +596,9 @@ class TantivyIndex:
             weights = [known(p, 0.0) if p else 0.0 for p in pairs]
             triples = [
                 pairs[i] + PAIR_JOIN + tokens[i + 2]
-                for i in range(len(pairs) - 1) if weights[i] * weights[i + 1] >= least
+                for i in range(max(carried - 2, 0), len(pairs) - 1) if weights[i] * weights[i + 1] >= least
             ]
-        return " ".join([p for p in pairs if p]), " ".join(triples)
+        return " ".join([p for p in pairs[max(carried - 1, 0):] if p]), " ".join(triples)
 
     def _query(self, query: q.Query) -> list[tuple[Any, Any]]:
         """The query as clauses of a boolean query (filters may be added beside them)."""
@@ -664,6 +695,9 @@ class TantivyIndex:
             span = Q.range_query(s, "published", self._t.FieldType.Unsigned, lower, upper)
             out.append((Occ.Must, Q.const_score_query(span, 0.0)))
         return out
+
+
+_GRAMS_SLICE = 1 << 20  # characters of text turned into pairs and triples at a time
 
 
 def _batches(engine: Engine, after: int) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
