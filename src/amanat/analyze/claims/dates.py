@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+from amanat.analyze.claims.numbers import lexicon_language
 from amanat.kb.lexicon import lexicon
 
 UNKNOWN_DOCUMENT_DATE = "relative date, document date unknown"
@@ -85,7 +86,7 @@ def _norm(s: str) -> str:
 @cache
 def grammar(language: str) -> DateGrammar:
     """The date grammar of ``language``, compiled once."""
-    lex = lexicon(language)
+    lex = lexicon(lexicon_language(language))
     e = lex.entries
     cap = bool(e.get("date_names_capitalised"))
     months = {_norm(k): int(v) for k, v in lex.mapping("date_months").items()}

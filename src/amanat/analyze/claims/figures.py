@@ -1,11 +1,326 @@
-"""Placeholder: replaced by the real extractor in this session's work."""
+"""Figures: a number of a measure — deaths, injured, hospitalised, arrests, participants,
+displaced, money, percentage or a count of something else — with its qualifier, unit, as-of
+date and who gives it. Pure.
+
+Grammar, not phrase lists: a number (``numbers.py``) is a figure when, within its clause, it
+carries a currency or a percent sign, or counts a plural noun ("4,300 people"), or stands
+next to a word naming a measure — before it ("killed 12", "detained more than 9,900") or
+after it, past auxiliaries ("18 police officers had been killed", "748 injured"). The
+measure comes from that cue, else from the counted noun ("protesters"), else from the figure
+it elaborates ("including 380 children", "62 of them"), else it is a count. Everything a
+number can be besides a figure is refused by the same grammar: glued to letters or hyphens
+(ordinals, models, scores, ages — see ``numbers.py``), a year, part of a date, followed by a
+time or duration word ("3 pm", "14 days"), preceded by a label word ("page 14", "No. 1"), a
+singular noun after a number above one ("the 1414 hotline", "the 2022 unrest"), "one of",
+or a number word after a determiner ("the two countries").
+
+Words are lexicon data (``kb/data/lexicon/<lang>/figures.json``); Urdu reads the Arabic-script
+files. One compiled pattern per word class per language; one pass over each sentence's numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims.dates import DateExpression, find_dates
+from amanat.analyze.claims.dates import grammar as date_grammar
+from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
+from amanat.analyze.claims.numbers import grammar as number_grammar
+from amanat.analyze.claims.figure_attribution import Attribution, attribution
+from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
+
+NAME = "figures"
+VERSION = 1
+LANGUAGES = frozenset({"en", "ru", "kk", "ar", "ur"})
+
+_WORD = re.compile(r"[^\W\d_](?:[\w'’-]|\.(?=\w))*|\S")
+_ARABIC_MARKS = "[\u064b-\u0652\u0670]*"
+_NO_LETTER = r"(?![^\W\d_])"  # not followed by a letter (a digit may follow: "Rs2", "$30m")
+_BOUNDARY = re.compile(r"[,;:!?“”\"()\[\]—–]|\.(?!\d)")
+
+
+def _alt(words: Any, before: str = r"(?<!\w)", after: str = r"(?!\w)") -> str:
+    """An alternation of lexicon phrases, longest first: spaces match any white space, and
+    Arabic letters may carry short vowel marks (قُتل matches قتل)."""
+    out = []
+    for w in sorted({str(w) for w in words}, key=len, reverse=True):
+        pattern = "".join(
+            (re.escape(ch) + _ARABIC_MARKS) if "\u0600" <= ch <= "\u06ff" else (r"\s+" if ch == " " else re.escape(ch))
+            for ch in w)
+        edge_before = before if w[0].isalnum() else ""
+        edge_after = after if w[-1].isalnum() else ""
+        out.append(f"{edge_before}{pattern}{edge_after}")
+    return "|".join(out) or "(?!x)x"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\u064b-\u0652\u0670]", "", re.sub(r"\s+", " ", text.casefold())).strip()
+
+
+@dataclass(frozen=True)
+class FigureGrammar:
+    """The word classes of figures in one language, compiled once."""
+
+    numbers: NumberGrammar
+    qualifier: re.Pattern[str]  # a qualifier ending where a number (or its currency) starts
+    currency_before: re.Pattern[str]
+    currency_after: re.Pattern[str]
+    percent: re.Pattern[str]
+    cue: re.Pattern[str]
+    inherit_before: re.Pattern[str]
+    inherit_after: re.Pattern[str]
+    not_after: re.Pattern[str]
+    words: dict[str, Any]  # the lexicon mappings by key, case-folded
+    sets: dict[str, frozenset[str]]
+    plural_check: bool
+
+
+@cache
+def grammar(language: str) -> FigureGrammar:
+    lex = lexicon(lexicon_language(language))
+    e = lex.entries
+    qualifiers = lex.mapping("figure_qualifiers")
+    before_cur, after_cur = lex.mapping("figure_currencies_before"), lex.mapping("figure_currencies_after")
+    cues = lex.mapping("figure_cues")
+    sets = {key: lex.words(key) for key in (
+        "figure_time_units", "figure_label_words", "figure_place_words", "figure_function_words",
+        "figure_skip_words", "figure_plural_nouns", "figure_singular_units", "figure_determiners",
+        "figure_count_units", "figure_link_words", "figure_partitive_words")}
+    sets["cue_words"] = frozenset(_key(c) for c in cues)
+    words = {"qualifiers": {_key(k): v for k, v in qualifiers.items()},
+             "currencies": {_key(k): v for k, v in {**before_cur, **after_cur}.items()},
+             "cues": {_key(k): v for k, v in cues.items()},
+             "units": {_key(k): v for k, v in lex.mapping("figure_unit_measures").items()}}
+    return FigureGrammar(
+        numbers=number_grammar(language),
+        qualifier=re.compile(rf"(?:{_alt(qualifiers)})\s*$", re.I),
+        currency_before=re.compile(rf"(?:{_alt(before_cur, after=_NO_LETTER)})\s*$", re.I),
+        currency_after=re.compile(rf"\s*(?:{_alt(after_cur)})", re.I),
+        percent=re.compile(rf"\s*(?:{_alt(e.get('figure_percent', []))})", re.I),
+        cue=re.compile(_alt(cues), re.I),
+        inherit_before=re.compile(rf"(?:{_alt(e.get('figure_inherit_before', []))})\s*$", re.I),
+        inherit_after=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_after', []))})", re.I),
+        not_after=re.compile(rf"\s*(?:{_alt(e.get('figure_not_after', []), after=_NO_LETTER)})", re.I),
+        words=words, sets=sets, plural_check=bool(e.get("figure_plural_check")),
+    )
+
+
+@dataclass
+class _Figure:
+    start: int
+    end: int
+    number: Number
+    measure: str
+    qualifier: str | None
+    unit: str | None
 
 
 def _run(context: Context) -> list[Claim]:
-    return []
+    g = grammar(context.language)
+    text = context.text
+    spans = context.sentences
+    dates = find_dates(text, context.published, context.language, spans)
+    claims: list[Claim] = []
+    previous: tuple[int, int] | None = None
+    for sentence in spans:
+        figures = _figures(g, text, sentence, dates)
+        if figures:
+            said = attribution(context, sentence, previous)
+            for f in figures:
+                as_of = _as_of(context, f, sentence, previous, dates, said)
+                fields = {"measure": f.measure, "value": f.number.value, "qualifier": f.qualifier, "unit": f.unit,
+                          "as_of": as_of, "attributed_to": said.who if said else None}
+                claims.append(Claim("figure", f.start, f.end, text[f.start:f.end], fields, f"{NAME}@{VERSION}"))
+        previous = sentence
+    return claims
 
 
-EXTRACTOR = Extractor(name="figures", version=0, languages=frozenset({"en"}), writes=(), run=_run)
+def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> list[_Figure]:
+    s0, s1 = sentence
+    numbers = [n for n in g.numbers.find(text, s0, s1)
+               if not any(d.start <= n.start < d.end for d in dates)]
+    found: list[_Figure] = []
+    for i, n in enumerate(numbers):
+        limit_before = numbers[i - 1].end if i else s0
+        limit_after = numbers[i + 1].start if i + 1 < len(numbers) else s1
+        figure = _figure(g, text, n, limit_before, limit_after, found)
+        if figure is None:
+            continue
+        if any(f.number.value == n.value and (figure.measure == "count" or f.measure == figure.measure)
+               and f.unit == figure.unit and figure.measure in ("count",) for f in found):
+            continue  # "detained 44 people …; all 44 people were released": one figure
+        found.append(figure)
+    return found
+
+
+def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found: list[_Figure]) -> _Figure | None:
+    sets = g.sets
+    start, end = n.start, n.end
+    measure: str | None = None
+    unit: str | None = None
+    cur = g.currency_before.search(text, max(left, start - 6), start)
+    if cur:
+        measure, unit, start = "money", g.words["currencies"][_key(cur.group().strip())], cur.start()
+    tail = g.percent.match(text, end, right) or None
+    if measure is None and tail:
+        measure, unit, end = "percentage", "%", tail.end()
+    if measure is None:
+        tail = g.currency_after.match(text, end, right)
+        if tail:
+            measure, unit, end = "money", g.words["currencies"][_key(tail.group())], tail.end()
+    if g.not_after.match(text, n.end, right):
+        return None
+    before_words = _WORD.findall(text[max(left, start - 40):start])
+    word_before = before_words[-1].casefold() if before_words else ""
+    if measure is None:
+        if word_before in sets["figure_label_words"]:
+            return None
+        if n.in_words and word_before in sets["figure_determiners"]:
+            return None  # "the two countries": things already counted
+        if re.match(r"\s+of\b", text[n.end:right]) and n.value == 1:
+            return None  # "one of"
+    qualifier = None
+    q = g.qualifier.search(text, max(left, start - 30), start)
+    if q:
+        qualifier, start = g.words["qualifiers"][_key(q.group())], q.start()
+    elif (measure is None and not n.grouped and not n.scaled and not n.in_words and isinstance(n.value, int)
+          and 1900 <= n.value <= 2100):
+        return None  # a year ("the 2022 unrest", "Expo 2017"); "about 2000 troops" keeps its qualifier
+    # the counted noun: the words after the number up to a function word, a cue or punctuation
+    unit_end = end
+    if measure is None:
+        noun = _counted_noun(g, text, end, right, n.value)
+        if noun is False:
+            return None
+        if noun:
+            unit, unit_end = noun
+    # cues before and after, the nearer one wins
+    after = _cue_after(g, text, unit_end, right)
+    before = _cue_before(g, text, left, start)
+    cue_measure = None
+    if measure is None:
+        if after and before:
+            chosen = after if after[1] <= before[1] else before
+        else:
+            chosen = after or before
+        if chosen and (chosen is after or unit is None or chosen[1] == 0):
+            cue_measure = chosen[0]
+            if chosen is after:
+                end = max(end, chosen[2])
+            else:
+                start = min(start, chosen[2])
+        measure = cue_measure
+        if measure is None and unit:
+            measure = g.words["units"].get(_key(unit.split()[-1]))
+        if measure is None and found and (g.inherit_before.search(text, max(left, start - 30), start)
+                                          or g.inherit_after.match(text, n.end, right)):
+            measure = found[-1].measure
+        if measure is None and unit and (n.value != 1 or False):
+            measure = "count"
+        if measure is None:
+            return None
+    end = max(end, unit_end)
+    return _Figure(start, end, n, measure, qualifier, unit)
+
+
+def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | None | bool:
+    """The unit noun after a number, as ``(unit, end)``; None when none; False when the words
+    after make the number something other than a figure (a duration, an address, a label)."""
+    sets = g.sets
+    tokens = list(_WORD.finditer(text, pos, min(right, pos + 60)))[:4]
+    run: list[re.Match[str]] = []
+    for t in tokens:
+        word = _key(t.group())
+        if not run and word in sets["figure_partitive_words"]:
+            continue  # Arabic "٨ من عناصر": eight of the members
+        if not t.group()[0].isalpha() or word in sets["figure_function_words"] or word in sets["cue_words"]:
+            break
+        if word in sets["figure_time_units"]:
+            return False if not run else None
+        if word in sets["figure_place_words"] and not any(_plural(g, _key(r.group())) for r in run):
+            return False  # "12 Ataturk Avenue": an address
+        run.append(t)
+        if not g.plural_check:
+            break
+    if not run:
+        return None
+    if not g.plural_check:
+        word = _key(run[0].group())
+        if word in sets["figure_count_units"] or word in g.words["units"]:
+            return run[0].group().casefold(), run[0].end()
+        return None
+    head = None
+    for i, t in enumerate(run):
+        word = _key(t.group())
+        if _plural(g, word):
+            head = i
+    if head is None:
+        return False if value != 1 else None  # "the 1414 hotline", "the 2022 unrest"
+    words = run[: head + 1]
+    while len(words) > 1 and words[0].group()[0].isupper():
+        words = words[1:]  # "CSTO troops", "Pakistani students": the counted noun is the last
+    return " ".join(w.group().casefold() for w in words), words[-1].end()
+
+
+def _plural(g: FigureGrammar, word: str) -> bool:
+    """Whether an English noun can be what a number above one counts ("people", "tonnes", "head")."""
+    return (word in g.sets["figure_plural_nouns"] or word in g.sets["figure_singular_units"]
+            or (len(word) > 3 and word.endswith("s") and not word.endswith("ss")))
+
+
+def _distance(g: FigureGrammar, gap: str) -> int:
+    return sum(1 for w in _WORD.findall(gap) if w[0].isalnum() and _key(w) not in g.sets["figure_skip_words"])
+
+
+def _cue_after(g: FigureGrammar, text: str, pos: int, right: int) -> tuple[str, int, int] | None:
+    """The first measure word after ``pos`` in the clause: (measure, distance in words, end)."""
+    stop = _BOUNDARY.search(text, pos, right)
+    end = stop.start() if stop else right
+    m = g.cue.search(text, pos, end)
+    if not m:
+        return None
+    return g.words["cues"][_key(m.group())], _distance(g, text[pos:m.start()]), m.end()
+
+
+def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, int, int] | None:
+    """The last measure word before ``pos`` in the clause: (measure, distance in words, start)."""
+    for b in _BOUNDARY.finditer(text, left, pos):
+        left = b.end()
+    last = None
+    for m in g.cue.finditer(text, left, pos):
+        last = m
+    if last is None:
+        return None
+    return g.words["cues"][_key(last.group())], _distance(g, text[last.end():pos]), last.start()
+
+
+def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tuple[int, int] | None,
+           dates: list[DateExpression], said: Attribution | None) -> str | None:
+    """When the figure held: the date nearest to it in its sentence (or, when the sentence
+    reports what the subject of the one before said — "It said …" — that sentence's date);
+    none for a figure in a clause about the future ("spending would rise by 12%")."""
+    g = date_grammar(lexicon_language(context.language))
+    text = context.text
+    clause_start = sentence[0]
+    for b in re.finditer(r"[,;“”\"]|\bthat\b", text[sentence[0]:f.start]):
+        clause_start = sentence[0] + b.end()
+    clause_end = re.search(r"[,;“”\"]", text[f.end:sentence[1]])
+    if g.future.search(text, clause_start, f.end + clause_end.start() if clause_end else sentence[1]):
+        return None
+    near = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date]
+    if not near and said is not None and said.anaphoric and previous is not None:
+        near = [d for d in dates if previous[0] <= d.start < previous[1] and d.date]
+    if not near:
+        return None
+    best = min(near, key=lambda d: min(abs(d.start - f.end), abs(f.start - d.end)))
+    return best.date
+
+
+EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=LANGUAGES, writes=("figure",), run=_run,
+                      reads=("mentions",),
+                      summary="numbers of a measure with qualifier, unit, as-of date and attribution")

@@ -23,6 +23,15 @@ from amanat.kb.lexicon import lexicon
 
 _SPACES = " \u00a0\u202f"
 
+# Urdu in Arabic script reads the Arabic-script word lists (kb/data/lexicon/ar/), which hold
+# both languages' words: numbers, dates and figure words share the script and most signs.
+SHARED_LEXICON = {"ur": "ar"}
+
+
+def lexicon_language(language: str) -> str:
+    """The lexicon folder whose word lists serve ``language``."""
+    return SHARED_LEXICON.get(language, language)
+
 
 @dataclass(frozen=True)
 class Number:
@@ -116,7 +125,7 @@ class NumberGrammar:
 @cache
 def grammar(language: str) -> NumberGrammar:
     """The number grammar of ``language`` (digits only when it has no number lexicon)."""
-    lex = lexicon(language)
+    lex = lexicon(lexicon_language(language))
     words = {k.casefold(): float(v) for k, v in lex.mapping("number_words").items()}
     multipliers = {k.casefold(): float(v) for k, v in lex.mapping("number_multipliers").items()}
     scales = {k.casefold(): float(v) for k, v in lex.mapping("number_scales").items()}
