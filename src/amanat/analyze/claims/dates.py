@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from amanat.analyze.claims.numbers import lexicon_language
@@ -121,7 +121,14 @@ def grammar(language: str) -> DateGrammar:
         rf"(?P<anc>{_alt(lex.mapping('date_anchor_offsets'))})",
         rf"(?P<recent>{_alt(e.get('date_recent_phrases', []))})",
     ]
-    pattern = rf"(?<![\w.\-])(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)"
+    # every expression starts with a digit or one of these words: checked first, in one
+    # alternation, so the long pattern is tried only where a date can start
+    firsts = {w.split()[0] for key in ("date_relative_phrases", "date_day_offsets", "date_anchor_offsets",
+                                       "date_modifiers", "date_months", "date_weekdays") for w in lex.mapping(key)}
+    firsts |= {str(w).split()[0] for key in ("date_recent_phrases", "date_year_words_before") for w in e.get(key, [])}
+    firsts |= {str(w).split()[0] for w in preps}
+    pattern = (rf"(?<![\w.\-])(?=\d|(?:{_alt(firsts)})(?!\w))"
+               rf"(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)")
     breaks = rf"[.;:!?“”\"«»]|\b(?:{_alt(e.get('date_clause_breaks', []))})\b"
     return DateGrammar(
         pattern=re.compile(pattern, re.I),
@@ -135,6 +142,20 @@ def grammar(language: str) -> DateGrammar:
         as_of_prepositions=frozenset(_norm(p) for p in e.get("date_as_of_prepositions", [])),
         bare_year_prepositions=frozenset(_norm(p) for p in e.get("date_bare_year_prepositions", [])),
     )
+
+
+def dates_of(text: str, published: date | None, language: str,
+             spans: tuple[tuple[int, int], ...]) -> tuple[DateExpression, ...]:
+    """``find_dates`` of one document, remembered for the last few documents: the events and
+    the figures extractors both need a document's dates, and this is the costlier half of
+    either. A memo of a pure function — the answer is the same with or without it."""
+    return _dates_memo(text, published, language, spans)
+
+
+@lru_cache(maxsize=8)
+def _dates_memo(text: str, published: date | None, language: str,
+                spans: tuple[tuple[int, int], ...]) -> tuple[DateExpression, ...]:
+    return tuple(find_dates(text, published, language, list(spans)))
 
 
 def find_dates(text: str, published: date | None, language: str,

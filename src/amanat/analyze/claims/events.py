@@ -12,7 +12,7 @@ sees that the text dates something even when it cannot be placed.
 from __future__ import annotations
 
 from amanat.analyze.claims import Context, Extractor
-from amanat.analyze.claims.dates import find_dates
+from amanat.analyze.claims.dates import dates_of
 from amanat.model import Claim
 
 NAME = "events"
@@ -23,7 +23,7 @@ LANGUAGES = frozenset({"en", "ru", "kk", "ar", "ur"})
 def _run(context: Context) -> list[Claim]:
     claims = []
     label = f"{NAME}@{VERSION}"
-    for d in find_dates(context.text, context.published, context.language, context.sentences):
+    for d in dates_of(context.text, context.published, context.language, tuple(context.sentences)):
         if not d.event:
             continue
         fields: dict[str, object] = {"date": d.date, "precision": d.precision}

@@ -26,11 +26,11 @@ from functools import cache
 from typing import Any
 
 from amanat.analyze.claims import Context, Extractor
-from amanat.analyze.claims.dates import DateExpression, find_dates
+from amanat.analyze.claims.dates import DateExpression, dates_of
 from amanat.analyze.claims.dates import grammar as date_grammar
+from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
 from amanat.analyze.claims.numbers import grammar as number_grammar
-from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
@@ -124,7 +124,7 @@ def _run(context: Context) -> list[Claim]:
     g = grammar(context.language)
     text = context.text
     spans = context.sentences
-    dates = find_dates(text, context.published, context.language, spans)
+    dates = list(dates_of(text, context.published, context.language, tuple(spans)))
     claims: list[Claim] = []
     previous: tuple[int, int] | None = None
     for sentence in spans:
@@ -228,7 +228,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found
     return _Figure(start, end, n, measure, qualifier, unit)
 
 
-def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | None | bool:
+def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | bool | None:
     """The unit noun after a number, as ``(unit, end)``; None when none; False when the words
     after make the number something other than a figure (a duration, an address, a label)."""
     sets = g.sets
