@@ -75,6 +75,9 @@ class DateGrammar:
     anchor_offsets: dict[str, int]
     relative: dict[str, list[Any]]
     modifiers: dict[str, int]
+    ago_units: dict[str, str]
+    period_prefix: re.Pattern[str]
+    number_words: dict[str, int]
     as_of_prepositions: frozenset[str]
     bare_year_prepositions: frozenset[str]
 
@@ -91,7 +94,9 @@ def grammar(language: str) -> DateGrammar:
     cap = bool(e.get("date_names_capitalised"))
     months = {_norm(k): int(v) for k, v in lex.mapping("date_months").items()}
     weekdays = {_norm(k): int(v) for k, v in lex.mapping("date_weekdays").items()}
-    M, W = _alt(months, cap), _alt(weekdays, cap)
+    parts_of = _alt(e.get("date_period_parts", []))
+    M = rf"(?:(?:{parts_of})[\s-]+)?(?:{_alt(months, cap)})(?:\.(?=\s+\d))?"
+    W = _alt(weekdays, cap)
     D = r"(?:[12]\d|3[01]|0?[1-9])(?!\d)"
     Y = r"(?:1[5-9]\d\d|20\d\d)(?!\d)"
     ya = _alt(e.get("date_year_words_after", []))
@@ -114,8 +119,11 @@ def grammar(language: str) -> DateGrammar:
         r"(?P<ed>[0-3]?\d)\.(?P<em>[01]?\d)\.(?P<ey>(?:19|20)\d\d)",
         # last October / in July / January 2023 (года)
         rf"(?:(?P<fmod>{mods})\s+)?(?P<fm>{M})(?:,?\s+(?P<fy>{Y})(?:\s+(?:{ya}))?)?",
-        # عام 1992 / 1992 году / in 2019
-        rf"(?:{yb})\s+(?P<gy>{Y})|(?P<gy2>{Y})\s+(?:{ya})|(?P<gy3>{Y})",
+        # عام 1992 / 1992 году / in (early) 2019
+        rf"(?:{yb})\s+(?P<gy>{Y})|(?P<gy2>{Y})\s+(?:{ya})|(?:(?:{parts_of})[\s-]+)?(?P<gy3>{Y})",
+        # two days ago / a year ago
+        rf"(?P<agon>\d+|an?|{_alt(lexicon(lexicon_language(language)).mapping('number_words'))})\s+"
+        rf"(?P<agou>{_alt(lex.mapping('date_ago_units'))})\s+(?:{_alt(lex.mapping('date_ago'))})",
         rf"(?P<rel>{_alt(lex.mapping('date_relative_phrases'))})",
         rf"(?P<off>{_alt(lex.mapping('date_day_offsets'))})",
         rf"(?P<anc>{_alt(lex.mapping('date_anchor_offsets'))})",
@@ -126,7 +134,8 @@ def grammar(language: str) -> DateGrammar:
     firsts = {w.split()[0] for key in ("date_relative_phrases", "date_day_offsets", "date_anchor_offsets",
                                        "date_modifiers", "date_months", "date_weekdays") for w in lex.mapping(key)}
     firsts |= {str(w).split()[0] for key in ("date_recent_phrases", "date_year_words_before") for w in e.get(key, [])}
-    firsts |= {str(w).split()[0] for w in preps}
+    firsts |= {str(w).split()[0] for w in preps} | {"a", "an"} | {w.split()[0] for w in lex.mapping("number_words")}
+    firsts |= {str(w).split()[0] for w in e.get("date_period_parts", [])}
     pattern = (rf"(?<![\w.\-])(?=\d|(?:{_alt(firsts)})(?!\w))"
                rf"(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)")
     breaks = rf"[.;:!?“”\"«»]|\b(?:{_alt(e.get('date_clause_breaks', []))})\b"
@@ -138,6 +147,9 @@ def grammar(language: str) -> DateGrammar:
         day_offsets={_norm(k): int(v) for k, v in lex.mapping("date_day_offsets").items()},
         anchor_offsets={_norm(k): int(v) for k, v in lex.mapping("date_anchor_offsets").items()},
         relative={_norm(k): v for k, v in lex.mapping("date_relative_phrases").items()},
+        period_prefix=re.compile(rf"^(?:{parts_of})[\s-]+", re.I),
+        ago_units={_norm(k): str(v) for k, v in lex.mapping("date_ago_units").items()},
+        number_words={_norm(k): int(v) for k, v in lex.mapping("number_words").items()},
         modifiers={_norm(k): int(v) for k, v in lex.mapping("date_modifiers").items()},
         as_of_prepositions=frozenset(_norm(p) for p in e.get("date_as_of_prepositions", [])),
         bare_year_prepositions=frozenset(_norm(p) for p in e.get("date_bare_year_prepositions", [])),
@@ -231,12 +243,24 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
             return out(str(published.year + int(offset)), "year")
         month = published.year * 12 + published.month - 1 + int(offset)
         return out(f"{month // 12:04d}-{month % 12 + 1:02d}", "month")
+    if grp("agou"):
+        if published is None:
+            return unknown()
+        count = grp("agon").casefold()
+        n = int(count) if count.isdigit() else g.number_words.get(_norm(count), 1)
+        unit = g.ago_units[_norm(grp("agou"))]
+        if unit in ("day", "week"):
+            return out((published - timedelta(days=n * (7 if unit == "week" else 1))).isoformat(), "day")
+        if unit == "month":
+            month = published.year * 12 + published.month - 1 - n
+            return out(f"{month // 12:04d}-{month % 12 + 1:02d}", "month")
+        return out(str(published.year - n), "year")
     if grp("ey"):
         return _day(out, int(grp("ey")), int(grp("em")), int(grp("ed")))
     for d_, m_, y_ in (("ad", "am", "ay"), ("ad2", "am2", "ay"), ("bd", "bm", "by"), ("cd", "cm", "cy"),
                        ("dd", "dm", "dy")):
         if grp(d_) and grp(m_):
-            month, day = g.months[_norm(grp(m_))], int(grp(d_))
+            month, day = _month(g, grp(m_)), int(grp(d_))
             if grp(y_):
                 return _day(out, int(grp(y_)), month, day)
             if published is None:
@@ -256,7 +280,7 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
             day = published - timedelta(days=back or (7 if modifier == -1 else 0))
         return out(day.isoformat(), "day")
     if grp("fm"):
-        month = g.months[_norm(grp("fm"))]
+        month = _month(g, grp("fm"))
         if grp("fy"):
             return out(f"{int(grp('fy')):04d}-{month:02d}", "month")
         modifier = g.modifiers.get(_norm(grp("fmod") or ""), None)
@@ -271,6 +295,11 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
             return None  # "the 2022 unrest", "Expo 2017": a year as a name, not a date
         return out(year, "year")
     return None
+
+
+def _month(g: DateGrammar, written: str) -> int:
+    """The month of a month name as matched: "Jan." and "mid-March" are January and March."""
+    return g.months[_norm(g.period_prefix.sub("", written.rstrip(".")))]
 
 
 def _day(out: Any, year: int, month: int, day: int) -> DateExpression | None:

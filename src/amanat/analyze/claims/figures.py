@@ -100,8 +100,8 @@ def grammar(language: str) -> FigureGrammar:
         numbers=number_grammar(language),
         qualifier=re.compile(rf"(?:{_alt(qualifiers)})\s*$", re.I),
         currency_before=re.compile(rf"(?:{_alt(before_cur, after=_NO_LETTER)})\s*$", re.I),
-        currency_after=re.compile(rf"\s*(?:{_alt(after_cur)})", re.I),
-        percent=re.compile(rf"\s*(?:{_alt(e.get('figure_percent', []))})", re.I),
+        currency_after=re.compile(rf"\s*(?:{_alt(after_cur, before='')})", re.I),
+        percent=re.compile(rf"\s*(?:{_alt(e.get('figure_percent', []), before='')})", re.I),
         cue=re.compile(_alt(cues), re.I),
         inherit_before=re.compile(rf"(?:{_alt(e.get('figure_inherit_before', []))})\s*$", re.I),
         inherit_after=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_after', []))})", re.I),
@@ -241,7 +241,9 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
         if not t.group()[0].isalpha() or word in sets["figure_function_words"] or word in sets["cue_words"]:
             break
         if word in sets["figure_time_units"]:
-            return False if not run else None
+            if not run:
+                return False  # "14 days", "3 pm", "20 degrees"
+            break
         if word in sets["figure_place_words"] and not any(_plural(g, _key(r.group())) for r in run):
             return False  # "12 Ataturk Avenue": an address
         run.append(t)
@@ -260,6 +262,8 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
         if _plural(g, word):
             head = i
     if head is None:
+        if value == 1 and run[0].group().islower():
+            return run[0].group(), run[0].end()  # "one policeman"
         return False if value != 1 else None  # "the 1414 hotline", "the 2022 unrest"
     words = run[: head + 1]
     while len(words) > 1 and words[0].group()[0].isupper():

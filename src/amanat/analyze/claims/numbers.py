@@ -102,10 +102,11 @@ class NumberGrammar:
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else ""
-            if pair in self.words:
-                current += self.words[pair]
-                i += 2
+            phrase = next((k for k in range(min(4, len(tokens) - i), 1, -1)
+                           if " ".join(tokens[i:i + k]) in self.words), 0)
+            if phrase:  # "a dozen", "half a million"
+                current += self.words[" ".join(tokens[i:i + phrase])]
+                i += phrase
                 continue
             if token in self.words:
                 current += self.words[token]
@@ -148,9 +149,11 @@ def grammar(language: str) -> NumberGrammar:
     if short_scales:
         scale.append(rf"(?P<short>{_alternation(short_scales)})(?![\w])")
     scale_re = "|".join(scale)
-    pattern = (rf"(?<![\w.,/+#№:\-])(?:{'|'.join(parts)})"
+    glued_after = "".join(f"(?={re.escape(p)}(?!\\w))|" for p in lex.entries.get("number_glued_suffixes", []))
+    glued = "".join(f"(?<={re.escape(p)})|" for p in lex.entries.get("number_glued_prefixes", []))
+    pattern = (rf"(?:{glued}(?<![\w.,/+#№:\-]))(?:{'|'.join(parts)})"
                + (rf"(?:{scale_re})?" if scale_re else "")
-               + r"(?![\w/:]|-\w|[.,٫]\d)")
+               + rf"(?:{glued_after}(?![\w/:]|-\w|[.,٫]\d))")
     return NumberGrammar(language, re.compile(pattern, re.I), words, multipliers, scales, grouping, decimal)
 
 
