@@ -115,6 +115,12 @@ def test_a_plural_counted_noun_is_a_count() -> None:
     assert one("Wheat exports were over 1.2 million tonnes.")["unit"] == "tonnes"
 
 
+def test_the_counted_noun_is_the_first_plural_and_may_be_capitalised() -> None:
+    assert one("Police arrested 12 Pakistanis near the border.")["unit"] == "pakistanis"
+    assert one("The plane carried six crew members and a pilot.")["unit"] == "crew members"
+    assert one("Some 150 Pakistani students study in Almaty.")["unit"] == "students"
+
+
 def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:
     assert len(figures("Police detained 44 people in Taraz; all 44 people were later released.")) == 1
     assert len(figures("12 people were killed in Taraz and 12 people were killed in Taldykorgan.")) == 2
@@ -135,6 +141,7 @@ def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:
     "Hundreds of protesters gathered.", "Thousands of people lined the streets.", "Tens of thousands were left without power.",
     "Several journalists were detained.", "The two countries signed a treaty.", "The temperature dropped to minus 20 degrees.",
     "Protests broke out on 5 January 2022.", "In 2019, Tokayev came to power.",
+    "15 Ryan Newman 2219 0 0 3 14 16 Erik Jones 2194 1 0 10", "Its fleet of roughly 400 737 Max jets was grounded.",
 ])
 def test_numbers_that_are_not_figures(text: str) -> None:
     assert figures(text) == []

@@ -175,6 +175,8 @@ def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found
             measure, unit, end = "money", g.words["currencies"][_key(tail.group())], tail.end()
     if g.not_after.match(text, n.end, right):
         return None
+    if re.search(r"\d\s+$", text[max(0, n.start - 3):n.start]):
+        return None  # "400 737 Max jets": a number right after another is a model or a label
     before_words = _WORD.findall(text[max(left, start - 40):start])
     word_before = before_words[-1].casefold() if before_words else ""
     if measure is None:
@@ -256,18 +258,21 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
         if word in sets["figure_count_units"] or word in g.words["units"]:
             return run[0].group().casefold(), run[0].end()
         return None
-    head = None
-    for i, t in enumerate(run):
-        word = _key(t.group())
-        if _plural(g, word):
-            head = i
+    # the counted noun is the first plural ("CSTO troops", "small businesses"), or an
+    # uncountable-looking plural and the plural after it ("police officers", "crew members")
+    head = next((i for i, t in enumerate(run) if _plural(g, _key(t.group()))), None)
     if head is None:
         if value == 1 and run[0].group().islower():
             return run[0].group(), run[0].end()  # "one policeman"
         return False if value != 1 else None  # "the 1414 hotline", "the 2022 unrest"
+    if (head + 1 < len(run) and _key(run[head].group()) in sets["figure_plural_nouns"]
+            and _plural(g, _key(run[head + 1].group()))):
+        head += 1
     words = run[: head + 1]
+    if len(words) > 1 and all(w.group()[0].isupper() for w in words):
+        return False  # "16 Erik Jones": a rank before a name, not a count ("12 Pakistanis" is one)
     while len(words) > 1 and words[0].group()[0].isupper():
-        words = words[1:]  # "CSTO troops", "Pakistani students": the counted noun is the last
+        words = words[1:]  # "Pakistani students": the counted noun is the last
     return " ".join(w.group().casefold() for w in words), words[-1].end()
 
 
