@@ -63,6 +63,19 @@ def test_a_month_without_a_year_is_the_last_one_unless_the_clause_is_about_the_f
         [("on Wednesday", "2022-01-05", "day")]
 
 
+def test_a_clause_that_does_not_say_past_or_future_takes_the_nearer_day() -> None:
+    day = date(2019, 11, 20)  # a Wednesday
+    assert events("The show opens to the public on Friday.", day) == [("on Friday", "2019-11-22", "day")]
+    assert events("The show opened to the public on Friday.", day) == [("on Friday", "2019-11-15", "day")]
+    assert events("Tickets go on sale on Dec. 6.", day) == [("on Dec. 6", "2019-12-06", "day")]
+    assert events("He was arrested on Dec. 6.", day) == [("on Dec. 6", "2018-12-06", "day")]
+
+
+def test_a_weekday_in_a_name_is_no_date() -> None:
+    assert events("Prices dropped before Black Friday and Cyber Monday.") == []
+    assert events("Richardson told USA Today that he was sorry.") == []
+
+
 def test_a_weekday_with_its_date_is_one_expression() -> None:
     assert events("On Thursday, 6 January, paratroopers landed.") == [("On Thursday, 6 January", "2022-01-06", "day")]
 

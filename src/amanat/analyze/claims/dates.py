@@ -69,6 +69,8 @@ class DateGrammar:
     pattern: re.Pattern[str]
     breaks: re.Pattern[str]
     future: re.Pattern[str]
+    past: re.Pattern[str]
+    name_words: frozenset[str]
     months: dict[str, int]
     weekdays: dict[str, int]
     day_offsets: dict[str, int]
@@ -143,6 +145,9 @@ def grammar(language: str) -> DateGrammar:
         pattern=re.compile(pattern, re.I),
         breaks=re.compile(breaks, re.I),
         future=re.compile(rf"(?<!\w)(?:{_alt(e.get('date_future_markers', []))})(?!\w)", re.I),
+        name_words=lex.words("date_name_words"),
+        past=re.compile(rf"(?<!\w)(?:{_alt(e.get('date_past_markers', []))}|[^\W\d_]{{2,}}(?:{_alt(e.get('date_past_endings', []))}))(?!\w)",
+                        re.I),
         months=months, weekdays=weekdays,
         day_offsets={_norm(k): int(v) for k, v in lex.mapping("date_day_offsets").items()},
         anchor_offsets={_norm(k): int(v) for k, v in lex.mapping("date_anchor_offsets").items()},
@@ -203,14 +208,17 @@ def _resolve_anchor(g: DateGrammar, m: re.Match[str], found: list[DateExpression
     return DateExpression(m.start(), m.end(), day.isoformat(), "day", True)
 
 
-def _future(g: DateGrammar, text: str, m: re.Match[str], sentence: tuple[int, int]) -> bool:
-    """Whether the clause around ``m`` speaks of the future ("will meet in July")."""
+def _tense(g: DateGrammar, text: str, m: re.Match[str], sentence: tuple[int, int]) -> int:
+    """Whether the clause around ``m`` speaks of the future (1: "will meet in July"), of the
+    past (-1: "met in July", "was arrested") or does not say (0: "the show opens on Friday")."""
     left = sentence[0]
     for b in g.breaks.finditer(text, sentence[0], m.start()):
         left = b.end()
     right_match = g.breaks.search(text, m.end(), sentence[1])
     right = right_match.start() if right_match else sentence[1]
-    return bool(g.future.search(text, left, right))
+    if g.future.search(text, left, right):
+        return 1
+    return -1 if g.past.search(text, left, right) else 0
 
 
 def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, int],
@@ -226,6 +234,8 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         return out(None, None, UNKNOWN_DOCUMENT_DATE)
 
     grp = m.group
+    if not prep and (grp("wd") or grp("off")) and _after_a_name(g, text, start):
+        return None  # "Black Friday", "Cyber Monday", "USA Today": names, not dates
     if grp("recent"):
         return DateExpression(start, end, published.isoformat() if published else None,
                               "day" if published else None, False, None if published else UNKNOWN_DOCUMENT_DATE)
@@ -265,7 +275,7 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
                 return _day(out, int(grp(y_)), month, day)
             if published is None:
                 return out(None, None, "year not stated, document date unknown")
-            year = _year_of(published, month, day, _future(g, text, m, sentence))
+            year = _year_of(published, month, day, _tense(g, text, m, sentence))
             return _day(out, year, month, day)
     if grp("wd"):
         if published is None:
@@ -273,8 +283,9 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         weekday = g.weekdays[_norm(grp("wd"))]
         modifier = g.modifiers.get(_norm(grp("wmod") or ""), None)
         back = (published.weekday() - weekday) % 7
-        if modifier == 1 or (modifier is None and _future(g, text, m, sentence)):
-            ahead = (weekday - published.weekday()) % 7
+        ahead = (weekday - published.weekday()) % 7
+        tense = _tense(g, text, m, sentence) if modifier is None else modifier
+        if tense == 1 or (tense == 0 and 0 < ahead < back):
             day = published + timedelta(days=ahead or (7 if modifier == 1 else 0))
         else:
             day = published - timedelta(days=back or (7 if modifier == -1 else 0))
@@ -288,13 +299,19 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
             return None  # a month name alone ("the January unrest") dates nothing
         if published is None:
             return unknown()
-        return out(f"{_month_year(published, month, modifier, _future(g, text, m, sentence)):04d}-{month:02d}", "month")
+        return out(f"{_month_year(published, month, modifier, _tense(g, text, m, sentence)):04d}-{month:02d}", "month")
     year = grp("gy") or grp("gy2") or grp("gy3")
     if year:
         if grp("gy3") and prep not in g.bare_year_prepositions:
             return None  # "the 2022 unrest", "Expo 2017": a year as a name, not a date
         return out(year, "year")
     return None
+
+
+def _after_a_name(g: DateGrammar, text: str, start: int) -> bool:
+    """Whether the word right before ``start`` makes a weekday or "today" part of a name."""
+    before = re.search(r"([^\W\d_][\w'’.-]*)\s+$", text[max(0, start - 40):start])
+    return before is not None and before.group(1).casefold() in g.name_words
 
 
 def _month(g: DateGrammar, written: str) -> int:
@@ -309,20 +326,26 @@ def _day(out: Any, year: int, month: int, day: int) -> DateExpression | None:
         return None
 
 
-def _year_of(published: date, month: int, day: int, future: bool) -> int:
+def _year_of(published: date, month: int, day: int, tense: int) -> int:
     """The year of a day and month written without one: the last such day on or before the
-    document date (a day of slack for time zones), the next one in a clause about the future."""
-    year = published.year
-    try:
-        candidate = date(year, month, day)
-    except ValueError:
-        return year
-    if future:
-        return year + 1 if candidate < published - timedelta(days=1) else year
-    return year - 1 if candidate > published + timedelta(days=1) else year
+    document date (a day of slack for time zones) in a clause about the past, the next one in
+    a clause about the future, the nearer one when the clause does not say."""
+    candidates = []
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return published.year
+    if tense == 1:
+        return next((c.year for c in candidates if c >= published - timedelta(days=1)), published.year)
+    if tense == -1:
+        return max((c.year for c in candidates if c <= published + timedelta(days=1)), default=published.year)
+    return min(candidates, key=lambda c: abs((c - published).days)).year
 
 
-def _month_year(published: date, month: int, modifier: int | None, future: bool) -> int:
+def _month_year(published: date, month: int, modifier: int | None, tense: int) -> int:
     """The year of a month written without one ("in July", "last October")."""
     year = published.year
     if modifier == -1:
@@ -331,6 +354,8 @@ def _month_year(published: date, month: int, modifier: int | None, future: bool)
         return year if month > published.month else year + 1
     if modifier == 0:
         return year
-    if future:
+    if tense == 1:
         return year if month >= published.month else year + 1
-    return year if month <= published.month else year - 1
+    if tense == -1 or month <= published.month:
+        return year if month <= published.month else year - 1
+    return year if month - published.month < published.month + 12 - month else year - 1
