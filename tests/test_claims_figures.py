@@ -87,6 +87,8 @@ def test_a_bare_number_elaborating_a_figure_takes_its_measure() -> None:
 def test_a_bare_number_after_a_measure_noun() -> None:
     f = one("The death toll from the January unrest has risen to 225.")
     assert (f["measure"], f["value"], f["unit"]) == ("deaths", 225, None)
+    assert one("The number of people detained stood at more than 5,000.")["measure"] == "arrests"
+    assert one("Two dozen protesters were detained.")["value"] == 24
 
 
 def test_money_in_currencies_and_codes() -> None:
@@ -142,6 +144,7 @@ def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:
     "Several journalists were detained.", "The two countries signed a treaty.", "The temperature dropped to minus 20 degrees.",
     "Protests broke out on 5 January 2022.", "In 2019, Tokayev came to power.",
     "15 Ryan Newman 2219 0 0 3 14 16 Erik Jones 2194 1 0 10", "Its fleet of roughly 400 737 Max jets was grounded.",
+    "It runs at 30fps in Red Dead Redemption 2.", "The Galaxy Note 10 Plus costs less.", "The initial dozen offerings were revealed.",
 ])
 def test_numbers_that_are_not_figures(text: str) -> None:
     assert figures(text) == []

@@ -148,7 +148,7 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list
     for i, n in enumerate(numbers):
         limit_before = numbers[i - 1].end if i else s0
         limit_after = numbers[i + 1].start if i + 1 < len(numbers) else s1
-        figure = _figure(g, text, n, limit_before, limit_after, found)
+        figure = _figure(g, text, n, (limit_before, limit_after), s0, found)
         if figure is None:
             continue
         if any(f.number.value == n.value and (figure.measure == "count" or f.measure == figure.measure)
@@ -158,7 +158,9 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list
     return found
 
 
-def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found: list[_Figure]) -> _Figure | None:
+def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sentence_start: int,
+            found: list[_Figure]) -> _Figure | None:
+    left, right = limits
     sets = g.sets
     start, end = n.start, n.end
     measure: str | None = None
@@ -180,7 +182,8 @@ def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found
     before_words = _WORD.findall(text[max(left, start - 40):start])
     word_before = before_words[-1].casefold() if before_words else ""
     if measure is None:
-        if word_before in sets["figure_label_words"]:
+        if word_before in sets["figure_label_words"] or (g.plural_check and not n.in_words and _after_a_name(
+                text, before_words[-1] if before_words else "", start, sentence_start)):
             return None
         if n.in_words and word_before in sets["figure_determiners"]:
             return None  # "the two countries": things already counted
@@ -210,7 +213,9 @@ def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found
             chosen = after if after[1] <= before[1] else before
         else:
             chosen = after or before
-        if chosen and (chosen is after or unit is None or chosen[1] == 0):
+        if chosen is not None and chosen is before and chosen[1] > 0 and (unit is not None or not _linked(g, text, left, start)):
+            chosen = after  # "killed 12" yes; a cue further back only through a link: "the toll rose to 225"
+        if chosen:
             cue_measure = chosen[0]
             if chosen is after:
                 end = max(end, chosen[2])
@@ -228,6 +233,16 @@ def _figure(g: FigureGrammar, text: str, n: Number, left: int, right: int, found
             return None
     end = max(end, unit_end)
     return _Figure(start, end, n, measure, qualifier, unit)
+
+
+def _after_a_name(text: str, word: str, start: int, sentence_start: int) -> bool:
+    """Whether digits follow a capitalised word inside the sentence ("Galaxy Note 10",
+    "Resolution 2254", "Boeing 767"): a name or a label, not a figure. A possessive is no
+    name ("The ECO's 10 members")."""
+    if not word or not word[0].isupper() or word.endswith(("'s", "’s")):
+        return False
+    word_start = text.rfind(word, sentence_start, start)
+    return bool(text[sentence_start:word_start].strip())
 
 
 def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | bool | None:
@@ -279,7 +294,14 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
 def _plural(g: FigureGrammar, word: str) -> bool:
     """Whether an English noun can be what a number above one counts ("people", "tonnes", "head")."""
     return (word in g.sets["figure_plural_nouns"] or word in g.sets["figure_singular_units"]
-            or (len(word) > 3 and word.endswith("s") and not word.endswith("ss")))
+            or (len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "sis"))))
+
+
+def _linked(g: FigureGrammar, text: str, left: int, start: int) -> bool:
+    """Whether the word before a bare number links it to a measure named earlier ("rose to",
+    "stood at", "reached")."""
+    words = _WORD.findall(text[max(left, start - 20):start])
+    return bool(words) and _key(words[-1]) in g.sets["figure_link_words"]
 
 
 def _distance(g: FigureGrammar, gap: str) -> int:
