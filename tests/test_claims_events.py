@@ -100,11 +100,17 @@ def test_relative_dates_without_a_document_date_are_reported_unresolved_with_why
     "The 2022 unrest changed Kazakhstan's politics.", "Expo 2017 left Astana a new centre.",
     "The death toll from the January unrest has risen.", "It was the highest level in 15 years.",
     "The state of emergency lasted 14 days.", "The hearing was adjourned until 3 pm.",
-    "Protests have continued since 2019.", "Officials may meet again.", "As of 3 March, 4,353 people were in custody.",
+    "The curfew stays until 2025.", "Officials may meet again.", "As of 3 March, 4,353 people were in custody.",
     "By Friday evening, 26 people had been confirmed dead.", "So far this year, 12 journalists have been detained.",
 ])
 def test_not_events(text: str) -> None:
     assert events(text) == []
+
+
+def test_a_start_is_an_event_but_no_as_of() -> None:
+    assert events("Protests have continued since 2019.") == [("since 2019", "2019", "year")]
+    found = find_dates("10,000 people have been detained since January 2.", DAY, "en")
+    assert [(d.role, d.event) for d in found] == [("start", True)]
 
 
 def test_dates_that_bound_a_figure_are_found_but_are_not_events() -> None:

@@ -156,6 +156,7 @@ def test_as_of_is_the_nearest_date_of_the_sentence() -> None:
     assert one("So far this year, 12 journalists have been detained.")["as_of"] == "2022"
     assert one("Trade reached $150 million last year.")["as_of"] == "2021"
     assert one("Some 2,000 people remained in hospital.")["as_of"] is None
+    assert one("33 million people have been affected since June.")["as_of"] is None
 
 
 def test_no_as_of_in_a_clause_about_the_future() -> None:

@@ -35,16 +35,22 @@ UNKNOWN_DOCUMENT_DATE = "relative date, document date unknown"
 class DateExpression:
     """A date expression ``text[start:end]`` and its resolution.
 
-    ``event`` is false for dates that bound a figure rather than date an event ("as of
-    3 March", "by Friday", "so far this year", "over the past few hours").
+    ``role`` says what the date does: "event" dates something the sentence reports; "as_of"
+    bounds a figure ("as of 3 March", "by Friday", "so far this year", "over the past few
+    hours"); "start" dates when something began ("since June") — an event, but not the time a
+    figure held; "span" closes a period ("until 2025") — neither.
     """
 
     start: int
     end: int
     date: str | None
     precision: str | None
-    event: bool
+    role: str
     why: str | None = None
+
+    @property
+    def event(self) -> bool:
+        return self.role in ("event", "start")
 
     @property
     def day(self) -> date | None:
@@ -81,6 +87,8 @@ class DateGrammar:
     period_prefix: re.Pattern[str]
     number_words: dict[str, int]
     as_of_prepositions: frozenset[str]
+    span_prepositions: frozenset[str]
+    start_prepositions: frozenset[str]
     bare_year_prepositions: frozenset[str]
 
 
@@ -103,7 +111,9 @@ def grammar(language: str) -> DateGrammar:
     Y = r"(?:1[5-9]\d\d|20\d\d)(?!\d)"
     ya = _alt(e.get("date_year_words_after", []))
     yb = _alt(e.get("date_year_words_before", []))
-    preps = list(e.get("date_event_prepositions", [])) + list(e.get("date_as_of_prepositions", []))
+    preps = [str(p) for key in ("date_event_prepositions", "date_as_of_prepositions", "date_span_prepositions",
+                                "date_start_prepositions")
+             for p in e.get(key, [])]
     mods = _alt(lex.mapping("date_modifiers"))
     parts = _alt(e.get("date_parts_of_day", []))
     ordinal = r"(?:st|nd|rd|th)?" if language == "en" else ""
@@ -114,11 +124,11 @@ def grammar(language: str) -> DateGrammar:
         # 2022 жылғы 5 қаңтарда
         rf"(?P<by>{Y})\s+(?:{ya})\s+(?P<bd>{D})\s+(?P<bm>{M})",
         # 5 January (2022) (года)
-        rf"(?P<cd>{D}){ordinal}(?:\s+of)?\s+(?P<cm>{M})(?:,?\s+(?P<cy>{Y})(?:\s+(?:{ya}))?)?",
+        rf"(?:the\s+)?(?P<cd>{D}){ordinal}(?:\s+of)?\s+(?P<cm>{M})(?:,?\s+(?P<cy>{Y})(?:\s+(?:{ya}))?)?",
         # March 4(, 1991)
         rf"(?P<dm>{M})\s+(?P<dd>{D}){ordinal}(?:,?\s+(?P<dy>{Y}))?",
-        # 05.01.2022
-        r"(?P<ed>[0-3]?\d)\.(?P<em>[01]?\d)\.(?P<ey>(?:19|20)\d\d)",
+        # 05.01.2022 / 2022-01-05
+        r"(?P<ed>[0-3]?\d)\.(?P<em>[01]?\d)\.(?P<ey>(?:19|20)\d\d)|(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)",
         # last October / in July / January 2023 (года)
         rf"(?:(?P<fmod>{mods})\s+)?(?P<fm>{M})(?:,?\s+(?P<fy>{Y})(?:\s+(?:{ya}))?)?",
         # عام 1992 / 1992 году / in (early) 2019
@@ -157,6 +167,8 @@ def grammar(language: str) -> DateGrammar:
         number_words={_norm(k): int(v) for k, v in lex.mapping("number_words").items()},
         modifiers={_norm(k): int(v) for k, v in lex.mapping("date_modifiers").items()},
         as_of_prepositions=frozenset(_norm(p) for p in e.get("date_as_of_prepositions", [])),
+        span_prepositions=frozenset(_norm(p) for p in e.get("date_span_prepositions", [])),
+        start_prepositions=frozenset(_norm(p) for p in e.get("date_start_prepositions", [])),
         bare_year_prepositions=frozenset(_norm(p) for p in e.get("date_bare_year_prepositions", [])),
     )
 
@@ -203,9 +215,9 @@ def _resolve_anchor(g: DateGrammar, m: re.Match[str], found: list[DateExpression
     after = [d.day for d in found[index + 1:] if d.day and d.start < sentence[1]]
     anchor = before[-1] if before else after[0] if after else published
     if anchor is None:
-        return DateExpression(m.start(), m.end(), None, None, True, UNKNOWN_DOCUMENT_DATE)
+        return DateExpression(m.start(), m.end(), None, None, "event", UNKNOWN_DOCUMENT_DATE)
     day = anchor + timedelta(days=g.anchor_offsets[_norm(m.group("anc"))])
-    return DateExpression(m.start(), m.end(), day.isoformat(), "day", True)
+    return DateExpression(m.start(), m.end(), day.isoformat(), "day", "event")
 
 
 def _tense(g: DateGrammar, text: str, m: re.Match[str], sentence: tuple[int, int]) -> int:
@@ -224,7 +236,8 @@ def _tense(g: DateGrammar, text: str, m: re.Match[str], sentence: tuple[int, int
 def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, int],
              published: date | None) -> DateExpression | None:
     prep = _norm(m.group("prep") or "")
-    event = prep not in g.as_of_prepositions
+    event = ("as_of" if prep in g.as_of_prepositions else "span" if prep in g.span_prepositions
+             else "start" if prep in g.start_prepositions else "event")
     start, end = m.start(), m.end()
 
     def out(value: str | None, precision: str | None, why: str | None = None) -> DateExpression:
@@ -238,7 +251,7 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         return None  # "Black Friday", "Cyber Monday", "USA Today": names, not dates
     if grp("recent"):
         return DateExpression(start, end, published.isoformat() if published else None,
-                              "day" if published else None, False, None if published else UNKNOWN_DOCUMENT_DATE)
+                              "day" if published else None, "as_of", None if published else UNKNOWN_DOCUMENT_DATE)
     if grp("anc"):
         return out(None, None)  # resolved once every date of the text is known
     if grp("off"):
@@ -267,6 +280,8 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         return out(str(published.year - n), "year")
     if grp("ey"):
         return _day(out, int(grp("ey")), int(grp("em")), int(grp("ed")))
+    if grp("iy"):
+        return _day(out, int(grp("iy")), int(grp("im")), int(grp("id")))
     for d_, m_, y_ in (("ad", "am", "ay"), ("ad2", "am2", "ay"), ("bd", "bm", "by"), ("cd", "cm", "cy"),
                        ("dd", "dm", "dy")):
         if grp(d_) and grp(m_):
@@ -295,7 +310,7 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         if grp("fy"):
             return out(f"{int(grp('fy')):04d}-{month:02d}", "month")
         modifier = g.modifiers.get(_norm(grp("fmod") or ""), None)
-        if modifier is None and not prep:
+        if modifier is None and not prep and not g.period_prefix.match(grp("fm")):
             return None  # a month name alone ("the January unrest") dates nothing
         if published is None:
             return unknown()

@@ -343,9 +343,9 @@ def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tu
     clause_end = re.search(r"[,;“”\"]", text[f.end:sentence[1]])
     if g.future.search(text, clause_start, f.end + clause_end.start() if clause_end else sentence[1]):
         return None
-    near = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date]
+    near = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date and d.role in ("event", "as_of")]
     if not near and said is not None and said.anaphoric and previous is not None:
-        near = [d for d in dates if previous[0] <= d.start < previous[1] and d.date]
+        near = [d for d in dates if previous[0] <= d.start < previous[1] and d.date and d.role in ("event", "as_of")]
     if not near:
         return None
     best = min(near, key=lambda d: min(abs(d.start - f.end), abs(f.start - d.end)))
