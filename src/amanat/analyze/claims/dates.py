@@ -117,6 +117,9 @@ def grammar(language: str) -> DateGrammar:
     mods = _alt(lex.mapping("date_modifiers"))
     parts = _alt(e.get("date_parts_of_day", []))
     ordinal = r"(?:st|nd|rd|th)?" if language == "en" else ""
+    # two days ago / a year ago
+    ago_form = (rf"(?P<agon>\d+|an?|{_alt(lexicon(lexicon_language(language)).mapping('number_words'))})\s+"
+                rf"(?P<agou>{_alt(lex.mapping('date_ago_units'))})\s+(?:{_alt(lex.mapping('date_ago'))})")
     forms = [
         # Thursday, 6 January (2022) (night)
         rf"(?:(?P<wmod>{mods})\s+)?(?P<wd>{W})(?:,?\s+(?:(?P<ad>{D}){ordinal}\s+(?P<am>{M})|(?P<am2>{M})\s+(?P<ad2>{D}){ordinal})"
@@ -133,9 +136,7 @@ def grammar(language: str) -> DateGrammar:
         rf"(?:(?P<fmod>{mods})\s+)?(?P<fm>{M})(?:,?\s+(?P<fy>{Y})(?:\s+(?:{ya}))?)?",
         # عام 1992 / 1992 году / in (early) 2019
         rf"(?:{yb})\s+(?P<gy>{Y})|(?P<gy2>{Y})\s+(?:{ya})|(?:(?:{parts_of})[\s-]+)?(?P<gy3>{Y})",
-        # two days ago / a year ago
-        rf"(?P<agon>\d+|an?|{_alt(lexicon(lexicon_language(language)).mapping('number_words'))})\s+"
-        rf"(?P<agou>{_alt(lex.mapping('date_ago_units'))})\s+(?:{_alt(lex.mapping('date_ago'))})",
+        ago_form,
         rf"(?P<rel>{_alt(lex.mapping('date_relative_phrases'))})",
         rf"(?P<off>{_alt(lex.mapping('date_day_offsets'))})",
         rf"(?P<anc>{_alt(lex.mapping('date_anchor_offsets'))})",
@@ -143,12 +144,17 @@ def grammar(language: str) -> DateGrammar:
     ]
     # every expression starts with a digit or one of these words: checked first, in one
     # alternation, so the long pattern is tried only where a date can start
-    firsts = {w.split()[0] for key in ("date_relative_phrases", "date_day_offsets", "date_anchor_offsets",
-                                       "date_modifiers", "date_months", "date_weekdays") for w in lex.mapping(key)}
-    firsts |= {str(w).split()[0] for key in ("date_recent_phrases", "date_year_words_before") for w in e.get(key, [])}
-    firsts |= {str(w).split()[0] for w in preps} | {"a", "an"} | {w.split()[0] for w in lex.mapping("number_words")}
-    firsts |= {str(w).split()[0] for w in e.get("date_period_parts", [])}
-    pattern = (rf"(?<![\w.\-])(?=\d|(?:{_alt(firsts)})(?!\w))"
+
+    def lead(phrase: Any) -> str:  # the first two words of a phrase: "the previous", not "the"
+        return " ".join(str(phrase).split()[:2])
+
+    firsts = {lead(w) for key in ("date_relative_phrases", "date_day_offsets", "date_anchor_offsets",
+                                  "date_modifiers", "date_months", "date_weekdays") for w in lex.mapping(key)}
+    firsts |= {lead(w) for key in ("date_recent_phrases", "date_year_words_before", "date_period_parts")
+               for w in e.get(key, [])}
+    firsts |= {lead(w) for w in preps}
+    ago = re.sub(r"\(\?P<\w+>", "(?:", ago_form)  # starts with "a" or a number word: looked for whole
+    pattern = (rf"(?<![\w.\-])(?=\d|(?:{_alt(firsts)})(?!\w)|{ago})"
                rf"(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)")
     breaks = rf"[.;:!?“”\"«»]|\b(?:{_alt(e.get('date_clause_breaks', []))})\b"
     return DateGrammar(

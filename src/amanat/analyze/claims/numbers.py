@@ -151,7 +151,10 @@ def grammar(language: str) -> NumberGrammar:
     scale_re = "|".join(scale)
     glued_after = "".join(f"(?={re.escape(p)}(?!\\w))|" for p in lex.entries.get("number_glued_suffixes", []))
     glued = "".join(f"(?<={re.escape(p)})|" for p in lex.entries.get("number_glued_prefixes", []))
-    pattern = (rf"(?:{glued}(?<![\w.,/+#№:\-]))(?:{'|'.join(parts)})"
+    # a number starts with a digit or the first letter of a number word: checked first, so the
+    # lookbehinds run only there
+    starts = "".join(sorted({re.escape(w[0]) for w in words}))
+    pattern = (rf"(?=[\d{starts}])(?:{glued}(?<![\w.,/+#№:\-]))(?:{'|'.join(parts)})"
                + (rf"(?:{scale_re})?" if scale_re else "")
                + rf"(?:{glued_after}(?![\w/:]|-\w|[.,٫]\d))")
     return NumberGrammar(language, re.compile(pattern, re.I), words, multipliers, scales, grouping, decimal)
