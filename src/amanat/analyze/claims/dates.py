@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from amanat.analyze.claims.numbers import lexicon_language
+from amanat.analyze.claims.numbers import lexicon_language, trie_alternation
 from amanat.kb.lexicon import lexicon
 
 UNKNOWN_DOCUMENT_DATE = "relative date, document date unknown"
@@ -118,7 +118,7 @@ def grammar(language: str) -> DateGrammar:
     parts = _alt(e.get("date_parts_of_day", []))
     ordinal = r"(?:st|nd|rd|th)?" if language == "en" else ""
     # two days ago / a year ago
-    ago_form = (rf"(?P<agon>\d+|an?|{_alt(lexicon(lexicon_language(language)).mapping('number_words'))})\s+"
+    ago_form = (rf"(?P<agon>\d+|an?|{trie_alternation(list(lexicon(lexicon_language(language)).mapping('number_words')))})\s+"
                 rf"(?P<agou>{_alt(lex.mapping('date_ago_units'))})\s+(?:{_alt(lex.mapping('date_ago'))})")
     forms = [
         # Thursday, 6 January (2022) (night)
@@ -154,7 +154,7 @@ def grammar(language: str) -> DateGrammar:
                for w in e.get(key, [])}
     firsts |= {lead(w) for w in preps}
     ago = re.sub(r"\(\?P<\w+>", "(?:", ago_form)  # starts with "a" or a number word: looked for whole
-    pattern = (rf"(?<![\w.\-])(?=\d|(?:{_alt(firsts)})(?!\w)|{ago})"
+    pattern = (rf"(?<![\w.\-])(?=\d|{trie_alternation(firsts)}(?!\w)|{ago})"
                rf"(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)")
     breaks = rf"[.;:!?“”\"«»]|\b(?:{_alt(e.get('date_clause_breaks', []))})\b"
     return DateGrammar(

@@ -45,6 +45,30 @@ class Number:
     grouped: bool  # written with a thousands separator ("4,300")
 
 
+def trie_alternation(words: set[str] | list[str]) -> str:
+    """A regex matching any of ``words`` (spaces match any white space), factored by common
+    prefixes ("j(?:an(?:uary)?|u(?:ly|ne))"): Python's ``re`` tries a plain alternation's
+    branches one by one at every position, a factored one follows one branch per letter."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word.casefold():
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        optional = "" in node
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not optional else f"(?:{'|'.join(branches)})"
+        if optional:
+            body = f"(?:{'|'.join(branches)})?"
+        return body
+
+    return emit(trie) or "(?!x)x"
+
+
 def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
@@ -137,8 +161,8 @@ def grammar(language: str) -> NumberGrammar:
               rf"|\d+(?:(?:{re.escape(decimal)}|٫)\d+)?")
     parts = [rf"(?P<digits>{digits})"]
     if words:
-        word = _alternation(list(words))
-        unit = f"(?:{word}|{_alternation(list(multipliers))})" if multipliers else f"(?:{word})"
+        word = trie_alternation(list(words))
+        unit = f"(?:{word}|{trie_alternation(list(multipliers))})" if multipliers else f"(?:{word})"
         parts.append(rf"(?P<words>\b(?:{word})(?:(?:[\s-]+|\s+and\s+){unit}\b)*)")
     # long scale words may stand after a space; short abbreviations (m, bn, k) only glued on
     long_scales = [s for s in scales if len(s) > 3 or not s.isascii()]
