@@ -28,6 +28,8 @@ from typing import Any
 from amanat.analyze.claims.numbers import lexicon_language, trie_alternation
 from amanat.kb.lexicon import lexicon
 
+_SPACES = re.compile(r"\s+")
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+$")
 UNKNOWN_DOCUMENT_DATE = "relative date, document date unknown"
 
 
@@ -93,7 +95,7 @@ class DateGrammar:
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", s.casefold()).strip()
+    return _SPACES.sub(" ", s.casefold()).strip()
 
 
 @cache
@@ -331,7 +333,7 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
 
 def _after_a_name(g: DateGrammar, text: str, start: int) -> bool:
     """Whether the word right before ``start`` makes a weekday or "today" part of a name."""
-    before = re.search(r"([^\W\d_][\w'’.-]*)\s+$", text[max(0, start - 40):start])
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     return before is not None and before.group(1).casefold() in g.name_words
 
 

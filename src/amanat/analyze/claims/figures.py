@@ -41,6 +41,12 @@ LANGUAGES = frozenset({"en", "ru", "kk", "ar", "ur"})
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]|\.(?=\w))*|\S")
 _ARABIC_MARKS = "[\u064b-\u0652\u0670]*"
 _NO_LETTER = r"(?![^\W\d_])"  # not followed by a letter (a digit may follow: "Rs2", "$30m")
+_SPACES = re.compile(r"\s+")
+_MARKS = re.compile(r"[\u064b-\u0652\u0670]")
+_DIGIT_BEFORE = re.compile(r"\d\s+$")
+_OF_AFTER = re.compile(r"\s+of\b")
+_CLAUSE_START = re.compile(r"[,;“”\"]|\bthat\b")
+_CLAUSE_END = re.compile(r"[,;“”\"]")
 _BOUNDARY = re.compile(r"[,;:!?“”\"()\[\]—–]|\.(?!\d)")
 
 
@@ -59,7 +65,7 @@ def _alt(words: Any, before: str = r"(?<!\w)", after: str = r"(?!\w)") -> str:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[\u064b-\u0652\u0670]", "", re.sub(r"\s+", " ", text.casefold())).strip()
+    return _MARKS.sub("", _SPACES.sub(" ", text.casefold())).strip()
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
             measure, unit, end = "money", g.words["currencies"][_key(tail.group())], tail.end()
     if g.not_after.match(text, n.end, right):
         return None
-    if re.search(r"\d\s+$", text[max(0, n.start - 3):n.start]):
+    if _DIGIT_BEFORE.search(text, max(0, n.start - 3), n.start):
         return None  # "400 737 Max jets": a number right after another is a model or a label
     before_words = _WORD.findall(text[max(left, start - 40):start])
     word_before = before_words[-1].casefold() if before_words else ""
@@ -187,7 +193,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
             return None
         if n.in_words and word_before in sets["figure_determiners"]:
             return None  # "the two countries": things already counted
-        if re.match(r"\s+of\b", text[n.end:right]) and n.value == 1:
+        if n.value == 1 and _OF_AFTER.match(text, n.end, right):
             return None  # "one of"
     qualifier = None
     q = g.qualifier.search(text, max(left, start - 30), start)
@@ -338,10 +344,10 @@ def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tu
     g = date_grammar(lexicon_language(context.language))
     text = context.text
     clause_start = sentence[0]
-    for b in re.finditer(r"[,;“”\"]|\bthat\b", text[sentence[0]:f.start]):
-        clause_start = sentence[0] + b.end()
-    clause_end = re.search(r"[,;“”\"]", text[f.end:sentence[1]])
-    if g.future.search(text, clause_start, f.end + clause_end.start() if clause_end else sentence[1]):
+    for b in _CLAUSE_START.finditer(text, sentence[0], f.start):
+        clause_start = b.end()
+    clause_end = _CLAUSE_END.search(text, f.end, sentence[1])
+    if g.future.search(text, clause_start, clause_end.start() if clause_end else sentence[1]):
         return None
     near = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date and d.role in ("event", "as_of")]
     if not near and said is not None and said.anaphoric and previous is not None:
