@@ -80,6 +80,8 @@ def test_the_verb_wins_over_the_counted_noun() -> None:
 def test_a_bare_number_elaborating_a_figure_takes_its_measure() -> None:
     found = figures("More than 2,000 people were injured, including 1,300 members of the security forces.")
     assert [(f["measure"], f["value"], f["qualifier"]) for f in found] == [("injured", 2000, "more than"), ("injured", 1300, None)]
+    found = figures("Authorities said 225 people, including 19 law enforcement officers, had died.")
+    assert [(f["text"], f["measure"]) for f in found] == [("225 people", "deaths"), ("19 law enforcement officers", "deaths")]
     found = figures("Of the 225 people killed, 19 were members of the police.")
     assert [(f["measure"], f["value"]) for f in found] == [("deaths", 225), ("deaths", 19)]
 

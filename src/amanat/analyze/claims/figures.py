@@ -79,6 +79,7 @@ class FigureGrammar:
     percent: re.Pattern[str]
     cue: re.Pattern[str]
     inherit_before: re.Pattern[str]
+    inherit_start: re.Pattern[str]  # an elaborating parenthetical begins: ", including …"
     inherit_after: re.Pattern[str]
     not_after: re.Pattern[str]
     words: dict[str, Any]  # the lexicon mappings by key, case-folded
@@ -110,6 +111,7 @@ def grammar(language: str) -> FigureGrammar:
         percent=re.compile(rf"\s*(?:{_alt(e.get('figure_percent', []), before='')})", re.I),
         cue=re.compile(_alt(cues), re.I),
         inherit_before=re.compile(rf"(?:{_alt(e.get('figure_inherit_before', []))})\s*$", re.I),
+        inherit_start=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_before', []))})", re.I),
         inherit_after=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_after', []))})", re.I),
         not_after=re.compile(rf"\s*(?:{_alt(e.get('figure_not_after', []), after=_NO_LETTER)})", re.I),
         words=words, sets=sets, plural_check=bool(e.get("figure_plural_check")),
@@ -154,7 +156,7 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list
     for i, n in enumerate(numbers):
         limit_before = numbers[i - 1].end if i else s0
         limit_after = numbers[i + 1].start if i + 1 < len(numbers) else s1
-        figure = _figure(g, text, n, (limit_before, limit_after), s0, found)
+        figure = _figure(g, text, n, (limit_before, limit_after), sentence, found)
         if figure is None:
             continue
         if any(f.number.value == n.value and (figure.measure == "count" or f.measure == figure.measure)
@@ -164,9 +166,10 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list
     return found
 
 
-def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sentence_start: int,
+def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sentence: tuple[int, int],
             found: list[_Figure]) -> _Figure | None:
     left, right = limits
+    sentence_start = sentence[0]
     sets = g.sets
     start, end = n.start, n.end
     measure: str | None = None
@@ -211,7 +214,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
         if noun:
             unit, unit_end = noun
     # cues before and after, the nearer one wins
-    after = _cue_after(g, text, unit_end, right)
+    after = _cue_after(g, text, unit_end, right, sentence[1])
     before = _cue_before(g, text, left, start)
     cue_measure = None
     if measure is None:
@@ -314,14 +317,25 @@ def _distance(g: FigureGrammar, gap: str) -> int:
     return sum(1 for w in _WORD.findall(gap) if w[0].isalnum() and _key(w) not in g.sets["figure_skip_words"])
 
 
-def _cue_after(g: FigureGrammar, text: str, pos: int, right: int) -> tuple[str, int, int] | None:
-    """The first measure word after ``pos`` in the clause: (measure, distance in words, end)."""
+def _cue_after(g: FigureGrammar, text: str, pos: int, right: int, sentence_end: int) -> tuple[str, int, int] | None:
+    """The first measure word after ``pos`` in the clause: (measure, distance in words, end).
+    A parenthetical that elaborates the figure is stepped over: "225 people, including 19
+    officers, had died"."""
     stop = _BOUNDARY.search(text, pos, right)
     end = stop.start() if stop else right
     m = g.cue.search(text, pos, end)
+    if m:
+        return g.words["cues"][_key(m.group())], _distance(g, text[pos:m.start()]), m.end()
+    if stop is None or stop.group() != "," or not g.inherit_start.match(text, stop.end(), sentence_end):
+        return None
+    close = text.find(",", stop.end(), sentence_end)
+    if close < 0:
+        return None
+    resume = _BOUNDARY.search(text, close + 1, sentence_end)
+    m = g.cue.search(text, close + 1, resume.start() if resume else sentence_end)
     if not m:
         return None
-    return g.words["cues"][_key(m.group())], _distance(g, text[pos:m.start()]), m.end()
+    return g.words["cues"][_key(m.group())], _distance(g, text[close + 1:m.start()]), pos  # the span stays tight
 
 
 def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, int, int] | None:
