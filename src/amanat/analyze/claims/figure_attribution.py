@@ -81,7 +81,7 @@ def attribution(context: Context, sentence: tuple[int, int], previous: tuple[int
         if subject.casefold() in p.pronouns:
             return Attribution(_person_before(context, s0), True)
         if subject.casefold() in ("it", "they"):
-            return Attribution(None, True)
+            return Attribution(_subject_of(text, previous, p) if previous else None, True)
         if _noun_phrase(subject, p.function_words):
             words = subject.split()
             if words[0].casefold() == "the" and all(w.islower() for w in words[1:]) and len(words) <= 3:
@@ -89,6 +89,21 @@ def attribution(context: Context, sentence: tuple[int, int], previous: tuple[int
                 return Attribution(titled or subject, True)
             return Attribution(subject)
     return None
+
+
+def _subject_of(text: str, sentence: tuple[int, int], p: _Patterns) -> str | None:
+    """The noun phrase a sentence opens with ("The health ministry updated its figures" →
+    "The health ministry"): what "it" in the next sentence refers to. It ends at the first
+    function word, past-tense verb or speech verb after its first word."""
+    words = text[sentence[0]:sentence[1]].split()[:8]
+    taken: list[str] = []
+    for word in words:
+        bare = word.strip(",.;:").casefold()
+        if taken and (bare in p.function_words or bare.endswith("ed") or p.speech.fullmatch(bare)):
+            break
+        taken.append(word.strip(",.;:"))
+    phrase = " ".join(taken)
+    return phrase if taken and len(taken) < len(words) and _noun_phrase(phrase, p.function_words) else None
 
 
 def _noun_phrase(s: str, function_words: frozenset[str]) -> bool:
