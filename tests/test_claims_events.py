@@ -46,6 +46,9 @@ def events(text: str, day: date | None = DAY, language: str = "en") -> list[tupl
     ("The bank raised its rate last month.", ("last month", "2021-12", "month")),
     ("The minister will travel to Islamabad next month.", ("next month", "2022-02", "month")),
     ("Police arrested 12 suspects two days ago.", ("two days ago", "2022-01-10", "day")),
+    ("Talks were held on January 4-6.", ("on January 4-6", "2022-01-04", "day")),
+    ("The agreement was signed on 2022-01-05.", ("on 2022-01-05", "2022-01-05", "day")),
+    ("Prices rose at the end of 2021.", ("the end of 2021", "2021", "year")),
     ("В 1992 году Казахстан и Пакистан установили отношения.", ("В 1992 году", "1992", "year")),
 ])
 def test_date_expressions(text: str, expected: tuple[str, str, str]) -> None:
@@ -84,6 +87,8 @@ def test_the_previous_day_counts_from_the_date_named_before() -> None:
     text = "Tokayev addressed parliament on 11 January. The previous day, CSTO leaders held a summit."
     assert events(text, date(2022, 1, 14)) == [("on 11 January", "2022-01-11", "day"),
                                                ("The previous day", "2022-01-10", "day")]
+    text = "He resigned on 5 January. On the same day, protesters seized the airport."
+    assert events(text)[1] == ("On the same day", "2022-01-05", "day")
     text = "Kazakhstan flew 50 rescuers the previous day, the ministry said on Wednesday."
     assert events(text, date(2023, 2, 9))[0] == ("the previous day", "2023-02-07", "day")
 

@@ -128,10 +128,10 @@ def grammar(language: str) -> DateGrammar:
         rf"(?:,?\s+(?P<ay>{Y}))?)?(?:\s+(?P<part>{parts}))?",
         # 2022 жылғы 5 қаңтарда
         rf"(?P<by>{Y})\s+(?:{ya})\s+(?P<bd>{D})\s+(?P<bm>{M})",
-        # 5 January (2022) (года)
-        rf"(?:the\s+)?(?P<cd>{D}){ordinal}(?:\s+of)?\s+(?P<cm>{M})(?:,?\s+(?P<cy>{Y})(?:\s+(?:{ya}))?)?",
+        # 5 January (2022) (года); a range "4-6 January" dates its first day
+        rf"(?:the\s+)?(?P<cd>{D}){ordinal}(?:\s*[-–]\s*{D}{ordinal})?(?:\s+of)?\s+(?P<cm>{M})(?:,?\s+(?P<cy>{Y})(?:\s+(?:{ya}))?)?",
         # March 4(, 1991)
-        rf"(?P<dm>{M})\s+(?P<dd>{D}){ordinal}(?:,?\s+(?P<dy>{Y}))?",
+        rf"(?P<dm>{M})\s+(?P<dd>{D}){ordinal}(?:\s*[-–]\s*{D}{ordinal})?(?:,?\s+(?P<dy>{Y}))?",
         # 05.01.2022 / 2022-01-05
         r"(?P<ed>[0-3]?\d)\.(?P<em>[01]?\d)\.(?P<ey>(?:19|20)\d\d)|(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)",
         # last October / in July / January 2023 (года)
@@ -325,7 +325,7 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         return out(f"{_month_year(published, month, modifier, _tense(g, text, m, sentence)):04d}-{month:02d}", "month")
     year = grp("gy") or grp("gy2") or grp("gy3")
     if year:
-        if grp("gy3") and prep not in g.bare_year_prepositions:
+        if grp("gy3") and prep not in g.bare_year_prepositions and not g.period_prefix.match(m.group()):
             return None  # "the 2022 unrest", "Expo 2017": a year as a name, not a date
         return out(year, "year")
     return None
