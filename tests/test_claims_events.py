@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.dates import UNKNOWN_DOCUMENT_DATE, find_dates
@@ -141,3 +143,25 @@ def test_events_on_the_hand_written_gold() -> None:
     score = report.score("event")
     assert score.precision >= 0.95, report.errors[:20]
     assert score.recall >= 0.95, report.errors[:20]
+
+
+PIECES = ["31 February", "29 February 2023", "00.00.2022", "2022-13-45", "on Monday", "the previous day", "$", "Rs",
+          "1" * 400, "%", "people", "killed", "half a", "two hundred and", "one of", "٫", "۱۲", "a year ago", "since",
+          "as of", ".", ",", "“", "\n", "tenge", "погибли", "5 января", "يوم الخميس", "It said", "next month",
+          "yesterday", "in July", "two days ago", "5 million", "the same day"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12),
+       st.sampled_from([None, date(1, 1, 1), date(2024, 2, 29), date(9999, 12, 31)]),
+       st.sampled_from(["en", "ru", "kk", "ar", "ur"]))
+def test_any_text_and_any_date_give_claims_whose_text_is_their_span(pieces: list[str], day: date | None,
+                                                                   language: str) -> None:
+    """Impossible days, days counted past year 1 or 9999, hundreds of digits: no exception,
+    and every claim's text is the text at its span."""
+    from amanat.analyze.claims import figures
+
+    text = " ".join(pieces)
+    context = Context(text, day, language)
+    for claim in EXTRACTOR.run(context) + figures.EXTRACTOR.run(context):
+        assert text[claim.start:claim.end] == claim.text

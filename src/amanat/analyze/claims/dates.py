@@ -206,14 +206,20 @@ def find_dates(text: str, published: date | None, language: str,
     pending: list[tuple[int, re.Match[str], tuple[int, int]]] = []
     for sentence in spans or [(0, len(text))]:
         for m in g.pattern.finditer(text, sentence[0], sentence[1]):
-            expression = _resolve(g, m, text, sentence, published)
+            try:
+                expression = _resolve(g, m, text, sentence, published)
+            except (OverflowError, ValueError):
+                expression = None  # a day counted past year 1 or 9999: no date to report
             if expression is None:
                 continue
             if m.group("anc"):
                 pending.append((len(found), m, sentence))
             found.append(expression)
     for index, m, sentence in pending:
-        found[index] = _resolve_anchor(g, m, found, index, sentence, published)
+        try:
+            found[index] = _resolve_anchor(g, m, found, index, sentence, published)
+        except OverflowError:
+            found[index] = DateExpression(m.start(), m.end(), None, None, "event", "date out of range")
     return found
 
 

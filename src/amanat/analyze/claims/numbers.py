@@ -15,6 +15,7 @@ never figures.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -116,6 +117,8 @@ class NumberGrammar:
             value = words_value
         if scale is not None:
             value *= self.scales[re.sub(r"\s+", " ", scale.casefold())]
+        if not math.isfinite(value):
+            return None  # hundreds of digits: no number a figure could hold
         value = round(value, 6)
         return int(value) if value == int(value) else value
 
