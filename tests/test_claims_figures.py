@@ -123,6 +123,7 @@ def test_the_counted_noun_is_the_first_plural_and_may_be_capitalised() -> None:
     assert one("Police arrested 12 Pakistanis near the border.")["unit"] == "pakistanis"
     assert one("The plane carried six crew members and a pilot.")["unit"] == "crew members"
     assert one("Some 150 Pakistani students study in Almaty.")["unit"] == "students"
+    assert one("About 800 international observers monitored the vote.")["unit"] == "observers"
 
 
 def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:

@@ -85,6 +85,7 @@ class FigureGrammar:
     words: dict[str, Any]  # the lexicon mappings by key, case-folded
     sets: dict[str, frozenset[str]]
     plural_check: bool
+    adjective_endings: tuple[str, ...]
 
 
 @cache
@@ -115,6 +116,7 @@ def grammar(language: str) -> FigureGrammar:
         inherit_after=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_after', []))})", re.I),
         not_after=re.compile(rf"\s*(?:{_alt(e.get('figure_not_after', []), after=_NO_LETTER)})", re.I),
         words=words, sets=sets, plural_check=bool(e.get("figure_plural_check")),
+        adjective_endings=tuple(str(x) for x in e.get("figure_adjective_endings", [])),
     )
 
 
@@ -295,8 +297,8 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
     words = run[: head + 1]
     if len(words) > 1 and all(w.group()[0].isupper() for w in words):
         return False  # "16 Erik Jones": a rank before a name, not a count ("12 Pakistanis" is one)
-    while len(words) > 1 and words[0].group()[0].isupper():
-        words = words[1:]  # "Pakistani students": the counted noun is the last
+    while len(words) > 1 and (words[0].group()[0].isupper() or words[0].group().casefold().endswith(g.adjective_endings)):
+        words = words[1:]  # "Pakistani students", "international observers": the noun, not its adjectives
     return " ".join(w.group().casefold() for w in words), words[-1].end()
 
 
