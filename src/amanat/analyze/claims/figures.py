@@ -152,8 +152,8 @@ def _run(context: Context) -> list[Claim]:
 
 def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> list[_Figure]:
     s0, s1 = sentence
-    numbers = [n for n in g.numbers.find(text, s0, s1)
-               if not any(d.start <= n.start < d.end for d in dates)]
+    inside = [d for d in dates if d.start < s1 and s0 < d.end]
+    numbers = [n for n in g.numbers.find(text, s0, s1) if not any(d.start <= n.start < d.end for d in inside)]
     found: list[_Figure] = []
     for i, n in enumerate(numbers):
         limit_before = numbers[i - 1].end if i else s0
@@ -161,8 +161,7 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list
         figure = _figure(g, text, n, (limit_before, limit_after), sentence, found)
         if figure is None:
             continue
-        if any(f.number.value == n.value and (figure.measure == "count" or f.measure == figure.measure)
-               and f.unit == figure.unit and figure.measure in ("count",) for f in found):
+        if figure.measure == "count" and any(f.number.value == n.value and f.unit == figure.unit for f in found):
             continue  # "detained 44 people …; all 44 people were released": one figure
         found.append(figure)
     return found
@@ -238,8 +237,8 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
         if measure is None and found and (g.inherit_before.search(text, max(left, start - 30), start)
                                           or g.inherit_after.match(text, n.end, right)):
             measure = found[-1].measure
-        if measure is None and unit and (n.value != 1 or False):
-            measure = "count"
+        if measure is None and unit and n.value != 1:
+            measure = "count"  # "one policeman" alone counts nothing; "One person died" had its cue
         if measure is None:
             return None
     end = max(end, unit_end)
