@@ -162,6 +162,14 @@ def test_as_of_is_the_nearest_date_of_the_sentence() -> None:
     assert one("33 million people have been affected since June.")["as_of"] is None
 
 
+def test_as_of_comes_from_the_figures_clause_or_the_statement_not_from_another_clause() -> None:
+    assert one("The floods, which began in June, have killed 1,100 people.")["as_of"] is None
+    assert one("In 2019, 5 million tourists visited Kazakhstan.")["as_of"] == "2019"
+    assert one("Police said on Monday that the attack killed 12 people.")["as_of"] == "2022-01-10"
+    found = figures("Around 300 people remained in hospital on Friday, 62 of them in intensive care.")
+    assert [f["as_of"] for f in found] == ["2022-01-07", "2022-01-07"]
+
+
 def test_no_as_of_in_a_clause_about_the_future() -> None:
     assert one("The 12% VAT rate will not change next year.")["as_of"] is None
 

@@ -29,6 +29,7 @@ class Attribution:
 
     who: str | None
     anaphoric: bool = False
+    verb: tuple[int, int] | None = None  # where the speech verb stands, when a verb gives it
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,17 @@ def attribution(context: Context, sentence: tuple[int, int], previous: tuple[int
         subject = next((s for s in reversed(segments) if s), "") if segments and not segments[-1] else segments[-1] if segments else ""
         if segments and segments[-1] == "" and len(segments) >= 2 and not _noun_phrase(subject, p.function_words):
             continue
+        at = (verb.start(), verb.end())
         if subject.casefold() in p.pronouns:
-            return Attribution(_person_before(context, s0), True)
+            return Attribution(_person_before(context, s0), True, at)
         if subject.casefold() in ("it", "they"):
-            return Attribution(_subject_of(text, previous, p) if previous else None, True)
+            return Attribution(_subject_of(text, previous, p) if previous else None, True, at)
         if _noun_phrase(subject, p.function_words):
             words = subject.split()
             if words[0].casefold() == "the" and all(w.islower() for w in words[1:]) and len(words) <= 3:
                 titled = _titled_person_before(context, s0, words[-1])
-                return Attribution(titled or subject, True)
-            return Attribution(subject)
+                return Attribution(titled or subject, True, at)
+            return Attribution(subject, False, at)
     return None
 
 

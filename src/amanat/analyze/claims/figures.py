@@ -141,8 +141,9 @@ def _run(context: Context) -> list[Claim]:
         figures = _figures(g, text, sentence, dates)
         if figures:
             said = attribution(context, sentence, previous)
+            as_of = None
             for f in figures:
-                as_of = _as_of(context, f, sentence, previous, dates, said)
+                as_of = _as_of(context, f, sentence, previous, dates, said, as_of)
                 fields = {"measure": f.measure, "value": f.number.value, "qualifier": f.qualifier, "unit": f.unit,
                           "as_of": as_of, "attributed_to": said.who if said else None}
                 claims.append(Claim("figure", f.start, f.end, text[f.start:f.end], fields, f"{NAME}@{VERSION}"))
@@ -352,25 +353,55 @@ def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, 
 
 
 def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tuple[int, int] | None,
-           dates: list[DateExpression], said: Attribution | None) -> str | None:
-    """When the figure held: the date nearest to it in its sentence (or, when the sentence
-    reports what the subject of the one before said — "It said …" — that sentence's date);
-    none for a figure in a clause about the future ("spending would rise by 12%")."""
+           dates: list[DateExpression], said: Attribution | None, prior: str | None) -> str | None:
+    """When the figure held, in the order tests/gold/CLAIMS.md gives: an as-of expression of
+    the sentence ("as of 3 March", "so far this year"); a date in the figure's own clause, or
+    in a clause that opens the sentence ("In 2019, 5 million tourists …"); the date of the
+    statement that gives it ("…, the ministry said on Sunday"), which for "It said …" is the
+    sentence before's; else that of the figure before it in the sentence, which it elaborates.
+    None for a figure in a clause about the future ("spending would rise
+    by 12%"), and none from a date of another clause ("the floods, which began in June, …")."""
     g = date_grammar(lexicon_language(context.language))
     text = context.text
     clause_start = sentence[0]
     for b in _CLAUSE_START.finditer(text, sentence[0], f.start):
         clause_start = b.end()
-    clause_end = _CLAUSE_END.search(text, f.end, sentence[1])
-    if g.future.search(text, clause_start, clause_end.start() if clause_end else sentence[1]):
+    clause_match = _CLAUSE_END.search(text, f.end, sentence[1])
+    clause_end = clause_match.start() if clause_match else sentence[1]
+    if g.future.search(text, clause_start, clause_end):
         return None
-    near = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date and d.role in ("event", "as_of")]
-    if not near and said is not None and said.anaphoric and previous is not None:
-        near = [d for d in dates if previous[0] <= d.start < previous[1] and d.date and d.role in ("event", "as_of")]
-    if not near:
-        return None
-    best = min(near, key=lambda d: min(abs(d.start - f.end), abs(f.start - d.end)))
-    return best.date
+    here = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date and d.role in ("event", "as_of")]
+    for d in here:
+        if d.role == "as_of":
+            return d.date
+    opening = _CLAUSE_END.search(text, sentence[0], sentence[1])
+    for d in here:
+        opens = (opening is not None and d.end <= opening.start() < f.start
+                 and not text[sentence[0]:d.start].strip(" \"“‘("))  # the sentence opens with the date
+        if clause_start <= d.start < clause_end or opens:
+            return d.date
+    if prior is not None:
+        return prior  # "…on Friday, 62 of them in intensive care", "…in 2022, up 12 percent"
+    for d in here:
+        if said is not None and _in_clause_with(text, d, sentence, said):
+            return d.date
+    if not here and said is not None and said.anaphoric and previous is not None:
+        before = [d for d in dates if previous[0] <= d.start < previous[1] and d.date and d.role in ("event", "as_of")]
+        return before[-1].date if before else None
+    return None
+
+
+def _in_clause_with(text: str, d: DateExpression, sentence: tuple[int, int], said: Attribution) -> bool:
+    """Whether the date stands in the clause of the speech verb that gives the figures."""
+    if said.verb is None:
+        return False
+    start = sentence[0]
+    for b in _CLAUSE_START.finditer(text, sentence[0], min(d.start, said.verb[0])):
+        start = b.end()
+    end_match = _CLAUSE_END.search(text, max(d.end, said.verb[1]), sentence[1])
+    end = end_match.start() if end_match else sentence[1]
+    return start <= min(d.start, said.verb[0]) and max(d.end, said.verb[1]) <= end and not _CLAUSE_START.search(
+        text, min(d.end, said.verb[1]), max(d.start, said.verb[0]))
 
 
 EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=LANGUAGES, writes=("figure",), run=_run,
