@@ -1,0 +1,133 @@
+"""Who gives a sentence's figures: "according to the health ministry", "…, police said",
+"President X said on Friday that …", "He said …" (the person named last before). Pure.
+
+The subject of a speech verb is the clause before it — back to a comma, a quote mark or
+"that" — when that clause reads as a name or a noun phrase (capitalised or with an article,
+at most eight words, no digits). A pronoun resolves to the last person mentioned before the
+sentence; a definite description ("the minister") to the last person whose title, as
+written, contains its noun. Either makes the sentence *anaphoric*: it reports what was said
+on the occasion the sentence before described, so that sentence's date is the figure's as-of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from amanat.analyze.claims import Context
+from amanat.analyze.claims.numbers import lexicon_language
+from amanat.kb.lexicon import lexicon
+
+_SEGMENT_BREAK = re.compile(r"[,;:“”\"«»()—–]|[‘’](?=\s|$)|(?<=\s)[‘’]|\bthat\b")
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who gives the figures of one sentence, and whether the sentence leans on the one before."""
+
+    who: str | None
+    anaphoric: bool = False
+    verb: tuple[int, int] | None = None  # where the speech verb stands, when a verb gives it
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    speech: re.Pattern[str]
+    according: re.Pattern[str]
+    according_after: re.Pattern[str]
+    pronouns: frozenset[str]
+    function_words: frozenset[str]
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
+
+
+@cache
+def _patterns(language: str) -> _Patterns:
+    lex = lexicon(lexicon_language(language))
+    e = lex.entries
+    return _Patterns(
+        speech=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_speech_verbs', []))})(?!\w)", re.I),
+        according=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_according_to', []))})\s+(?P<who>[^,;.“”\"()]+)", re.I),
+        according_after=re.compile(rf"(?P<who>[^,;.“”\"()]+?)\s+(?:{_alt(e.get('figure_according_to_after', []))})(?!\w)",
+                                   re.I),
+        pronouns=lex.words("figure_pronouns"),
+        function_words=lex.words("figure_function_words") | _ARTICLES,
+    )
+
+
+def attribution(context: Context, sentence: tuple[int, int], previous: tuple[int, int] | None) -> Attribution | None:
+    """Who the sentence ``text[start:end]`` says gives its figures, if it says."""
+    p = _patterns(context.language)
+    text = context.text
+    s0, s1 = sentence
+    m = p.according.search(text, s0, s1)
+    if m:
+        return Attribution(_words(m.group("who"), 8, first=True))
+    m = p.according_after.search(text, s0, s1)
+    if m:
+        who = _SEGMENT_BREAK.split(m.group("who"))[-1]
+        return Attribution(_words(who, 4, first=False))
+    for verb in p.speech.finditer(text, s0, s1):
+        before = text[max(s0, verb.start() - 4):verb.start()].casefold().split()
+        if before and before[-1] in _ARTICLES:
+            continue  # "an estimated 10,000": an adjective, not a speaker
+        segments = [s.strip() for s in _SEGMENT_BREAK.split(text[s0:verb.start()])]
+        subject = next((s for s in reversed(segments) if s), "") if segments and not segments[-1] else segments[-1] if segments else ""
+        if segments and segments[-1] == "" and len(segments) >= 2 and not _noun_phrase(subject, p.function_words):
+            continue
+        at = (verb.start(), verb.end())
+        if subject.casefold() in p.pronouns:
+            return Attribution(_person_before(context, s0), True, at)
+        if subject.casefold() in ("it", "they"):
+            return Attribution(_subject_of(text, previous, p) if previous else None, True, at)
+        if _noun_phrase(subject, p.function_words):
+            words = subject.split()
+            if words[0].casefold() == "the" and all(w.islower() for w in words[1:]) and len(words) <= 3:
+                titled = _titled_person_before(context, s0, words[-1])
+                return Attribution(titled or subject, True, at)
+            return Attribution(subject, False, at)
+    return None
+
+
+def _subject_of(text: str, sentence: tuple[int, int], p: _Patterns) -> str | None:
+    """The noun phrase a sentence opens with ("The health ministry updated its figures" →
+    "The health ministry"): what "it" in the next sentence refers to. It ends at the first
+    function word, past-tense verb or speech verb after its first word."""
+    words = text[sentence[0]:sentence[1]].split()[:8]
+    taken: list[str] = []
+    for word in words:
+        bare = word.strip(",.;:").casefold()
+        if taken and (bare in p.function_words or bare.endswith("ed") or p.speech.fullmatch(bare)):
+            break
+        taken.append(word.strip(",.;:"))
+    phrase = " ".join(taken)
+    return phrase if taken and len(taken) < len(words) and _noun_phrase(phrase, p.function_words) else None
+
+
+def _noun_phrase(s: str, function_words: frozenset[str]) -> bool:
+    """A name or a noun phrase: "the health ministry", "Tokayev", "police" — not a clause."""
+    words = s.split()
+    return (0 < len(words) <= 8 and not any(ch.isdigit() for ch in s)
+            and (words[0][0].isupper() or words[0].casefold() in _ARTICLES
+                 or (words[0].casefold() not in function_words and len(words) <= 3)))
+
+
+def _words(s: str, limit: int, first: bool) -> str | None:
+    words = s.split()
+    words = words[:limit] if first else words[-limit:]
+    return " ".join(words) or None
+
+
+def _person_before(context: Context, position: int) -> str | None:
+    people = [m for m in context.mentions if m.kind == "person" and m.end <= position]
+    return people[-1].text if people else None
+
+
+def _titled_person_before(context: Context, position: int, noun: str) -> str | None:
+    people = [m for m in context.mentions if m.kind == "person" and m.end <= position
+              and m.role and noun.casefold() in m.role.casefold().split()]
+    return people[-1].text if people else None
