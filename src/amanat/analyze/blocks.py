@@ -18,6 +18,7 @@ functions the normal path uses, so a date is found the same way or not at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 from amanat.model import Extraction
@@ -113,13 +114,14 @@ _HEAD_END = re.compile(r"<body[\s>]|</head\s*>", re.IGNORECASE)
 _HEAD_MAX = 1 << 20  # a head longer than this is not metadata (it is inlined scripts)
 
 
-def extract_blocks(html: str, url: str | None = None) -> Extraction:
-    """Main text of a page read as a stream (any size, any depth), with the head's metadata."""
+def extract_blocks(html: str, url: str | None, metadata_of: Callable[[str, str | None], Extraction]) -> Extraction:
+    """Main text of a page read as a stream (any size, any depth), with the head's metadata
+    as ``metadata_of`` reads it (the normal path's own rules, handed in by ``extract``)."""
     parser = _BlockText()
     parser.feed(html)
     parser.close()
     text = parser.text()
-    metadata = _head_metadata(html, url)
+    metadata = _head_metadata(html, url, metadata_of)
     return Extraction(
         text=text,
         title=metadata.title,
@@ -131,10 +133,8 @@ def extract_blocks(html: str, url: str | None = None) -> Extraction:
     )
 
 
-def _head_metadata(html: str, url: str | None) -> Extraction:
+def _head_metadata(html: str, url: str | None, metadata_of: Callable[[str, str | None], Extraction]) -> Extraction:
     """Title, author, date, canonical URL and language from the page's ``<head>`` alone."""
-    from amanat.analyze.extract import metadata_of  # the normal path's own rules
-
     match = _HEAD_END.search(html, 0, _HEAD_MAX)
     head = html[: match.start()] if match else html[:_HEAD_MAX]
     return metadata_of(head + "</head><body></body></html>", url)

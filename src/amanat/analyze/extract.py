@@ -31,6 +31,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from amanat.analyze.blocks import extract_blocks
 from amanat.model import Extraction, PublishedDate
 
 _TRAFILATURA_OPTIONS = {
@@ -53,15 +54,13 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
 
     Pages too big for trafilatura's trees, or too deep for libxml2's, go to ``extract_blocks``,
     which streams (see ``amanat.analyze.blocks``)."""
-    from amanat.analyze.blocks import extract_blocks
-
     if len(html) > LARGE_HTML:
-        return extract_blocks(html, url)
+        return extract_blocks(html, url, metadata_of)
     tree = load_html(html) if html.strip() else None
     if tree is None:
         return Extraction(text="")
     if tree.xpath(_AT_DEPTH_LIMIT):
-        return extract_blocks(html, url)
+        return extract_blocks(html, url, metadata_of)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
