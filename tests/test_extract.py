@@ -240,7 +240,7 @@ def test_analysing_a_30_mb_page_stays_within_300_mb(tmp_path) -> None:
     assert 25_000_000 < path.stat().st_size < 32 * 1024 * 1024
     code = (
         "import resource, sys\n"
-        "from amanat.analyze.document import analyze_capture\n"
+        "from amanat.ingest.document import analyze_capture\n"
         "from amanat.model import Capture\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "doc = analyze_capture(Capture(url=None, body=open(sys.argv[1], 'rb').read(),"

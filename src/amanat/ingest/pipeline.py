@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from amanat.analyze.document import analyze_capture
 from amanat.analyze.workers import analysis_pool
 from amanat.errors import AmanatError, InputError
+from amanat.ingest.document import analyze_capture
 from amanat.model import Capture, Document, Problem
 from amanat.store.db import Store, seen_key
 

@@ -1,7 +1,9 @@
 """From a ``Capture`` to a ``Document``: decode, extract, date, detect language. Pure.
 
 This is the function that runs in worker processes (and on Spark executors): bytes and hints
-in, a ``Document`` or a ``Problem`` out, no I/O.
+in, a ``Document`` or a ``Problem`` out, no I/O. It belongs to ingest, which knows bytes,
+charsets and URLs; it hands analysis (``amanat.analyze``: main text, language) decoded text,
+so analysis never reaches back into ingest.
 """
 
 from __future__ import annotations
