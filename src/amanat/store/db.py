@@ -25,7 +25,7 @@ import hashlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -394,8 +394,10 @@ class Store:
                 yield _row_to_stored(r._mapping)
             last = rows[-1].seq
 
-    def raw_payload(self, digest: str) -> bytes:
-        """The original bytes of a payload, decompressed or re-read from its WARC file."""
+    def raw_payload(self, digest: str, read_ref: Callable[[RawRef], bytes] | None = None) -> bytes:
+        """The original bytes of a payload: decompressed, or re-read from the WARC file it is
+        kept in by ``read_ref`` (``amanat.ingest.warc.read_record``: reading a container is
+        ingest's business, not the store's)."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.raw).where(t.raw.c.digest == digest)).first()
         if row is None:
@@ -404,9 +406,10 @@ class Store:
             return zstandard.ZstdDecompressor().decompress(row.data)
         if row.codec == "none":
             return bytes(row.data)
-        from amanat.ingest.warc import read_record
-
-        return read_record(RawRef(row.ref_path, row.ref_offset, row.ref_length, row.ref_digest))
+        ref = RawRef(row.ref_path, row.ref_offset, row.ref_length, row.ref_digest)
+        if read_ref is None:
+            raise StoreError(f"payload {digest} is kept in {ref.path} at byte {ref.offset}: give a reader for it")
+        return read_ref(ref)
 
     def stats(self) -> dict[str, Any]:
         d = t.documents
