@@ -51,7 +51,7 @@ SERVER = """
 import sys, uvicorn
 from amanat.web.app import ROUTES, create_app
 from amanat.web.settings import Settings
-routes = tuple(ROUTES) + tuple(r for r in ("amanat.exchange.routes",) if r not in ROUTES)
+routes = tuple(ROUTES) + tuple(r for r in ("amanat.web.node",) if r not in ROUTES)
 app = create_app(sys.argv[1], settings=Settings(rate=None), routes=routes)
 log = open(sys.argv[3], "a", buffering=1)
 

@@ -35,7 +35,7 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.views.document",
     "amanat.web.views.sources",
     "amanat.web.views.login",
-    "amanat.exchange.routes",
+    "amanat.web.node",
 )
 
 

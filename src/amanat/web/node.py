@@ -1,7 +1,7 @@
 """What a node serves to partners and to anyone: publishers, log entries, checkpoints, proofs,
 items, bundles, feeds and cosignatures. Public: official items and the log are public.
 
-The push hub and callbacks (``amanat.exchange.push``) are mounted here too, so one module
+The push hub and callbacks (``amanat.web.node_push``) are mounted here too, so one module
 name in the app's route list serves the whole node protocol. Paths (``{origin}`` is the log origin as is, slashes included, e.g.
 ``/log/localhost/amanat/demo/entries``) are specified in docs/protocol.md, "Node protocol
 (HTTP)". Every failure is a 4xx with ``{"error": {"code", "message"}}``, also outside
@@ -24,7 +24,6 @@ from amanat.errors import InputError, NotFound, VerificationError
 from amanat.exchange import partners as records
 from amanat.exchange import witness
 from amanat.exchange.feeds import FeedEntry, FeedPage, atom_feed, json_feed
-from amanat.exchange.http import JsonErrorRoute
 from amanat.provenance import jcs
 from amanat.provenance.bundle import MEDIA_TYPE as BUNDLE_TYPE
 from amanat.provenance.bundle import make_bundle
@@ -33,6 +32,7 @@ from amanat.provenance.log import Entry, Log
 from amanat.store import schema as t
 from amanat.store.db import Store
 from amanat.web.errors import HttpError, json_error
+from amanat.web.jsonroute import JsonErrorRoute
 from amanat.web.params import LogIndex, TreeSize, VersionNumber
 
 NODE_TYPE = "amanat.node/v1"
@@ -349,6 +349,6 @@ def unknown(request: Request, rest: str) -> Response:
     return json_error(404, "not_found", f"no such endpoint: {request.method} {request.url.path}")
 
 
-from amanat.exchange import push  # noqa: E402 - after this router's own routes, which it does not overlap
+from amanat.web import node_push  # noqa: E402 - after this router's own routes, which it does not overlap
 
-router.include_router(push.router)
+router.include_router(node_push.router)
