@@ -79,7 +79,7 @@ def test_a_title_after_the_term_ended_is_contradicted(record: Record) -> None:
     ban, tok = _ban_and_tokayev()
     [f] = AT_DATE.run(doc(BAN_TEXT, date(2022, 1, 6), ban, tok), record)
     assert (f.type, f.status, f.severity) == ("title-at-date", "contradicted", "high")
-    assert "2007-01-01 to 2017-01-01" in f.sentence and f.facts[0]["source"] == "s:un"
+    assert "2007-01-01 to 2016-12-31" in f.sentence and f.facts[0]["source"] == "s:un"
     assert f.evidence[0].text == "Secretary-General Ban Ki-moon" and f.judged_at == "2022-01-06"
     assert f.key == f"{BAN}|general secretary"
 

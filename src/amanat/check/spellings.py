@@ -60,6 +60,10 @@ def _spellings(document: DocumentView, record: Record) -> list[Finding]:
         if entity is None or supported(uses[0].text, entity):
             continue
         names = entity.names()
+        # labels carry no source of their own: they come with the entity's records, whose
+        # facts name the files they were read from
+        sources = sorted({f.source for f in record.kb.facts_about(entity_id) if f.source})
+        where = "; ".join(sources[:3]) or "the knowledge base's record of the entity"
         found.append(Finding(
             check="name-spellings", type="name-spelling", status="informational", severity="info",
             sentence=(f"The document writes \"{uses[0].text}\" for {entity.name}; neither the record's names "
@@ -68,7 +72,7 @@ def _spellings(document: DocumentView, record: Record) -> list[Finding]:
             document_id=document.id, key=f"{entity_id}|{folded}",
             evidence=tuple(Evidence(document.id, m.start, m.end, m.text, "claim") for m in uses[:MAX_EVIDENCE]),
             facts=tuple({"subject": entity_id, "subject_name": entity.name, "predicate": "label",
-                         "value": label.text, "lang": label.lang, "source": None, "tier": "reference"}
+                         "value": label.text, "lang": label.lang, "source": where, "tier": "reference"}
                         for label in entity.labels),
         ))
     return found
