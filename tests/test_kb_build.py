@@ -78,3 +78,53 @@ def test_build_from_shared_data():
     assert {kb.entities[f.subject].name for f, v in kb.holders(sg, date(2016, 12, 31)) if v} == {
         "Ban Ki-moon"
     }
+
+
+def test_same_tenure_from_several_files_is_one_fact_citing_all() -> None:
+    """The finest dates win; an open tenure is known up to the latest file's as-of date; a
+    tenure that ends before another file's as-of, with that file still open, stays apart."""
+    from amanat.kb.build import tenures
+
+    def h(start: str | None, end: str | None, source: str) -> Holding:
+        return Holding(
+            "Q1", "A B", "Q9", "President of X", "Q5", "X",
+            Bound.parse(start) if start else None, Bound.parse(end) if end else None, source,
+        )  # fmt: skip
+
+    as_of = {"a": date(2022, 7, 25), "b": date(2022, 10, 10), "c": date(2023, 1, 10)}
+    (t,) = tenures([h("2019", None, "b"), h("2019-03-20", None, "a")], as_of)
+    assert t.first.start == Bound(date(2019, 3, 20)) and t.sources == ["a", "b"]
+    assert t.as_of == date(2022, 10, 10)
+    # closed after the open file's date: the same tenure, now with its end
+    (t,) = tenures([h("2019-03-20", None, "a"), h("2019-03-20", "2022-09-01", "c")], as_of)
+    assert t.first.end == Bound(date(2022, 9, 1)) and set(t.sources) == {"a", "c"}
+    # closed before the open file's date: the files disagree, both facts stay
+    assert len(tenures([h("2019-03-20", None, "b"), h("2019-03-20", "2022-09-01", "c")], as_of)) == 2
+
+
+def test_running_name_turns_list_order_around() -> None:
+    from amanat.kb.holdings import running_name
+
+    assert running_name("Черкесов, Виктор Васильевич") == "Виктор Васильевич Черкесов"
+    assert running_name("Martin Luther King, Jr.") == "Martin Luther King, Jr."
+    assert running_name("Ban Ki-moon") == "Ban Ki-moon"
+
+
+def test_build_takes_every_office_holder_and_legislator() -> None:
+    """Not only the former sample scope: interior ministers, speakers, prosecutors,
+    legislators of every country the files cover, each person once."""
+    kb = KnowledgeBase.from_records(build(shared_path("data", "kb")))
+    persons = [e for e in kb.entities.values() if e.kind == "person"]
+    assert len(persons) > 10_000 and len({e.id for e in persons}) == len(persons)
+    labels = {e.name for e in kb.entities.values() if e.kind == "position"}
+    assert {"member of the State Duma", "People's Deputy of Ukraine"} <= labels
+    assert any("Interior" in la or "Internal Affairs" in la for la in labels)
+    # Tokayev's presidency: one fact, cited by every file that gives it
+    (term,) = [
+        f for f in kb.facts.values()
+        if f.subject == "Q200881" and f.object == "Q5256775" and f.interval.start
+        and f.interval.start.value.year == 2019
+    ]  # fmt: skip
+    assert len(term.sources) >= 2 and term.interval.as_of == max(
+        kb.sources[s].as_of for s in term.sources
+    )

@@ -270,7 +270,7 @@ def test_office_resolves_to_its_holder_on_the_date(index: KBIndex, day: date, ho
         (
             "It was the Secretary-General of the United Nations who spoke.",
             "Secretary-General of the United Nations",
-            "wdoh:world/Secretary-General of the United Nations",
+            "Q81066",
         ),
         (
             "Kazakhstan's ambassador to Pakistan was there.",

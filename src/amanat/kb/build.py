@@ -1,37 +1,48 @@
-"""Build a knowledge base from the office-holder and Popolo files in ``shared/data/kb``.
+"""Build the knowledge base from the office-holder and Popolo files in ``shared/data/kb``.
 
-What goes in is decided by a *scope rule* — a predicate on a ``Holding`` (position, country,
-dates) — never by a list of people. ``DEFAULT_SCOPE`` is the issue's rule for the sample
-domain: heads of state and government, foreign ministers, their deputies and spokespeople,
-ambassadors, of Kazakhstan, Pakistan, Russia and their neighbours, the UN Secretary-General,
-in office at some time in 2015–2024.
+Everything the files give goes in: every holder of every position in every
+``wikidata-officeholders`` repository (cabinets since ~2000, legislatures, governors, UN and
+international offices, heads of state and government of every country) and the members of the
+three Popolo legislatures (``everypolitician-data-2015``, with the two upstream
+``positions.csv``). ``holdings.read_officeholders`` reads the CSV shapes; each file is one
+``Source`` whose as-of date is its repository's snapshot date (``data/kb/SOURCES.md``), so an
+open-ended holding is known only up to that date.
 
-Files read (layout in ``data/kb/SOURCES.md``): every ``wikidata-officeholders/<repo>/``
-``html/holders21.csv``, ``sources/**/wikidata.csv`` (with the folder's ``meta.json``),
-``world-leaders-2021/data/wikidata.csv`` and ``world/sources/foreign/wikidata.csv``. Each file
-is one ``Source`` (as-of = the repository snapshot date from SOURCES.md), so every fact keeps
-where it came from. Day-precision ends are read as exclusive (Wikidata's "successor starts"
-convention); where a holder's end is the day *before* the next holder's start, the end is
-moved to that start (``close_gaps``), since both files mean the same hand-over.
+One person is one entity (by QID) with all their names and tenures. The same tenure given by
+several files is one fact citing all of them (``Fact.also_sources``): the finest dates win (a
+day-precision start over the year a list of leaders gives), and an open-ended tenure is known
+up to the latest as-of date of the files that give it. Where files disagree (one ends a term
+that another, as of a later date, still has open) both facts stay.
+
+A *scope rule* — a predicate on a ``Holding`` (position, country, dates), never a list of
+people — can still narrow a build (``build(root, scope=DEFAULT_SCOPE)`` is the former sample
+base: heads of state and government, foreign ministers, ambassadors of Kazakhstan, Pakistan,
+Russia and their neighbours, 2015–2024).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from amanat.errors import InputError
-from amanat.kb import export, merge
+from amanat.kb import export, merge, popolo
+from amanat.kb.holdings import (  # noqa: F401  (close_gaps, snapshot_dates: re-exported)
+    Holding,
+    close_gaps,
+    read_officeholders,
+    snapshot_dates,
+)
 from amanat.kb.model import (
     JURISDICTION,
+    MEMBER_OF,
     POSITION_HELD,
     Bound,
     Entity,
@@ -44,24 +55,6 @@ from amanat.kb.model import (
     qualifiers,
 )
 from amanat.kb.scripts import script_of
-
-REPO_URL = "https://github.com/every-politician-scrapers/{repo}/tree/{commit}"
-
-
-@dataclass(frozen=True, slots=True)
-class Holding:
-    """One person in one office, as a row of an office-holder file says it."""
-
-    person: str  # QID
-    person_label: str
-    position: str  # QID, or "wdoh:<repo>/<label>" when the file names the office only
-    position_label: str
-    jurisdiction: str | None  # country QID
-    jurisdiction_label: str | None
-    start: Bound | None
-    end: Bound | None  # exclusive
-    source: str  # Source.id
-
 
 Scope = Callable[[Holding], bool]
 
@@ -136,233 +129,101 @@ DEFAULT_SCOPE = ScopeRule(
 )
 
 
-def snapshot_dates(sources_md: Path) -> dict[str, tuple[str, date]]:
-    """``repo → (commit, date)`` from the table in data/kb/SOURCES.md."""
-    out = {}
-    row = re.compile(r"^\|\s*([\w-]+)[^|]*\|\s*([0-9a-f]{40})\s*\|\s*(\d{4}-\d{2}-\d{2})\s*\|")
-    for line in sources_md.read_text(encoding="utf-8").splitlines():
-        if m := row.match(line):
-            out[m.group(1)] = (m.group(2), date.fromisoformat(m.group(3)))
-    return out
+
+def everything(h: Holding) -> bool:
+    """The scope of the shipped base: every holding the files give."""
+    return True
 
 
-def _bound(text: str | None) -> Bound | None:
-    if not text or not text.strip():
-        return None
-    try:
-        return Bound.parse(text.strip()[:10])
-    except ValueError:
-        return None
+def _finer(b: Bound | None) -> int:
+    return 3 if b is None else {"day": 0, "month": 1, "year": 2}[b.precision]
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _same_bound(a: Bound | None, b: Bound | None) -> bool:
+    """Both unknown, or periods that overlap (2019 and 2019-03-20 may be one day)."""
+    if a is None or b is None:
+        return a is b
+    return a.value < b.after and b.value < a.after
 
 
-def _meta(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+@dataclass
+class Tenure:
+    """One person in one office over one interval, with every file that says so."""
+
+    first: Holding
+    as_of: date | None
+    sources: list[str]
 
 
-def read_officeholders(root: Path) -> tuple[list[Source], list[Holding]]:
-    """Every holding in ``root`` (= data/kb), each tied to the Source of its file."""
-    offices = root / "wikidata-officeholders"
-    snaps = snapshot_dates(root / "SOURCES.md")
-    sources: list[Source] = []
-    holdings: list[Holding] = []
-    for repo_dir in sorted(p for p in offices.iterdir() if p.is_dir()):
-        repo = repo_dir.name
-        commit, as_of = snaps.get(repo, ("", None))  # type: ignore[assignment]
-
-        def source_for(
-            path: Path,
-            title: str,
-            repo: str = repo,
-            commit: str = commit,
-            as_of: date | None = as_of,
-        ) -> Source:
-            rel = path.relative_to(offices / repo).as_posix()
-            src = Source(
-                id=f"wdoh:{repo}/{rel}",
-                title=title,
-                publisher="every-politician-scrapers (Wikidata query results)",
-                url=REPO_URL.format(repo=repo, commit=commit) + f"/{rel}" if commit else None,
-                as_of=as_of,
-                tier="reference",
-            )
-            sources.append(src)
-            return src
-
-        meta = _meta(repo_dir / "meta.json")
-        juris = meta.get("jurisdiction") if isinstance(meta.get("jurisdiction"), dict) else {}
-        country = juris.get("id") if isinstance(juris, dict) else None
-        country_label = juris.get("name") if isinstance(juris, dict) else None
-        positions = {}  # label → (QID, jurisdiction)
-        labels_by_qid = {}
-        pos_file = repo_dir / "html" / "positions.csv"
-        if pos_file.exists():
-            for r in _rows(pos_file):
-                positions[r["position"]] = (
-                    r["id"],
-                    r.get("jurisdiction") or r.get("country") or country,
-                )
-                labels_by_qid[r["id"]] = r["position"]
-        holders = repo_dir / "html" / "holders21.csv"
-        if holders.exists():
-            src = source_for(holders, f"Office holders since ~2000 ({repo})")
-            for r in _rows(holders):
-                if not r.get("personID"):
+def tenures(holdings: Iterable[Holding], as_of: dict[str, date | None]) -> list[Tenure]:
+    """Holdings of the same person in the same office over the same interval folded into one
+    tenure: same start and end at the finer precision, or an open end that a closed one from
+    another file continues (its end after the open file's as-of date). The finest holding
+    gives the dates; the others are further sources."""
+    groups: dict[tuple[str, str], list[Holding]] = defaultdict(list)
+    for h in holdings:
+        groups[(h.person, h.position)].append(h)
+    out: list[Tenure] = []
+    for group in groups.values():
+        group.sort(key=lambda h: (_finer(h.start), h.end is None, _finer(h.end), h.source))
+        kept: list[Tenure] = []
+        for h in group:
+            for t in kept:
+                f = t.first
+                if not _same_bound(f.start, h.start):
                     continue
-                qid, pj = _position_for(r["position"], positions, country_label)
-                holdings.append(
-                    Holding(
-                        r["personID"],
-                        r["person"],
-                        qid or f"wdoh:{repo}/{r['position']}",
-                        _full_label(r["position"], qid, labels_by_qid, country_label),
-                        pj or country,
-                        country_label if (pj or country) == country else None,
-                        _bound(r.get("start")),
-                        _bound(r.get("end")),
-                        src.id,
-                    )
-                )
-        for wd in (
-            sorted((repo_dir / "sources").rglob("wikidata.csv"))
-            if (repo_dir / "sources").exists()
-            else []
-        ):
-            m = _meta(wd.parent / "meta.json")
-            pos = m.get("position")
-            rows = _rows(wd)
-            if isinstance(pos, str) and rows and "item" in rows[0]:
-                label = labels_by_qid.get(pos, wd.parent.name)
-                src = source_for(wd, f"Holders of {label} ({repo})")
-                for r in rows:
-                    if r.get("item"):
-                        holdings.append(
-                            Holding(
-                                r["item"],
-                                r.get("itemLabel", ""),
-                                pos,
-                                label,
-                                country,
-                                country_label,
-                                _bound(r.get("startDate")),
-                                _bound(r.get("endDate")),
-                                src.id,
-                            )
-                        )
-            elif rows and "positionLabel" in rows[0] and "person" in rows[0]:  # world/foreign
-                src = source_for(wd, f"Foreign ministers ({repo})")
-                for r in rows:
-                    if r.get("person"):
-                        holdings.append(
-                            Holding(
-                                r["person"],
-                                r.get("name", ""),
-                                r["position"],
-                                _with_country(r["positionLabel"], r.get("countryLabel", "")),
-                                r.get("country") or None,
-                                r.get("countryLabel") or None,
-                                _bound(r.get("start")),
-                                None,
-                                src.id,
-                            )
-                        )
-        leaders = repo_dir / "data" / "wikidata.csv"
-        if leaders.exists():
-            src = source_for(leaders, "Heads of state and government (world-leaders-2021)")
-            for r in _rows(leaders):
-                if r.get("officeholder"):
-                    holdings.append(
-                        Holding(
-                            r["officeholder"],
-                            r.get("officeholderLabel", ""),
-                            r["position"],
-                            r.get("positionLabel", ""),
-                            r.get("countryid") or None,
-                            r.get("country") or None,
-                            _bound(r.get("start_year")),
-                            _bound(r.get("end_year")),
-                            src.id,
-                        )
-                    )
-    return sources, close_gaps(holdings)
-
-
-def _position_for(
-    short: str, positions: dict[str, tuple[str, str | None]], country: str | None
-) -> tuple[str | None, str | None]:
-    """Position QID for a short label (``President`` → ``President of Kazakhstan``)."""
-    if short in positions:
-        return positions[short]
-    for label, value in positions.items():
-        if country and label == f"{short} of {country}":
-            return value
-    matches = [v for label, v in positions.items() if label.startswith(f"{short} of ")]
-    return matches[0] if len(matches) == 1 else (None, None)
-
-
-def _full_label(short: str, qid: str | None, labels: dict[str, str], country: str | None) -> str:
-    if qid and qid in labels:
-        return labels[qid]
-    return short
-
-
-def _with_country(label: str, country: str) -> str:
-    return label if not country or country.lower() in label.lower() else f"{label} of {country}"
-
-
-def close_gaps(holdings: Iterable[Holding]) -> list[Holding]:
-    """Move a day-precision end one day forward when the next holder of the same office (in
-    the same file) starts on that next day: the file gave the last day, not the hand-over."""
-    out = list(holdings)
-    by_office: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, h in enumerate(out):
-        by_office[(h.source, h.position)].append(i)
-    for idxs in by_office.values():
-        starts = {
-            out[i].start.value for i in idxs if out[i].start and out[i].start.precision == "day"
-        }
-        for i in idxs:
-            end = out[i].end
-            if end and end.precision == "day" and end.value + timedelta(days=1) in starts:
-                out[i] = replace(out[i], end=Bound(end.value + timedelta(days=1)))
+                if f.end is None and h.end is None:
+                    pass
+                elif f.end is not None and h.end is not None:
+                    if not _same_bound(f.end, h.end):
+                        continue
+                else:  # one file still has it open: same tenure only if the other ends later
+                    closed = f.end or h.end
+                    open_as_of = as_of.get(h.source if h.end is None else f.source)
+                    if closed is None or open_as_of is None or closed.after <= open_as_of:
+                        continue
+                if h.source not in t.sources:
+                    t.sources.append(h.source)
+                if f.end is None and h.end is None:
+                    t.as_of = max((d for d in (t.as_of, as_of.get(h.source)) if d), default=None)
+                break
+            else:
+                kept.append(Tenure(h, as_of.get(h.source), [h.source]))
+        out.extend(kept)
     return out
 
 
-def build(root: str | Path, scope: Scope = DEFAULT_SCOPE) -> Iterator[Record]:
+def _person_labels(names: Counter[str]) -> tuple[Label, ...]:
+    """The most frequent Latin-script name is the label (the one shown), the rest aliases."""
+    def rank(item: tuple[str, int]) -> tuple[bool, int, str]:
+        return (script_of(item[0]) != "Latn", -item[1], item[0])
+
+    ordered = [n for n, _ in sorted(names.items(), key=rank)]
+    return tuple(
+        Label(n, None, script_of(n), "label" if i == 0 else "alias") for i, n in enumerate(ordered)
+    )
+
+
+def build(root: str | Path, scope: Scope = everything) -> Iterator[Record]:
     """Sources, entities (persons, positions, countries) and facts for holdings in scope."""
     root = Path(root)
     sources, holdings = read_officeholders(root)
     kept = [h for h in holdings if scope(h)]
+    as_of = {s.id: s.as_of for s in sources}
     used = {h.source for h in kept}
-    by_id = {s.id: s for s in sources}
     yield from (s for s in sources if s.id in used)
-    people: dict[str, set[str]] = defaultdict(set)
+    people: dict[str, Counter[str]] = defaultdict(Counter)
     offices: dict[str, tuple[str, str | None]] = {}
     countries: dict[str, str] = {}
     for h in kept:
-        if h.person_label:
-            people[h.person].add(h.person_label)
+        for n in (h.person_label, *h.other_names):
+            if n and not n.startswith("Q"):
+                people[h.person][n] += 1
         offices.setdefault(h.position, (h.position_label, h.jurisdiction))
         if h.jurisdiction and h.jurisdiction_label:
             countries.setdefault(h.jurisdiction, h.jurisdiction_label)
     for qid, names in sorted(people.items()):
-        yield Entity(
-            qid,
-            "person",
-            tuple(
-                Label(n, None, script_of(n), "label" if i == 0 else "alias")
-                for i, n in enumerate(sorted(names))
-            ),
-            (("wikidata", qid),) if qid.startswith("Q") else (),
-        )
+        yield Entity(qid, "person", _person_labels(names), (("wikidata", qid),))
     for qid, (label, _) in sorted(offices.items()):
         yield Entity(
             qid,
@@ -373,14 +234,15 @@ def build(root: str | Path, scope: Scope = DEFAULT_SCOPE) -> Iterator[Record]:
     for qid, label in sorted(countries.items()):
         yield Entity(qid, "place", (Label(label, "en", script_of(label)),), (("wikidata", qid),))
     seen_juris: set[str] = set()
-    for h in kept:
-        src = by_id[h.source]
+    for t in tenures(kept, as_of):
+        h = t.first
         yield Fact(
             h.person,
             POSITION_HELD,
             object=h.position,
             source=h.source,
-            interval=Interval(h.start, h.end, as_of=src.as_of),
+            also_sources=tuple(t.sources[1:]),
+            interval=Interval(h.start, h.end, as_of=t.as_of if h.end is None else as_of[h.source]),
             qualifiers=qualifiers(of=h.jurisdiction),
         )
         if h.jurisdiction and h.position not in seen_juris:
@@ -390,15 +252,80 @@ def build(root: str | Path, scope: Scope = DEFAULT_SCOPE) -> Iterator[Record]:
                 JURISDICTION,
                 object=h.jurisdiction,
                 source=h.source,
-                interval=Interval(as_of=src.as_of),
+                interval=Interval(as_of=as_of[h.source]),
             )
+
+
+# --- the Popolo legislatures ---------------------------------------------------------------
+
+# A Popolo membership of a legislature is a seat: the Wikidata position of a member of that
+# legislature (as the office-holder files name it: legislative-positions.csv), so a member is
+# the same tenure as a Wikidata holder of the seat and ``kb.merge`` folds the two records.
+SEATS = {
+    "Q1247199": "Q21328574",  # Mazhilis → Member of the Mazhilis
+    "Q1518223": "Q33512801",  # National Assembly of Pakistan (term 14) → Member of the 14th …
+    "Q715641": "Q17276321",  # State Duma → member of the State Duma
+}
+_POPOLO_SNAPSHOT = re.compile(r"HEAD commit `([0-9a-f]{40})` \((\d{4}-\d{2}-\d{2})\)")
+_UPSTREAM_COMMIT = re.compile(r"`([\w/]+/positions\.csv)` @ ([0-9a-f]{40})")
+
+
+def read_legislatures(root: Path, offices: dict[str, str]) -> Iterator[Record]:
+    """The Popolo legislatures and the upstream ``positions.csv`` files, as records.
+
+    Person ids are ``ep:<EveryPolitician id>`` (the ids the name-variant files use); a seat is
+    ``position_held`` of the legislature's member position (``SEATS``), dated by the term when
+    the membership gives no dates; an office named by a label the office-holder files know
+    (``offices``: folded label → position id) is that position, never a second one. Parties
+    and constituencies are described, not linked (kind ``other``): their short names are
+    ordinary words ("Independent") or shared by many places.
+    """
+    text = (root / "SOURCES.md").read_text(encoding="utf-8")
+    snap = _POPOLO_SNAPSHOT.search(text)
+    upstream = {m.group(1): m.group(2) for m in _UPSTREAM_COMMIT.finditer(text)}
+    files = sorted((root / "everypolitician-data-2015").glob("*/*/ep-popolo-v1.0.json"))
+    files += sorted((root / "everypolitician-data-upstream").glob("*/*/unstable/positions.csv"))
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("everypolitician-data-2015/"):
+            house = rel.split("/", 1)[1].rsplit("/", 1)[0]
+            commit, as_of = (snap.group(1), date.fromisoformat(snap.group(2))) if snap else ("", None)
+            repo, title = "tijmenb/everypolitician-data", f"EveryPolitician Popolo: {house}"
+        else:
+            house = rel.split("/", 1)[1]
+            commit, as_of = upstream.get(house, ""), None  # SOURCES.md gives no date
+            repo, title = "everypolitician/everypolitician-data", f"EveryPolitician positions: {house}"
+        src = Source(
+            id=f"ep:{rel}",
+            title=title,
+            publisher="EveryPolitician (Popolo)",
+            url=f"https://github.com/{repo}/tree/{commit}" if commit else None,
+            as_of=as_of,
+        )
+        for r in popolo.read(path, src, namespace="ep"):
+            if isinstance(r, Entity) and r.kind in ("organization", "place") and not r.id.startswith("Q"):
+                r = replace(r, kind="other")
+            elif isinstance(r, Entity) and r.kind == "organization" and r.id not in SEATS:
+                r = replace(r, kind="other")  # a party
+            elif isinstance(r, Entity) and r.kind == "position":
+                if r.name.casefold() in offices:
+                    continue
+            elif isinstance(r, Fact):
+                if r.predicate == MEMBER_OF and r.object in SEATS:
+                    r = replace(r, predicate=POSITION_HELD, object=SEATS[r.object])
+                elif r.predicate == POSITION_HELD and r.object:
+                    label = r.object.removeprefix("ep:position/").casefold()
+                    r = replace(r, object=offices.get(label, r.object))
+                if r.interval.end is None:
+                    r = replace(r, interval=replace(r.interval, as_of=as_of))
+            yield r
 
 
 # --- hand-entered facts and the bundled starter base -----------------------------------------
 
 DATA_DIR = Path(__file__).parent / "data"
 MANUAL = DATA_DIR / "manual.json"
-STARTER = DATA_DIR / "starter.json"
+STARTER = DATA_DIR / "starter.json.zst"
 # the repo sits beside shared/ (…/main/src/amanat/kb/build.py → …/shared/data/kb)
 SHARED_KB = Path(__file__).resolve().parents[4] / "shared" / "data" / "kb"
 
@@ -521,12 +448,18 @@ def read_manual(path: str | Path = MANUAL) -> list[Record]:
 
 
 def starter(root: str | Path = SHARED_KB, manual: str | Path = MANUAL) -> list[Record]:
-    """The starter base: office-holder files in scope, then the hand-entered facts."""
-    return [*build(root), *read_manual(manual)]
+    """The starter base: every office-holder file, the Popolo legislatures, then the
+    hand-entered facts."""
+    records = list(build(root))
+    offices: dict[str, str] = {}
+    for r in records:
+        if isinstance(r, Entity) and r.kind == "position":
+            offices.setdefault(r.name.casefold(), r.id)
+    return [*records, *read_legislatures(Path(root), offices), *read_manual(manual)]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m amanat.kb.build --out src/amanat/kb/data/starter.json``"""
+    """``python -m amanat.kb.build --out src/amanat/kb/data/starter.json.zst``"""
     parser = argparse.ArgumentParser(prog="python -m amanat.kb.build", description=__doc__)
     parser.add_argument("--root", type=Path, default=SHARED_KB, help="shared/data/kb folder")
     parser.add_argument("--manual", type=Path, default=MANUAL, help="hand-entered facts")

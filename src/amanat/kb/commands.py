@@ -23,7 +23,7 @@ from rich.table import Table
 
 from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
 from amanat.errors import InputError, NotFound
-from amanat.kb import export, merge, service, starter
+from amanat.kb import export, merge, observed, service, starter
 from amanat.kb.model import KnowledgeBase
 from amanat.store import schema as t
 from amanat.store.db import Store
@@ -47,7 +47,34 @@ def load_kb(store: Store) -> tuple[KnowledgeBase, str]:
         data = zstandard.ZstdDecompressor().decompress(row.data)
         digest.update(data)
         kb.add_all(export.from_json(json.loads(data), where=f"kb import {row.id}"))
-    return merge.merge_persons(kb)[0], digest.hexdigest()[:16]
+    kb = merge.merge_persons(kb)[0]
+    seen = observed.observed_entities(sightings(store))
+    for r in seen:
+        digest.update(r.id.encode())
+    kb.add_all(seen)
+    return kb, digest.hexdigest()[:16]
+
+
+def sightings(store: Store) -> list[observed.Sighting]:
+    """Person mentions with a title that named nobody the base knows (no candidates), or an
+    observed entity already: the evidence ``observed.observed_entities`` weighs."""
+    m, d = t.mentions, t.documents
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(m.c.text, m.c.role, m.c.marker, m.c.document_id, d.c.source, d.c.published)
+            .select_from(m.join(d, d.c.id == m.c.document_id))
+            .where(m.c.kind == "person", m.c.role.is_not(None),
+                   sa.or_(sa.and_(m.c.entity_id.is_(None), m.c.candidates == "[]"),
+                          m.c.entity_id.like(observed.OBSERVED_PERSON + "%")))
+        ).fetchall()
+    out = []
+    for text, role, marker, doc_id, outlet, published in rows:
+        try:
+            day = date.fromisoformat(published[:10]) if published else None
+        except ValueError:
+            day = None
+        out.append(observed.Sighting(text, role, doc_id, outlet, day, marker))
+    return out
 
 
 @kb_app.command("import")

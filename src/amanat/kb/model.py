@@ -296,6 +296,10 @@ class Fact:
 
     ``qualifiers`` are sorted (key, value) pairs: ``("acting", "true")``,
     ``("replaces", "Q156469")``, ``("role", "member")``.
+
+    ``also_sources`` are further sources that state the same fact (the same tenure in two
+    office-holder files): one fact citing all of them, not one copy per file. They are not part
+    of the id, so a fact keeps its id when another source confirms it.
     """
 
     subject: str
@@ -306,6 +310,7 @@ class Fact:
     interval: Interval = field(default_factory=Interval)
     qualifiers: tuple[tuple[str, str], ...] = ()
     source: str = ""
+    also_sources: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -327,6 +332,11 @@ class Fact:
 
     def qualifier(self, key: str) -> str | None:
         return next((v for k, v in self.qualifiers if k == key), None)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source that states the fact, its own first."""
+        return (self.source, *self.also_sources)
 
     def holds_on(self, day: date) -> bool | None:
         return self.interval.contains(day)

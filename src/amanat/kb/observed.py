@@ -4,14 +4,36 @@ A document that calls someone "Deputy Foreign Minister" is evidence of what the 
 not of what is true; such facts go into sources of tier ``observed`` (one per document) and
 are never merged with reference facts. ``reference_view`` / ``observed_view`` give the two
 tiers separately, so every check can say which one it used.
+
+A person the base does not know at all can still be named, with a title, by several outlets
+("Interior Minister Erzhan Sadenov"). ``observed_entities`` keeps such a person as an
+*observed entity* (id ``observed:person/<name key>``) once at least ``MIN_OUTLETS``
+independent outlets named them with a title: its names are the ones written, its facts are the
+titles given (``title_given``, tier ``observed``, one source per document), so a later mention
+of the name links to it — and nothing about it is ever a reference fact. A single outlet is not
+enough: one article's misspelling must not become an entity.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
-from amanat.kb.model import Bound, Fact, Interval, KnowledgeBase, Record, Source, qualifiers
+from amanat.kb.model import (
+    Bound,
+    Entity,
+    Fact,
+    Interval,
+    KnowledgeBase,
+    Label,
+    Record,
+    Source,
+    qualifiers,
+)
+from amanat.kb.scripts import script_of
 
 TITLE_GIVEN = "title_given"  # subject person, value = the title as written, lang = its language
 
@@ -68,6 +90,74 @@ def record_titles(source: Source, mentions: Iterable[object]) -> list[Record]:
         if entity and role and getattr(m, "kind", None) == "person":
             out.append(title_fact(entity, role, source, marker=getattr(m, "marker", None)))
     return [source, *out] if out else []
+
+
+MIN_OUTLETS = 2
+OBSERVED_PERSON = "observed:person/"
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A person mention with a title that the base could not link to anyone it knows."""
+
+    name: str
+    title: str
+    doc_id: str
+    outlet: str | None
+    published: date | None
+    marker: str | None = None
+
+
+def _name_key(name: str) -> str:
+    from amanat.kb.index import normalize_key  # index imports the lexicon; keep this light
+
+    return normalize_key(name)
+
+
+def observed_person_id(name: str) -> str:
+    """The observed entity's id for a name: stable across runs, the same for any spelling
+    that folds to the same key (case, diacritics, hyphens)."""
+    return OBSERVED_PERSON + hashlib.sha256(_name_key(name).encode()).hexdigest()[:16]
+
+
+def observed_entities(
+    sightings: Iterable[Sighting], min_outlets: int = MIN_OUTLETS
+) -> list[Record]:
+    """Observed entities for the names that ``min_outlets`` or more outlets gave with a title,
+    with their sources (tier ``observed``) and ``title_given`` facts; nothing for the rest."""
+    by_key: dict[str, list[Sighting]] = defaultdict(list)
+    for s in sightings:
+        key = _name_key(s.name)
+        if len(key.split()) >= 2 and s.title.strip():  # a full name, not a lone surname
+            by_key[key].append(s)
+    out: list[Record] = []
+    for _key, group in sorted(by_key.items()):
+        outlets = {s.outlet for s in group if s.outlet}
+        if len(outlets) < min_outlets:
+            continue
+        entity_id = observed_person_id(group[0].name)
+        names = sorted({s.name for s in group}, key=lambda n: (-sum(s.name == n for s in group), n))
+        out.append(
+            Entity(
+                entity_id,
+                "person",
+                tuple(
+                    Label(n, None, script_of(n), "label" if i == 0 else "alias")
+                    for i, n in enumerate(names)
+                ),
+                description=f"observed in coverage: named with a title by {len(outlets)} outlets",
+            )
+        )
+        sources: dict[str, Source] = {}
+        facts = []
+        for s in group:
+            src = sources.setdefault(
+                s.doc_id, observed_source(s.doc_id, None, s.outlet, None, s.published)
+            )
+            facts.append(title_fact(entity_id, s.title, src, marker=s.marker))
+        out.extend(sources.values())
+        out.extend(facts)
+    return out
 
 
 def _view(kb: KnowledgeBase, tier: str) -> KnowledgeBase:
