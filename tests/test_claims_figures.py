@@ -124,6 +124,7 @@ def test_the_counted_noun_is_the_first_plural_and_may_be_capitalised() -> None:
     assert one("The plane carried six crew members and a pilot.")["unit"] == "crew members"
     assert one("Some 150 Pakistani students study in Almaty.")["unit"] == "students"
     assert one("About 800 international observers monitored the vote.")["unit"] == "observers"
+    assert one("They freed three high-ranking insurgents.")["unit"] == "insurgents"
 
 
 def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:

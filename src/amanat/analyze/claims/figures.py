@@ -47,6 +47,7 @@ _DIGIT_BEFORE = re.compile(r"\d\s+$")
 _OF_AFTER = re.compile(r"\s+of\b")
 _CLAUSE_START = re.compile(r"[,;“”\"]|\bthat\b")
 _CLAUSE_END = re.compile(r"[,;“”\"]")
+_COMPOUND_MODIFIER = re.compile(r"[^\W\d_]+-[^\W\d_]+(?:ing|ed)")  # "high-ranking", "well-armed"
 _QUOTE_CLOSE = re.compile(r"[”»\"]")
 _BOUNDARY = re.compile(r"[,;:!?“”\"()\[\]—–]|\.(?!\d)")
 
@@ -350,8 +351,9 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
     words = run[: head + 1]
     if len(words) > 1 and all(w.group()[0].isupper() for w in words):
         return False  # "16 Erik Jones": a rank before a name, not a count ("12 Pakistanis" is one)
-    while len(words) > 1 and (words[0].group()[0].isupper() or words[0].group().casefold().endswith(g.adjective_endings)):
-        words = words[1:]  # "Pakistani students", "international observers": the noun, not its adjectives
+    while len(words) > 1 and (words[0].group()[0].isupper() or words[0].group().casefold().endswith(g.adjective_endings)
+                              or _COMPOUND_MODIFIER.fullmatch(words[0].group())):
+        words = words[1:]  # "Pakistani students", "international observers", "high-ranking insurgents": the noun
     return " ".join(w.group().casefold() for w in words), words[-1].end()
 
 
