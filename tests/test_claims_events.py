@@ -165,3 +165,19 @@ def test_any_text_and_any_date_give_claims_whose_text_is_their_span(pieces: list
     context = Context(text, day, language)
     for claim in EXTRACTOR.run(context) + figures.EXTRACTOR.run(context):
         assert text[claim.start:claim.end] == claim.text
+
+
+def test_a_period_between_two_years_dates_both_ends() -> None:
+    assert events("There were 3,248 cases between 2010 and 2015, with 584 deaths.") == [
+        ("between 2010", "2010", "year"), ("2015", "2015", "year")]
+    assert events("He ran the company from 2004 – 2014.") == [("from 2004", "2004", "year"), ("2014", "2014", "year")]
+    assert events("The 2014 law and 2015 rules apply.") == []
+    found = find_dates("There were 26 cases between 2009 and 2018.", DAY, "en")
+    assert [(d.date, d.role) for d in found] == [("2009", "start"), ("2018", "start")]
+    assert events("Revenue was up 5% from 2019.") == []
+
+
+def test_an_expression_repeated_in_a_sentence_for_the_same_date_is_one_event() -> None:
+    text = "Chelsea have this morning paid the fee to the league this morning. They signed him this morning."
+    assert events(text, day=None) == [("this morning", None, None), ("this morning", None, None)]
+    assert len(events("Talks began on Monday and, on Monday night, ended.")) == 2

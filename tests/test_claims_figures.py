@@ -124,6 +124,7 @@ def test_the_counted_noun_is_the_first_plural_and_may_be_capitalised() -> None:
     assert one("The plane carried six crew members and a pilot.")["unit"] == "crew members"
     assert one("Some 150 Pakistani students study in Almaty.")["unit"] == "students"
     assert one("About 800 international observers monitored the vote.")["unit"] == "observers"
+    assert one("They freed three high-ranking insurgents.")["unit"] == "insurgents"
 
 
 def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:
@@ -144,7 +145,7 @@ def test_a_number_repeated_as_the_same_figure_is_one_claim() -> None:
     "One of the protesters climbed the monument.", "The 2022 unrest changed politics.", "Expo 2017 left a new centre.",
     "The state of emergency lasted 14 days.", "The two-hour meeting ended.", "Dozens of people were injured.",
     "Hundreds of protesters gathered.", "Thousands of people lined the streets.", "Tens of thousands were left without power.",
-    "Several journalists were detained.", "The two countries signed a treaty.", "The temperature dropped to minus 20 degrees.",
+    "Several journalists were detained.", "The two signed a treaty.", "Both the two were released.", "The temperature dropped to minus 20 degrees.",
     "Protests broke out on 5 January 2022.", "In 2019, Tokayev came to power.",
     "15 Ryan Newman 2219 0 0 3 14 16 Erik Jones 2194 1 0 10", "Its fleet of roughly 400 737 Max jets was grounded.",
     "It runs at 30fps in Red Dead Redemption 2.", "The Galaxy Note 10 Plus costs less.", "The initial dozen offerings were revealed.",
@@ -225,3 +226,49 @@ def test_figures_on_the_hand_written_gold() -> None:
     score = report.score("figure")
     assert score.precision >= 0.95, report.errors[:20]
     assert score.recall >= 0.95, report.errors[:20]
+
+
+def test_a_number_word_after_a_determiner_counts_when_a_counted_noun_follows() -> None:
+    f = one("The five companies were selected from the bidders.")
+    assert (f["measure"], f["value"], f["unit"]) == ("count", 5, "companies")
+    assert one("They join the original nine CLPS companies.")["value"] == 9
+    assert figures("The two were released on bail.") == []
+
+
+def test_a_part_of_a_counted_whole_counts_the_wholes_noun() -> None:
+    found = figures("Five of the 10 Democrats on stage will serve as jurors.")
+    assert [(f["measure"], f["value"], f["unit"]) for f in found] == [("count", 5, "democrats"), ("count", 10, "democrats")]
+    f = one("Three of those protesters were later killed.")
+    assert (f["measure"], f["value"], f["unit"]) == ("deaths", 3, "protesters")
+
+
+def test_coordinated_counted_nouns_and_modifiers() -> None:
+    f = one("The firm hired close to 1,000 maintenance and cleaning workers.")
+    assert (f["value"], f["qualifier"], f["unit"]) == (1000, "nearly", "maintenance and cleaning workers")
+    assert one("It took over 20 lawyers and investigators.")["unit"] == "lawyers and investigators"
+    assert [f["value"] for f in figures("Police killed 12 and injured 30.")] == [12, 30]
+
+
+def test_a_qualifier_after_the_number() -> None:
+    f = one("Officials detained a million or more Uighurs in camps.")
+    assert (f["measure"], f["value"], f["qualifier"], f["unit"]) == ("arrests", 1_000_000, "at least", "uighurs")
+    assert one("The fund lost $5 million or so.")["qualifier"] == "about"
+
+
+def test_a_plural_measure_noun_is_the_counted_noun() -> None:
+    found = figures("There were 3,248 cases reported worldwide, with 584 deaths.")
+    assert [(f["measure"], f["value"], f["unit"]) for f in found] == [("count", 3248, "cases"), ("deaths", 584, "deaths")]
+    f = one("Some 120 detainees were released.")
+    assert (f["measure"], f["unit"]) == ("arrests", "detainees")
+
+
+def test_more_currencies_and_units_of_measurement() -> None:
+    assert (one("VIP seats cost 60,000₩.")["unit"], one("It raised ₹500 crore.")["unit"]) == ("KRW", "INR")
+    assert one("The car is 16 feet long.")["unit"] == "feet"
+    assert [f["unit"] for f in figures("It has 71 kWh of capacity and 355 horsepower.")] == ["kwh", "horsepower"]
+
+
+def test_a_number_in_a_short_quoted_name_is_no_figure_but_a_quoted_figure_is() -> None:
+    assert figures('They were known as the "Three Amigos."') == []
+    assert figures("China backs the “one country, two systems” formula.") == []
+    assert one("“We detained 44 people in Taraz on Friday night,” he said.")["value"] == 44

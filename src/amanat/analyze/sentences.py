@@ -5,8 +5,11 @@ after every abbreviation it does not know ("Dr. | Ali arrived"), with no way to 
 titles, and pysbd runs about 100 documents/s. News needs one rule well: a full stop, question
 or exclamation mark (with closing quotes or brackets) followed by space and an upper-case
 letter, digit or opening quote ends a sentence — unless the word before it is an
-abbreviation of the lexicon (Mr., Gen., Jan., U.S.) or a single initial. A line break
-(paragraph) always ends one.
+abbreviation of the lexicon (Mr., Gen., Jan., U.S.; тыс., млн. in Russian and Kazakh) or a
+single initial. "Upper-case" is asked of the letter itself, so it holds in every cased script
+(Latin, Cyrillic, Greek): "4,5 тыс. человек" runs on, "… 2022 г. Президент …" stops; a
+letter of a script without case (Arabic) may start a sentence. A line break (paragraph)
+always ends one.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from functools import cache
 
 from amanat.kb.lexicon import lexicon
 
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9\u0400-\u04FF\u0600-\u06FF])|\n+")
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?(?P<next>[^\W_]))|\n+")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
 
 
@@ -31,6 +34,8 @@ def sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
+        if m.group("next") and m.group("next").islower():
+            continue  # a lower-case word goes on the sentence: "4,5 тыс. человек", "approx. two"
         if m.group().startswith("."):
             before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start() + 1)
             word = before.group(1).casefold().rstrip(".") if before else ""

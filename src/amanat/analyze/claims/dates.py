@@ -20,7 +20,7 @@ July") — then the coming one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import Any
@@ -29,6 +29,7 @@ from amanat.analyze.claims.numbers import lexicon_language, trie_alternation
 from amanat.kb.lexicon import lexicon
 
 _SPACES = re.compile(r"\s+")
+_RANGE_YEAR = re.compile(r"(?:1[5-9]\d\d|20\d\d)(?!\d)")
 _WORD_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+$")
 UNKNOWN_DOCUMENT_DATE = "relative date, document date unknown"
 
@@ -92,6 +93,8 @@ class DateGrammar:
     span_prepositions: frozenset[str]
     start_prepositions: frozenset[str]
     bare_year_prepositions: frozenset[str]
+    range_starts: frozenset[str]  # "between 2010 and 2015", "from 2004 to 2014": the second end is dated too
+    range_join: re.Pattern[str]
 
 
 def _norm(s: str) -> str:
@@ -178,6 +181,8 @@ def grammar(language: str) -> DateGrammar:
         span_prepositions=frozenset(_norm(p) for p in e.get("date_span_prepositions", [])),
         start_prepositions=frozenset(_norm(p) for p in e.get("date_start_prepositions", [])),
         bare_year_prepositions=frozenset(_norm(p) for p in e.get("date_bare_year_prepositions", [])),
+        range_starts=frozenset(_norm(p) for p in e.get("date_range_starts", [])),
+        range_join=re.compile(rf"\s+(?:{_alt(e.get('date_range_joins', []))})\s+", re.I),
     )
 
 
@@ -205,11 +210,19 @@ def find_dates(text: str, published: date | None, language: str,
     found: list[DateExpression] = []
     pending: list[tuple[int, re.Match[str], tuple[int, int]]] = []
     for sentence in spans or [(0, len(text))]:
+        range_start: DateExpression | None = None  # "between 2010", waiting for "and 2015"
         for m in g.pattern.finditer(text, sentence[0], sentence[1]):
             try:
                 expression = _resolve(g, m, text, sentence, published)
             except (OverflowError, ValueError):
                 expression = None  # a day counted past year 1 or 9999: no date to report
+            if expression is None and range_start is not None and m.group("gy3") and not m.group("prep") \
+                    and g.range_join.fullmatch(text, range_start.end, m.start()):
+                # both ends date the period's events, neither is the time a figure held (tests/gold/CLAIMS.md)
+                expression = DateExpression(m.start(), m.end(), m.group("gy3"), "year", "start")
+                if found and found[-1] is range_start:
+                    found[-1] = replace(range_start, role="start")
+            range_start = expression if expression and _norm(m.group("prep") or "") in g.range_starts else None
             if expression is None:
                 continue
             if m.group("anc"):
@@ -331,8 +344,10 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         return out(f"{_month_year(published, month, modifier, _tense(g, text, m, sentence)):04d}-{month:02d}", "month")
     year = grp("gy") or grp("gy2") or grp("gy3")
     if year:
-        if grp("gy3") and prep not in g.bare_year_prepositions and not g.period_prefix.match(m.group()):
-            return None  # "the 2022 unrest", "Expo 2017": a year as a name, not a date
+        if (grp("gy3") and prep not in g.bare_year_prepositions and not g.period_prefix.match(m.group())
+                and not (prep in g.range_starts and _RANGE_YEAR.match(text, g.range_join.match(text, end).end())
+                         if g.range_join.match(text, end) else False)):
+            return None  # "the 2022 unrest", "Expo 2017", "up 5% from 2019": a name or a comparison, not a date
         return out(year, "year")
     return None
 

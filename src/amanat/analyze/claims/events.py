@@ -6,7 +6,9 @@ span is the expression, with the date resolved against the document's date at it
 precision. Dates that only bound a figure ("as of 3 March", "by Friday", "so far this
 year") are the figure's as-of, not events. A relative date in a document without a date
 is still reported, with ``date`` and ``precision`` null and ``why`` saying so — the reader
-sees that the text dates something even when it cannot be placed.
+sees that the text dates something even when it cannot be placed. The same expression
+written twice in one sentence for the same date ("have this morning paid … this morning") is
+one event, as a figure repeated in a sentence is one figure.
 """
 
 from __future__ import annotations
@@ -23,9 +25,20 @@ LANGUAGES = frozenset({"en", "ru", "kk", "ar", "ur"})
 def _run(context: Context) -> list[Claim]:
     claims = []
     label = f"{NAME}@{VERSION}"
-    for d in dates_of(context.text, context.published, context.language, tuple(context.sentences)):
+    sentences = context.sentences
+    index = 0
+    seen: set[tuple[str, str | None]] = set()  # (expression, date) already reported in this sentence
+    for d in dates_of(context.text, context.published, context.language, tuple(sentences)):
         if not d.event:
             continue
+        if index < len(sentences) and d.start >= sentences[index][1]:
+            while index < len(sentences) and d.start >= sentences[index][1]:
+                index += 1
+            seen.clear()
+        key = (" ".join(context.text[d.start:d.end].casefold().split()), d.date)
+        if key in seen:
+            continue
+        seen.add(key)
         fields: dict[str, object] = {"date": d.date, "precision": d.precision}
         if d.why:
             fields["why"] = d.why

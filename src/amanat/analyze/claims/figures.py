@@ -47,6 +47,8 @@ _DIGIT_BEFORE = re.compile(r"\d\s+$")
 _OF_AFTER = re.compile(r"\s+of\b")
 _CLAUSE_START = re.compile(r"[,;“”\"]|\bthat\b")
 _CLAUSE_END = re.compile(r"[,;“”\"]")
+_COMPOUND_MODIFIER = re.compile(r"[^\W\d_]+-[^\W\d_]+(?:ing|ed)")  # "high-ranking", "well-armed"
+_QUOTE_CLOSE = re.compile(r"[”»\"]")
 _BOUNDARY = re.compile(r"[,;:!?“”\"()\[\]—–]|\.(?!\d)")
 
 
@@ -74,6 +76,8 @@ class FigureGrammar:
 
     numbers: NumberGrammar
     qualifier: re.Pattern[str]  # a qualifier ending where a number (or its currency) starts
+    qualifier_after: re.Pattern[str]  # a qualifier right after the number: "a million or more"
+    partitive: re.Pattern[str]  # "five of the 10 Democrats": the whole a part is counted from
     currency_before: re.Pattern[str]
     currency_after: re.Pattern[str]
     percent: re.Pattern[str]
@@ -93,20 +97,23 @@ def grammar(language: str) -> FigureGrammar:
     lex = lexicon(lexicon_language(language))
     e = lex.entries
     qualifiers = lex.mapping("figure_qualifiers")
+    qualifiers_after = lex.mapping("figure_qualifiers_after")
     before_cur, after_cur = lex.mapping("figure_currencies_before"), lex.mapping("figure_currencies_after")
     cues = lex.mapping("figure_cues")
     sets = {key: lex.words(key) for key in (
         "figure_time_units", "figure_label_words", "figure_place_words", "figure_function_words",
         "figure_skip_words", "figure_plural_nouns", "figure_singular_units", "figure_determiners",
-        "figure_count_units", "figure_link_words", "figure_partitive_words")}
+        "figure_count_units", "figure_link_words", "figure_partitive_words", "figure_conjunctions")}
     sets["cue_words"] = frozenset(_key(c) for c in cues)
-    words = {"qualifiers": {_key(k): v for k, v in qualifiers.items()},
+    words = {"qualifiers": {_key(k): v for k, v in {**qualifiers, **qualifiers_after}.items()},
              "currencies": {_key(k): v for k, v in {**before_cur, **after_cur}.items()},
              "cues": {_key(k): v for k, v in cues.items()},
              "units": {_key(k): v for k, v in lex.mapping("figure_unit_measures").items()}}
     return FigureGrammar(
         numbers=number_grammar(language),
         qualifier=re.compile(rf"(?:{_alt(qualifiers)})\s*$", re.I),
+        qualifier_after=re.compile(rf"\s*(?:{_alt(qualifiers_after)})", re.I),
+        partitive=re.compile(rf"\s+of\s+(?:{_alt(e.get('figure_partitive_determiners', []))})\s+", re.I),
         currency_before=re.compile(rf"(?:{_alt(before_cur, after=_NO_LETTER)})\s*$", re.I),
         currency_after=re.compile(rf"\s*(?:{_alt(after_cur, before='')})", re.I),
         percent=re.compile(rf"\s*(?:{_alt(e.get('figure_percent', []), before='')})", re.I),
@@ -188,6 +195,8 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
             measure, unit, end = "money", g.words["currencies"][_key(tail.group())], tail.end()
     if g.not_after.match(text, n.end, right):
         return None
+    if _in_a_short_quote(text, n, sentence):
+        return None  # the "Three Amigos", the "one country, two systems" formula: a name, not a count
     if _DIGIT_BEFORE.search(text, max(0, n.start - 3), n.start):
         return None  # "400 737 Max jets": a number right after another is a model or a label
     before_words = _WORD.findall(text[max(left, start - 40):start])
@@ -196,14 +205,19 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
         if word_before in sets["figure_label_words"] or (g.plural_check and not n.in_words and _after_a_name(
                 text, before_words[-1] if before_words else "", start, sentence_start)):
             return None
-        if n.in_words and word_before in sets["figure_determiners"]:
-            return None  # "the two countries": things already counted
         if n.value == 1 and _OF_AFTER.match(text, n.end, right):
             return None  # "one of"
+    # "the two": things already counted — unless a counted noun follows ("the five companies")
+    referring = measure is None and n.in_words and word_before in sets["figure_determiners"]
     qualifier = None
     q = g.qualifier.search(text, max(left, start - 30), start)
+    q_after = g.qualifier_after.match(text, end, right)
+    if q_after:
+        end = q_after.end()  # "a million or more Uighurs": the counted noun comes after it
     if q:
         qualifier, start = g.words["qualifiers"][_key(q.group())], q.start()
+    elif q_after:
+        qualifier = g.words["qualifiers"][_key(q_after.group())]
     elif (measure is None and not n.grouped and not n.scaled and not n.in_words and isinstance(n.value, int)
           and 1900 <= n.value <= 2100):
         return None  # a year ("the 2022 unrest", "Expo 2017"); "about 2000 troops" keeps its qualifier
@@ -213,12 +227,21 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
         noun = _counted_noun(g, text, end, right, n.value)
         if noun is False:
             return None
+        whole = g.partitive.match(text, end, sentence[1]) if noun is None and n.value != 1 else None
+        if whole:  # "five of the 10 Democrats", "three of those first appointments": the counted
+            # noun is the whole's ("62 of them" names none, and keeps none)
+            after_whole = g.numbers.pattern.match(text, whole.end(), sentence[1])
+            noun = _counted_noun(g, text, after_whole.end() if after_whole else whole.end(), sentence[1], 2)
+            if noun:
+                right = sentence[1]
         if noun:
             unit, unit_end = noun
+        if referring and not noun:
+            return None
+        measure = g.words["cues"].get(_key(unit)) if unit else None  # "584 deaths": the noun is the cue
     # cues before and after, the nearer one wins
     after = _cue_after(g, text, unit_end, right, sentence[1])
     before = _cue_before(g, text, left, start)
-    cue_measure = None
     if measure is None:
         if after and before:
             chosen = after if after[1] <= before[1] else before
@@ -227,12 +250,11 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
         if chosen is not None and chosen is before and chosen[1] > 0 and (unit is not None or not _linked(g, text, left, start)):
             chosen = after  # "killed 12" yes; a cue further back only through a link: "the toll rose to 225"
         if chosen:
-            cue_measure = chosen[0]
+            measure = chosen[0]
             if chosen is after:
                 end = max(end, chosen[2])
             else:
                 start = min(start, chosen[2])
-        measure = cue_measure
         if measure is None and unit:
             measure = g.words["units"].get(_key(unit.split()[-1]))
         if measure is None and found and (g.inherit_before.search(text, max(left, start - 30), start)
@@ -244,6 +266,21 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
             return None
     end = max(end, unit_end)
     return _Figure(start, end, n, measure, qualifier, unit)
+
+
+def _in_a_short_quote(text: str, n: Number, sentence: tuple[int, int]) -> bool:
+    """Whether the number stands inside a quoted phrase of at most four words — a nickname,
+    a slogan or a title (the "Three Amigos"), not a quote that reports a figure."""
+    before = text[sentence[0]:n.start]
+    opened = max(before.rfind("“"), before.rfind("«"))
+    if opened < 0 or max(before.rfind("”"), before.rfind("»")) > opened:
+        if before.count('"') % 2 == 0:
+            return False
+        opened = before.rfind('"')
+    close = _QUOTE_CLOSE.search(text, n.end, min(sentence[1], n.end + 60))
+    if close is None:
+        return False
+    return len(text[sentence[0] + opened + 1:close.start()].split()) <= 4
 
 
 def _after_a_name(text: str, word: str, start: int, sentence_start: int) -> bool:
@@ -260,12 +297,23 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
     """The unit noun after a number, as ``(unit, end)``; None when none; False when the words
     after make the number something other than a figure (a duration, an address, a label)."""
     sets = g.sets
-    tokens = list(_WORD.finditer(text, pos, min(right, pos + 60)))[:4]
+    tokens = list(_WORD.finditer(text, pos, min(right, pos + 90)))[:8]
     run: list[re.Match[str]] = []
-    for t in tokens:
+    joined = False  # a conjunction was crossed: "maintenance and cleaning workers", "lawyers and investigators"
+    for i, t in enumerate(tokens):
         word = _key(t.group())
         if not run and word in sets["figure_partitive_words"]:
             continue  # Arabic "٨ من عناصر": eight of the members
+        if len(run) >= (7 if joined else 4):
+            break
+        if (run and not joined and word in sets["figure_conjunctions"] and i + 1 < len(tokens)
+                and tokens[i + 1].group()[0].isalpha() and _key(tokens[i + 1].group()) not in sets["figure_function_words"]
+                and (not any(_plural(g, _key(r.group())) for r in run) or _plural(g, _key(tokens[i + 1].group())))):
+            joined = True
+            run.append(t)
+            continue
+        if not run and word in sets["cue_words"] and word.endswith("s") and _plural(g, word):
+            return t.group().casefold(), t.end()  # "584 deaths", "120 detainees": the counted noun names the measure
         if not t.group()[0].isalpha() or word in sets["figure_function_words"] or word in sets["cue_words"]:
             break
         if word in sets["figure_time_units"]:
@@ -286,7 +334,10 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
         return None
     # the counted noun is the first plural ("CSTO troops", "small businesses"), or an
     # uncountable-looking plural and the plural after it ("police officers", "crew members")
-    head = next((i for i, t in enumerate(run) if _plural(g, _key(t.group()))), None)
+    while run and _key(run[-1].group()) in sets["figure_conjunctions"]:
+        run.pop()
+    head = next((i for i, t in enumerate(run) if _key(t.group()) not in sets["figure_conjunctions"]
+                 and _plural(g, _key(t.group()))), None)
     if head is None:
         if value == 1 and run[0].group().islower():
             return run[0].group(), run[0].end()  # "one policeman"
@@ -294,11 +345,15 @@ def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: floa
     if (head + 1 < len(run) and _key(run[head].group()) in sets["figure_plural_nouns"]
             and _plural(g, _key(run[head + 1].group()))):
         head += 1
+    if (head + 2 < len(run) and _key(run[head + 1].group()) in sets["figure_conjunctions"]
+            and _plural(g, _key(run[head + 2].group()))):
+        head += 2  # "20 lawyers and investigators": both nouns are counted
     words = run[: head + 1]
     if len(words) > 1 and all(w.group()[0].isupper() for w in words):
         return False  # "16 Erik Jones": a rank before a name, not a count ("12 Pakistanis" is one)
-    while len(words) > 1 and (words[0].group()[0].isupper() or words[0].group().casefold().endswith(g.adjective_endings)):
-        words = words[1:]  # "Pakistani students", "international observers": the noun, not its adjectives
+    while len(words) > 1 and (words[0].group()[0].isupper() or words[0].group().casefold().endswith(g.adjective_endings)
+                              or _COMPOUND_MODIFIER.fullmatch(words[0].group())):
+        words = words[1:]  # "Pakistani students", "international observers", "high-ranking insurgents": the noun
     return " ".join(w.group().casefold() for w in words), words[-1].end()
 
 
