@@ -327,5 +327,5 @@ def test_kb_import_reports_and_applies_merges(store_url: str) -> None:
     # the EveryPolitician file both in the starter base and imported again)
     rows = [h for h in holders if h["person"] == "Q134068"]
     assert len(rows) == 1
-    cited = {s["source"] if isinstance(s, dict) else s for s in rows[0]["sources"]}
+    cited = {s["id"] if isinstance(s, dict) else s for s in rows[0]["sources"]}
     assert any(s.startswith("popolo:") for s in cited) and any(s.startswith("wdoh:") for s in cited)

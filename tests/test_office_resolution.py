@@ -104,10 +104,7 @@ def test_the_forms_of_one_office_resolve_to_it() -> None:
     ):
         res = resolve_office(index, phrase)
         assert (res.status, res.position) == ("resolved", "Q5256775"), phrase
-    assert (
-        resolve_office(index, "un secretary general").position
-        == "wdoh:world/Secretary-General of the United Nations"
-    )
+    assert resolve_office(index, "un secretary general").position == "Q81066"
     assert (
         resolve_office(index, "Kazakh ambassador to Pakistan").position
         == "amanat:position/kz-ambassador-to-pakistan"
@@ -192,7 +189,7 @@ def test_one_term_from_two_sources_is_one_row_citing_both() -> None:
 def test_the_shipped_base_lists_one_person_once() -> None:
     answer = service.who(starter.load(), "President of Kazakhstan", date(2021, 1, 1))
     people = [h.person.id for h in answer.holders]
-    assert people == ["Q200881"] and len(answer.holders[0].tenure.cited()) == 2
+    assert people == ["Q200881"] and len(answer.holders[0].tenure.cited()) >= 2
 
 
 def test_sources_a_day_apart_are_one_term_undetermined_on_that_day() -> None:

@@ -380,7 +380,9 @@ def tenures_of(
         if f.predicate == POSITION_HELD and f.object:
             acting = f.qualifier("acting") == "true" or f.qualifier("caretaker") == "true"
             office = same_office.get(f.object, f.object)
-            out[office].append(Tenure(f.subject, f.interval, acting, f.source))
+            # a fact the build already merged from several files cites them all
+            records = tuple((source, f.interval) for source in (f.source, *f.also_sources)) if f.also_sources else ()
+            out[office].append(Tenure(f.subject, f.interval, acting, f.source, records))
     return {position: merge_tenures(terms) for position, terms in out.items()}
 
 
