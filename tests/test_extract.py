@@ -228,7 +228,7 @@ def test_page_over_the_tree_size_limit_is_read_as_a_stream() -> None:
     assert found.canonical_url == "https://example.org/talks" and found.language == "en"
 
 
-def test_analysing_a_30_mb_page_stays_within_300_mb(tmp_path) -> None:
+def test_analysing_a_30_mb_page_adds_less_than_200_mb(tmp_path) -> None:
     """Peak memory of the whole analysis (decode, extract, language, hash) of one page just
     under the 32 MiB HTML cap, in a fresh process (trafilatura took 1.6 GB on such a page)."""
     import subprocess
@@ -252,5 +252,7 @@ def test_analysing_a_30_mb_page_stays_within_300_mb(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300,
                             env={**__import__("os").environ, "PYTHONPATH": str(src)})
     assert result.returncode == 0, result.stderr
-    _imports, peak = map(int, result.stdout.split())
-    assert peak < 300, f"peak RSS {peak} MB"
+    imports, peak = map(int, result.stdout.split())
+    # what the analysis adds to the process (its imports vary with what the environment
+    # loads: 122 MB alone, more under the parallel test run); ~175 MB peak measured alone
+    assert peak - imports < 200, f"peak RSS {peak} MB, {imports} MB of it before the page"

@@ -183,7 +183,14 @@ def link(text: str, spans: list[Span], published: date | None, index: KBIndex) -
                     results[id(s)] = mention(s, method="coref")
                     continue
                 names = _surname_candidates(index, s.tokens[0])
-                if not names or not (s.honorific or role or len(names) == 1):
+                if not names:
+                    continue
+                if not (s.honorific or role or len(names) == 1):
+                    # a surname several persons of the base share, with nothing to choose by:
+                    # a person all the same (quote attribution must count them), never linked
+                    cands = tuple(sorted((Candidate(e, index.name_of(e), round(v, 3)) for e, v in names.items()),
+                                         key=lambda c: -c.score))[:5]
+                    results[id(s)] = mention(s, candidates=cands, score=0.0, method="fuzzy")
                     continue
             else:
                 query = s.query or text[s.start : s.end]
