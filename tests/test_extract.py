@@ -228,7 +228,7 @@ def test_page_over_the_tree_size_limit_is_read_as_a_stream() -> None:
     assert found.canonical_url == "https://example.org/talks" and found.language == "en"
 
 
-def test_analysing_a_30_mb_page_adds_less_than_200_mb(tmp_path) -> None:
+def test_analysing_a_30_mb_page_stays_within_300_mb(tmp_path) -> None:
     """Peak memory of the whole analysis (decode, extract, language, hash) of one page just
     under the 32 MiB HTML cap, in a fresh process (trafilatura took 1.6 GB on such a page)."""
     import subprocess
@@ -238,21 +238,23 @@ def test_analysing_a_30_mb_page_adds_less_than_200_mb(tmp_path) -> None:
     path = tmp_path / "big.html"
     path.write_text(_big_page(150_000), encoding="utf-8")
     assert 25_000_000 < path.stat().st_size < 32 * 1024 * 1024
+    # VmHWM, the peak of this process's own memory: ru_maxrss would also count the RSS of
+    # the test runner it was forked from, which the new program inherits as its high-water mark
     code = (
-        "import resource, sys\n"
+        "import sys\n"
+        "def hwm():\n"
+        "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
         "from amanat.ingest.document import analyze_capture\n"
         "from amanat.model import Capture\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "before = hwm()\n"
         "doc = analyze_capture(Capture(url=None, body=open(sys.argv[1], 'rb').read(),"
         " media_type='text/html', origin=sys.argv[1]))\n"
         "assert 'Paragraph 149999:' in doc.text, doc\n"
-        "print(before // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "print(before // 1024, hwm() // 1024)\n"
     )
     src = Path(__file__).resolve().parents[1] / "src"
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300,
                             env={**__import__("os").environ, "PYTHONPATH": str(src)})
     assert result.returncode == 0, result.stderr
-    imports, peak = map(int, result.stdout.split())
-    # what the analysis adds to the process (its imports vary with what the environment
-    # loads: 122 MB alone, more under the parallel test run); ~175 MB peak measured alone
-    assert peak - imports < 200, f"peak RSS {peak} MB, {imports} MB of it before the page"
+    _imports, peak = map(int, result.stdout.split())
+    assert peak < 300, f"peak RSS {peak} MB"
