@@ -106,5 +106,24 @@ def claims_of(store: Store, document_id: str) -> tuple[list[dict[str, Any]], str
         rows = conn.execute(sa.select(c).where(c.c.document_id == document_id).order_by(c.c.n)).fetchall()
         run = conn.execute(sa.select(_runs.c.status).where(
             _runs.c.document_id == document_id, _runs.c.pass_name == "claims")).first()
-    claims = [{"type": r.type, "start": r.start, "end": r.end, "text": r.text, **json.loads(r.fields)} for r in rows]
+    first = _first_seen(store, document_id)
+    claims = [{"type": r.type, "start": r.start, "end": r.end, "text": r.text, **json.loads(r.fields),
+               "first_seen": first.get((r.type, r.text)) or first[None]} for r in rows]
     return claims, (run.status if run else None), run is not None
+
+
+def _first_seen(store: Store, document_id: str) -> dict[Any, dict[str, str]]:
+    """Where and when each claim of a document was first seen: the earliest stored version of
+    the same article whose claims include the same type and text (None: this document)."""
+    d, c = t.documents, t.claims
+    with store.engine.connect() as conn:
+        me = conn.execute(sa.select(d.c.canonical_url, d.c.ingested).where(d.c.id == document_id)).one()
+        versions = conn.execute(sa.select(d.c.id, d.c.ingested).where(d.c.canonical_url == me.canonical_url)
+                                .order_by(d.c.version)).fetchall()
+        seen: dict[Any, dict[str, str]] = {None: {"document_id": document_id, "ingested": me.ingested.isoformat()}}
+        for v in versions:
+            if v.id == document_id:
+                break
+            for kind, text in conn.execute(sa.select(c.c.type, c.c.text).where(c.c.document_id == v.id)):
+                seen.setdefault((kind, text), {"document_id": v.id, "ingested": v.ingested.isoformat()})
+    return seen
