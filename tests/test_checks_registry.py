@@ -69,7 +69,7 @@ def test_ban_ki_moon_beside_tokayev_is_found_from_imported_reference_data_alone(
     from conftest import shared_path
 
     empty = tmp_path / "manual.json"
-    empty.write_text(json.dumps({"sources": [], "entities": [], "facts": []}))
+    empty.write_text(json.dumps({"format": "amanat-kb", "version": 1, "sources": [], "entities": [], "facts": []}))
     kb = KnowledgeBase.from_records(starter(shared_path("data", "kb"), empty))
     from amanat.kb.build import MANUAL
 

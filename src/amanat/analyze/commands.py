@@ -27,11 +27,10 @@ from amanat.store.db import Store
 
 def context_of(store: Store) -> Context:
     """The knowledge base this store links against (starter + its imports), indexed."""
-    from amanat.kb.commands import load_kb
-    from amanat.kb.index import KBIndex
+    from amanat.kb.commands import indexed_kb
 
-    kb, version = load_kb(store)
-    return Context(KBIndex.build(kb), version)
+    _, index, version = indexed_kb(store)
+    return Context(index, version)
 
 
 def _day(value: str | None) -> date | None:

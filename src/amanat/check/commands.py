@@ -36,11 +36,9 @@ findings_app = typer.Typer(help="Findings of the checks: list, export, confirm o
 
 def record_of(store: Store) -> Record:
     """The knowledge base this store checks against (starter + its imports), indexed."""
-    from amanat.kb.commands import load_kb
-    from amanat.kb.index import KBIndex
+    from amanat.kb.commands import indexed_kb
 
-    kb, version = load_kb(store)
-    return Record(kb, KBIndex.build(kb), version)
+    return Record(*indexed_kb(store))
 
 
 def _mention(row: Any) -> Mention:

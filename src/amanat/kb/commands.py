@@ -24,6 +24,7 @@ from rich.table import Table
 from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
 from amanat.errors import InputError, NotFound
 from amanat.kb import export, merge, observed, service, starter
+from amanat.kb.index import KBIndex
 from amanat.kb.model import KnowledgeBase
 from amanat.store import schema as t
 from amanat.store.db import Store
@@ -38,21 +39,43 @@ def load_kb(store: Store) -> tuple[KnowledgeBase, str]:
     """Starter base + the store's imports, and a version string naming exactly that set.
 
     Imports are stored as read; persons without a QID are folded into their Wikidata records
-    here, on every load (``kb.merge``), so a later import can complete an earlier one."""
-    kb = starter.load()
+    here, on every load (``kb.merge``), so a later import can complete an earlier one. The
+    base of a version is built once per process (the starter alone is ~17,000 entities) and
+    shared: callers must not change it."""
     digest = hashlib.sha256(Path(starter.PATH).read_bytes())
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(t.kb_imports.c.id, t.kb_imports.c.data).order_by(t.kb_imports.c.id)).fetchall()
+    imports = []
     for row in rows:
         data = zstandard.ZstdDecompressor().decompress(row.data)
         digest.update(data)
-        kb.add_all(export.from_json(json.loads(data), where=f"kb import {row.id}"))
-    kb = merge.merge_persons(kb)[0]
+        imports.append((row.id, data))
     seen = observed.observed_entities(sightings(store))
     for r in seen:
         digest.update(r.id.encode())
-    kb.add_all(seen)
-    return kb, digest.hexdigest()[:16]
+    version = digest.hexdigest()[:16]
+    if version not in _BASES:
+        kb = starter.load()
+        for import_id, data in imports:
+            kb.add_all(export.from_json(json.loads(data), where=f"kb import {import_id}"))
+        kb = merge.merge_persons(kb)[0]
+        kb.add_all(seen)
+        _BASES.clear()  # one version at a time: a base is ~100 MB
+        _BASES[version] = kb
+    return _BASES[version], version
+
+
+_BASES: dict[str, KnowledgeBase] = {}
+_INDEXES: dict[str, KBIndex] = {}
+
+
+def indexed_kb(store: Store) -> tuple[KnowledgeBase, KBIndex, str]:
+    """``load_kb`` and the base's index, built once per version and process."""
+    kb, version = load_kb(store)
+    if version not in _INDEXES:
+        _INDEXES.clear()
+        _INDEXES[version] = KBIndex.build(kb)
+    return kb, _INDEXES[version], version
 
 
 def sightings(store: Store) -> list[observed.Sighting]:
@@ -90,6 +113,8 @@ def kb_import(
         base, _ = load_kb(store)
         base.add_all(records)
         report = merge.merge_persons(base)[1]  # what loading the base will now fold together
+        _BASES.clear()  # the shared base was changed here: build it again next time
+        _INDEXES.clear()
         with store.engine.begin() as conn:
             conn.execute(sa.insert(t.kb_imports).values(
                 name=str(file), imported=datetime.now(UTC), entities=len(imported.entities), facts=len(imported.facts),
@@ -203,8 +228,8 @@ def kb_who(
     except ValueError:
         raise InputError(f"--on takes a date as YYYY-MM-DD, not {on!r}") from None
     with open_store(db) as store:
-        kb, _ = load_kb(store)
-    answer = service.who(kb, position, day)
+        kb, index, _ = indexed_kb(store)
+    answer = service.who(kb, position, day, index)
     if as_json:
         emit_json(service.who_json(answer))
         return

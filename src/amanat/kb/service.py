@@ -104,13 +104,13 @@ def load_default(imports: Iterable[str | Path] = ()) -> KnowledgeBase:
     return merge.merge_persons(kb)[0]
 
 
-def who(kb: KnowledgeBase, position_query: str, on_date: date) -> WhoAnswer:
+def who(kb: KnowledgeBase, position_query: str, on_date: date, index: KBIndex | None = None) -> WhoAnswer:
     """Who held the office ``position_query`` names on ``on_date``: the phrase is resolved
     by ``kb.offices.resolve_office`` (an unknown or ambiguous office answers no holders,
     with suggestions or candidates), then its terms on the day, surely-not ones left out."""
     if not position_query.strip():
         raise InputError("--position is empty: name an office, e.g. 'President of Kazakhstan'")
-    index = KBIndex.build(kb)
+    index = index or KBIndex.build(kb)
     resolution = resolve_office(index, position_query)
     if resolution.position is None:
         return WhoAnswer(position_query, on_date, resolution, None, (), index)
