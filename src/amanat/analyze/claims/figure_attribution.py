@@ -17,6 +17,7 @@ from functools import cache
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.numbers import lexicon_language
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
 _SEGMENT_BREAK = re.compile(r"[,;:“”\"«»()—–]|[‘’](?=\s|$)|(?<=\s)[‘’]|\bthat\b")
@@ -51,8 +52,10 @@ def _patterns(language: str) -> _Patterns:
     lex = lexicon(lexicon_language(language))
     e = lex.entries
     after = e.get("figure_according_to_after", [])
+    verbs = e.get("figure_speech_verbs", [])
+    speech = phrase_trie(verbs, fold=True) or _alt(verbs)  # factored by prefixes (tries.py)
     return _Patterns(
-        speech=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_speech_verbs', []))})(?!\w)", re.I),
+        speech=re.compile(rf"(?<!\w)(?:{speech})(?!\w)", re.I),
         according=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_according_to', []))})\s+(?P<who>[^,;.“”\"()]+)", re.I),
         # a lazy run before a phrase is tried from every start in the sentence (quadratic in its
         # length): built only when the language has such phrases, and tried only where one stands

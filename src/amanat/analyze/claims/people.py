@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from amanat.analyze.claims import Context
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
 _NAME_WORD = r"[A-Z\u00C0-\u00DE][\w’'-]*[a-z\u00DF-\u024F][\w’'-]*"
@@ -72,9 +73,11 @@ def _words() -> _Words:
     honorifics = lex.words("honorifics")
     markers = frozenset(lex.mapping("markers"))
     demonyms = frozenset(w for words in lex.table("demonyms").values() for w in words)
-    verbs = "|".join(re.escape(v).replace(r"\ ", r"\s+")
-                     for v in sorted(lex.words("speech_verbs"), key=len, reverse=True))
-    head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    # factored by prefixes (tries.py): tried after every capitalised run
+    verbs = phrase_trie(lex.words("speech_verbs"), fold=False) or "|".join(
+        re.escape(v).replace(r"\ ", r"\s+") for v in sorted(lex.words("speech_verbs"), key=len, reverse=True))
+    head_alt = phrase_trie(heads, fold=True, piece=re.escape) or "|".join(
+        re.escape(h) for h in sorted(heads, key=len, reverse=True))
     return _Words(
         titles=titles | honorifics,
         sole_titles=(heads | lex.words("title_abbreviations") | honorifics) - lex.words("title_modifiers"),
