@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.tries import phrase_trie
@@ -119,11 +119,10 @@ def _gender_before(text: str, start: int) -> str | None:
 
 def people(context: Context) -> list[Person]:
     """The people of one text in text order: the person mentions and the runs marked as people.
-    Computed once per context for the quote and role extractors (a small cache of the last ones)."""
-    return list(_people(context))
+    Computed once per context for the quote and role extractors."""
+    return list(context.computed("people", _people))
 
 
-@lru_cache(maxsize=4)
 def _people(context: Context) -> tuple[Person, ...]:
     w = _words()
     text = context.text
@@ -144,13 +143,13 @@ def _people(context: Context) -> tuple[Person, ...]:
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
             k += 1
         name_words = words[k:]
-        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
-            continue
         start = run.start() + [m.start() for m in _NONSPACE.finditer(run.group())][k] if k else run.start()
         end = run.end()
         if _POSSESSIVE.search(name_words[-1]):
             end -= 2
         if covered.find(1, start, end) != -1:
+            continue  # the cheap test first: most runs are mentions already
+        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
             continue
         name = text[start:end]
         if not titled:
