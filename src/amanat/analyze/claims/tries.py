@@ -23,13 +23,15 @@ _END = ""  # the key of a node's terminal entry: a word ends here
 
 
 def phrase_trie(words: Iterable[str], *, fold: bool, piece: Callable[[str], str] | None = None,
-                before: Callable[[str], str] | None = None, after: Callable[[str], str] | None = None) -> str | None:
+                before: Callable[[str], str] | None = None, after: Callable[[str], str] | None = None,
+                first: Callable[[str], str] | None = None) -> str | None:
     """A regex matching any of ``words``, or None when it cannot be factored safely.
 
     ``fold``: letters are grouped by lower case (for a pattern compiled with ``re.I``);
     ``piece(ch)``: the pattern of one character (default: a space matches any white space,
     anything else itself); ``before(first)`` / ``after(last)``: the edge written before a
-    word starting with ``first`` / after one ending with ``last`` (default: none)."""
+    word starting with ``first`` / after one ending with ``last`` (default: none); ``first(ch)``:
+    the pattern of a word's first character, when it differs from ``piece``'s ("(?-i:M)ay")."""
     unique = {str(w) for w in words}
     if not unique:
         return None
@@ -54,7 +56,7 @@ def phrase_trie(words: Iterable[str], *, fold: bool, piece: Callable[[str], str]
 
     top = []
     for ch, child in sorted(trie.items()):
-        top.append((before(ch) if before else "") + piece(ch) + emit(child))
+        top.append((before(ch) if before else "") + (first or piece)(ch) + emit(child))
     return "|".join(top)
 
 
