@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any, TypeVar
 
 from amanat.analyze.sentences import sentences
 from amanat.config import load_units
 from amanat.model import Claim, ClaimType, Mention
 
 ENTRY_POINT_GROUP = "amanat.extractors"
+T = TypeVar("T")
 
 # the built-in extractors, referenced as a plugin's entry point would be
 BUILTIN = (
@@ -47,6 +49,18 @@ class Context:
     def sentences(self) -> list[tuple[int, int]]:
         """``(start, end)`` of each sentence, computed once for all extractors."""
         return sentences(self.text, self.language)
+
+    @cached_property
+    def _computed(self) -> dict[str, Any]:
+        return {}
+
+    def computed(self, key: str, compute: Callable[[Context], T]) -> T:
+        """``compute(self)``, once per context for every extractor that asks by ``key``: what
+        several extractors derive from the same text (the people it names) is derived once,
+        without hashing the whole context to look it up."""
+        if key not in self._computed:
+            self._computed[key] = compute(self)
+        return self._computed[key]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

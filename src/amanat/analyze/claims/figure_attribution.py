@@ -17,6 +17,7 @@ from functools import cache
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.numbers import lexicon_language
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
 _SEGMENT_BREAK = re.compile(r"[,;:“”\"«»()—–]|[‘’](?=\s|$)|(?<=\s)[‘’]|\bthat\b")
@@ -36,7 +37,8 @@ class Attribution:
 class _Patterns:
     speech: re.Pattern[str]
     according: re.Pattern[str]
-    according_after: re.Pattern[str]
+    according_after: re.Pattern[str] | None  # None when the language has no such phrase
+    according_after_cue: re.Pattern[str] | None  # the phrase alone: a cheap test before the full pattern
     pronouns: frozenset[str]
     function_words: frozenset[str]
 
@@ -49,11 +51,16 @@ def _alt(words: list[str]) -> str:
 def _patterns(language: str) -> _Patterns:
     lex = lexicon(lexicon_language(language))
     e = lex.entries
+    after = e.get("figure_according_to_after", [])
+    verbs = e.get("figure_speech_verbs", [])
+    speech = phrase_trie(verbs, fold=True) or _alt(verbs)  # factored by prefixes (tries.py)
     return _Patterns(
-        speech=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_speech_verbs', []))})(?!\w)", re.I),
+        speech=re.compile(rf"(?<!\w)(?:{speech})(?!\w)", re.I),
         according=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_according_to', []))})\s+(?P<who>[^,;.“”\"()]+)", re.I),
-        according_after=re.compile(rf"(?P<who>[^,;.“”\"()]+?)\s+(?:{_alt(e.get('figure_according_to_after', []))})(?!\w)",
-                                   re.I),
+        # a lazy run before a phrase is tried from every start in the sentence (quadratic in its
+        # length): built only when the language has such phrases, and tried only where one stands
+        according_after=re.compile(rf"(?P<who>[^,;.“”\"()]+?)\s+(?:{_alt(after)})(?!\w)", re.I) if after else None,
+        according_after_cue=re.compile(rf"(?<!\w)(?:{_alt(after)})(?!\w)", re.I) if after else None,
         pronouns=lex.words("figure_pronouns"),
         function_words=lex.words("figure_function_words") | _ARTICLES,
     )
@@ -67,7 +74,9 @@ def attribution(context: Context, sentence: tuple[int, int], previous: tuple[int
     m = p.according.search(text, s0, s1)
     if m:
         return Attribution(_words(m.group("who"), 8, first=True))
-    m = p.according_after.search(text, s0, s1)
+    m = (p.according_after.search(text, s0, s1)
+         if p.according_after is not None and p.according_after_cue is not None
+         and p.according_after_cue.search(text, s0, s1) else None)
     if m:
         who = _SEGMENT_BREAK.split(m.group("who"))[-1]
         return Attribution(_words(who, 4, first=False))

@@ -31,6 +31,7 @@ from amanat.analyze.claims.dates import grammar as date_grammar
 from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
 from amanat.analyze.claims.numbers import grammar as number_grammar
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
@@ -52,9 +53,22 @@ _QUOTE_CLOSE = re.compile(r"[”»\"]")
 _BOUNDARY = re.compile(r"[,;:!?“”\"()\[\]—–]|\.(?!\d)")
 
 
+def _char(ch: str) -> str:
+    """One letter of a lexicon phrase: a space matches any white space, an Arabic letter may
+    carry short vowel marks."""
+    return (re.escape(ch) + _ARABIC_MARKS) if "\u0600" <= ch <= "\u06ff" else (r"\s+" if ch == " " else re.escape(ch))
+
+
 def _alt(words: Any, before: str = r"(?<!\w)", after: str = r"(?!\w)") -> str:
     """An alternation of lexicon phrases, longest first: spaces match any white space, and
-    Arabic letters may carry short vowel marks (قُتل matches قتل)."""
+    Arabic letters may carry short vowel marks (قُتل matches قتل). Factored by prefixes
+    (``tries.py``) when it can be: these patterns run around every number."""
+    phrases = {str(w) for w in words}
+    if not any(_MARKS.search(w) for w in phrases):  # a written mark would make two branches match alike
+        trie = phrase_trie(phrases, fold=True, piece=_char, before=lambda ch: before if ch.isalnum() else "",
+                           after=lambda ch: after if ch.isalnum() else "")
+        if trie is not None:
+            return trie
     out = []
     for w in sorted({str(w) for w in words}, key=len, reverse=True):
         pattern = "".join(

@@ -177,11 +177,16 @@ def grammar(language: str) -> NumberGrammar:
         scale.append(rf"(?P<short>{_alternation(short_scales)})(?![\w])")
     scale_re = "|".join(scale)
     glued_after = "".join(f"(?={re.escape(p)}(?!\\w))|" for p in lex.entries.get("number_glued_suffixes", []))
-    glued = "".join(f"(?<={re.escape(p)})|" for p in lex.entries.get("number_glued_prefixes", []))
-    # a number starts with a digit or the first letter of a number word: checked first, so the
-    # lookbehinds run only there
+    # a number starts with a digit or the first letter of a number word, after no letter,
+    # digit or joiner — or glued to a prefix ("Rs2"). The common case is tried first and alone:
+    # each lookbehind tried at every position costs (the prefixes' ones doubled the scan).
+    # A prefix ending in a letter can only glue digits: a number word after it has no \b.
     starts = "".join(sorted({re.escape(w[0]) for w in words}))
-    pattern = (rf"(?=[\d{starts}])(?:{glued}(?<![\w.,/+#№:\-]))(?:{'|'.join(parts)})"
+    prefixes = [str(p) for p in lex.entries.get("number_glued_prefixes", [])]
+    to_digits = "|".join(rf"(?<={re.escape(p)})" for p in prefixes if re.fullmatch(r".*\w", p))
+    to_any = "|".join(rf"(?<={re.escape(p)})" for p in prefixes if not re.fullmatch(r".*\w", p))
+    glued = (rf"|(?=\d)(?:{to_digits})" if to_digits else "") + (rf"|(?=[\d{starts}])(?:{to_any})" if to_any else "")
+    pattern = (rf"(?:(?<![\w.,/+#№:\-])(?=[\d{starts}]){glued})(?:{'|'.join(parts)})"
                + (rf"(?:{scale_re})?" if scale_re else "")
                + rf"(?:{glued_after}(?![\w/:]|-\w|[.,٫]\d))")
     return NumberGrammar(language, re.compile(pattern, re.I), words, multipliers, scales, grouping, decimal)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from amanat.analyze.claims import Context
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
 _NAME_WORD = r"[A-Z\u00C0-\u00DE][\w’'-]*[a-z\u00DF-\u024F][\w’'-]*"
@@ -72,9 +73,11 @@ def _words() -> _Words:
     honorifics = lex.words("honorifics")
     markers = frozenset(lex.mapping("markers"))
     demonyms = frozenset(w for words in lex.table("demonyms").values() for w in words)
-    verbs = "|".join(re.escape(v).replace(r"\ ", r"\s+")
-                     for v in sorted(lex.words("speech_verbs"), key=len, reverse=True))
-    head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    # factored by prefixes (tries.py): tried after every capitalised run
+    verbs = phrase_trie(lex.words("speech_verbs"), fold=False) or "|".join(
+        re.escape(v).replace(r"\ ", r"\s+") for v in sorted(lex.words("speech_verbs"), key=len, reverse=True))
+    head_alt = phrase_trie(heads, fold=True, piece=re.escape) or "|".join(
+        re.escape(h) for h in sorted(heads, key=len, reverse=True))
     return _Words(
         titles=titles | honorifics,
         sole_titles=(heads | lex.words("title_abbreviations") | honorifics) - lex.words("title_modifiers"),
@@ -116,11 +119,10 @@ def _gender_before(text: str, start: int) -> str | None:
 
 def people(context: Context) -> list[Person]:
     """The people of one text in text order: the person mentions and the runs marked as people.
-    Computed once per context for the quote and role extractors (a small cache of the last ones)."""
-    return list(_people(context))
+    Computed once per context for the quote and role extractors."""
+    return list(context.computed("people", _people))
 
 
-@lru_cache(maxsize=4)
 def _people(context: Context) -> tuple[Person, ...]:
     w = _words()
     text = context.text
@@ -141,13 +143,13 @@ def _people(context: Context) -> tuple[Person, ...]:
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
             k += 1
         name_words = words[k:]
-        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
-            continue
         start = run.start() + [m.start() for m in _NONSPACE.finditer(run.group())][k] if k else run.start()
         end = run.end()
         if _POSSESSIVE.search(name_words[-1]):
             end -= 2
         if covered.find(1, start, end) != -1:
+            continue  # the cheap test first: most runs are mentions already
+        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
             continue
         name = text[start:end]
         if not titled:

@@ -24,6 +24,7 @@ Word classes (speech verbs, anonymous heads, title heads) are lexicon data (en/s
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.speakers import (
@@ -53,10 +54,21 @@ def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> 
 
 
 def _sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
-    for s, e in spans:
-        if s <= pos < e or (pos == e):
-            return s, e
+    """The sentence that holds ``pos`` (or ends at it). Spans are in order and do not overlap,
+    so the first whose end is not before ``pos`` is the only candidate: a bisection, not a
+    walk through every sentence for every quote."""
+    i = bisect_left(spans, pos, key=lambda span: span[1])
+    if i < len(spans) and spans[i][0] <= pos:
+        return spans[i]
     return pos, pos
+
+
+def _paragraph_of(paragraphs: list[_Paragraph], pos: int) -> _Paragraph:
+    """The paragraph that holds ``pos`` (paragraphs are in order, split at line breaks)."""
+    i = bisect_right(paragraphs, pos, key=lambda p: p.start) - 1
+    if i >= 0 and paragraphs[i].start <= pos <= paragraphs[i].end:
+        return paragraphs[i]
+    return next(p for p in paragraphs if p.start <= pos <= p.end)
 
 
 def _attribution_after(context: Context, pos: int, limit: int) -> tuple[int, int, int] | None:
@@ -104,7 +116,7 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
     for m in _QUOTE.finditer(text):
         g = next(i for i in range(1, _QUOTE.groups + 1) if m.group(i) is not None)
         inner_start, inner_end = m.start(g), m.end(g)
-        para = next(p for p in paragraphs if p.start <= m.start() <= p.end)
+        para = _paragraph_of(paragraphs, m.start())
         s_start = _sentence_of(spans, m.start())[0]
         limit = para.end
         speaker: _Speaker | None = None
@@ -167,7 +179,7 @@ def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph
     w = _words()
     found: list[Claim] = []
     for s_start, s_end in context.sentences:
-        para = next(p for p in paragraphs if p.start <= s_start <= p.end)
+        para = _paragraph_of(paragraphs, s_start)
         according = re.search(r"\b[Aa]ccording to\s+", text[s_start:s_end])
         if according:
             a_at = s_start + according.start()

@@ -18,6 +18,7 @@ from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.people import people as named_people
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon, marker_of
 from amanat.model import Claim, Mention
 
@@ -42,8 +43,10 @@ class _Patterns:
 def _patterns() -> _Patterns:
     lex = lexicon("en")
     markers = "|".join(sorted(map(re.escape, lex.mapping("markers")), key=len, reverse=True))
-    heads = "|".join(sorted(map(re.escape, lex.words("speaker_title_heads") | lex.words("occupation_titles")),
-                            key=len, reverse=True))
+    head_words = lex.words("speaker_title_heads") | lex.words("occupation_titles")
+    # factored by prefixes (tries.py): searched in every apposition phrase
+    heads = (phrase_trie(head_words, fold=True, piece=re.escape)
+             or "|".join(sorted(map(re.escape, head_words), key=len, reverse=True)))
     places = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(lex.words("place_titles"), key=len, reverse=True))
     owner = r"(?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}['’]s\s+|[A-Z][\w-]*\s+)?"
     return _Patterns(

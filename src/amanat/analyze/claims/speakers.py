@@ -14,6 +14,7 @@ from functools import cache
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.people import Person, people
+from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
@@ -60,7 +61,9 @@ def _words() -> _Words:
 
     bodies = lex.words("body_heads")
     return _Words(
-        verbs=re.compile(r"(?<![\w-])(?:" + alternation(lex.words("speech_verbs")) + r")(?![\w-])"),  # lower case: "United States:"
+        # lower case: "United States:"; factored by prefixes (tries.py): it scans every sentence
+        verbs=re.compile(r"(?<![\w-])(?:" + (phrase_trie(lex.words("speech_verbs"), fold=False)
+                                              or alternation(lex.words("speech_verbs"))) + r")(?![\w-])"),
         bare=lex.words("speech_verbs_bare"),
         object_verbs=lex.words("speech_objects_verbs"),
         adverbs=lex.words("speech_adverbs"),
