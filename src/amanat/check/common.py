@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from amanat.analyze.sentences import sentences
@@ -52,13 +52,21 @@ def layout(document: DocumentView) -> Layout:
 
 
 def term(iv: Interval) -> str:
-    """An interval as a sentence reads it: "1998-05-06 to 2019-03-23", "2022-09-17 on (known up to …)"."""
+    """An interval as a person reads it: first and last day ("2007-01-01 to 2016-12-31": the
+    stored end is exclusive), "2022-09-17 on (known up to …)" for an open end."""
     start = iv.start.iso() if iv.start else "an unknown date"
     if iv.end:
-        return f"{start} to {iv.end.iso()}" if iv.start else f"until {iv.end.iso()}"
+        last = (iv.end.value - timedelta(days=1)).isoformat() if iv.end.precision == "day" else f"before {iv.end.iso()}"
+        return f"{start} to {last}" if iv.start else f"until {last}"
     if iv.end_unknown:
         return f"{start} to an unknown date"
     return f"{start} on (known up to {iv.as_of.isoformat()})" if iv.as_of else f"{start} on"
+
+
+def name_of(record: Record, entity_id: str) -> str:
+    """An entity's name: the base's label (offices too), else the index's display name."""
+    entity = record.kb.entities.get(entity_id)
+    return entity.name if entity else record.index.name_of(entity_id)
 
 
 def fact_row(record: Record, f: Fact) -> dict[str, Any]:
@@ -66,8 +74,8 @@ def fact_row(record: Record, f: Fact) -> dict[str, Any]:
     source = record.kb.sources.get(f.source)
     iv = f.interval
     return {
-        "subject": f.subject, "subject_name": record.index.name_of(f.subject), "predicate": f.predicate,
-        "object": f.object, "object_name": record.index.name_of(f.object) if f.object else None, "value": f.value,
+        "subject": f.subject, "subject_name": name_of(record, f.subject), "predicate": f.predicate,
+        "object": f.object, "object_name": name_of(record, f.object) if f.object else None, "value": f.value,
         "start": iv.start.iso() if iv.start else None, "end": iv.end.iso() if iv.end else None,
         "as_of": iv.as_of.isoformat() if iv.as_of else None,
         "source": f.source, "source_title": source.title if source else None,

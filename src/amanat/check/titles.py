@@ -22,13 +22,12 @@ silent, not contradicting.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from amanat.analyze.sentences import sentences
 from amanat.check import Check, DocumentView, Record
+from amanat.check.common import fact_row, layout, name_of, term
 from amanat.kb.index import Office, role_words
 from amanat.kb.linking import resolve_holder
 from amanat.kb.model import Interval
@@ -36,7 +35,6 @@ from amanat.kb.offices import resolve_office
 from amanat.model import Evidence, Finding, Mention
 
 OTHER_TIME = frozenset({"then", "former", "ex", "late"})
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -73,17 +71,6 @@ def titled(document: DocumentView, record: Record) -> list[Titled]:
     return out
 
 
-def _term(iv: Interval) -> str:
-    """A term as a person reads it: first and last day (the stored end is exclusive)."""
-    start = iv.start.iso() if iv.start else "an unknown date"
-    if iv.end:
-        last = (iv.end.value - timedelta(days=1)).isoformat() if iv.end.precision == "day" else f"before {iv.end.iso()}"
-        return f"{start} to {last}"
-    if iv.end_unknown:
-        return f"{start} to an unknown date"
-    return f"{start} on (known up to {iv.as_of.isoformat()})" if iv.as_of else f"{start} on"
-
-
 def _facts(record: Record, person: str, offices: Iterable[Office]) -> tuple[dict[str, object], ...]:
     """The position-held facts behind the person's offices, with their sources and tier."""
     return tuple(f for o in offices for f in _position_facts(record, person, o.position_id, o.interval))
@@ -92,26 +79,8 @@ def _facts(record: Record, person: str, offices: Iterable[Office]) -> tuple[dict
 def _position_facts(record: Record, person: str, position: str,
                     interval: Interval | None = None) -> list[dict[str, object]]:
     """The person's position-held facts for one office (one term when ``interval`` is given)."""
-    out = []
-    for f in record.kb.facts_about(person, "position_held"):
-        if f.object != position or (interval is not None and f.interval != interval):
-            continue
-        source = record.kb.sources.get(f.source)
-        out.append({
-            "subject": person, "subject_name": record.index.name_of(person), "predicate": "position_held",
-            "object": position, "object_name": _label(record, position),
-            "start": f.interval.start.iso() if f.interval.start else None,
-            "end": f.interval.end.iso() if f.interval.end else None,
-            "as_of": f.interval.as_of.isoformat() if f.interval.as_of else None,
-            "source": f.source, "source_title": source.title if source else None,
-            "tier": source.tier if source else "reference",
-        })
-    return out
-
-
-def _label(record: Record, entity_id: str) -> str:
-    entity = record.kb.entities.get(entity_id)
-    return entity.name if entity else record.index.name_of(entity_id)
+    return [fact_row(record, f) for f in record.kb.facts_about(person, "position_held")
+            if f.object == position and (interval is None or f.interval == interval)]
 
 
 def _evidence(document: DocumentView, t: Titled) -> Evidence:
@@ -121,10 +90,7 @@ def _evidence(document: DocumentView, t: Titled) -> Evidence:
 
 def _own_date(document: DocumentView, t: Titled) -> bool:
     """Whether the title's sentence carries a year of its own ("in 2015, then-minister …")."""
-    for s, e in sentences(document.text):
-        if s <= t.mention.start < e:
-            return bool(_YEAR.search(document.text, s, e))
-    return False
+    return layout(document).dates_itself(t.mention.start)
 
 
 def _held_by_another(document: DocumentView, record: Record, day: date) -> list[Finding]:
@@ -148,14 +114,14 @@ def _held_by_another(document: DocumentView, record: Record, day: date) -> list[
         held = resolve_holder(tenures, day)
         if held.status != "held" or held.holder is None or held.holder == m.entity_id:
             continue
-        term = next((t for t in tenures if t.person == held.holder and t.interval.contains(day)), None)
-        label = _label(record, office.position)
+        held_term = next((t for t in tenures if t.person == held.holder and t.interval.contains(day)), None)
+        label = name_of(record, office.position)
         holder, person = record.index.name_of(held.holder), record.index.name_of(m.entity_id)
         t = Titled(m, ())
         found.append(Finding(
             check="titles-at-date", type="title-at-date", status="contradicted", severity="high",
             sentence=(f"The record has {holder} as {label} on {day.isoformat()}"
-                      + (f" ({_term(term.interval)})" if term else "")
+                      + (f" ({term(held_term.interval)})" if held_term else "")
                       + f" and no term in it for {person}, whom the document calls \"{m.role}\"."),
             document_id=document.id, key=f"{m.entity_id}|{office.position}",
             evidence=(_evidence(document, t),),
@@ -178,7 +144,7 @@ def _at_date(document: DocumentView, record: Record) -> list[Finding]:
         if any(v is True for v in verdicts):
             continue  # consistent with the record
         person = record.index.name_of(m.entity_id or "")
-        terms = "; ".join(f"{o.label} {_term(o.interval)}" for o in t.offices)
+        terms = "; ".join(f"{o.label} {term(o.interval)}" for o in t.offices)
         if all(v is False for v in verdicts):
             status, severity = "contradicted", "high"
             sentence = (f"The record has {person} as {terms}; the document, dated {day.isoformat()}, "
@@ -222,8 +188,8 @@ def _together(document: DocumentView, record: Record) -> list[Finding]:
             reported.add(pair)
             a, b = claims[i], claims[j]
             name_a, name_b = record.index.name_of(a.mention.entity_id or ""), record.index.name_of(b.mention.entity_id or "")
-            terms_a = "; ".join(f"{o.label} {_term(o.interval)}" for o in a.offices)
-            terms_b = "; ".join(f"{o.label} {_term(o.interval)}" for o in b.offices)
+            terms_a = "; ".join(f"{o.label} {term(o.interval)}" for o in a.offices)
+            terms_b = "; ".join(f"{o.label} {term(o.interval)}" for o in b.offices)
             sentence = (f"The document calls {name_a} \"{a.mention.role}\" and {name_b} \"{b.mention.role}\" "
                         f"without a then- or former marker, but the record's terms never overlap: "
                         f"{name_a} was {terms_a}; {name_b} was {terms_b}.")
