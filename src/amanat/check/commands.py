@@ -31,6 +31,8 @@ from amanat.store import analysis, findings
 from amanat.store import schema as t
 from amanat.store.db import Store
 
+BATCH = 100  # documents whose findings are written in one transaction
+
 findings_app = typer.Typer(help="Findings of the checks: list, export, confirm or dismiss.", invoke_without_command=True)
 
 
@@ -90,6 +92,20 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         ids = [i for i in ids if i in recent]
     on_total(len(ids))
     counts: Counter[str] = Counter(documents=0, findings=0, failed=0, analysed=analysed["documents"])
+    pending: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def write() -> None:  # one transaction per batch of documents
+        now = datetime.now(UTC)
+        with store.engine.begin() as conn:
+            for doc_id, rows in pending:
+                findings.replace(conn, doc_id, rows, now)
+            runs = t.analysis_runs
+            ids = [doc_id for doc_id, _ in pending]
+            conn.execute(sa.delete(runs).where(runs.c.document_id.in_(ids), runs.c.pass_name == "checks"))
+            conn.execute(sa.insert(runs), [{"document_id": i, "pass_name": "checks", "version": key, "status": None,
+                                            "analysed": now} for i in ids])
+        pending.clear()
+
     for doc_id in ids:
         try:
             found = run_checks(view_of(store, doc_id), record)
@@ -98,17 +114,16 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
             err.print(f"[red]error[/red] {doc_id}: cannot check: {escape(str(exc))}")
             progress()
             continue
-        with store.engine.begin() as conn:
-            findings.replace(conn, doc_id, [f.as_dict() for f in found])
-            conn.execute(sa.delete(t.analysis_runs).where(t.analysis_runs.c.document_id == doc_id,
-                                                          t.analysis_runs.c.pass_name == "checks"))
-            conn.execute(sa.insert(t.analysis_runs).values(document_id=doc_id, pass_name="checks", version=key,
-                                                           status=None, analysed=datetime.now(UTC)))
+        pending.append((doc_id, [f.as_dict() for f in found]))
+        if len(pending) >= BATCH:
+            write()
         counts["documents"] += 1
         counts["findings"] += len(found)
         for f in found:
             counts[f.status] += 1
         progress()
+    if pending:
+        write()
     return dict(counts)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from amanat.analyze.sentences import sentences
@@ -48,7 +49,14 @@ class Layout:
 
 
 def layout(document: DocumentView) -> Layout:
-    return Layout(document.text, document.language)
+    """The document's layout, made once for all the checks that read it (a str caches its
+    hash, so the key costs nothing after the first look)."""
+    return _layout(document.text, document.language)
+
+
+@lru_cache(maxsize=4)
+def _layout(text: str, language: str | None) -> Layout:
+    return Layout(text, language)
 
 
 def term(iv: Interval) -> str:

@@ -31,7 +31,7 @@ from amanat.check.common import fact_row, layout, name_of, term
 from amanat.kb.index import Office, role_words
 from amanat.kb.linking import resolve_holder
 from amanat.kb.model import Interval
-from amanat.kb.offices import resolve_office
+from amanat.kb.offices import OfficeResolution, resolve_office
 from amanat.model import Evidence, Finding, Mention
 
 OTHER_TIME = frozenset({"then", "former", "ex", "late"})
@@ -105,7 +105,7 @@ def _held_by_another(document: DocumentView, record: Record, day: date) -> list[
         words = title_words(m.role)
         if any(words <= o.words for o in record.index.offices.get(m.entity_id, ())):
             continue  # one of the person's own offices: judged by its terms (``_at_date``)
-        office = resolve_office(record.index, m.role)
+        office = _resolved(record, m.role)
         if office.status != "resolved" or office.read_as or not office.position:
             continue
         tenures = record.index.tenures.get(office.position, [])
@@ -129,6 +129,21 @@ def _held_by_another(document: DocumentView, record: Record, day: date) -> list[
             judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
         ))
     return found
+
+
+_resolved_for: list[tuple[object, dict[str, OfficeResolution]]] = []  # (the index, its answers)
+
+
+def _resolved(record: Record, phrase: str) -> OfficeResolution:
+    """``resolve_office`` remembered for the current base (held by reference, so another
+    base is never answered from it): a corpus gives the same titles again and again, and
+    resolving an unknown one, with its suggestions, costs milliseconds."""
+    if not _resolved_for or _resolved_for[0][0] is not record.index:
+        _resolved_for[:] = [(record.index, {})]
+    known = _resolved_for[0][1]
+    if phrase not in known:
+        known[phrase] = resolve_office(record.index, phrase)
+    return known[phrase]
 
 
 def _at_date(document: DocumentView, record: Record) -> list[Finding]:
