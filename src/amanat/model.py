@@ -326,6 +326,7 @@ class Finding:
     judged_at: str | None = None  # the date the claim was judged at (ISO), if any
     date_source: str | None = None  # where that date came from
     version: int = 1  # the check's version
+    story_id: str | None = None  # set by cross-source checks: the story whose documents were compared
 
     @property
     def id(self) -> str:
@@ -338,6 +339,7 @@ class Finding:
             "evidence": [dict(document_id=e.document_id, start=e.start, end=e.end, text=e.text, role=e.role)
                          for e in self.evidence],
             "facts": list(self.facts), "judged_at": self.judged_at, "date_source": self.date_source,
+            "story_id": self.story_id,
         }
 
 

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from amanat.analyze.commands import run_analysis
-from amanat.check import DocumentView, Record, run_checks, version_key
+from amanat.check import DocumentView, Record, checks, run_checks, version_key
 from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
 from amanat.errors import AmanatError, InputError
 from amanat.model import FINDING_STATUSES, Candidate, Claim, Mention
@@ -94,11 +94,13 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
     counts: Counter[str] = Counter(documents=0, findings=0, failed=0, analysed=analysed["documents"])
     pending: list[tuple[str, list[dict[str, Any]]]] = []
 
+    names = [c.name for c in checks()]
+
     def write() -> None:  # one transaction per batch of documents
         now = datetime.now(UTC)
         with store.engine.begin() as conn:
             for doc_id, rows in pending:
-                findings.replace(conn, doc_id, rows, now)
+                findings.replace(conn, doc_id, rows, now, checks=names)
             runs = t.analysis_runs
             ids = [doc_id for doc_id, _ in pending]
             conn.execute(sa.delete(runs).where(runs.c.document_id.in_(ids), runs.c.pass_name == "checks"))

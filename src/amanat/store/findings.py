@@ -24,18 +24,29 @@ _f, _r = t.findings, t.finding_reviews
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 
 
-def replace(conn: Connection, document_id: str, found: Sequence[dict[str, Any]], now: datetime | None = None) -> None:
-    """Record a document's findings of one check run (rows as ``Finding.as_dict()``)."""
+def replace(conn: Connection, document_id: str | None, found: Sequence[dict[str, Any]], now: datetime | None = None,
+            *, checks: Sequence[str] | None = None, story_id: str | None = None) -> None:
+    """Record the findings of one check run (rows as ``Finding.as_dict()``).
+
+    The run's scope is a document (``document_id``) or a story (``story_id``, for the
+    cross-source checks), narrowed to the ``checks`` that ran when given: findings of that
+    scope the run did not find again are marked not current; others are left alone."""
     now = now or datetime.now(UTC)
-    known = set(conn.execute(sa.select(_f.c.id).where(_f.c.document_id == document_id)).scalars())
+    scope = _f.c.story_id == story_id if story_id is not None else _f.c.document_id == document_id
+    if checks is not None:
+        scope = sa.and_(scope, _f.c.check_name.in_(list(checks)))
+    known = set(conn.execute(sa.select(_f.c.id).where(scope)).scalars())
     seen = set()
     for row in found:
-        values = {"document_id": document_id, "check_name": row["check"], "type": row["type"],
+        values = {"document_id": row["document_id"], "check_name": row["check"], "type": row["type"],
                   "status": row["status"], "severity": row["severity"], "sentence": row["sentence"],
                   "evidence": json.dumps(row["evidence"], ensure_ascii=False),
                   "facts": json.dumps(row["facts"], ensure_ascii=False, default=str),
-                  "judged_at": row["judged_at"], "date_source": row["date_source"], "last_seen": now, "current": True}
-        if row["id"] in known or row["id"] in seen:
+                  "judged_at": row["judged_at"], "date_source": row["date_source"],
+                  "story_id": row.get("story_id"), "last_seen": now, "current": True}
+        exists = row["id"] in known or row["id"] in seen or (
+            conn.execute(sa.select(_f.c.id).where(_f.c.id == row["id"])).first() is not None)
+        if exists:
             conn.execute(sa.update(_f).where(_f.c.id == row["id"]).values(**values))
         else:
             conn.execute(sa.insert(_f).values(id=row["id"], first_seen=now, **values))
@@ -50,7 +61,7 @@ def _row(r: Any) -> dict[str, Any]:
         "id": r.id, "check": r.check_name, "type": r.type, "status": r.status, "severity": r.severity,
         "sentence": r.sentence, "document_id": r.document_id, "evidence": json.loads(r.evidence),
         "facts": json.loads(r.facts), "judged_at": r.judged_at, "date_source": r.date_source,
-        "first_seen": r.first_seen.isoformat() if r.first_seen else None,
+        "story_id": r.story_id, "first_seen": r.first_seen.isoformat() if r.first_seen else None,
         "last_seen": r.last_seen.isoformat() if r.last_seen else None,
         "review": None if r.decision is None else {"decision": r.decision, "note": r.note, "reviewer": r.reviewer,
                                                    "decided": r.decided.isoformat() if r.decided else None},
@@ -59,7 +70,8 @@ def _row(r: Any) -> dict[str, Any]:
 
 def list_findings(store: Store, *, type: str | None = None, status: str | None = None,
                   document_id: str | None = None, dismissed: bool = False,
-                  since: datetime | None = None, finding_id: str | None = None) -> list[dict[str, Any]]:
+                  since: datetime | None = None, finding_id: str | None = None,
+                  story_id: str | None = None, check: str | None = None) -> list[dict[str, Any]]:
     """Current findings, oldest first; dismissed ones only when asked for. No cap."""
     query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided)
              .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id)).where(_f.c.current.is_(True)))
@@ -71,6 +83,10 @@ def list_findings(store: Store, *, type: str | None = None, status: str | None =
         query = query.where(_f.c.document_id == document_id)
     if finding_id:
         query = query.where(_f.c.id == finding_id)
+    if story_id:
+        query = query.where(_f.c.story_id == story_id)
+    if check:
+        query = query.where(_f.c.check_name == check)
     if since:
         query = query.where(_f.c.first_seen >= since)
     if not dismissed:

@@ -323,8 +323,10 @@ findings = Table(
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
     Column("current", Boolean, nullable=False),
+    Column("story_id", String(16)),  # cross-source findings: the story compared (document_id is one of its)
     Index(None, "document_id"),
     Index(None, "status"),
+    Index(None, "story_id"),
 )
 
 # A reviewer's decision on a finding (amanat findings confirm|dismiss), kept by finding id.
