@@ -377,3 +377,18 @@ def test_office_mentions_are_stored_flat(index: KBIndex) -> None:
     row = m.as_row("doc1")
     assert (row["kind"], row["entity_id"], row["holder"]) == ("position", "Q5256775", "Q57394")
     assert row["resolution"] == "held" and row["candidates"] == [["Q57394", 1.0]]
+
+
+def test_a_stored_mention_reads_back_as_it_was_written():
+    """``Mention.to_stored`` and ``from_stored`` are inverses, positions' office data included."""
+    from types import SimpleNamespace
+
+    from amanat.model import Candidate, Mention
+
+    person = Mention(4, 15, "Ivan Petrov", "person", None, (Candidate("Q1", "Q1", 0.5), Candidate("Q2", "Q2", 0.5)),
+                     "minister", 0, 3, "former", 0.5, "fuzzy", False)
+    office = Mention(20, 41, "the foreign minister", "position", "Q9", (Candidate("Q3", "Q3", 1.0),),
+                     score=1.0, method="position", holder="Q3", resolution="held", why=None)
+    for mention in (person, office):
+        row = SimpleNamespace(**mention.to_stored("doc", 0))
+        assert Mention.from_stored(row) == mention

@@ -14,6 +14,7 @@ offsets into ``Document.text``.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -253,6 +254,34 @@ class Mention:
             "resolution": self.resolution,
             "why": self.why,
         }
+
+    def to_stored(self, doc_id: str, n: int) -> dict[str, Any]:
+        """The ``mentions`` table row (see ``from_stored``, its inverse). For an office named
+        without a person (kind "position") the ``candidates`` JSON is an object: the holder, how
+        it was resolved, why, and the persons the record does not exclude."""
+        row = self.as_row(doc_id)
+        candidates: Any = row["candidates"]
+        if self.kind == "position":
+            candidates = {"holder": self.holder, "resolution": self.resolution, "why": self.why, "holders": candidates}
+        return {
+            "document_id": doc_id, "n": n, "start": self.start, "end": self.end, "text": self.text,
+            "kind": self.kind, "entity_id": self.entity_id, "candidates": json.dumps(candidates),
+            "role": self.role, "role_start": self.role_start, "role_end": self.role_end, "marker": self.marker,
+            "score": row["score"], "method": self.method, "nested": bool(self.nested),
+        }
+
+    @classmethod
+    def from_stored(cls, row: Any) -> Mention:
+        """A mention from its ``mentions`` table row (an object with the columns as attributes)."""
+        candidates = json.loads(row.candidates)
+        office: dict[str, Any] = {}
+        if isinstance(candidates, dict):  # an office named without a person
+            office = {k: candidates.get(k) for k in ("holder", "resolution", "why")}
+            candidates = candidates.get("holders") or []
+        return cls(row.start, row.end, row.text, row.kind, row.entity_id,
+                   tuple(Candidate(c[0], c[0], c[1]) for c in candidates if isinstance(c, list)),
+                   row.role, row.role_start, row.role_end, row.marker, row.score or 0.0, row.method or "alias",
+                   bool(row.nested), **office)
 
 
 # --- claims: what a text asserts -----------------------------------------------------------

@@ -78,20 +78,7 @@ class MentionsPass:
 
 
 def _mention_row(doc_id: str, n: int, mention: Mention, kb_version: str) -> dict[str, Any]:
-    """A mentions-table row. For an office named without a person (kind "position") the
-    ``candidates`` JSON is an object: the holder, how it was resolved, why, and the persons the
-    record does not exclude."""
-    row = mention.as_row(doc_id)
-    candidates: Any = row["candidates"]
-    if row["kind"] == "position":
-        candidates = {"holder": row["holder"], "resolution": row["resolution"], "why": row["why"],
-                      "holders": row["candidates"]}
-    return {
-        "document_id": doc_id, "n": n, "start": row["start"], "end": row["end"], "text": row["text"],
-        "kind": row["kind"], "entity_id": row["entity_id"], "candidates": json.dumps(candidates),
-        "role": row["role"], "role_start": row["role_start"], "role_end": row["role_end"], "marker": row["marker"],
-        "score": row["score"], "method": row["method"], "nested": bool(row["nested"]), "kb_version": kb_version,
-    }
+    return {**mention.to_stored(doc_id, n), "kb_version": kb_version}
 
 
 class ClaimsPass:

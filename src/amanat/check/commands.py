@@ -26,7 +26,7 @@ from amanat.analyze.commands import run_analysis
 from amanat.check import DocumentView, Record, checks, run_checks, version_key
 from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
 from amanat.errors import AmanatError, InputError
-from amanat.model import FINDING_STATUSES, Candidate, Claim, Mention
+from amanat.model import FINDING_STATUSES, Claim, Mention
 from amanat.store import analysis, findings
 from amanat.store import schema as t
 from amanat.store.db import Store
@@ -43,24 +43,12 @@ def record_of(store: Store) -> Record:
     return Record(*indexed_kb(store))
 
 
-def _mention(row: Any) -> Mention:
-    candidates = json.loads(row.candidates)
-    extra: dict[str, Any] = {}
-    if isinstance(candidates, dict):  # an office named without a person
-        extra = {"holder": candidates.get("holder"), "resolution": candidates.get("resolution"), "why": candidates.get("why")}
-        candidates = candidates.get("holders") or []
-    return Mention(row.start, row.end, row.text, row.kind, row.entity_id,
-                   tuple(Candidate(c[0], c[0], c[1]) for c in candidates if isinstance(c, list)),
-                   row.role, row.role_start, row.role_end, row.marker, row.score or 0.0, row.method or "alias",
-                   bool(row.nested), **extra)
-
-
 def view_of(store: Store, doc_id: str, *, with_previous: bool = True) -> DocumentView:
     """A stored document as checks see it: text, date, mentions, claims, previous version."""
     stored = store.get(doc_id)
     doc = stored.document
     with store.engine.connect() as conn:
-        mentions = tuple(_mention(r) for r in conn.execute(
+        mentions = tuple(Mention.from_stored(r) for r in conn.execute(
             sa.select(t.mentions).where(t.mentions.c.document_id == doc.id).order_by(t.mentions.c.n)))
         claims = tuple(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor) for r in conn.execute(
             sa.select(t.claims).where(t.claims.c.document_id == doc.id).order_by(t.claims.c.n)))
