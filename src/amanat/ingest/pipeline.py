@@ -33,7 +33,8 @@ from amanat.analyze.workers import analysis_pool
 from amanat.errors import AmanatError, InputError
 from amanat.ingest.document import analyze_capture
 from amanat.model import Capture, Document, Problem
-from amanat.store.db import Store, seen_key
+from amanat.store.db import Store
+from amanat.store.writer import seen_key
 
 Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
 MAX_HTML_BYTES = 32 * 1024 * 1024
