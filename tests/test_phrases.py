@@ -324,3 +324,48 @@ def test_a_word_of_the_title_counts_in_every_kind_of_query(store, monkeypatch, q
     assert {h.id for h in search(store, query, limit=100)} == expected
     use_frequent(store, {"north", "beta", "report"})  # again with the words as pairs
     assert {h.id for h in search(store, query, limit=100)} == expected
+
+
+def test_the_index_holds_the_first_indexed_chars_of_a_text(store, monkeypatch):
+    """A text is indexed up to ``INDEXED_CHARS`` (cut at a space), as PostgreSQL's tsvector
+    column is: words past it are not found, words before it are, phrases included."""
+    monkeypatch.setattr(fulltext, "INDEXED_CHARS", 1000)
+    filler = "lorem ipsum " * 200  # 2,400 characters
+    doc, capture = make_doc("https://long.example/1", "early bird sings " + filler + "late owl hoots")
+    add(store, (doc, capture))
+    assert found(store, "early bird") == {doc.id} and found(store, "lorem ipsum") == {doc.id}
+    assert found(store, "owl") == set() and found(store, "late owl") == set()
+    assert fulltext.indexed_part("a" * 5 + " " + "b" * 2000) == "a" * 5
+    assert fulltext.indexed_part("short text") == "short text" and fulltext.indexed_part(None) is None
+
+
+def test_ingesting_a_30_mb_page_stays_within_400_mb(tmp_path):
+    """The whole of ingest in one process — analysis, the store's write, its search index — of
+    one page just under the 32 MiB HTML cap (it took 886 MB, then 728 MB, when the index held
+    every word pair and triple of the page)."""
+    import subprocess
+
+    from test_extract import _big_page
+
+    page = tmp_path / "big.html"
+    page.write_text(_big_page(150_000), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from amanat.ingest.document import analyze_capture\n"
+        "from amanat.model import Capture\n"
+        "from amanat.store.db import Store\n"
+        "capture = Capture(url=None, body=open(sys.argv[1], 'rb').read(), media_type='text/html', origin='big')\n"
+        "doc = analyze_capture(capture)\n"
+        "store = Store.open(sys.argv[2])\n"
+        "with store.writer() as w:\n"
+        "    w.add(doc, capture)\n"
+        "del doc, capture\n"
+        "assert store.refresh_search_index()\n"
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) // 1024)\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    result = subprocess.run([sys.executable, "-c", code, str(page), f"sqlite:///{tmp_path / 'big.db'}"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "PYTHONPATH": str(src)})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) < 400, f"peak RSS {result.stdout.strip()} MB"

@@ -98,6 +98,11 @@ FREQUENT_MAX = 3_000  # words whose share is counted: the most widespread ones
 FREQUENT_SAMPLE = 10_000  # documents read to count them
 FREQUENT_REGROW = 4  # choose again when a database sampled short has grown this many times
 BATCH = 5_000  # rows read from the database per step
+# the part of a text that is indexed, cut back to a space: PostgreSQL's tsvector column takes
+# the same 200,000 characters (migration 0001), as Lucene's LimitTokenCountFilter caps a field;
+# 40 times a long article, and a 30 MB page then costs its indexing what a long article does
+# (its pairs and triples with positions took ~400 MB before)
+INDEXED_CHARS = 200_000
 COMMIT_EVERY = 50_000  # rows per tantivy commit during a long catch-up (progress survives a kill)
 _TOKEN_PATTERN = r"[\p{L}\p{N}]+"
 # what that analyzer makes of ASCII text ([\p{L}\p{N}] is [A-Za-z0-9] there, folding is a
@@ -206,6 +211,14 @@ def date_key(published: str | None) -> int | None:
         return None
     year, month, day = m.group(1), m.group(2) or "00", m.group(3) or "00"
     return int(year + month + day)
+
+
+def indexed_part(text: str | None) -> str | None:
+    """The start of a text that the index holds: ``INDEXED_CHARS`` at most, cut at a space."""
+    if not text or len(text) <= INDEXED_CHARS:
+        return text
+    cut = text.rfind(" ", 0, INDEXED_CHARS + 1)
+    return text[: cut if cut > 0 else INDEXED_CHARS]
 
 
 def word_shares(
@@ -510,7 +523,7 @@ class TantivyIndex:
         # ``text`` is the whole document, title first (a separate value: tantivy leaves a
         # position between values, so no phrase or pair spans the two), and ``title`` the
         # title again, for its boost; see ``_term``
-        for value, fields in ((row.title, ("text", "title")), (row.text, ("text",))):
+        for value, fields in ((row.title, ("text", "title")), (indexed_part(row.text), ("text",))):
             if not value:
                 continue
             pairs, triples = self.grams(value)
