@@ -62,3 +62,39 @@ def test_the_node_base_reads_sightings_from_stored_mentions(store_url: str) -> N
         assert sightings(store) == []
         kb, version = load_kb(store)
     assert not any(e.startswith(observed.OBSERVED_PERSON) for e in kb.entities) and version
+
+
+def test_from_coverage_to_an_observed_link_end_to_end(tmp_path) -> None:
+    """The observed tier through the store: two outlets name an unknown official with a title
+    (synthetic articles), analysis stores those mentions, the next load of the base holds the
+    observed entity, and a later article's mention of the name links to it — while the
+    reference tier knows nothing of that person."""
+    import sqlalchemy as sa
+
+    from amanat.analyze.commands import run_analysis
+    from amanat.kb.commands import load_kb
+    from amanat.store import schema as t
+    from amanat.store.db import Store
+    from test_store import add, make_doc
+
+    store = Store.open(f"sqlite:///{tmp_path / 'observed.db'}")
+    first = [make_doc(f"https://{site}/news/1", f"Deputy Interior Minister {NAME} told reporters in Astana "
+                      "on Tuesday that the new border posts would open in May.", source=site,
+                      published="2023-03-01") for site in ("a-news.kz", "b-daily.com")]
+    add(store, *first)
+    run_analysis(store)
+    kb, version = load_kb(store)
+    (entity,) = [e for e in kb.entities.values() if e.id.startswith(observed.OBSERVED_PERSON)]
+    assert entity.name == NAME
+    assert {f.value for f in kb.facts_about(entity.id)} == {"Deputy Interior Minister"}
+    assert all(kb.sources[f.source].tier == "observed" for f in kb.facts_about(entity.id))
+
+    later = make_doc("https://c-post.kz/news/2", f"{NAME} met the delegation from Tashkent on "
+                     "Wednesday to discuss the border posts.", source="c-post.kz", published="2023-03-08")
+    add(store, later)
+    run_analysis(store)
+    with store.engine.connect() as conn:
+        linked = conn.execute(sa.select(t.mentions.c.entity_id).where(
+            t.mentions.c.document_id == later[0].id, t.mentions.c.kind == "person")).scalars().all()
+    assert entity.id in linked
+    assert load_kb(store)[1] == version  # the later mention has no title: nothing new observed
