@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from amanat.analyze import commands as analysis
 from amanat.check import commands as checks
+from amanat.cli_help import plain_help
 from amanat.console import DbOption, JsonOption, State, err, out
 from amanat.console import emit_json as _emit_json
 from amanat.console import open_store as _open
@@ -42,6 +43,10 @@ _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, 
 class _Commands(TyperGroup):
     """Renders user errors — and a full disk or a read-only file — as one line and exit
     status 2, for every command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_help(self)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -100,7 +105,7 @@ def _main(ctx: typer.Context, db: DbOption = None) -> None:
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[str], typer.Argument(help="Files, directories or URLs (HTML, text, Markdown, JSONL, RSS/Atom/JSON Feed, WARC/ARC; .gz read transparently).")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="Files, directories or URLs (HTML, text, Markdown, JSONL, RSS/Atom/JSON Feed, WARC/ARC; .gz read transparently).")],
     source: Annotated[Optional[str], typer.Option(help="Outlet name for local files without a URL.")] = None,  # noqa: UP045
     follow: Annotated[bool, typer.Option("--follow", help="Follow feed entries to their pages.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Re-analyse inputs already seen.")] = False,

@@ -77,7 +77,7 @@ def run_analysis(store: Store, ids: list[str] | None = None, *, everything: bool
 
 
 def analyze(
-    ids: Annotated[Optional[list[str]], typer.Argument(help="Document ids (default: new and changed documents).")] = None,  # noqa: UP045
+    ids: Annotated[Optional[list[str]], typer.Argument(metavar="ID", help="Document ids (default: new and changed documents).")] = None,  # noqa: UP045
     all_documents: Annotated[bool, typer.Option("--all", help="Every stored document, analysed again.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1, max=64)] = 1,
     as_json: JsonOption = False,
