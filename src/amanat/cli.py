@@ -19,14 +19,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
 from amanat.analyze import commands as analysis
 from amanat.check import commands as checks
 from amanat.cli_help import plain_help
-from amanat.console import DbOption, JsonOption, State, err, out
+from amanat.console import DbOption, JsonOption, State, Table, err, out
 from amanat.console import emit_json as _emit_json
 from amanat.console import open_store as _open
 from amanat.errors import AmanatError, InputError

@@ -12,12 +12,23 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table as _RichTable
 
 from amanat import config
 from amanat.store.db import Store
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message
+
+class Table(_RichTable):
+    """A rich table whose cells wrap, and fold a long id or URL onto the next line, instead of
+    cutting it with "…": at 80 columns every id stays whole and can be copied (``--json``
+    carries every value on one line)."""
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
+
 
 DbOption = Annotated[
     Optional[str],  # noqa: UP045 - Typer reads the annotation at run time

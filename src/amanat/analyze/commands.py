@@ -16,10 +16,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from amanat.analyze.passes import PASSES, Context, Source, run_local
-from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.console import DbOption, JsonOption, Table, emit_json, err, open_store, out
 from amanat.errors import InputError
 from amanat.store import analysis
 from amanat.store.db import Store

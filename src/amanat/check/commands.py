@@ -20,11 +20,10 @@ from typing import Annotated, Any, Optional
 import sqlalchemy as sa
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from amanat.analyze.commands import run_analysis
 from amanat.check import DocumentView, Record, checks, run_checks, version_key
-from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.console import DbOption, JsonOption, Table, emit_json, err, open_store, out
 from amanat.errors import AmanatError, InputError
 from amanat.model import FINDING_STATUSES, Claim, Mention
 from amanat.store import analysis, findings

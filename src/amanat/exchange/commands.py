@@ -9,9 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.console import DbOption, JsonOption, Table, emit_json, err, open_store, out
 from amanat.errors import AmanatError
 from amanat.exchange import partners as records
 from amanat.exchange import witness

@@ -19,9 +19,8 @@ import sqlalchemy as sa
 import typer
 import zstandard
 from rich.markup import escape
-from rich.table import Table
 
-from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
+from amanat.console import DbOption, JsonOption, Table, emit_json, err, open_store, out
 from amanat.errors import InputError, NotFound
 from amanat.kb import export, merge, observed, service, starter
 from amanat.kb.index import KBIndex

@@ -11,11 +11,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from amanat import config
-from amanat.console import DbOption, JsonOption, State, emit_json, err, open_store, out
+from amanat.console import DbOption, JsonOption, State, Table, emit_json, err, open_store, out
 from amanat.errors import InputError, NotFound
 from amanat.provenance.bundle import Report, load_bundle, make_bundle
 from amanat.provenance.bundle import verify as verify_bundle

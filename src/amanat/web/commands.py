@@ -10,10 +10,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from amanat import config
-from amanat.console import State
+from amanat.console import State, Table
 from amanat.errors import InputError
 from amanat.store.db import Store
 from amanat.store.tokens import SCOPES, list_tokens, new_token, revoke_token
