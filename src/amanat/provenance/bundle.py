@@ -33,7 +33,7 @@ from typing import Any
 from amanat.errors import InputError, VerificationError
 from amanat.provenance import jcs, merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind, entry_leaf_hash
-from amanat.provenance.errors import BadPayload
+from amanat.provenance.errors import BadPayload, BadProof, BadSignature
 from amanat.provenance.log import Log
 from amanat.provenance.policy import Policy, Signed, Unvouched
 
@@ -119,6 +119,9 @@ def load_bundle(data: bytes | str, *, where: str = "bundle") -> dict[str, Any]:
     return bundle
 
 
+TAMPERED = "the content of this bundle does not match what was signed and logged (it was changed after signing)"
+
+
 def verify(bundle: dict[str, Any], policy: Policy) -> Report:
     """Verify a bundle offline under ``policy``; raise VerificationError (one line) at the
     first failure, including a signing key the policy does not vouch for."""
@@ -133,15 +136,19 @@ def verify(bundle: dict[str, Any], policy: Policy) -> Report:
         raise BadPayload("bundle origin differs from its publisher document")
     verifier = note.parse_verifier_key(history.checkpoint_vkey)
     checkpoint, opened = note.verify_checkpoint(bundle["checkpoint"], verifier, origin=history.origin)
-    for entry in entries:
-        if entry["index"] >= checkpoint.size:
-            raise BadPayload(f"bundle entry {entry['index']} lies beyond the checkpoint (size {checkpoint.size})")
-        merkle.verify_inclusion(entry_leaf_hash(entry["token"]), entry["index"], checkpoint.size,
-                                _proof(entry), checkpoint.root_hash)
     target = next((e for e in entries if e["index"] == bundle["item"]), None)
     if target is None or entry_kind(target["token"]) != "item":
         raise BadPayload(f"bundle has no item at log index {bundle['item']}")
-    verified = history.verify_entry(target["index"], target["token"])
+    try:
+        for entry in entries:
+            if entry["index"] >= checkpoint.size:
+                raise BadPayload(f"bundle entry {entry['index']} lies beyond the checkpoint (size {checkpoint.size})")
+            merkle.verify_inclusion(entry_leaf_hash(entry["token"]), entry["index"], checkpoint.size,
+                                    _proof(entry), checkpoint.root_hash)
+        verified = history.verify_entry(target["index"], target["token"])
+    except (BadProof, BadSignature) as exc:
+        # what a reader needs first: the bytes were changed after signing; then the detail
+        raise type(exc)(f"{TAMPERED}; technically: {exc.message}", where=exc.where) from None
     item = verified.payload
     check_payload(history, target["index"], "item", item)
     anchor = policy.vouch(Signed(history, target["index"], verified.kid))

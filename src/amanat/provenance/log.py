@@ -11,6 +11,7 @@ so an inclusion or consistency proof at any size costs O(log n) small lookups.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -383,4 +384,5 @@ class Log:
                                           previous.root_hash, checkpoint.root_hash)
             previous = checkpoint
         return {"origin": self.origin, "entries": entries, "subtrees": len(subtrees), "checkpoints": len(notes),
-                "root": tree.root().hex() if entries else merkle.EMPTY_ROOT.hex()}
+                # base64, as the checkpoint note, `log prove` and `verify` write it: one form everywhere
+                "root": base64.b64encode(tree.root() if entries else merkle.EMPTY_ROOT).decode()}
