@@ -35,6 +35,7 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.views.document",
     "amanat.web.views.sources",
     "amanat.web.views.login",
+    "amanat.web.views.apidocs",
     "amanat.web.node",
 )
 
@@ -63,7 +64,7 @@ def create_app(
         description="Stored news coverage: documents, versions, search and export. "
         "Ingested coverage needs a read token (`Authorization: Bearer …`) unless the node "
         "serves it publicly. Errors are `{\"error\": {\"code\", \"message\"}}`.",
-        docs_url="/api/docs",
+        docs_url=None,  # served from local files by views.apidocs
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
