@@ -48,6 +48,14 @@ class Filters:
     until: date | None = None  # published on or before
     all_versions: bool = False  # every stored version, not only each article's newest
     items_only: bool = False  # only documents derived from signed items (ITEM_DOCUMENT)
+    entity: str | None = None  # only documents with a mention linked to this entity id
+    has_findings: bool = False  # only documents with current findings
+
+    @property
+    def beyond_index(self) -> bool:
+        """True when a filter needs tables the tantivy index does not hold (items, mentions,
+        findings): the database then answers, so no page comes back short."""
+        return self.items_only or self.entity is not None or self.has_findings
 
 
 # A document derived from a signed item: stored with the item media type (which ingest never
@@ -102,7 +110,7 @@ def search(
     parsed = q.parse(text)
     # the tantivy index knows nothing of items: it would rank coverage into the page and the
     # database would then drop it, leaving short pages; the database answers exactly
-    if not filters.items_only and fulltext.enabled():
+    if not filters.beyond_index and fulltext.enabled():
         hits = _search_tantivy(store, parsed, filters, limit, offset)
         if hits is not None:
             return hits
@@ -163,6 +171,11 @@ def _filters(f: Filters) -> tuple[str, dict[str, Any]]:
     if f.items_only:
         clauses.append(ITEM_DOCUMENT)
         params["item_media_type"] = ITEM_MEDIA_TYPE
+    if f.entity is not None:
+        clauses.append("EXISTS (SELECT 1 FROM mentions m WHERE m.document_id = d.id AND m.entity_id = :entity)")
+        params["entity"] = f.entity
+    if f.has_findings:
+        clauses.append("EXISTS (SELECT 1 FROM findings f WHERE f.document_id = d.id AND f.current)")
     return "".join(f" AND {c}" for c in clauses), params
 
 

@@ -41,8 +41,10 @@ class SearchRequest(BaseModel):
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     all_versions: bool = Field(False, description="Match every stored version, not only each article's newest.")
+    entity: str | None = Field(None, max_length=255, description="Only documents with a mention linked to this entity id (e.g. Q232).")
+    has_findings: bool = Field(False, description="Only documents with current findings.")
 
-    @field_validator("q", "lang", "source")
+    @field_validator("q", "lang", "source", "entity")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and _CONTROL.search(value):
@@ -57,7 +59,8 @@ class SearchRequest(BaseModel):
 
     def filters(self, who: Viewer | None = None) -> Filters:
         """The store's filters; only documents from signed items for a viewer without read."""
-        made = Filters(self.lang or None, self.source or None, self.since, self.until, self.all_versions)
+        made = Filters(self.lang or None, self.source or None, self.since, self.until, self.all_versions,
+                       entity=self.entity or None, has_findings=self.has_findings)
         return dataclasses.replace(made, items_only=True) if who is not None and official_only(who) else made
 
 
@@ -76,7 +79,7 @@ def run(store: Store, req: SearchRequest, who: Viewer) -> dict[str, Any]:
     more = len(hits) == req.limit and req.offset + req.limit <= MAX_OFFSET
     return {
         "query": req.q,
-        "filters": req.model_dump(mode="json", include={"lang", "source", "since", "until", "all_versions"}),
+        "filters": req.model_dump(mode="json", include={"lang", "source", "since", "until", "all_versions", "entity", "has_findings"}),
         "official_only": filters.items_only,
         "limit": req.limit,
         "offset": req.offset,
@@ -98,11 +101,13 @@ def search_get(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     all_versions: bool = False,
+    entity: Annotated[str | None, Query(max_length=255, description="Only documents with a mention linked to this entity id.")] = None,
+    has_findings: Annotated[bool, Query(description="Only documents with current findings.")] = False,
 ) -> dict[str, Any]:
     """Ranked results (best first) with snippets, one per article unless ``all_versions``;
     ``next_offset`` is set while more may follow. Without a read token: official items only."""
     req = SearchRequest(q=q, lang=lang, source=source, since=since, until=until, limit=limit, offset=offset,
-                        all_versions=all_versions)
+                        all_versions=all_versions, entity=entity, has_findings=has_findings)
     return run(request.app.state.store, req, who)
 
 

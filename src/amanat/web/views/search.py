@@ -1,5 +1,9 @@
 """``GET /search``: the search form, and ranked results with highlighted snippets.
 
+Every filter is a query parameter (``lang``, ``source``, ``since``, ``until``, ``entity``,
+``has_findings``), so a filtered search is a link that can be bookmarked or shared, and the
+pages of results keep the filters.
+
 Without a read token the search covers only documents derived from signed items (public).
 """
 
@@ -19,7 +23,8 @@ from amanat.web.errors import describe_validation
 from amanat.web.pages import render
 
 router = APIRouter(include_in_schema=False)
-FIELDS = ("q", "lang", "source", "since", "until", "limit", "offset")
+FIELDS = ("q", "lang", "source", "since", "until", "entity", "has_findings", "limit", "offset")
+_YES = ("on", "1", "true", "yes")
 
 
 @router.get("/search")
@@ -30,7 +35,10 @@ def search_page(request: Request) -> Response:
     if not form["q"].strip():
         return render(request, "search.html", context)
     try:
-        req = SearchRequest.model_validate({k: v for k, v in form.items() if v != ""})
+        given: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
+        if "has_findings" in given:  # a checkbox sends "on", or nothing
+            given["has_findings"] = given["has_findings"].lower() in _YES
+        req = SearchRequest.model_validate(given)
         from amanat.store.search import search
 
         hits = search(request.app.state.store, req.q, req.filters(who), limit=req.limit, offset=req.offset)
