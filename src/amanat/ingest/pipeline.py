@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from amanat.analyze.workers import analysis_pool
 from amanat.errors import AmanatError, InputError
@@ -268,26 +268,50 @@ def ingest(
                 for capture, result in _analyze_all(
                     store, captures, source, force, workers, summary, on_problem, writer.pause
                 ):
-                    if isinstance(result, Problem):
-                        _count_problem(summary, result, on_problem)
-                        if result.kind == "skipped":
-                            writer.add_nothing(capture, "skipped")
-                        continue
-                    outcome = writer.add(result, capture, "local" if kind == "local" or result.url.startswith("file:") else "web")
-                    if outcome == "new":
-                        summary.new += 1
-                    elif outcome == "version":
-                        summary.versions += 1
-                    elif outcome == "copy":
-                        summary.copies += 1
-                    else:
-                        summary.same += 1
+                    _keep(writer, summary, capture, result, kind, on_problem)
                 writer.flush()
                 on_progress(item.size or 1)
     finally:
         workers.shutdown()
     store.refresh_search_index()
     return summary
+
+
+def _keep(writer: Any, summary: Summary, capture: Capture, result: Document | Problem, kind: str,
+          on_problem: Callable[[Problem], None]) -> str | None:
+    """Store one analysed capture and count what happened; the outcome (new, version, copy,
+    same), or None for a problem."""
+    if isinstance(result, Problem):
+        _count_problem(summary, result, on_problem)
+        if result.kind == "skipped":
+            writer.add_nothing(capture, "skipped")
+        return None
+    outcome: str = writer.add(result, capture, "local" if kind == "local" or result.url.startswith("file:") else "web")
+    if outcome == "new":
+        summary.new += 1
+    elif outcome == "version":
+        summary.versions += 1
+    elif outcome == "copy":
+        summary.copies += 1
+    else:
+        summary.same += 1
+    return outcome
+
+
+def ingest_capture(store: Store, capture: Capture, *, source: str | None = None, force: bool = False,
+                   on_problem: Callable[[Problem], None] = lambda p: None) -> tuple[Summary, Document | None]:
+    """One document handed over whole (``POST /api/v1/documents``): the same steps, checks
+    and counts as ``ingest`` gives each capture of a file or feed — seen before, analysed,
+    skipped or failed with a reason, stored as new, a version, a copy or the same."""
+    summary = Summary(inputs=1)
+    kept: Document | None = None
+    with store.writer() as writer:
+        for done, result in _analyze_all(store, iter([capture]), source, force, _Workers(1), summary, on_problem):
+            if _keep(writer, summary, done, result, "local" if source else "web", on_problem) is not None:
+                kept = result if isinstance(result, Document) else None
+        writer.flush()
+    store.refresh_search_index()
+    return summary, kept
 
 
 def _analyze_all(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
@@ -30,12 +31,16 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.api.corpus",
     "amanat.web.api.export",
     "amanat.web.api.findings",
+    "amanat.web.api.items",
+    "amanat.web.api.ingest",
     "amanat.web.views.home",
     "amanat.web.views.search",
     "amanat.web.views.document",
     "amanat.web.views.sources",
     "amanat.web.views.login",
     "amanat.web.views.apidocs",
+    "amanat.web.views.publish",
+    "amanat.web.views.items",
     "amanat.web.node",
 )
 
@@ -46,8 +51,13 @@ def create_app(
     public_documents: bool = False,
     settings: Settings | None = None,
     routes: Sequence[str] = ROUTES,
+    ingest: Callable[..., Any] | None = None,
 ) -> FastAPI:
-    """An ASGI app serving the store at ``store_url`` (opened, and migrated, here)."""
+    """An ASGI app serving the store at ``store_url`` (opened, and migrated, here).
+
+    ``ingest`` is the pipeline's one-document entry (``amanat.ingest.pipeline.ingest_capture``)
+    for ``POST /api/v1/documents``: handed in by whoever starts the server (``amanat serve``),
+    since the web layer does not import the ingest layer; without it that route answers 503."""
     settings = settings or Settings()
     if public_documents:
         settings = Settings(**{**settings.__dict__, "public_documents": True})
@@ -70,6 +80,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.ingest = ingest
     app.state.settings = settings
     app.state.templates = make_templates()
     errors.install(app, error_page)

@@ -53,6 +53,10 @@ def serve(
         help="Seconds a connection has to send a request's headers before it is closed.", min=0.1)] = HEADER_TIMEOUT,
     max_connections: Annotated[int, typer.Option(
         help="Open connections (and requests in flight) beyond which new requests get 503.", min=1)] = MAX_CONNECTIONS,
+    keys: Annotated[Optional[str], typer.Option(  # noqa: UP045 - read by Typer at run time
+        "--keys", help="Where this node's publishing keys are, for the publish page and POST /api/v1/items "
+                       "(default $AMANAT_KEYS or ./amanat-keys); an encrypted key's passphrase is read from "
+                       "$AMANAT_KEY_PASSPHRASE when the server starts.")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the web UI and the JSON API (/api/v1/, docs at /api/docs) until interrupted."""
@@ -62,8 +66,11 @@ def serve(
 
     options = uvicorn_options(trusted_proxies=trusted_proxy or (), header_timeout=header_timeout,
                               max_connections=max_connections)
-    settings = Settings(public_documents=public_documents, rate=rate_limit or None, burst=burst, max_body=max_body)
-    app = create_app(_db_url(db), settings=settings)
+    settings = Settings(public_documents=public_documents, rate=rate_limit or None, burst=burst, max_body=max_body,
+                        keys_dir=keys)
+    from amanat.ingest.pipeline import ingest_capture
+
+    app = create_app(_db_url(db), settings=settings, ingest=ingest_capture)
     if public_documents and not _is_loopback(host):
         err.print(f"[yellow]warning:[/yellow] serving ingested documents publicly on {escape(host)}")
     shown = f"[{host}]" if ":" in host else host

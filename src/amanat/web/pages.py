@@ -50,6 +50,21 @@ def outlink(url: object) -> Markup:
     return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(target, text)
 
 
+_MARKDOWN: Any = None
+
+
+def markdown(text: object) -> Markup:
+    """Markdown (CommonMark) as HTML with raw HTML turned off: a ``<script>`` in the text is
+    shown as text, link targets other than http(s), mailto and relative ones are dropped by the
+    parser's link check, and images are not rendered (the CSP would block remote ones anyway)."""
+    global _MARKDOWN
+    if _MARKDOWN is None:
+        from markdown_it import MarkdownIt
+
+        _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+    return Markup(_MARKDOWN.render("" if text is None else str(text)))
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -57,6 +72,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["marked"] = marked
     env.filters["period"] = period_label
     env.filters["outlink"] = outlink
+    env.filters["markdown"] = markdown
     env.trim_blocks = env.lstrip_blocks = True
     return templates
 

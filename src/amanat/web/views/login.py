@@ -39,10 +39,10 @@ async def login(request: Request) -> Response:
     presented = str(form.get("token") or "").strip()
     target = safe_next(str(form.get("next") or "/"))
     token = check_token(request.app.state.store, presented) if presented else None
-    if token is None or not token.allows("read"):
-        message = ("that token was revoked" if token is not None and token.revoked
-                   else "that token cannot read documents" if token is not None
-                   else "unknown token")
+    # any valid token signs in: its scope decides what each page offers (read: coverage;
+    # publish: the publish page), and the pages say which scope they need
+    if token is None or token.revoked is not None:
+        message = "that token was revoked" if token is not None else "unknown token"
         return render(request, "login.html", {"message": message, "next": target}, 401)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, presented, max_age=COOKIE_DAYS * 86400, httponly=True,
