@@ -78,12 +78,16 @@ def make_templates() -> Jinja2Templates:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    from amanat.web.auth import Viewer
+    from amanat.web.auth import Viewer, viewer
+    from amanat.web.errors import HttpError
 
     state = request.app.state
     who = getattr(request.state, "viewer", None)
     if who is None:
-        who = Viewer(None, state.settings.public_documents)
+        try:  # every page shows who is signed in, and offers what the token's scope allows
+            who = viewer(request)
+        except HttpError:  # a bad Authorization header: this page is the error about it
+            who = Viewer(None, state.settings.public_documents)
     response = state.templates.TemplateResponse(
         request, name, {"viewer": who, "settings": state.settings, **context}, status_code=status
     )
