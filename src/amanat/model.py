@@ -127,6 +127,9 @@ class Document:
     origin: str
     fetched: datetime | None = None
     raw_ref: RawRef | None = None
+    # the outlet's own name, as the page (og:site_name) or the feed (its title) gives it: it
+    # fills the source list when the outlet is first seen; not stored with the document
+    site_name: str | None = None
 
 
 _SPACE = re.compile(r"\s")

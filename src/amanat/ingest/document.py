@@ -72,6 +72,10 @@ def analyze_capture(capture: Capture, *, source: str | None = None) -> Document 
         origin=capture.origin,
         fetched=capture.fetched,
         raw_ref=capture.raw_ref,
+        # an outlet's name only where the source is the outlet's domain: a folder of saved
+        # pages filed under one name (--source) is not one outlet
+        site_name=None if source else (_clean(hints.get("site_name")) or _clean(hints.get("feed_title"))
+                                       or extraction.site_name),
     )
 
 

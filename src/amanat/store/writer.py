@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from amanat import config
 from amanat.errors import StoreError
 from amanat.model import Capture, Document
-from amanat.store import pgsession
+from amanat.store import outlets, pgsession
 from amanat.store import schema as t
 
 Outcome = Literal["new", "version", "copy", "same"]
@@ -161,7 +161,7 @@ class Writer:
     def _add(self, conn: Connection, doc: Document, capture: Capture, source_kind: str) -> Outcome:
         self._serialise(conn)
         now = datetime.now(UTC)
-        self._ensure_source(conn, doc.source, source_kind, now)
+        self._ensure_source(conn, doc.source, source_kind, now, doc.site_name)
         digest = self._ensure_raw(conn, capture)
         # one query answers all three questions: stored already? older versions? copies?
         related = conn.execute(
@@ -203,12 +203,20 @@ class Writer:
             pgsession.take_writers_lock(conn, self._stall)
             self._serialised = True
 
-    def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime) -> None:
+    def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime, site_name: str | None) -> None:
+        """The outlet's row, created when first seen; what is known of it (the bundled table
+        of well-known outlets, else the name the page or feed gives) fills only what is
+        empty, so a correction made with ``amanat sources set`` stays."""
         if key in self._sources:
             return
         s = t.sources
-        if not conn.execute(sa.select(s.c.key).where(s.c.key == key)).first():
-            conn.execute(sa.insert(s).values(key=key, kind=kind, first_seen=now))
+        row = conn.execute(sa.select(s.c.name, s.c.country, s.c.language).where(s.c.key == key)).first()
+        known = {k: v for k, v in outlets.known(key, site_name).items()
+                 if v is not None and (row is None or getattr(row, k) is None)}
+        if row is None:
+            conn.execute(sa.insert(s).values(key=key, kind=kind, first_seen=now, **known))
+        elif known:
+            conn.execute(sa.update(s).where(s.c.key == key).values(**known))
         self._sources.add(key)
 
     def _ensure_raw(self, conn: Connection, capture: Capture) -> str:
