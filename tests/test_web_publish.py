@@ -268,3 +268,33 @@ def test_search_filters_by_entity_and_findings(node):
     page = api.get("/search", params={"q": "astana", "entity": "Q232", "has_findings": "on"}, headers=read)
     assert page.status_code == 200 and page.text.count('class="hit"') == 1
     assert 'name="has_findings" value="on" checked' in page.text and 'value="Q232"' in page.text
+
+
+# --- token administration ------------------------------------------------------------------
+
+
+def test_an_admin_creates_and_revokes_tokens_in_the_browser(node):
+    web, tok = node["client"](), node["tokens"]
+    assert web.get("/tokens").status_code == 401
+    web.post("/login", data={"token": tok["publish"], "next": "/"})
+    assert web.get("/tokens").status_code == 403
+    web.post("/login", data={"token": tok["admin"], "next": "/"})
+    page = web.get("/tokens")
+    assert page.status_code == 200 and 'href="/tokens"' in page.text
+    token = _csrf(page.text)
+    refused = web.post("/tokens", data={"publisher": "Partner desk", "scope": "read"})
+    assert refused.status_code == 403
+    bad = web.post("/tokens", data={"publisher": "Partner desk", "scope": "everything", "csrf": token})
+    assert bad.status_code == 400 and "scope must be one of" in bad.text
+    made = web.post("/tokens", data={"publisher": "Partner desk <b>", "scope": "read", "csrf": token})
+    secret = re.search(r'id="new-token" readonly value="(amanat_[0-9a-f]{12}_[^"]+)"', made.text).group(1)
+    assert "Partner desk &lt;b&gt;" in made.text
+    api = node["client"]()
+    assert api.get("/api/v1/stats", headers=bearer(secret)).status_code == 200
+    new_id = secret.split("_")[1]
+    gone = web.post(f"/tokens/{new_id}/revoke", data={"csrf": token}, follow_redirects=False)
+    assert gone.status_code == 303
+    assert error_of(api.get("/api/v1/stats", headers=bearer(secret))) == (401, "bad_token")
+    admin_id = tok["admin"].split("_")[1]
+    assert web.post(f"/tokens/{admin_id}/revoke", data={"csrf": token}).status_code == 400  # not itself
+    assert web.post("/tokens/000000000000/revoke", data={"csrf": token}).status_code == 404

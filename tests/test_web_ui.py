@@ -74,8 +74,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         entry = publisher.publish(headline="Synthetic statement on media", body=STATEMENT, language="en",
                                   content_type="text/markdown")
         publish_token = new_token(store, PUBLISHER, "publish")[1]
+        admin_token = new_token(store, "ui admin", "admin")[1]
     return {"url": url, "v1": docs[0][0].id, "v2": docs[1][0].id, "token": token, "keys": keys,
-            "publish_token": publish_token, "item": entry.item_uri, "urdu": docs[3][0].id, "russian": docs[4][0].id}
+            "publish_token": publish_token, "admin_token": admin_token, "item": entry.item_uri, "urdu": docs[3][0].id, "russian": docs[4][0].id}
 
 
 class _Server:
@@ -257,13 +258,14 @@ def _pages(corpus) -> dict[str, tuple[str, str]]:
         "publish": ("/publish", "publisher"),
         "publish-correct": (f"/publish?action=correct&uri={item}", "publisher"),
         "not-found": ("/documents/0000000000000000", "reader"),
+        "tokens": ("/tokens", "admin"),
     }
 
 
 def test_every_page_passes_axe_and_fits_a_phone(browser, private_site, corpus, shots):
-    tokens = {"reader": corpus["token"], "publisher": corpus["publish_token"], "": ""}
+    tokens = {"reader": corpus["token"], "publisher": corpus["publish_token"], "admin": corpus["admin_token"], "": ""}
     problems: list[str] = []
-    for who in ("reader", "publisher", ""):
+    for who in ("reader", "publisher", "admin", ""):
         for width, viewport in (("wide", {"width": 1100, "height": 900}), ("phone", PHONE)):
             context, page = _signed_in(browser, private_site, tokens[who], viewport)
             for name, (path, needs) in _pages(corpus).items():

@@ -41,6 +41,7 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.views.apidocs",
     "amanat.web.views.publish",
     "amanat.web.views.items",
+    "amanat.web.views.tokens",
     "amanat.web.node",
 )
 
