@@ -15,7 +15,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -35,6 +35,9 @@ from amanat.provenance import commands as provenance
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
 
+if TYPE_CHECKING:  # the base class names the Context of the click that typer bundles
+    from typer._click.core import Context as _BaseContext
+
 # A file the command writes that the machine will not take: the user's to fix, not a bug.
 _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -43,7 +46,7 @@ class _Commands(TyperGroup):
     """Renders user errors — and a full disk or a read-only file — as one line and exit
     status 2, for every command."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: _BaseContext) -> Any:
         try:
             return super().invoke(ctx)
         except AmanatError as exc:
@@ -281,7 +284,7 @@ def show(
             fromfile=f"v{older.version}", tofile=f"v{newer.version}", lineterm="", n=1,
         )
         for line in diff:
-            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else None
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else ""
             out.print(Text(line, style=style))
     if len(history) == 1:
         out.print("\nonly one version stored")
