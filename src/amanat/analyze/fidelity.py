@@ -36,9 +36,10 @@ from functools import cache
 
 from rapidfuzz.distance import Levenshtein
 
+from amanat.analyze.attribution import attribution
 from amanat.analyze.sentences import sentences
 from amanat.kb.lexicon import lexicon
-from amanat.model import Reprint, ReprintClass, Statement, TextDifference
+from amanat.model import Claim, Mention, Reprint, ReprintClass, Statement, TextDifference
 
 K = 3  # words per anchor gram
 MAX_INSERT = 40  # words of the document's own text that may stand inside one copied passage
@@ -287,9 +288,10 @@ def _date(value: str | None) -> str | None:
 
 
 def match(versions: Sequence[Statement], document_id: str, text: str, *, published: str | None = None,
-          language: str | None = None) -> Reprint | None:
+          language: str | None = None, mentions: Sequence[Mention] = (), claims: Sequence[Claim] = ()) -> Reprint | None:
     """The statement (all versions of one item, in order) as ``text`` reproduces it, or None
-    when the document has no passage of it (``published``: the document's date, ISO)."""
+    when the document has no passage of it (``published``: the document's date, ISO;
+    ``mentions`` and ``claims``: the document's, for who it credits)."""
     usable = [v for v in versions if v.status != "canceled" and v.body.strip()]
     if not usable:
         return None
@@ -322,10 +324,15 @@ def match(versions: Sequence[Statement], document_id: str, text: str, *, publish
     head = [w.norm for w in headline]
     norms = [w.norm for w in dw]
     headline_found = bool(head) and any(norms[i:i + len(head)] == head for i in range(len(norms) - len(head) + 1))
+    spans = tuple((dw[d0].start, dw[d1 - 1].end) for _, _, d0, d1 in al.ranges)
+    credit = attribution(text, spans, mentions, claims, al.version.speaks_for, language)
+    classes = _classes(kind, diffs)
+    if credit and credit["misattributed"]:
+        classes = tuple(c for c in classes if c != "verbatim") + ("misattributed",)
     return Reprint(
         item_uri=al.version.uri, version=al.version.version, origin=al.version.origin,
-        publisher=al.version.publisher, document_id=document_id, kind=kind, classes=_classes(kind, diffs),
+        publisher=al.version.publisher, document_id=document_id, kind=kind, classes=classes,
         share=share, identical=al.identical / len(sw),
-        spans=tuple((dw[d0].start, dw[d1 - 1].end) for _, _, d0, d1 in al.ranges), differences=tuple(diffs),
+        spans=spans, differences=tuple(diffs),
         latest_version=max(v.version for v in eligible), withdrawn=withdrawn, headline_found=headline_found,
-        predates=predates)
+        predates=predates, attribution=credit)
