@@ -328,7 +328,7 @@ def match(versions: Sequence[Statement], document_id: str, text: str, *, publish
     credit = attribution(text, spans, mentions, claims, al.version.speaks_for, language)
     classes = _classes(kind, diffs)
     if credit and credit["misattributed"]:
-        classes = tuple(c for c in classes if c != "verbatim") + ("misattributed",)
+        classes = (*(c for c in classes if c != "verbatim"), "misattributed")
     return Reprint(
         item_uri=al.version.uri, version=al.version.version, origin=al.version.origin,
         publisher=al.version.publisher, document_id=document_id, kind=kind, classes=classes,
