@@ -175,3 +175,26 @@ def test_check_then_reprints_command_and_unverified_quotes(sqlite_url, tmp_path)
 
     r = _cli(sqlite_url, "reprints", "https://nowhere.test/items/none", env=env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no signed item" in r.stderr
+
+
+def test_a_followed_partners_item_is_matched_and_its_declared_entity_checks_quotes(tmp_path, tmp_path_factory):
+    """Node B follows node A: A's synced item is matched against B's corpus; B declared that
+    A speaks for an entity, so a quote of that entity matching nothing A published is unverified."""
+    from tests.test_exchange import Pair, follow
+
+    pair = Pair(tmp_path_factory.mktemp("nodes"))
+    try:
+        follow(pair.b.store, pair.proxy.url, key=pair.pub_a.log.info()["checkpoint_vkey"], fetcher=pair.fetcher)
+        set_speaks_for(pair.b.store, pair.origin_a, "amanat:org/mfa-kazakhstan")
+        uri = pair.pub_a.publish(headline="On media reports", body=BODY, language="en").item_uri
+        assert pair.sync_b().status == "ok"
+        ingest(pair.b.store, [str(_jsonl(tmp_path / "d.jsonl", _corpus()))], jobs=1)
+        counts = reprint_runs.match_items(pair.b.store)
+        assert counts["items"] == 1 and counts["reprints"] == 2
+        rows = stored.by_item(pair.b.store, uri)
+        assert {r["source"] for r in rows} == {"faithful.test", "cut.test", "quoting.test"}
+        assert {r["origin"] for r in rows} == {pair.origin_a}
+        items = reprint_runs.statements(pair.b.store)
+        assert items[uri][0].speaks_for == "amanat:org/mfa-kazakhstan"
+    finally:
+        pair.close()
