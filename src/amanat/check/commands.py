@@ -132,6 +132,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
     by_documents = reprint_runs.match_documents(store, ids)
     counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
     counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
+    counts["findings"] += by_documents["findings"]  # the checked documents' reprint and quote findings
     return dict(counts)
 
 
