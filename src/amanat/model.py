@@ -6,7 +6,8 @@ one bad record, so one broken file never stops a run.
 
 Analysis adds ``Span`` → ``Mention`` (people, organisations, places, offices, linked to the
 knowledge base) and ``Claim`` (what a document asserts, with its span); checks add
-``Finding`` (with ``Evidence``) and ``Story`` (documents grouped). Signed news items live in
+``Finding`` (with ``Evidence``), ``Reprint`` (a signed statement found in a document, with
+its fidelity) and ``Story`` (documents grouped). Signed news items live in
 ``amanat.provenance``. All refer to documents by ``Document.id`` and to text by character
 offsets into ``Document.text``.
 """
@@ -369,6 +370,100 @@ class Finding:
                          for e in self.evidence],
             "facts": list(self.facts), "judged_at": self.judged_at, "date_source": self.date_source,
             "story_id": self.story_id,
+        }
+
+
+# --- reprints: a signed statement found in a document ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One version of a signed item, as reprint matching sees it (decoded from a verified log
+    entry). ``status`` is the ninjs pubStatus: "canceled" is a withdrawal (no body).
+    ``speaks_for`` is the knowledge-base entity its publisher was declared to speak for."""
+
+    uri: str
+    version: int
+    origin: str
+    publisher: str
+    headline: str
+    body: str
+    language: str | None = None
+    published: str | None = None  # versionCreated, ISO 8601
+    status: str = "usable"
+    note: str | None = None  # edNote: a withdrawal's reason
+    speaks_for: str | None = None
+
+
+DifferenceKind = Literal["changed", "removed", "added", "inserted", "missing"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDifference:
+    """One place where a document's copy differs from the statement, with both sides' words
+    and character offsets (``statement_*`` into the statement's body, ``document_*`` into the
+    document's text). ``kind``: changed (old → new words), removed (a few words left out),
+    added (a few words put in), inserted (a longer passage put inside the statement's span:
+    the copy is *extended*), missing (statement text the copy does not have: cut)."""
+
+    kind: DifferenceKind
+    statement_text: str
+    statement_start: int
+    statement_end: int
+    document_text: str
+    document_start: int
+    document_end: int
+    where: str = ""  # for missing text: "start", "end" or "inside"
+    mid_sentence: bool = False  # for missing text at a cut: the cut falls inside a sentence
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+ReprintClass = Literal["verbatim", "truncated", "altered", "extended", "misattributed", "partial-quote"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reprint:
+    """A signed statement found in a document, aligned word by word: what of it the document
+    has, in which version, and every difference.
+
+    ``share`` is the part of the statement's body the document reproduces (faithfully or
+    not); ``identical`` the part it reproduces word for word. ``kind`` is "reprint" when the
+    document has at least half of the statement, "quote" when it quotes less. ``version`` is
+    the version matched best; ``latest_version`` the newest one the document could have
+    known; ``withdrawn`` says when and why the item was withdrawn, if it was.
+    """
+
+    item_uri: str
+    version: int
+    origin: str
+    publisher: str
+    document_id: str
+    kind: Literal["reprint", "quote"]
+    classes: tuple[ReprintClass, ...]
+    share: float
+    identical: float
+    spans: tuple[tuple[int, int], ...]  # where the statement is in the document (characters)
+    differences: tuple[TextDifference, ...] = ()
+    latest_version: int = 1
+    withdrawn: dict[str, Any] | None = None  # {"version", "published", "reason"}
+    headline_found: bool = False
+    predates: bool = False  # the document is dated before the matched version was published
+    attribution: dict[str, Any] | None = None  # who the document credits near the copy
+
+    @property
+    def verbatim(self) -> bool:
+        return "verbatim" in self.classes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "item_uri": self.item_uri, "version": self.version, "origin": self.origin, "publisher": self.publisher,
+            "document_id": self.document_id, "kind": self.kind, "classes": list(self.classes),
+            "share": round(self.share, 4), "identical": round(self.identical, 4),
+            "spans": [list(s) for s in self.spans], "differences": [d.as_dict() for d in self.differences],
+            "latest_version": self.latest_version, "withdrawn": self.withdrawn,
+            "headline_found": self.headline_found, "predates": self.predates, "attribution": self.attribution,
         }
 
 

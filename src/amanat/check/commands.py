@@ -114,6 +114,13 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         progress()
     if pending:
         write()
+    from amanat.check import reprint_runs
+
+    by_items = reprint_runs.match_items(store)
+    by_documents = reprint_runs.match_documents(store, ids)
+    counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
+    counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
+    counts["findings"] += by_documents["findings"]  # the checked documents' reprint and quote findings
     return dict(counts)
 
 
@@ -238,3 +245,46 @@ def dismiss(finding_id: Annotated[str, typer.Argument(metavar="ID")],
             note: Annotated[str, typer.Option(help="Why (kept with the decision).")], db: DbOption = None) -> None:
     """Dismiss a finding; it stays out of the default views, and stays dismissed."""
     _review("dismiss", finding_id, note, db)
+
+
+def reprints(
+    item_uri: Annotated[str, typer.Argument(metavar="ITEM_URI", help="The signed item's URI.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Every stored document that reprints or quotes a signed item, with its outlet, date and
+    fidelity (found by `amanat check`)."""
+    from amanat.errors import NotFound
+    from amanat.store import reprints as stored
+
+    with open_store(db) as store:
+        e = t.log_entries
+        with store.engine.connect() as conn:
+            versions = conn.execute(sa.select(e.c.origin, e.c.item_version, e.c.pub_status)
+                                    .where(e.c.item_uri == item_uri).order_by(e.c.idx)).fetchall()
+        if not versions:
+            raise NotFound(f"no signed item {item_uri!r} in this store (see `amanat log` or `amanat partners`)")
+        rows = stored.by_item(store, item_uri)
+    if as_json:
+        emit_json({"item_uri": item_uri, "origin": versions[0].origin,
+                   "versions": [{"version": v.item_version, "status": v.pub_status} for v in versions],
+                   "reprints": rows})
+        return
+    status = ", ".join(f"v{v.item_version}" + (" withdrawn" if v.pub_status == "canceled" else "") for v in versions)
+    out.print(f"{escape(item_uri)}\n{escape(versions[0].origin)}: {status}")
+    table = Table(title=f"Reprints and quotes ({len(rows)})", header_style="bold")
+    table.add_column("date", no_wrap=True)
+    table.add_column("outlet", overflow="fold", max_width=18)
+    table.add_column("fidelity", overflow="fold")
+    table.add_column("document", no_wrap=True)
+    for r in rows:
+        fidelity = f"{r['kind']} of v{r['version']}: {', '.join(r['classes'])} ({round(r['share'] * 100)}%)"
+        changes = [d for d in r["differences"] if d["kind"] != "missing"]
+        if changes:
+            fidelity += f"; {len(changes)} change{'s' * (len(changes) != 1)}"
+        if any(d["mid_sentence"] for d in r["differences"]):
+            fidelity += "; cut mid-sentence"
+        if r["withdrawn"]:
+            fidelity += "; item withdrawn"
+        table.add_row((r["published"] or "")[:10], escape(r["source"]), escape(fidelity), r["document_id"][:10])
+    out.print(table)
