@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 # the media type of a document made from a signed news item (its body is the item's JWS)
@@ -474,3 +474,24 @@ class Story:
     id: str
     title: str
     document_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDocument:
+    """One document of a story as the cross-source checks see it.
+
+    ``report`` names the report the document carries: copies of one wire report republished
+    on several sites share it and count once, as one source. ``source`` is the outlet.
+    ``published`` is the document's own date (None when unknown), ``date_source`` how it was
+    found.
+    """
+
+    id: str
+    source: str
+    report: str
+    published: date | None
+    text: str
+    claims: tuple[Claim, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    language: str | None = "en"
+    date_source: str | None = None

@@ -24,6 +24,9 @@ from typing import Any
 from amanat.model import Claim, Mention
 
 # the low end of a range written before the figure: "between 150 and [200]", "150 to [200]"
+_DATELINE_END = re.compile(r"\s[-–—]\s|/[A-Z]{2,}/\.?\s*")
+_AGENCY = re.compile(r"\([A-Za-z .]{2,30}\)|/[A-Z]{2,}/")
+_CAPITALS = re.compile(r"\s*[A-Z]{3,}\b")
 _RANGE_BEFORE = re.compile(r"(?:between\s+)?(\d[\d,]*(?:\.\d+)?)\s*(?:and|to|or|-|–)\s*$", re.I)
 
 
@@ -124,21 +127,33 @@ def figure_text(c: Claim) -> str:
     return " ".join(x for x in (c.fields.get("qualifier"), shown) if x)
 
 
+def dateline_end(text: str) -> int:
+    """Where a wire dateline ends ("ALMATY (Reuters) - ", "MOSCOW, January 6. /TASS/. "), 0 when
+    the text opens with none: the dateline's place is where the report was filed, not where
+    its figures were counted."""
+    head = text[:120]
+    m = _DATELINE_END.search(head)
+    if m and (_AGENCY.search(head, 0, m.end()) or _CAPITALS.match(head)):
+        return m.end()
+    return 0
+
+
 def places_in(mentions: tuple[Mention, ...], span: tuple[int, int], text: str = "",
               attributed_to: str | None = None) -> frozenset[str]:
     """The places a span names, by entity (or by name when unlinked) — where a figure was
-    counted. A place inside an organisation's name ("the Interior Ministry of Kazakhstan") or
-    inside who gives the figure ("Kazakhstan's health ministry said") is not where it was
-    counted, and is left out when ``text`` is given."""
+    counted. A place inside an organisation's name ("the Interior Ministry of Kazakhstan"),
+    inside who gives the figure ("Kazakhstan's health ministry said") or in a wire dateline is
+    not where it was counted, and is left out when ``text`` is given."""
     orgs = [(m.start, m.end) for m in mentions if m.kind == "organization"]
     skip: tuple[int, int] | None = None
     if text and attributed_to:
         at = text.find(attributed_to, span[0], span[1])
         if at >= 0:
             skip = (at, at + len(attributed_to))
+    filed = dateline_end(text) if text else 0
     out = set()
     for m in mentions:
-        if m.kind != "place" or not (span[0] <= m.start < span[1]):
+        if m.kind != "place" or not (span[0] <= m.start < span[1]) or m.start < filed:
             continue
         if text and (m.nested or any(s <= m.start < e for s, e in orgs)):
             continue
