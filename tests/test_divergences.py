@@ -259,6 +259,50 @@ def test_an_event_told_as_past_after_its_own_publication(story: Story) -> None:
     assert f.type == "event-after-publication" and "2022-05-05" in f.sentence
 
 
+# --- a week of coverage ------------------------------------------------------------------------
+
+UNREST = [
+    ("reuters.com", date(2022, 1, 6),
+     "ALMATY, Jan 6 (Reuters) - Dozens of anti-government protesters were killed in Almaty overnight, police said on "
+     "Thursday, as Russian paratroopers arrived. Eighteen security officers were killed and 748 injured, TASS reported, "
+     "citing the interior ministry. More than 2,000 people were detained, the ministry said."),
+    ("aljazeera.com", date(2022, 1, 6),
+     "Kazakhstan's interior ministry said 18 members of the security forces had been killed and 748 injured. It said "
+     "2,298 people had been detained on Thursday. Russia sent 2,500 troops. President Kassym-Jomart Tokayev declared "
+     "a state of emergency on Wednesday."),
+    ("tass.com", date(2022, 1, 7),
+     "Some 3,000 Russian paratroopers were deployed to Kazakhstan, the ministry said on Friday. The number of "
+     "detainees rose to 3,811, the interior ministry said on Friday. Tokayev declared a state of emergency on "
+     "January 5."),
+    ("bbc.com", date(2022, 1, 9),
+     "The health ministry said 164 people had been killed, including 103 in Almaty. More than 5,800 people have been "
+     "detained, the president's office said on Sunday. Tokayev ordered troops to shoot to kill without warning on "
+     "Friday."),
+    ("theguardian.com", date(2022, 1, 10),
+     "At least 164 people have been killed and nearly 8,000 detained, officials said on Monday. The unrest began on "
+     "2 January in the western town of Zhanaozen over a rise in fuel prices."),
+    ("apnews.com", date(2022, 1, 11),
+     "Authorities said 9,900 people had been arrested. The health ministry earlier reported 164 deaths but later "
+     "withdrew the figure. The protests began on January 2 in Zhanaozen."),
+    ("rferl.org", date(2022, 1, 16),
+     "Prosecutor-General Berik Asylov said on Saturday that 225 people, including 19 law enforcement officers, had "
+     "been killed during the unrest. The unrest started on January 4 in Zhanaozen, he said."),
+]
+
+
+def test_a_week_of_coverage_gives_the_one_real_divergence(story: Story) -> None:
+    """Growing tolls and arrest counts, one ministry quoted by several outlets, a state of
+    emergency dated "on Wednesday" and "on January 5", a withdrawn figure: all silent. The day
+    the unrest began, given as 2 and 4 January, is the one divergence."""
+    for source, day, text in UNREST:
+        story.add(source, day, text)
+    [f] = story.findings()
+    assert f.type == "event-date-across-sources" and "unrest" in f.sentence
+    assert "2022-01-02" in f.sentence and "2022-01-04" in f.sentence
+    assert {e.document_id for e in f.evidence} == {"theguardian.com-4", "rferl.org-6"}
+    assert f.document_id == "theguardian.com-4"  # the earlier report
+
+
 # --- compatibility, as data ------------------------------------------------------------------
 
 

@@ -145,7 +145,11 @@ def _figures(report: Report) -> list[_Figure]:
         if _not_a_total(w, doc.text, c, sentence):
             continue
         who = f.get("attributed_to")
-        places = places_in(doc.mentions, sentence, doc.text, who if isinstance(who, str) else None)
+        parts = []  # "…, including 103 in Almaty": where a part was counted, not the total
+        for m in w.part_before.finditer(doc.text, *sentence):
+            stop = _CLAUSE_BREAK.search(doc.text, m.end(), sentence[1])
+            parts.append((m.start(), stop.start() if stop else sentence[1]))
+        places = places_in(doc.mentions, sentence, doc.text, who if isinstance(who, str) else None, parts)
         scope = frozenset(" ".join(m.group().casefold().split()) for m in w.scope.finditer(doc.text, *sentence))
         as_of = f.get("as_of") if isinstance(f.get("as_of"), str) else None
         out.append(_Figure(report, c, sentence, (str(f["measure"]), _unit(c), places, scope),

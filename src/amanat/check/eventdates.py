@@ -40,6 +40,8 @@ CHECK = "divergences"
 VERSION = 1
 _CLAUSE_END = re.compile(r"[;:()\u2013\u2014\"“”]|,(?!\d)|\s-\s")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_DEFINITE = frozenset({"the", "this", "these"})
+_PRONOUNS = frozenset({"it", "they", "he", "she", "which", "who", "that", "those", "we"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,19 @@ def _named(mentions: tuple[Mention, ...], span: tuple[int, int], kinds: tuple[st
     return frozenset(out)
 
 
+def _subject(text: str, start: int, verb: int) -> frozenset[str]:
+    """What an event word's clause tells of when it names nobody: the definite noun phrase right
+    before the word ("The unrest began …" → {"noun:unrest"}); nothing for a pronoun, an
+    indefinite phrase ("a protest began": another one) or a longer run of words."""
+    found = _WORD.findall(text[start:verb])
+    if not found or len(found) > 4 or found[0].casefold() not in _DEFINITE:
+        return frozenset()
+    nouns = [w.casefold() for w in found[1:]]
+    if not nouns or any(n in _PRONOUNS or n[:1].isupper() for n in found[1:]):
+        return frozenset()
+    return frozenset({"noun:" + " ".join(nouns)})
+
+
 def _events(report: Report) -> list[_Event]:
     """The report's dated events, then its undated tellings of past events (the clauses with an
     event word and no date, which say only that the event had happened by publication)."""
@@ -108,9 +123,10 @@ def _events(report: Report) -> list[_Event]:
         verb = w.event_verbs.search(text, *clause)
         if verb is None or w.event_not_compared.search(text, *clause) or g.future.search(text, *clause):
             return None
-        if any(m.group().casefold() in speech for m in _WORD.finditer(text, *clause)):
-            return None
-        who = _named(doc.mentions, clause, ("person", "organization"))
+        if any(m.group().casefold() in speech and not verb.start() <= m.start() < verb.end()
+               for m in _WORD.finditer(text, *clause)):
+            return None  # "said on Monday that …": the date may date the saying
+        who = _named(doc.mentions, clause, ("person", "organization")) or _subject(text, clause[0], verb.start())
         if not who:
             return None
         return (w.event_types[" ".join(verb.group().casefold().split())], who,
@@ -182,9 +198,9 @@ def _words_of(e: _Event) -> str:
 
 
 def _participants(e: _Event) -> str:
-    names = sorted({m.text for m in e.document.mentions if m.kind in ("person", "organization")
+    names = sorted({m.text for m in e.document.mentions if m.kind in ("person", "organization", "place")
                     and e.clause[0] <= m.start < e.clause[1] and not m.nested})
-    return ", ".join(names)
+    return ", ".join(names) or ", ".join(sorted(w.removeprefix("noun:") for w in e.who))
 
 
 def _evidence(e: _Event) -> Evidence:
@@ -218,8 +234,8 @@ def event_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Fi
         said = "; ".join(f"{e.document.source} says \"{_words_of(e)}\" ({e.day})" for e in group)
         found.append(_finding(
             "event-date-across-sources",
-            f"Independent reports agree on the event — {group[0].kind}, {_participants(group[0])} — and differ "
-            f"on its date: {said}.", group, story_id))
+            f"Independent reports tell the same event ({group[0].kind}: {_participants(group[0])}) and date it "
+            f"differently: {said}.", group, story_id))
     apart = {(id(a), id(b)) for a in events for b in events if _independent(a, b) and _same_event(a, b)
              and _dated_apart(a, b)}
     seen: set[str] = set()
@@ -231,7 +247,7 @@ def event_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Fi
             published = told.document.published.isoformat() if told.document.published else "?"
             f = _finding(
                 "event-after-report",
-                f"{dated.document.source} dates the event — {dated.kind}, {_participants(dated)} — "
+                f"{dated.document.source} dates the event ({dated.kind}: {_participants(dated)}) "
                 f"{dated.day} (\"{_words_of(dated)}\"), after {told.document.source} had already told it "
                 f"as past on {published} (\"{_words_of(told)}\").", [told, dated], story_id)
             if f.key not in seen:

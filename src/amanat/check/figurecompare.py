@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -139,17 +140,18 @@ def dateline_end(text: str) -> int:
 
 
 def places_in(mentions: tuple[Mention, ...], span: tuple[int, int], text: str = "",
-              attributed_to: str | None = None) -> frozenset[str]:
+              attributed_to: str | None = None, skip: Sequence[tuple[int, int]] = ()) -> frozenset[str]:
     """The places a span names, by entity (or by name when unlinked) — where a figure was
     counted. A place inside an organisation's name ("the Interior Ministry of Kazakhstan"),
     inside who gives the figure ("Kazakhstan's health ministry said") or in a wire dateline is
-    not where it was counted, and is left out when ``text`` is given."""
+    not where it was counted, and is left out when ``text`` is given; so is one in a ``skip``
+    span (the part of a total: "164 killed, including 103 in Almaty")."""
     orgs = [(m.start, m.end) for m in mentions if m.kind == "organization"]
-    skip: tuple[int, int] | None = None
+    said: tuple[int, int] | None = None
     if text and attributed_to:
         at = text.find(attributed_to, span[0], span[1])
         if at >= 0:
-            skip = (at, at + len(attributed_to))
+            said = (at, at + len(attributed_to))
     filed = dateline_end(text) if text else 0
     out = set()
     for m in mentions:
@@ -157,7 +159,7 @@ def places_in(mentions: tuple[Mention, ...], span: tuple[int, int], text: str = 
             continue
         if text and (m.nested or any(s <= m.start < e for s, e in orgs)):
             continue
-        if skip and skip[0] <= m.start < skip[1]:
+        if (said and said[0] <= m.start < said[1]) or any(a <= m.start < b for a, b in skip):
             continue
         out.add(m.entity_id or m.text.casefold())
     return frozenset(out)
