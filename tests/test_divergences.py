@@ -191,6 +191,15 @@ def test_figures_about_different_places_are_different_measures(story: Story) -> 
     assert story.findings() == []
 
 
+def test_a_count_broken_down_by_place_is_not_a_total(story: Story) -> None:
+    day = date(2023, 2, 7)
+    story.add("a.example", day, "The earthquake killed 7,200 people in Turkey and Syria, officials said on Tuesday.")
+    story.add("b.example", day, "Rescuers said on Tuesday that 812 people were killed in Syria and 1,020 in Turkey.")
+    story.add("c.example", day, "In Syria, at least 812 people were killed in government-held areas, officials said "
+                                "on Tuesday.")
+    assert story.findings() == []
+
+
 def test_older_values_increments_parts_and_doubts_are_not_totals(story: Story) -> None:
     day = date(2022, 1, 16)
     story.add("a.example", day, "225 people were killed in the unrest, prosecutors said on Saturday.")

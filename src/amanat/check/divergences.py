@@ -54,7 +54,9 @@ from amanat.model import Claim, Evidence, Finding, StoryDocument
 
 CHECK = "divergences"
 VERSION = 1
-_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014“”\"]")
+_CLAUSE_BREAK = re.compile(r"[,;()\u2013\u2014“”\"]|:(?!\d)")
+# a number written as a number, not glued to a word ("45-year-old", "G20") nor a time ("4:17")
+_BARE_NUMBER = re.compile(r"(?<![\w.,:-])\d[\d,]*(?:\.\d+)?(?![\w-]|:\d|[.,]\d)")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?(?:\s+(?:million|billion|thousand))?", re.I)
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her", "of", "in", "and", "for", "on"})
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -134,7 +136,7 @@ def _figures(report: Report) -> list[_Figure]:
     measures = set(rules()["comparable_measures"])
     known = qualifiers()
     lay = layout_of(doc)
-    out = []
+    totals: dict[tuple[int, int], list[Claim]] = {}
     for c in doc.claims:
         f = c.fields
         if c.type != "figure" or f.get("measure") not in measures or claim_bounds(c) is None:
@@ -142,19 +144,52 @@ def _figures(report: Report) -> list[_Figure]:
         if f.get("qualifier") and str(f["qualifier"]).casefold() not in known:
             continue
         sentence = lay.sentence(c.start)
-        if _not_a_total(w, doc.text, c, sentence):
+        if not _not_a_total(w, doc.text, c, sentence):
+            totals.setdefault(sentence, []).append(c)
+    out = []
+    for sentence, claims in totals.items():
+        if _breakdown(doc, sentence, claims):
             continue
-        who = f.get("attributed_to")
-        parts = []  # "…, including 103 in Almaty": where a part was counted, not the total
-        for m in w.part_before.finditer(doc.text, *sentence):
-            stop = _CLAUSE_BREAK.search(doc.text, m.end(), sentence[1])
-            parts.append((m.start(), stop.start() if stop else sentence[1]))
-        places = places_in(doc.mentions, sentence, doc.text, who if isinstance(who, str) else None, parts)
-        scope = frozenset(" ".join(m.group().casefold().split()) for m in w.scope.finditer(doc.text, *sentence))
-        as_of = f.get("as_of") if isinstance(f.get("as_of"), str) else None
-        out.append(_Figure(report, c, sentence, (str(f["measure"]), _unit(c), places, scope),
-                           range_low(doc.text, c, sentence[0]), as_of, _source_words(who, doc)))
+        for c in claims:
+            out.append(_figure(report, w, c, sentence))
     return out
+
+
+def _breakdown(doc: StoryDocument, sentence: tuple[int, int], totals: list[Claim]) -> bool:
+    """Whether a sentence breaks a count down rather than gives one ("812 in government-held
+    areas and 1,020 in rebel-held areas"): two totals of one measure, or a number that no
+    claim explains (the second of a list the figure extractor did not take)."""
+    kinds = [(str(c.fields.get("measure")), _unit(c)) for c in totals]
+    if len(set(kinds)) < len(kinds):
+        return True
+    covered = [(c.start - (30 if c.type == "figure" and range_low(doc.text, c, sentence[0]) is not None else 0), c.end)
+               for c in doc.claims if c.type in ("figure", "event") and sentence[0] <= c.start < sentence[1]]
+    for m in _BARE_NUMBER.finditer(doc.text, *sentence):
+        try:
+            value = float(m.group().replace(",", ""))
+        except ValueError:
+            continue
+        if value < 10 or (1900 <= value <= 2100 and "," not in m.group()):
+            continue
+        if not any(a <= m.start() < b for a, b in covered):
+            return True
+    return False
+
+
+def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int]) -> _Figure:
+    """A total as compared: what it counts, where, when, and who gives it."""
+    doc = report.document
+    f = c.fields
+    who = f.get("attributed_to")
+    parts = []  # "…, including 103 in Almaty": where a part was counted, not the total
+    for m in w.part_before.finditer(doc.text, *sentence):
+        stop = _CLAUSE_BREAK.search(doc.text, m.end(), sentence[1])
+        parts.append((m.start(), stop.start() if stop else sentence[1]))
+    places = places_in(doc.mentions, sentence, doc.text, who if isinstance(who, str) else None, parts)
+    scope = frozenset(" ".join(m.group().casefold().split()) for m in w.scope.finditer(doc.text, *sentence))
+    as_of = f.get("as_of") if isinstance(f.get("as_of"), str) else None
+    return _Figure(report, c, sentence, (str(f["measure"]), _unit(c), places, scope),
+                   range_low(doc.text, c, sentence[0]), as_of, _source_words(who, doc))
 
 
 def _independent(a: _Figure, b: _Figure) -> bool:

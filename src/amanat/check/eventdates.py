@@ -38,7 +38,7 @@ from amanat.model import Claim, Evidence, Finding, Mention, StoryDocument
 
 CHECK = "divergences"
 VERSION = 1
-_CLAUSE_END = re.compile(r"[;:()\u2013\u2014\"“”]|,(?!\d)|\s-\s")
+_CLAUSE_END = re.compile(r"[;()\u2013\u2014\"“”]|:(?!\d)|,(?!\d)|\s-\s")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _DEFINITE = frozenset({"the", "this", "these"})
 _PRONOUNS = frozenset({"it", "they", "he", "she", "which", "who", "that", "those", "we"})
