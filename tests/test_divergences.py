@@ -364,3 +364,22 @@ def test_a_short_story_lends_its_earliest_date_to_an_undated_document() -> None:
     assert lent.published == date(2022, 1, 5) and lent.date_source == STORY_DATE_SOURCE
     dated = DocumentView("d", "text", date(2022, 1, 8), "metadata", "en", "wire")
     assert dated_by_story(dated, days) is dated
+
+
+def test_an_undated_wire_story_is_judged_at_its_story_s_date(index: KBIndex) -> None:
+    """The sample wire story has no date: alone, no title can be judged; in a story whose dated
+    reports are of 7 and 8 January 2022, "UN Secretary-General Ban Ki-moon" is judged at
+    7 January 2022, and the finding says the date came from the story."""
+    from amanat.check import Record, run_checks
+    from amanat.kb import starter
+    from conftest import shared_path
+
+    kb = starter.load()
+    record = Record(kb, index, "starter")
+    text = shared_path("seeds", "004_b72334b22d1b3fbd.txt").read_text()
+    mentions = tuple(analyze_mentions(text, None, index))
+    view = DocumentView("wire", text, None, None, "en", "sample", (), mentions)
+    assert not [f for f in run_checks(view, record) if f.check == "titles-at-date"]
+    lent = dated_by_story(view, [date(2022, 1, 8), None, date(2022, 1, 7)])
+    at_date = [f for f in run_checks(lent, record) if f.check == "titles-at-date" and "Ban Ki-moon" in f.sentence]
+    assert at_date and all(f.judged_at == "2022-01-07" and "story" in (f.date_source or "") for f in at_date)
