@@ -383,3 +383,15 @@ def test_an_undated_wire_story_is_judged_at_its_story_s_date(index: KBIndex) -> 
     lent = dated_by_story(view, [date(2022, 1, 8), None, date(2022, 1, 7)])
     at_date = [f for f in run_checks(lent, record) if f.check == "titles-at-date" and "Ban Ki-moon" in f.sentence]
     assert at_date and all(f.judged_at == "2022-01-07" and "story" in (f.date_source or "") for f in at_date)
+
+
+def test_every_story_check_and_finding_type_is_documented() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "findings.md").read_text()
+    assert "## Divergences across sources" in guide
+    for check in story_checks():
+        assert f"`{check.name}`" in guide
+    for kind in ("figures-across-sources", "event-date-across-sources", "event-after-report",
+                 "event-after-publication"):
+        assert f"`{kind}`" in guide, kind
