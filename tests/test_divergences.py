@@ -252,6 +252,8 @@ def test_other_events_and_background_say_nothing(story: Story) -> None:
     story.add("c.example", VISIT, "Tokayev had last visited Islamabad on 1 May 2021.")
     story.add("d.example", VISIT, "Tokayev will arrive in Islamabad on 12 May for talks.")
     story.add("e.example", VISIT, "Officials said Tokayev arrived in Islamabad on 6 May.")
+    story.add("f.example", VISIT, "Tokayev arrived in Islamabad on 3 May and left Islamabad on 5 May.")
+    story.add("g.example", VISIT, "Tokayev arrived in Islamabad on 3 May, and signed agreements on 4 May.")
     assert story.findings() == []
 
 

@@ -253,9 +253,13 @@ def _measure_words(what: tuple[str, str, frozenset[str], frozenset[str]], first:
 
 def figure_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Finding]:
     """Counts of one measure at one time from independent reports that cannot all hold."""
-    figures = [f for r in reports(documents) for f in _figures(r)]
+    by_measure: dict[tuple[str, str, frozenset[str], frozenset[str]], list[_Figure]] = {}
+    for r in reports(documents):
+        for f in _figures(r):
+            by_measure.setdefault(f.what, []).append(f)
+    groups = [g for figures in by_measure.values() if len(figures) > 1 for g in linked_groups(figures, _conflicting)]
     found = []
-    for group in linked_groups(figures, _conflicting):
+    for group in groups:
         group.sort(key=lambda f: (f.document.published or date.max, f.document.id, f.claim.start))
         first = group[0]
         dates = sorted({f.as_of for f in group if f.as_of} or {f.document.published.isoformat() for f in group

@@ -119,8 +119,10 @@ def _events(report: Report) -> list[_Event]:
     lay = layout_of(doc)
     text = doc.text
 
-    def read(clause: tuple[int, int]) -> tuple[str, frozenset[str], frozenset[str], bool] | None:
-        verb = w.event_verbs.search(text, *clause)
+    def read(clause: tuple[int, int], at: int) -> tuple[str, frozenset[str], frozenset[str], bool] | None:
+        verbs = list(w.event_verbs.finditer(text, *clause))
+        # the event word the date belongs to: the last before it, else the first after it
+        verb = next((v for v in reversed(verbs) if v.end() <= at), verbs[0] if verbs else None)
         if verb is None or w.event_not_compared.search(text, *clause) or g.future.search(text, *clause):
             return None
         if any(m.group().casefold() in speech and not verb.start() <= m.start() < verb.end()
@@ -133,16 +135,15 @@ def _events(report: Report) -> list[_Event]:
                 _named(doc.mentions, clause, ("place",)), bool(g.past.search(text, *clause)))
 
     out = []
-    dated_clauses = []
-    for c in doc.claims:
-        if c.type != "event":
-            continue
-        clause = _clause(text, lay.sentence(c.start), c)
-        dated_clauses.append(clause)
+    dated = [(c, _clause(text, lay.sentence(c.start), c)) for c in doc.claims if c.type == "event"]
+    dated_clauses = [clause for _, clause in dated]
+    for c, clause in dated:
         when = c.fields.get("date")
         if c.fields.get("precision") != "day" or not isinstance(when, str):
             continue
-        what = read(clause)
+        if sum(1 for other in dated_clauses if other == clause) > 1:
+            continue  # "arrived on 3 May and left on 5 May": two dates, a sequence or a range
+        what = read(clause, c.start)
         if what is None:
             continue
         try:
@@ -156,7 +157,7 @@ def _events(report: Report) -> list[_Event]:
             clause = _clause(text, sentence, Claim("event", verb.start(), verb.end(), verb.group()))
             if any(a < clause[1] and clause[0] < b for a, b in dated_clauses):
                 continue
-            what = read(clause)
+            what = read(clause, verb.end())
             if what is not None and what[3]:
                 out.append(_Event(report, Claim("event", verb.start(), verb.end(), verb.group()), clause, what[0],
                                   what[1], what[2], None, False, True))
@@ -165,10 +166,6 @@ def _events(report: Report) -> list[_Event]:
 
 def _independent(a: _Event, b: _Event) -> bool:
     return a.report is not b.report and not set(a.report.outlets) & set(b.report.outlets)
-
-
-def _same_event(a: _Event, b: _Event) -> bool:
-    return (a.kind, a.who, a.places) == (b.kind, b.who, b.places)
 
 
 def _dated_apart(a: _Event, b: _Event) -> bool:
@@ -228,21 +225,24 @@ def _finding(kind: str, sentence: str, events: list[_Event], story_id: str) -> F
 
 def event_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Finding]:
     """Findings on the dates of one story's events (see the module's docstring)."""
-    events = [e for r in reports(documents) for e in _events(r)]
+    by_event: dict[tuple[str, frozenset[str], frozenset[str]], list[_Event]] = {}
+    for r in reports(documents):
+        for e in _events(r):
+            by_event.setdefault((e.kind, e.who, e.places), []).append(e)
+    events = [e for same in by_event.values() for e in same]
     found = []
-    for group in linked_groups(events, lambda a, b: _independent(a, b) and _same_event(a, b) and _dated_apart(a, b)):
+    groups = [g for same in by_event.values() if len(same) > 1
+              for g in linked_groups(same, lambda a, b: _independent(a, b) and _dated_apart(a, b))]
+    for group in groups:
         said = "; ".join(f"{e.document.source} says \"{_words_of(e)}\" ({e.day})" for e in group)
         found.append(_finding(
             "event-date-across-sources",
             f"Independent reports tell the same event ({group[0].kind}: {_participants(group[0])}) and date it "
             f"differently: {said}.", group, story_id))
-    apart = {(id(a), id(b)) for a in events for b in events if _independent(a, b) and _same_event(a, b)
-             and _dated_apart(a, b)}
     seen: set[str] = set()
-    for told in events:
-        for dated in events:
-            if (told is dated or not _independent(told, dated) or not _same_event(told, dated)
-                    or (id(told), id(dated)) in apart or not _after_report(told, dated)):
+    for same in by_event.values():
+        for told, dated in ((a, b) for a in same for b in same if a is not b):
+            if not _independent(told, dated) or _dated_apart(told, dated) or not _after_report(told, dated):
                 continue
             published = told.document.published.isoformat() if told.document.published else "?"
             f = _finding(
