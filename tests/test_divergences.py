@@ -314,6 +314,24 @@ def test_a_week_of_coverage_gives_the_one_real_divergence(story: Story) -> None:
     assert f.document_id == "theguardian.com-4"  # the earlier report
 
 
+def test_the_demo_coverage_gives_its_two_diverging_tolls_only(story: Story) -> None:
+    """The synthetic demo coverage: a wire copy on two sites, a reprint with a changed figure
+    (the ministry's own words: one source), a toll that later rises, an unrelated story — and
+    two reports of one day's flood deaths, 3 and 11, from the akimat and from the police."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "src" / "amanat" / "demo" / "coverage.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        wire = "Steppe Wire" in row["text"]
+        story.add(row["source"], date.fromisoformat(row["published"]), row["text"], report="wire" if wire else None)
+    [f] = story.findings()
+    assert f.type == "figures-across-sources" and "killed 11 people" in f.sentence and "killed 3 people" in f.sentence
+    assert {r["attributed_to"] for r in f.facts} == {"police", "the regional akimat"}
+    assert "14" not in f.sentence  # the risen toll, two days later, is a timeline
+
+
 # --- compatibility, as data ------------------------------------------------------------------
 
 

@@ -105,9 +105,12 @@ def _source_words(who: object, document: StoryDocument) -> frozenset[str]:
 
 
 def _number_at(text: str, claim: Claim) -> tuple[int, int]:
-    """Where the figure's number is written inside its claim (the whole claim when in words)."""
+    """Where the figure's number is written inside its claim (its first word when in words)."""
     m = _NUMBER.search(text, claim.start, claim.end)
-    return (m.start(), m.end()) if m else (claim.start, claim.end)
+    if m:
+        return m.start(), m.end()
+    first = _WORD.search(text, claim.start, claim.end)  # a number in words: "two more roads"
+    return (first.start(), first.end()) if first else (claim.start, claim.end)
 
 
 def _not_a_total(w: Words, text: str, claim: Claim, sentence: tuple[int, int]) -> bool:
@@ -124,7 +127,8 @@ def _not_a_total(w: Words, text: str, claim: Claim, sentence: tuple[int, int]) -
     return bool(
         w.old_value_adjacent.search(before) or w.increment_before.search(before)
         or w.old_value_in_clause.search(text, clause_start, n0) or w.part_before.search(text, clause_start, n0)
-        or w.increment_after.match(text, claim.end, s1) or w.part_after.match(text, n1, s1)
+        or w.increment_after.match(text, claim.end, s1) or w.increment_after.match(text, n1, s1)
+        or w.part_after.match(text, n1, s1)
         or w.part_after.match(text, claim.end, s1))
 
 
@@ -186,7 +190,10 @@ def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int]) -> _F
         stop = _CLAUSE_BREAK.search(doc.text, m.end(), sentence[1])
         parts.append((m.start(), stop.start() if stop else sentence[1]))
     places = places_in(doc.mentions, sentence, doc.text, who if isinstance(who, str) else None, parts)
-    scope = frozenset(" ".join(m.group().casefold().split()) for m in w.scope.finditer(doc.text, *sentence))
+    said = doc.text.find(who, *sentence) if isinstance(who, str) and who else -1
+    said_span = (said, said + len(who)) if said >= 0 and isinstance(who, str) else (0, 0)
+    scope = frozenset(" ".join(m.group().casefold().split()) for m in w.scope.finditer(doc.text, *sentence)
+                      if not said_span[0] <= m.start() < said_span[1])  # "the regional akimat said"
     as_of = f.get("as_of") if isinstance(f.get("as_of"), str) else None
     return _Figure(report, c, sentence, (str(f["measure"]), _unit(c), places, scope),
                    range_low(doc.text, c, sentence[0]), as_of, _source_words(who, doc))
@@ -248,7 +255,7 @@ def _measure_words(what: tuple[str, str, frozenset[str], frozenset[str]], first:
     named = sorted({m.text for m in first.document.mentions if m.kind == "place"
                     and (m.entity_id or m.text.casefold()) in places})
     where = f" in {', '.join(named)}" if named else ""
-    return counted + where + (f" [{', '.join(sorted(scope))}]" if scope else "")
+    return counted + where + (f" (scope: {', '.join(sorted(scope))})" if scope else "")
 
 
 def figure_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Finding]:
