@@ -23,6 +23,7 @@ from amanat.check.across import (
     run_story_checks,
     story_checks,
     story_date,
+    story_document,
     story_version_key,
 )
 from amanat.check.divergences import diverge
@@ -384,6 +385,9 @@ def test_a_short_story_lends_its_earliest_date_to_an_undated_document() -> None:
     assert lent.published == date(2022, 1, 5) and lent.date_source == STORY_DATE_SOURCE
     dated = DocumentView("d", "text", date(2022, 1, 8), "metadata", "en", "wire")
     assert dated_by_story(dated, days) is dated
+    seen = story_document(dated, "reuters-1")
+    assert (seen.id, seen.source, seen.report, seen.published) == ("d", "wire", "reuters-1", date(2022, 1, 8))
+    assert story_document(dated).report == "d"
 
 
 def test_an_undated_wire_story_is_judged_at_its_story_s_date(index: KBIndex) -> None:

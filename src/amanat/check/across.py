@@ -79,6 +79,13 @@ def run_story_checks(documents: Sequence[StoryDocument], story_id: str) -> list[
     return sorted(found, key=lambda f: (f.document_id, f.check, f.key))
 
 
+def story_document(view: DocumentView, report: str | None = None) -> StoryDocument:
+    """A stored document as the story checks see it (``check.commands.view_of`` gives the
+    view); ``report`` is the key its wire copies share (its own id when it has none)."""
+    return StoryDocument(view.id, view.source, report or view.id, view.published, view.text, view.claims,
+                         view.mentions, view.language, view.date_source)
+
+
 def story_date(published: Iterable[date | None], window_days: int = STORY_WINDOW_DAYS) -> date | None:
     """The date an undated document of a story is judged at: the earliest of the story's dated
     reports, when they all fall within ``window_days`` of it; None when none is dated or the
