@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from findings_corpus import build
-from test_web_ui import ARGS, CHROMIUM, IN_CI, _Server
 
 from amanat.store import findings
 from amanat.store.db import Store
 from amanat.web import Settings, create_app
+from findings_corpus import build
+from test_web_ui import ARGS, CHROMIUM, IN_CI, _Server
 
 pytestmark = pytest.mark.browser
 

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from amanat.web.timeline import Bin
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 180, 36, 24, 8
+MAX_BAR = 48
 
 
 def label(start: date, unit: Bin) -> str:
@@ -36,7 +37,7 @@ def bar_chart(bins: list[tuple[date, int]], unit: Bin, *, title: str, noun: str 
     top = max(n for _, n in bins) or 1
     plot_w, plot_h = WIDTH - LEFT - 4, HEIGHT - BOTTOM - TOP
     step = plot_w / len(bins)
-    gap = min(2.0, step * 0.2)
+    gap = min(2.0, step * 0.2) if step <= MAX_BAR else step - MAX_BAR  # a few bars stay bars, not walls
     parts = [
         Markup(
             '<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%" '

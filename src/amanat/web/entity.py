@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -52,7 +52,8 @@ class Tenure:
     other_id: str  # the office (for a person) or the holder (for an office)
     other_name: str
     start: str | None  # ISO at its precision
-    end: str | None
+    end: str | None  # exclusive, as the record keeps it (half-open intervals)
+    last: str | None  # the last day (or month, year) held, for people to read
     open_end: bool  # the record gives no end: held at ``as_of``, or ended at an unknown date
     end_unknown: bool
     as_of: str | None
@@ -88,6 +89,8 @@ def _tenure(kb: KnowledgeBase, f: Fact, other: str) -> Tenure:
     return Tenure(
         other_id=other, other_name=kb.entities[other].name if other in kb.entities else other,
         start=iv.start.iso() if iv.start else None, end=iv.end.iso() if iv.end else None,
+        last=(iv.end.value - timedelta(days=1)).isoformat() if iv.end and iv.end.precision == "day"
+        else (iv.end.iso() if iv.end else None),
         open_end=iv.end is None, end_unknown=iv.end_unknown, as_of=as_of.isoformat() if as_of else None,
         acting=f.qualifier("acting") == "true", source=f.source,
         source_title=source.title if source else None, tier=source.tier if source else None,
@@ -136,7 +139,7 @@ def office_timeline(spans: list[Tenure], *, title: str, today: date | None = Non
     for i, (s, start, end) in enumerate(placed):
         y = TOP + i * ROW
         w = max(x(end) - x(start), 2.0)
-        until = s.end or ("unknown end" if s.end_unknown else f"no end known (as of {s.as_of or 'today'})")
+        until = s.last or ("unknown end" if s.end_unknown else f"no end known (as of {s.as_of or 'today'})")
         text = f"{s.other_name}{' (acting)' if s.acting else ''}: {s.start} – {until}"
         parts.append(Markup('<text class="row-label" x="{x}" y="{y}">{t}</text>').format(x=LEFT, y=y + 11, t=text))
         parts.append(Markup('<rect class="{c}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="14"{f}>'

@@ -57,7 +57,7 @@ class Mark:
 
     def close(self, last: bool) -> Markup:
         if self.layer == "evidence":
-            sup = Markup('<sup class="ev-ref"><a href="#finding-{0}">F{0}</a></sup>').format(self.ref) if last else ""
+            sup = Markup('<sup class="ev-ref"><a href="#finding-{0}">F{0}</a></sup>').format(self.ref) if last and self.ref else ""
             return Markup("</mark>{}").format(sup)
         if self.layer == "claim":
             return Markup("</span>")
