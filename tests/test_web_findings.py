@@ -129,6 +129,9 @@ def test_finding_entity_and_document_pages(checked):
     for unknown in ("Q0", "nope/../../etc", quote("Q1\x00", safe=""), "x" * 300):
         assert web.get(f"/entities/{unknown}").status_code == 404, unknown
         assert error_of(web.get(f"/api/v1/entities/{unknown}"))[0] == 404, unknown
+    tokayev = web.get("/api/v1/entities/Q200881").json()  # a term the record gives no end for is hatched
+    assert any(o["open_end"] for o in tokayev["offices"])
+    assert 'fill="url(#open-end)"' in web.get("/entities/Q200881").text
     assert web.get("/entities/Q1253", params={"page": "0"}).status_code == 400
     assert error_of(web.get("/api/v1/entities/Q1253", params={"limit": 0}))[0] == 400
     home = web.get("/").text
