@@ -1,0 +1,460 @@
+"""Stories: documents grouped by the event or development they report, as they arrive. Pure.
+
+A document is reduced to *salient features*: the knowledge-base entities its mentions link
+to (language-independent ids), names not in the base (their consonant skeleton, so "Токаев"
+and "Tokayev" meet), the content words of its headline and lead, its numbers and its
+day-and-month dates. A new document looks up the stories that share its rarest features in
+an inverted index (within a time window), scores each against the story's representation
+(the share of the story's reports carrying each feature), and joins the best one or starts
+a new story. Nothing is compared with every document: the cost of one arrival is the size
+of a few posting lists.
+
+Features are weighted by their IDF over the corpus so far, and a join needs at least
+``min_shared_distinctive`` rare shared features: two events in the same country in the
+same week share the country and the president, which are frequent, and stay apart.
+
+Wire copy counts once: a document with the content hash or canonical URL of a report, a
+near-identical text, or a near-copy crediting the same wire joins that *report* as a copy,
+and changes neither the story's representation nor the document frequencies. Settings,
+stopwords and wire credit patterns are data (``data/stories.json``).
+
+``StoryInput`` is a plain dataclass (pickles for pool workers and Spark executors), and the
+``Grouping`` state serialises to JSON per story, so a store can keep it between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from anyascii import anyascii
+
+from amanat.kb.names import skeleton
+from amanat.model import Claim, Coverage, Mention, Report, Story, story_id
+
+DATA = Path(__file__).parent / "data" / "stories.json"
+ENTITY_KINDS = ("person", "organization", "place", "position")
+
+
+@dataclass(frozen=True)
+class StoryInput:
+    """What grouping sees of one document (like ``check.DocumentView``, plus headline,
+    canonical URL and content hash)."""
+
+    id: str
+    text: str
+    title: str | None = None
+    published: date | None = None
+    source: str = ""
+    language: str | None = None
+    content_hash: str = ""
+    url: str = ""  # canonical URL: versions of one article are one report
+    mentions: tuple[Mention, ...] = ()
+    claims: tuple[Claim, ...] = ()
+
+
+@dataclass(frozen=True)
+class Wire:
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds, weights, wires and word lists, from ``data/stories.json``."""
+
+    thresholds: dict[str, Any]
+    wires: tuple[Wire, ...]
+    wire_window: int
+    stopwords: frozenset[str]
+    months: dict[str, int]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.thresholds[name]
+
+    @classmethod
+    def load(cls, path: Path = DATA, **overrides: Any) -> Settings:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        wires = tuple(Wire(w["name"], tuple(re.compile(p, re.I) for p in w["patterns"])) for w in data["wires"])
+        stop = frozenset(w for words in data["stopwords"].values() for w in words)
+        return cls({**data["thresholds"], **overrides}, wires, data["wire_window_chars"], stop, data["month_names"])
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return Settings.load()
+
+
+# --- features ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZА-ЯЁ][a-zа-яё]+(?:[-'’][A-ZА-ЯЁa-zа-яё]+)?")
+_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[, \u00a0\u202f]\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
+
+
+def features(doc: StoryInput, settings: Settings) -> dict[str, float]:
+    """The document's salient features, each with the weight of its kind."""
+    weights = settings["weights"]
+    found: dict[str, float] = {}
+
+    def put(feature: str, kind: str) -> None:
+        found[feature] = max(found.get(feature, 0.0), weights[kind])
+
+    linked: set[tuple[int, int]] = set()
+    for m in doc.mentions:
+        entity = m.holder if m.kind == "position" and m.holder else m.entity_id
+        if entity and m.kind in ENTITY_KINDS:
+            put("e:" + entity, "entity")
+            linked.add((m.start, m.end))
+    minimum = settings["min_word_length"]
+    for kind, text in (("title", doc.title or ""), ("lead", doc.text[: settings["lead_chars"]])):
+        for w in _WORD.findall(text):
+            word = w.lower().strip("'’-")
+            if len(word) >= minimum and word not in settings.stopwords:
+                put("w:" + word, kind)
+    spans = sorted(linked)
+    for m in _NAME.finditer(doc.text):
+        if _inside(spans, m.start()) or m.group().lower() in settings.stopwords:
+            continue
+        key = skeleton(anyascii(m.group()).lower())
+        if len(key) >= 3:
+            put("n:" + key, "name")
+    for value in _numbers(doc.text):
+        put("#:" + value, "number")
+    for c in doc.claims:
+        if c.type == "figure" and isinstance(c.fields.get("value"), int | float) and c.fields["value"] >= 100:
+            put("#:" + _number_key(float(c.fields["value"])), "number")
+        if c.type == "event" and c.fields.get("date") and c.fields.get("precision") == "day":
+            put("d:" + str(c.fields["date"])[5:10], "date")
+    for month_day in _dates(doc.text, settings.months):
+        put("d:" + month_day, "date")
+    return found
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    for start, end in spans:  # mentions are few; a linear pass is cheaper than bisect's setup
+        if start <= offset < end:
+            return True
+    return False
+
+
+def _number_key(value: float) -> str:
+    return f"{value:g}"
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers of 100 and more (not years), whatever their digit grouping."""
+    found = set()
+    for m in _NUMBER.finditer(text):
+        raw = re.sub(r"[, \u00a0\u202f]", "", m.group())
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if value >= 100 and not (1900 <= value <= 2100 and "." not in raw):
+            found.add(_number_key(value))
+    return found
+
+
+def _dates(text: str, months: dict[str, int]) -> set[str]:
+    """Day-and-month dates ("9 May", "May 9", "9 мая") as MM-DD."""
+    names = "|".join(sorted(months, key=len, reverse=True))
+    pattern = _date_pattern(names)
+    found = set()
+    for m in pattern.finditer(text):
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        number = months.get(month.lower().rstrip("."))
+        if number and 1 <= int(day) <= 31:
+            found.add(f"{number:02d}-{int(day):02d}")
+    return found
+
+
+@lru_cache(maxsize=4)
+def _date_pattern(names: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({names})\b|\b({names})\.?\s+(\d{{1,2}})\b", re.I)
+
+
+def wire_of(text: str, settings: Settings) -> str | None:
+    """The wire a text credits in its first or last lines ("(Reuters) -", "Kazinform")."""
+    window = settings.wire_window
+    ends = (text[:window], text[-window:])
+    for wire in settings.wires:
+        if any(p.search(part) for p in wire.patterns for part in ends):
+            return wire.name
+    return None
+
+
+def sketch(text: str, settings: Settings) -> tuple[int, ...]:
+    """A bottom-k MinHash sketch of the text's word shingles (crc32: stable across runs)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    n = settings["shingle_words"]
+    grams = {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+    hashes = sorted({zlib.crc32(g.encode("utf-8")) for g in grams if g})
+    return tuple(hashes[: settings["sketch_size"]])
+
+
+def resemblance(a: tuple[int, ...], b: tuple[int, ...], k: int) -> float:
+    """Jaccard estimate of two bottom-k sketches."""
+    if not a or not b:
+        return 0.0
+    union = sorted(set(a) | set(b))[:k]
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both) / len(union)
+
+
+# --- the state ------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportState:
+    key: str
+    wire: str | None
+    sketch: tuple[int, ...]
+    hashes: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+
+
+@dataclass
+class StoryState:
+    """A story as grouping keeps it: its representation and its reports."""
+
+    id: str
+    title: str
+    title_date: date | None
+    first: date | None
+    last: date | None
+    reports: dict[str, ReportState] = field(default_factory=dict)
+    features: Counter[str] = field(default_factory=Counter)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.reports)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"title": self.title, "title_date": _iso(self.title_date), "first": _iso(self.first),
+                "last": _iso(self.last), "features": dict(sorted(self.features.items())),
+                "weights": dict(sorted(self.weights.items())),
+                "reports": {k: {"wire": r.wire, "sketch": list(r.sketch), "hashes": sorted(r.hashes),
+                                "urls": sorted(r.urls)} for k, r in self.reports.items()}}
+
+    @classmethod
+    def from_json(cls, story: str, data: dict[str, Any]) -> StoryState:
+        reports = {k: ReportState(k, r["wire"], tuple(r["sketch"]), set(r["hashes"]), set(r["urls"]))
+                   for k, r in data["reports"].items()}
+        return cls(story, data["title"], _day(data["title_date"]), _day(data["first"]), _day(data["last"]),
+                   reports, Counter(data["features"]), dict(data["weights"]))
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where one document went: its story, its report, and why."""
+
+    document_id: str
+    story_id: str
+    report_key: str
+    new_story: bool
+    copy: bool  # joined an existing report as a copy
+    score: float
+
+
+class Grouping:
+    """Stories so far, their inverted index and the document frequencies; ``add`` one
+    document at a time. Document frequencies count reports (copies count once)."""
+
+    def __init__(self, settings: Settings | None = None, stories: Iterable[StoryState] = ()) -> None:
+        self.settings = settings or default_settings()
+        self.stories: dict[str, StoryState] = {}
+        self.df: Counter[str] = Counter()
+        self.reports = 0
+        self.index: dict[str, set[str]] = {}
+        self.by_hash: dict[str, tuple[str, str]] = {}
+        self.by_url: dict[str, tuple[str, str]] = {}
+        for story in stories:
+            self._load(story)
+
+    def _load(self, story: StoryState) -> None:
+        self.stories[story.id] = story
+        self.df.update(story.features)
+        self.reports += story.size
+        for feature in story.features:
+            self.index.setdefault(feature, set()).add(story.id)
+        for report in story.reports.values():
+            for h in report.hashes:
+                self.by_hash[h] = (story.id, report.key)
+            for u in report.urls:
+                self.by_url[u] = (story.id, report.key)
+
+    def idf(self, feature: str) -> float:
+        """Smoothed IDF over the reports so far (the arriving one included)."""
+        return math.log((self.reports + 2) / (self.df.get(feature, 0) + 1)) + 1.0
+
+    def add(self, doc: StoryInput) -> Assignment:
+        """Place one document: a copy of a known report, a new report of the best story, or a
+        new story."""
+        known = self.by_hash.get(doc.content_hash) if doc.content_hash else None
+        known = known or (self.by_url.get(doc.url) if doc.url else None)
+        if known:
+            return self._copy(doc, *known, score=1.0)
+        found = features(doc, self.settings)
+        text_sketch = sketch(doc.text, self.settings)
+        wire = wire_of(doc.text, self.settings)
+        best, best_score = None, 0.0
+        for candidate in self._candidates(doc, found):
+            copy_of = self._near_copy(candidate, text_sketch, wire)
+            if copy_of:
+                return self._copy(doc, candidate.id, copy_of, score=1.0)
+            score = self._score(found, candidate)
+            if score > best_score:
+                best, best_score = candidate, score
+        threshold = self.settings["join_score"] if doc.published else self.settings["join_score_undated"]
+        if best is None or best_score < threshold:
+            story = StoryState(story_id(doc.id), _headline(doc), doc.published, doc.published, doc.published)
+            self.stories[story.id] = story
+            new = True
+        else:
+            story, new = best, False
+        self._add_report(story, doc, found, text_sketch, wire)
+        return Assignment(doc.id, story.id, doc.id, new, False, round(best_score, 4))
+
+    def _candidates(self, doc: StoryInput, found: dict[str, float]) -> list[StoryState]:
+        ranked = sorted(found, key=lambda f: (-found[f] * self.idf(f), f))[: self.settings["candidate_features"]]
+        shared: Counter[str] = Counter()
+        for feature in ranked:
+            for sid in self.index.get(feature, ()):
+                shared[sid] += 1
+        window = timedelta(days=self.settings["window_days"])
+        out = []
+        for sid, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
+            story = self.stories[sid]
+            if doc.published and story.first and story.last and not (
+                    story.first - window <= doc.published <= story.last + window):
+                continue
+            out.append(story)
+            if len(out) >= self.settings["candidate_stories"]:
+                break
+        return out
+
+    def _near_copy(self, story: StoryState, text_sketch: tuple[int, ...], wire: str | None) -> str | None:
+        k = self.settings["sketch_size"]
+        for key in sorted(story.reports):
+            report = story.reports[key]
+            alike = resemblance(text_sketch, report.sketch, k)
+            if alike >= self.settings["near_copy_jaccard"] or (
+                    wire and report.wire == wire and alike >= self.settings["wire_copy_jaccard"]):
+                return key
+        return None
+
+    def _score(self, found: dict[str, float], story: StoryState) -> float:
+        """Cosine of the document's weighted IDF vector with the story's (the share of its
+        reports that carry each feature), zero unless enough rare features are shared."""
+        rare, dot = 0, 0.0
+        size = story.size
+        for feature, weight in found.items():
+            count = story.features.get(feature)
+            if not count:
+                continue
+            idf = self.idf(feature)
+            dot += (weight * idf) * (weight * idf * count / size)
+            if math.log((self.reports + 2) / (self.df[feature] + 1)) >= self.settings["distinctive_idf"] or (
+                    self.df[feature] <= self.settings["distinctive_df"]):
+                rare += 1
+        if rare < self.settings["min_shared_distinctive"] or dot == 0.0:
+            return 0.0
+        doc_norm = math.sqrt(sum((w * self.idf(f)) ** 2 for f, w in found.items()))
+        story_norm = math.sqrt(sum((story.weights.get(f, 1.0) * self.idf(f) * c / size) ** 2
+                                   for f, c in story.features.items()))
+        return dot / (doc_norm * story_norm)
+
+    def _add_report(self, story: StoryState, doc: StoryInput, found: dict[str, float],
+                    text_sketch: tuple[int, ...], wire: str | None) -> None:
+        report = ReportState(doc.id, wire, text_sketch)
+        if doc.content_hash:
+            report.hashes.add(doc.content_hash)
+            self.by_hash[doc.content_hash] = (story.id, doc.id)
+        if doc.url:
+            report.urls.add(doc.url)
+            self.by_url[doc.url] = (story.id, doc.id)
+        story.reports[doc.id] = report
+        self.reports += 1
+        for feature, weight in found.items():
+            story.features[feature] += 1
+            story.weights[feature] = max(story.weights.get(feature, 0.0), weight)
+            self.df[feature] += 1
+            self.index.setdefault(feature, set()).add(story.id)
+        _widen(story, doc)
+
+    def _copy(self, doc: StoryInput, sid: str, key: str, *, score: float) -> Assignment:
+        story = self.stories[sid]
+        report = story.reports[key]
+        if doc.content_hash:
+            report.hashes.add(doc.content_hash)
+            self.by_hash.setdefault(doc.content_hash, (sid, key))
+        if doc.url:
+            report.urls.add(doc.url)
+            self.by_url.setdefault(doc.url, (sid, key))
+        _widen(story, doc)
+        return Assignment(doc.id, sid, key, False, True, score)
+
+
+def _headline(doc: StoryInput) -> str:
+    if doc.title and doc.title.strip():
+        return " ".join(doc.title.split())[:200]
+    first = next((line.strip() for line in doc.text.splitlines() if line.strip()), doc.id)
+    return first[:120] + ("…" if len(first) > 120 else "")
+
+
+def _widen(story: StoryState, doc: StoryInput) -> None:
+    """Extend the story's dates; its title is the headline of its earliest dated report."""
+    day = doc.published
+    if day is None:
+        return
+    story.first = min(story.first, day) if story.first else day
+    story.last = max(story.last, day) if story.last else day
+    if (story.title_date is None or day < story.title_date) and (doc.title or "").strip():
+        story.title, story.title_date = _headline(doc), day
+
+
+def group(documents: Iterable[StoryInput], settings: Settings | None = None) -> list[Story]:
+    """Group documents, in the order given, into stories (the whole pipeline in one call)."""
+    grouping = Grouping(settings)
+    docs = list(documents)
+    placed = [grouping.add(d) for d in docs]
+    return stories_of(grouping, docs, placed)
+
+
+def stories_of(grouping: Grouping, docs: list[StoryInput], placed: list[Assignment]) -> list[Story]:
+    """The ``Story`` nouns for the documents placed, in order of each story's first document."""
+    members: dict[str, list[tuple[StoryInput, Assignment]]] = {}
+    for doc, a in zip(docs, placed, strict=True):
+        members.setdefault(a.story_id, []).append((doc, a))
+    out = []
+    for sid, items in members.items():
+        state = grouping.stories[sid]
+        reports: dict[str, list[str]] = {}
+        for doc, a in items:
+            reports.setdefault(a.report_key, []).append(doc.id)
+        timeline = sorted((Coverage(d.id, _iso(d.published), d.source, d.title, a.report_key) for d, a in items),
+                          key=lambda c: (c.published is None, c.published or "", c.document_id))
+        out.append(Story(sid, state.title, tuple(d.id for d, _ in items),
+                         tuple(Report(k, tuple(v), state.reports[k].wire if k in state.reports else None)
+                               for k, v in reports.items()),
+                         tuple(timeline), _iso(state.first), _iso(state.last)))
+    return out
