@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_right
 import re
 import zlib
 from collections import Counter
@@ -141,10 +142,9 @@ def features(doc: StoryInput, settings: Settings) -> dict[str, float]:
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    for start, end in spans:  # mentions are few; a linear pass is cheaper than bisect's setup
-        if start <= offset < end:
-            return True
-    return False
+    """Whether ``offset`` falls in one of the sorted, non-overlapping ``spans``."""
+    n = bisect_right(spans, (offset, math.inf)) - 1
+    return n >= 0 and spans[n][0] <= offset < spans[n][1]
 
 
 def _number_key(value: float) -> str:

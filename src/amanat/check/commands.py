@@ -24,6 +24,7 @@ from rich.table import Table
 
 from amanat.analyze.commands import run_analysis
 from amanat.check import DocumentView, Record, checks, run_checks, version_key
+from amanat.check.story_runs import group_new_documents
 from amanat.console import DbOption, JsonOption, emit_json, err, open_store, out
 from amanat.errors import AmanatError, InputError
 from amanat.model import FINDING_STATUSES, Candidate, Claim, Mention
@@ -126,6 +127,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         progress()
     if pending:
         write()
+    counts["grouped"] = group_new_documents(store, everything=everything)["documents"]
     return dict(counts)
 
 
