@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 import re
 import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -111,16 +111,18 @@ def features(doc: StoryInput, settings: Settings) -> dict[str, float]:
         found[feature] = max(found.get(feature, 0.0), weights[kind])
 
     linked: set[tuple[int, int]] = set()
+    linked_words: set[str] = set()  # a linked name is its entity, not also a word
     for m in doc.mentions:
         entity = m.holder if m.kind == "position" and m.holder else m.entity_id
         if entity and m.kind in ENTITY_KINDS:
             put("e:" + entity, "entity")
             linked.add((m.start, m.end))
+            linked_words.update(w.lower().strip("'’-") for w in _WORD.findall(m.text))
     minimum = settings["min_word_length"]
     for kind, text in (("title", doc.title or ""), ("lead", doc.text[: settings["lead_chars"]])):
         for w in _WORD.findall(text):
             word = w.lower().strip("'’-")
-            if len(word) >= minimum and word not in settings.stopwords:
+            if len(word) >= minimum and word not in settings.stopwords and word not in linked_words:
                 put("w:" + word, kind)
     spans = sorted(linked)
     for m in _NAME.finditer(doc.text):
@@ -302,9 +304,13 @@ class Grouping:
             for u in report.urls:
                 self.by_url[u] = (story.id, report.key)
 
+    def raw_idf(self, feature: str) -> float:
+        """IDF over the reports so far plus ``prior_reports`` that lack the feature: with a
+        handful of documents every feature would look rare, and the first few would merge."""
+        return math.log((self.reports + self.settings["prior_reports"] + 2) / (self.df.get(feature, 0) + 1))
+
     def idf(self, feature: str) -> float:
-        """Smoothed IDF over the reports so far (the arriving one included)."""
-        return math.log((self.reports + 2) / (self.df.get(feature, 0) + 1)) + 1.0
+        return self.raw_idf(feature) + 1.0
 
     def add(self, doc: StoryInput) -> Assignment:
         """Place one document: a copy of a known report, a new report of the best story, or a
@@ -365,18 +371,24 @@ class Grouping:
     def _score(self, found: dict[str, float], story: StoryState) -> float:
         """Cosine of the document's weighted IDF vector with the story's (the share of its
         reports that carry each feature), zero unless enough rare features are shared."""
-        rare, dot = 0, 0.0
+        rare, rare_entities, dot = 0.0, 0, 0.0
         size = story.size
+        lead = self.settings["weights"]["lead"]
         for feature, weight in found.items():
             count = story.features.get(feature)
             if not count:
                 continue
             idf = self.idf(feature)
             dot += (weight * idf) * (weight * idf * count / size)
-            if math.log((self.reports + 2) / (self.df[feature] + 1)) >= self.settings["distinctive_idf"] or (
-                    self.df[feature] <= self.settings["distinctive_df"]):
-                rare += 1
-        if rare < self.settings["min_shared_distinctive"] or dot == 0.0:
+            if self.raw_idf(feature) >= self.settings["distinctive_idf"]:
+                # a word of the lead alone is weak evidence ("raise", "talks"): half a feature
+                rare += self.settings["lead_word_evidence"] if weight == lead and feature.startswith("w:") else 1
+                rare_entities += feature.startswith("e:")
+        # rare shared features, and not only entities unless several: a country, its president
+        # and its capital are entities every story about the country shares
+        enough = rare >= self.settings["min_shared_distinctive"] and (
+            rare > rare_entities or rare_entities >= self.settings["min_shared_entities_alone"])
+        if not enough or dot == 0.0:
             return 0.0
         doc_norm = math.sqrt(sum((w * self.idf(f)) ** 2 for f, w in found.items()))
         story_norm = math.sqrt(sum((story.weights.get(f, 1.0) * self.idf(f) * c / size) ** 2
