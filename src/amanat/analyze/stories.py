@@ -98,7 +98,12 @@ def default_settings() -> Settings:
 # --- features ---------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZА-ЯЁ][a-zа-яё]+(?:[-'’][A-ZА-ЯЁa-zа-яё]+)?")
+# a capitalised word not at the start of a sentence or line: a name the base may not know
+_NAME = re.compile(r"(?<![.!?]\s)(?<![.!?]\s[\"“«(])(?<!^)\b[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁa-zа-яё]+)?", re.M)
+# a day next to a word; the word is then looked up in the month names of the data file
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([^\W\d_]{3,9})\b")
+_MONTH_DAY = re.compile(r"\b([^\W\d_]{3,9})\.?\s+(\d{1,2})\b")
+_POSSESSIVE = re.compile(r"['’]s$")
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[, \u00a0\u202f]\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
 
 
@@ -117,11 +122,12 @@ def features(doc: StoryInput, settings: Settings) -> dict[str, float]:
         if entity and m.kind in ENTITY_KINDS:
             put("e:" + entity, "entity")
             linked.add((m.start, m.end))
-            linked_words.update(w.lower().strip("'’-") for w in _WORD.findall(m.text))
+            linked_words.update(_POSSESSIVE.sub("", w.lower()).replace("’", "'").strip("'-")
+                                for w in _WORD.findall(m.text))
     minimum = settings["min_word_length"]
     for kind, text in (("title", doc.title or ""), ("lead", doc.text[: settings["lead_chars"]])):
         for w in _WORD.findall(text):
-            word = w.lower().strip("'’-")
+            word = _POSSESSIVE.sub("", w.lower()).replace("’", "'").strip("'-")
             if len(word) >= minimum and word not in settings.stopwords and word not in linked_words:
                 put("w:" + word, kind)
     spans = sorted(linked)
@@ -169,20 +175,14 @@ def _numbers(text: str) -> set[str]:
 
 def _dates(text: str, months: dict[str, int]) -> set[str]:
     """Day-and-month dates ("9 May", "May 9", "9 мая") as MM-DD."""
-    names = "|".join(sorted(months, key=len, reverse=True))
-    pattern = _date_pattern(names)
     found = set()
-    for m in pattern.finditer(text):
-        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        number = months.get(month.lower().rstrip("."))
-        if number and 1 <= int(day) <= 31:
-            found.add(f"{number:02d}-{int(day):02d}")
+    for pattern, day_first in ((_DAY_MONTH, True), (_MONTH_DAY, False)):
+        for m in pattern.finditer(text):
+            day, month = (m.group(1), m.group(2)) if day_first else (m.group(2), m.group(1))
+            number = months.get(month.lower())
+            if number and 1 <= int(day) <= 31:
+                found.add(f"{number:02d}-{int(day):02d}")
     return found
-
-
-@lru_cache(maxsize=4)
-def _date_pattern(names: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({names})\b|\b({names})\.?\s+(\d{{1,2}})\b", re.I)
 
 
 def wire_of(text: str, settings: Settings) -> str | None:
@@ -289,6 +289,8 @@ class Grouping:
         self.index: dict[str, set[str]] = {}
         self.by_hash: dict[str, tuple[str, str]] = {}
         self.by_url: dict[str, tuple[str, str]] = {}
+        self._norms: dict[str, tuple[int, int, float]] = {}  # story → (size, reports, norm)
+        self._idf: dict[str, float] = {}  # IDF of the arriving document's features
         for story in stories:
             self._load(story)
 
@@ -323,11 +325,13 @@ class Grouping:
         text_sketch = sketch(doc.text, self.settings)
         wire = wire_of(doc.text, self.settings)
         best, best_score = None, 0.0
+        self._idf = {f: self.idf(f) for f in found}
+        doc_norm = math.sqrt(sum((w * self._idf[f]) ** 2 for f, w in found.items()))
         for candidate in self._candidates(doc, found):
             copy_of = self._near_copy(candidate, text_sketch, wire)
             if copy_of:
                 return self._copy(doc, candidate.id, copy_of, score=1.0)
-            score = self._score(found, candidate)
+            score = self._score(found, candidate, doc_norm)
             if score > best_score:
                 best, best_score = candidate, score
         threshold = self.settings["join_score"] if doc.published else self.settings["join_score_undated"]
@@ -368,7 +372,7 @@ class Grouping:
                 return key
         return None
 
-    def _score(self, found: dict[str, float], story: StoryState) -> float:
+    def _score(self, found: dict[str, float], story: StoryState, doc_norm: float) -> float:
         """Cosine of the document's weighted IDF vector with the story's (the share of its
         reports that carry each feature), zero unless enough rare features are shared."""
         rare, rare_entities, dot = 0.0, 0, 0.0
@@ -378,9 +382,9 @@ class Grouping:
             count = story.features.get(feature)
             if not count:
                 continue
-            idf = self.idf(feature)
+            idf = self._idf[feature]
             dot += (weight * idf) * (weight * idf * count / size)
-            if self.raw_idf(feature) >= self.settings["distinctive_idf"]:
+            if idf - 1.0 >= self.settings["distinctive_idf"]:
                 # a word of the lead alone is weak evidence ("raise", "talks"): half a feature
                 rare += self.settings["lead_word_evidence"] if weight == lead and feature.startswith("w:") else 1
                 rare_entities += feature.startswith("e:")
@@ -390,10 +394,19 @@ class Grouping:
             rare > rare_entities or rare_entities >= self.settings["min_shared_entities_alone"])
         if not enough or dot == 0.0:
             return 0.0
-        doc_norm = math.sqrt(sum((w * self.idf(f)) ** 2 for f, w in found.items()))
-        story_norm = math.sqrt(sum((story.weights.get(f, 1.0) * self.idf(f) * c / size) ** 2
-                                   for f, c in story.features.items()))
-        return dot / (doc_norm * story_norm)
+        return dot / (doc_norm * self._story_norm(story))
+
+    def _story_norm(self, story: StoryState) -> float:
+        """The norm of the story's vector, computed again when the story changed or the
+        corpus grew by a tenth since (IDF moves slowly: this is the hot path)."""
+        cached = self._norms.get(story.id)
+        if cached and cached[0] == story.size and self.reports <= cached[1] * 1.1:
+            return cached[2]
+        size = story.size
+        norm = math.sqrt(sum((story.weights.get(f, 1.0) * self.idf(f) * c / size) ** 2
+                             for f, c in story.features.items()))
+        self._norms[story.id] = (size, self.reports, norm)
+        return norm
 
     def _add_report(self, story: StoryState, doc: StoryInput, found: dict[str, float],
                     text_sketch: tuple[int, ...], wire: str | None) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -61,16 +61,20 @@ class Variant:
 _PARAGRAPHS = re.compile(r"\n\s*\n|\n")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
 _FIGURE = re.compile(r"\b\d[\d,]*\b")
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Z][a-z]+)\b")
 
 
-def variants(key: str, title: str, text: str, spec: Mapping[str, object]) -> list[Variant]:
+def variants(key: str, title: str, text: str, spec: Mapping[str, object],
+             names: Sequence[str] = ()) -> list[Variant]:
     """Rewrites of one seed as other outlets would publish it (deterministic per key).
 
     ``spec`` (tests/gold/stories_synthetic.json) gives the wire credit, the headline and
-    translation templates and a Latin-to-Cyrillic letter map."""
+    translation templates and a Latin-to-Cyrillic letter map; ``names`` the people the seed
+    names (its linked person mentions), else capitalised word runs after the first line."""
     rng = random.Random(key)
     paragraphs = [p.strip() for p in _PARAGRAPHS.split(text) if len(p.strip()) > 40]
-    names = list(dict.fromkeys(_NAME.findall(text)))[:4] or [title]
+    body_text = text.split("\n", 1)[-1]
+    names = list(dict.fromkeys(names))[:6] or list(dict.fromkeys(_NAME.findall(body_text)))[:4] or [title]
     figures = [f for f in dict.fromkeys(_FIGURE.findall(text)) if len(f.replace(",", "")) >= 3][:4]
     out: list[Variant] = []
     body = paragraphs[:]
@@ -87,8 +91,12 @@ def variants(key: str, title: str, text: str, spec: Mapping[str, object]) -> lis
     out.append(Variant(f"{key}:wire-trimmed", "wire-trimmed", "synthetic-site-trimmed.example", title, trimmed))
     letters = dict(spec["cyrillic"])  # type: ignore[arg-type]
     cyr = [_transliterate(n, letters) for n in names]
-    sentences = [str(s).format(name=cyr[i % len(cyr)], figure=figures[i % len(figures)] if figures else "")
-                 for i, s in enumerate(spec["translated"])]  # type: ignore[arg-type]
+    months = dict(spec["months"])  # type: ignore[arg-type]
+    days = [f"{int(d)} {months[m.lower()]}" for d, m in _DAY_MONTH.findall(text) if m.lower() in months][:2]
+    templates = list(spec["translated"])  # type: ignore[arg-type]
+    sentences = [str(templates[i % len(templates)]).format(
+        name=cyr[i % len(cyr)], figure=figures[i % len(figures)] if figures else "",
+        day=days[i % len(days)] if days else "") for i in range(max(len(templates), len(cyr)))]
     out.append(Variant(f"{key}:translated", "translated", "synthetic-ru.example", cyr[0], " ".join(sentences), "ru"))
     return out
 
