@@ -279,3 +279,22 @@ def test_cli_stories_and_story(tmp_path):
     assert missing.returncode == 2 and missing.stderr.strip().count("\n") == 0 and "no story" in missing.stderr
     bad = amanat("stories", "--since", "May 2023")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_labelled_set_test_half_keeps_events_apart():
+    """The measure of docs/stories.md, as a guard: on the test half, no two labelled stories
+    merge and most reports of one story are found together."""
+    from scripts.stories_eval import in_order, labelled_set, run
+
+    from amanat.kb import starter
+    from amanat.kb.index import KBIndex
+    from conftest import shared_path
+
+    extraction = shared_path("data", "extraction")
+    docs, gold, split = labelled_set(KBIndex.build(starter.load()), extraction)
+    predicted, _ = run(in_order(docs))
+    test = {d: g for d, g in gold.items() if split[d] == "test"}
+    score = bcubed(predicted, test)
+    assert score.documents > 50
+    assert score.precision >= 0.95 and score.recall >= 0.8
