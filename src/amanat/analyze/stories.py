@@ -131,10 +131,10 @@ def features(doc: StoryInput, settings: Settings) -> dict[str, float]:
             if len(word) >= minimum and word not in settings.stopwords and word not in linked_words:
                 put("w:" + word, kind)
     spans = sorted(linked)
-    for m in _NAME.finditer(doc.text):
-        if _inside(spans, m.start()) or m.group().lower() in settings.stopwords:
+    for hit in _NAME.finditer(doc.text):
+        if _inside(spans, hit.start()) or hit.group().lower() in settings.stopwords:
             continue
-        key = skeleton(anyascii(m.group()).lower())
+        key = skeleton(anyascii(hit.group()).lower())
         if len(key) >= 3:
             put("n:" + key, "name")
     for value in _numbers(doc.text):

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ _FIGURE = re.compile(r"\b\d[\d,]*\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Z][a-z]+)\b")
 
 
-def variants(key: str, title: str, text: str, spec: Mapping[str, object],
+def variants(key: str, title: str, text: str, spec: Mapping[str, Any],
              names: Sequence[str] = ()) -> list[Variant]:
     """Rewrites of one seed as other outlets would publish it (deterministic per key).
 
@@ -89,11 +90,11 @@ def variants(key: str, title: str, text: str, spec: Mapping[str, object],
                            f"{title} ({spec['wire_name']})", wire_text))
     trimmed = credit + " " + "\n\n".join(paragraphs[:-1] if len(paragraphs) > 2 else paragraphs)
     out.append(Variant(f"{key}:wire-trimmed", "wire-trimmed", "synthetic-site-trimmed.example", title, trimmed))
-    letters = dict(spec["cyrillic"])  # type: ignore[arg-type]
+    letters = dict(spec["cyrillic"])
     cyr = [_transliterate(n, letters) for n in names]
-    months = dict(spec["months"])  # type: ignore[arg-type]
+    months = dict(spec["months"])
     days = [f"{int(d)} {months[m.lower()]}" for d, m in _DAY_MONTH.findall(text) if m.lower() in months][:2]
-    templates = list(spec["translated"])  # type: ignore[arg-type]
+    templates = list(spec["translated"])
     sentences = [str(templates[i % len(templates)]).format(
         name=cyr[i % len(cyr)], figure=figures[i % len(figures)] if figures else "",
         day=days[i % len(days)] if days else "") for i in range(max(len(templates), len(cyr)))]

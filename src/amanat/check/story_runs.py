@@ -90,20 +90,22 @@ def inputs(store: Store, ids: Sequence[str]) -> list[StoryInput]:
             sa.select(d.c.id, d.c.title, d.c.text, d.c.published, d.c.source, d.c.language, d.c.content_hash,
                       d.c.canonical_url).where(d.c.id.in_(list(ids))))}
         mentions: dict[str, list[Mention]] = {}
-        for r in conn.execute(sa.select(m.c.document_id, m.c.start, m.c.end, m.c.text, m.c.kind, m.c.entity_id,
+        for mr in conn.execute(sa.select(m.c.document_id, m.c.start, m.c.end, m.c.text, m.c.kind, m.c.entity_id,
                                         m.c.candidates).where(m.c.document_id.in_(list(ids)),
                                                               m.c.kind != "other").order_by(m.c.document_id, m.c.n)):
-            mentions.setdefault(r.document_id, []).append(_mention(r))
+            mentions.setdefault(mr.document_id, []).append(_mention(mr))
         claims: dict[str, list[Claim]] = {}
-        for r in conn.execute(sa.select(c.c.document_id, c.c.type, c.c.start, c.c.end, c.c.text, c.c.fields)
+        for cr in conn.execute(sa.select(c.c.document_id, c.c.type, c.c.start, c.c.end, c.c.text, c.c.fields)
                               .where(c.c.document_id.in_(list(ids)), c.c.type.in_(CLAIM_TYPES))
                               .order_by(c.c.document_id, c.c.n)):
-            claims.setdefault(r.document_id, []).append(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields)))
+            claims.setdefault(cr.document_id, []).append(Claim(cr.type, cr.start, cr.end, cr.text,
+                                                               json.loads(cr.fields)))
     out = []
     for doc_id in ids:
-        r = docs.get(doc_id)
-        if r is None:
+        row = docs.get(doc_id)
+        if row is None:
             continue
+        r = row
         out.append(StoryInput(r.id, r.text, r.title, _published(r.published), r.source, r.language,
                               r.content_hash, r.canonical_url, tuple(mentions.get(r.id, ())),
                               tuple(claims.get(r.id, ()))))
