@@ -15,7 +15,7 @@ import pytest
 
 from amanat.analyze.stories import Grouping, Settings, StoryInput, features, group, wire_of
 from amanat.analyze.story_measure import bcubed, variants
-from amanat.check.story_runs import group_new_documents, story_dates
+from amanat.check.story_runs import group_new_documents, inputs, story_dates
 from amanat.model import Capture, Document, Mention, PublishedDate, content_hash, document_id
 from amanat.store import stories as stored
 
@@ -248,6 +248,33 @@ def test_store_groups_incrementally_and_rebuilds_the_same(store):
     assert {r["id"]: r["documents"] for r in stored.list_stories(store)} == before
     with pytest.raises(Exception, match="no story"):
         stored.get_story(store, "abcdef")
+
+
+def test_store_runs_match_grouping_in_memory_and_late_copies_find_their_report(store):
+    """Runs that load only open stories and the stored frequencies place documents as one
+    grouping in memory does; a copy arriving months later joins its report all the same."""
+    first, second = [*BACKGROUND, QUAKE_A, VISIT], [QUAKE_B, VISIT_B]
+    for batch in (first, second):
+        with store.writer() as w:
+            for d in batch:
+                w.add(*stored_doc(d))
+        group_new_documents(store, batch=3)  # several transactions, eviction between them
+    ids = {d.id: stored_doc(d)[0].id for d in [*first, *second]}
+    memory = Grouping()  # the same documents as the runner read them, in the same order
+    placed = {d.id: memory.add(d) for d in inputs(store, [ids[d.id] for d in [*first, *second]])}
+    assert len({a.story_id for a in placed.values()}) < len(placed)  # something was grouped
+    for doc_id, a in placed.items():
+        assert stored.story_of(store, doc_id) == a.story_id
+    stored_df = stored.frequencies(store, memory.df)
+    assert stored_df == {f: n for f, n in memory.df.items() if n}
+    late = replace(QUAKE_A, url="https://late.kz/quake", source="late.kz", published=date(2023, 11, 1))
+    with store.writer() as w:
+        w.add(*stored_doc(late))
+    assert group_new_documents(store)["copies"] == 1
+    story = stored.story_of(store, ids["quake-a"])
+    assert story is not None and stored.story_of(store, stored_doc(late)[0].id) == story
+    shown = stored.get_story(store, story)
+    assert shown["last_published"] == "2023-11-01" and shown["reports"] == 2
 
 
 # --- the commands, once, as a user runs them ---------------------------------------------------

@@ -24,193 +24,26 @@ stopwords and wire credit patterns are data (``data/stories.json``).
 
 from __future__ import annotations
 
-import json
 import math
-import re
-import zlib
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from anyascii import anyascii
+from amanat.analyze.story_features import (
+    Settings,
+    StoryInput,
+    default_settings,
+    features,
+    resemblance,
+    sketch,
+    wire_of,
+)
+from amanat.model import Coverage, Report, Story, story_id
 
-from amanat.kb.names import skeleton
-from amanat.model import Claim, Coverage, Mention, Report, Story, story_id
-
-DATA = Path(__file__).parent / "data" / "stories.json"
-ENTITY_KINDS = ("person", "organization", "place", "position")
-
-
-@dataclass(frozen=True)
-class StoryInput:
-    """What grouping sees of one document (like ``check.DocumentView``, plus headline,
-    canonical URL and content hash)."""
-
-    id: str
-    text: str
-    title: str | None = None
-    published: date | None = None
-    source: str = ""
-    language: str | None = None
-    content_hash: str = ""
-    url: str = ""  # canonical URL: versions of one article are one report
-    mentions: tuple[Mention, ...] = ()
-    claims: tuple[Claim, ...] = ()
-
-
-@dataclass(frozen=True)
-class Wire:
-    name: str
-    patterns: tuple[re.Pattern[str], ...]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Thresholds, weights, wires and word lists, from ``data/stories.json``."""
-
-    thresholds: dict[str, Any]
-    wires: tuple[Wire, ...]
-    wire_window: int
-    stopwords: frozenset[str]
-    months: dict[str, int]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.thresholds[name]
-
-    @classmethod
-    def load(cls, path: Path = DATA, **overrides: Any) -> Settings:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        wires = tuple(Wire(w["name"], tuple(re.compile(p, re.I) for p in w["patterns"])) for w in data["wires"])
-        stop = frozenset(w for words in data["stopwords"].values() for w in words)
-        return cls({**data["thresholds"], **overrides}, wires, data["wire_window_chars"], stop, data["month_names"])
-
-
-@lru_cache(maxsize=1)
-def default_settings() -> Settings:
-    return Settings.load()
-
-
-# --- features ---------------------------------------------------------------------------
-
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-# a capitalised word not at the start of a sentence or line: a name the base may not know
-_NAME = re.compile(r"(?<![.!?]\s)(?<![.!?]\s[\"“«(])(?<!^)\b[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁa-zа-яё]+)?", re.M)
-# a day next to a word; the word is then looked up in the month names of the data file
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([^\W\d_]{3,9})\b")
-_MONTH_DAY = re.compile(r"\b([^\W\d_]{3,9})\.?\s+(\d{1,2})\b")
-_POSSESSIVE = re.compile(r"['’]s$")
-_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[, \u00a0\u202f]\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?(?![\w])")
-
-
-def features(doc: StoryInput, settings: Settings) -> dict[str, float]:
-    """The document's salient features, each with the weight of its kind."""
-    weights = settings["weights"]
-    found: dict[str, float] = {}
-
-    def put(feature: str, kind: str) -> None:
-        found[feature] = max(found.get(feature, 0.0), weights[kind])
-
-    linked: set[tuple[int, int]] = set()
-    linked_words: set[str] = set()  # a linked name is its entity, not also a word
-    for m in doc.mentions:
-        entity = m.holder if m.kind == "position" and m.holder else m.entity_id
-        if entity and m.kind in ENTITY_KINDS:
-            put("e:" + entity, "entity")
-            linked.add((m.start, m.end))
-            linked_words.update(_POSSESSIVE.sub("", w.lower()).replace("’", "'").strip("'-")
-                                for w in _WORD.findall(m.text))
-    minimum = settings["min_word_length"]
-    for kind, text in (("title", doc.title or ""), ("lead", doc.text[: settings["lead_chars"]])):
-        for w in _WORD.findall(text):
-            word = _POSSESSIVE.sub("", w.lower()).replace("’", "'").strip("'-")
-            if len(word) >= minimum and word not in settings.stopwords and word not in linked_words:
-                put("w:" + word, kind)
-    spans = sorted(linked)
-    for hit in _NAME.finditer(doc.text):
-        if _inside(spans, hit.start()) or hit.group().lower() in settings.stopwords:
-            continue
-        key = skeleton(anyascii(hit.group()).lower())
-        if len(key) >= 3:
-            put("n:" + key, "name")
-    for value in _numbers(doc.text):
-        put("#:" + value, "number")
-    for c in doc.claims:
-        if c.type == "figure" and isinstance(c.fields.get("value"), int | float) and c.fields["value"] >= 100:
-            put("#:" + _number_key(float(c.fields["value"])), "number")
-        if c.type == "event" and c.fields.get("date") and c.fields.get("precision") == "day":
-            put("d:" + str(c.fields["date"])[5:10], "date")
-    for month_day in _dates(doc.text, settings.months):
-        put("d:" + month_day, "date")
-    return found
-
-
-def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    """Whether ``offset`` falls in one of the sorted, non-overlapping ``spans``."""
-    n = bisect_right(spans, (offset, math.inf)) - 1
-    return n >= 0 and spans[n][0] <= offset < spans[n][1]
-
-
-def _number_key(value: float) -> str:
-    return f"{value:g}"
-
-
-def _numbers(text: str) -> set[str]:
-    """Numbers of 100 and more (not years), whatever their digit grouping."""
-    found = set()
-    for m in _NUMBER.finditer(text):
-        raw = re.sub(r"[, \u00a0\u202f]", "", m.group())
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        if value >= 100 and not (1900 <= value <= 2100 and "." not in raw):
-            found.add(_number_key(value))
-    return found
-
-
-def _dates(text: str, months: dict[str, int]) -> set[str]:
-    """Day-and-month dates ("9 May", "May 9", "9 мая") as MM-DD."""
-    found = set()
-    for pattern, day_first in ((_DAY_MONTH, True), (_MONTH_DAY, False)):
-        for m in pattern.finditer(text):
-            day, month = (m.group(1), m.group(2)) if day_first else (m.group(2), m.group(1))
-            number = months.get(month.lower())
-            if number and 1 <= int(day) <= 31:
-                found.add(f"{number:02d}-{int(day):02d}")
-    return found
-
-
-def wire_of(text: str, settings: Settings) -> str | None:
-    """The wire a text credits in its first or last lines ("(Reuters) -", "Kazinform")."""
-    window = settings.wire_window
-    ends = (text[:window], text[-window:])
-    for wire in settings.wires:
-        if any(p.search(part) for p in wire.patterns for part in ends):
-            return wire.name
-    return None
-
-
-def sketch(text: str, settings: Settings) -> tuple[int, ...]:
-    """A bottom-k MinHash sketch of the text's word shingles (crc32: stable across runs)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    n = settings["shingle_words"]
-    grams = {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
-    hashes = sorted({zlib.crc32(g.encode("utf-8")) for g in grams if g})
-    return tuple(hashes[: settings["sketch_size"]])
-
-
-def resemblance(a: tuple[int, ...], b: tuple[int, ...], k: int) -> float:
-    """Jaccard estimate of two bottom-k sketches."""
-    if not a or not b:
-        return 0.0
-    union = sorted(set(a) | set(b))[:k]
-    both = set(a) & set(b)
-    return sum(1 for h in union if h in both) / len(union)
+__all__ = ["Assignment", "Grouping", "Settings", "StoryInput", "StoryState", "default_settings", "features",
+           "group", "resemblance", "sketch", "stories_of", "wire_of"]
 
 
 # --- the state ------------------------------------------------------------------------------
@@ -279,9 +112,16 @@ class Assignment:
 
 class Grouping:
     """Stories so far, their inverted index and the document frequencies; ``add`` one
-    document at a time. Document frequencies count reports (copies count once)."""
+    document at a time. Document frequencies count reports (copies count once).
 
-    def __init__(self, settings: Settings | None = None, stories: Iterable[StoryState] = ()) -> None:
+    Alone, it keeps everything in memory. Over a store, the runner passes what it loaded:
+    the stories still open (``stories``), the total of ``reports``, the frequencies of the
+    features it needs (``know``) and a ``load`` for a story a copy points to after
+    ``evict`` took it out of memory; ``increments`` says what to add to the stored
+    frequencies."""
+
+    def __init__(self, settings: Settings | None = None, stories: Iterable[StoryState] = (), *,
+                 reports: int | None = None, load: Callable[[str], StoryState | None] | None = None) -> None:
         self.settings = settings or default_settings()
         self.stories: dict[str, StoryState] = {}
         self.df: Counter[str] = Counter()
@@ -289,15 +129,21 @@ class Grouping:
         self.index: dict[str, set[str]] = {}
         self.by_hash: dict[str, tuple[str, str]] = {}
         self.by_url: dict[str, tuple[str, str]] = {}
+        self.increments: Counter[str] = Counter()  # frequencies added since the last ``take_increments``
+        self._load_story = load
         self._norms: dict[str, tuple[int, int, float]] = {}  # story → (size, reports, norm)
         self._idf: dict[str, float] = {}  # IDF of the arriving document's features
+        external = reports is not None
         for story in stories:
-            self._load(story)
+            self._attach(story)
+            if not external:
+                self.df.update(story.features)
+                self.reports += story.size
+        if external:
+            self.reports = reports or 0
 
-    def _load(self, story: StoryState) -> None:
+    def _attach(self, story: StoryState) -> None:
         self.stories[story.id] = story
-        self.df.update(story.features)
-        self.reports += story.size
         for feature in story.features:
             self.index.setdefault(feature, set()).add(story.id)
         for report in story.reports.values():
@@ -305,6 +151,34 @@ class Grouping:
                 self.by_hash[h] = (story.id, report.key)
             for u in report.urls:
                 self.by_url[u] = (story.id, report.key)
+
+    def know(self, frequencies: dict[str, int], features: Iterable[str]) -> None:
+        """Take the stored frequencies of ``features`` not seen yet (0 when absent)."""
+        for feature in features:
+            if feature not in self.df:
+                self.df[feature] = frequencies.get(feature, 0)
+
+    def unknown(self, features: Iterable[str]) -> set[str]:
+        return {f for f in features if f not in self.df}
+
+    def take_increments(self) -> Counter[str]:
+        taken, self.increments = self.increments, Counter()
+        return taken
+
+    def evict(self, before: date) -> list[str]:
+        """Take the dated stories whose coverage ended before ``before`` out of memory: no
+        dated document from then on can join them (their copies still can, via ``load``)."""
+        gone = [sid for sid, s in self.stories.items() if s.last is not None and s.last < before]
+        for sid in gone:
+            story = self.stories.pop(sid)
+            self._norms.pop(sid, None)
+            for feature in story.features:
+                postings = self.index.get(feature)
+                if postings is not None:
+                    postings.discard(sid)
+                    if not postings:
+                        del self.index[feature]
+        return gone
 
     def raw_idf(self, feature: str) -> float:
         """IDF over the reports so far plus ``prior_reports`` that lack the feature: with a
@@ -314,14 +188,14 @@ class Grouping:
     def idf(self, feature: str) -> float:
         return self.raw_idf(feature) + 1.0
 
-    def add(self, doc: StoryInput) -> Assignment:
+    def add(self, doc: StoryInput, found: dict[str, float] | None = None) -> Assignment:
         """Place one document: a copy of a known report, a new report of the best story, or a
         new story."""
         known = self.by_hash.get(doc.content_hash) if doc.content_hash else None
         known = known or (self.by_url.get(doc.url) if doc.url else None)
-        if known:
+        if known and self._present(known[0]):
             return self._copy(doc, *known, score=1.0)
-        found = features(doc, self.settings)
+        found = features(doc, self.settings) if found is None else found
         text_sketch = sketch(doc.text, self.settings)
         wire = wire_of(doc.text, self.settings)
         best, best_score = None, 0.0
@@ -408,6 +282,16 @@ class Grouping:
         self._norms[story.id] = (size, self.reports, norm)
         return norm
 
+    def _present(self, sid: str) -> bool:
+        """Whether a story is in memory, loading it when it was evicted and can be."""
+        if sid in self.stories:
+            return True
+        story = self._load_story(sid) if self._load_story else None
+        if story is None:
+            return False
+        self._attach(story)
+        return True
+
     def _add_report(self, story: StoryState, doc: StoryInput, found: dict[str, float],
                     text_sketch: tuple[int, ...], wire: str | None) -> None:
         report = ReportState(doc.id, wire, text_sketch)
@@ -423,6 +307,7 @@ class Grouping:
             story.features[feature] += 1
             story.weights[feature] = max(story.weights.get(feature, 0.0), weight)
             self.df[feature] += 1
+            self.increments[feature] += 1
             self.index.setdefault(feature, set()).add(story.id)
         _widen(story, doc)
 

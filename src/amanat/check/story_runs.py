@@ -16,12 +16,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from amanat.analyze.stories import Grouping, Settings, StoryInput, StoryState
+from amanat.analyze.stories import (
+    Grouping,
+    Settings,
+    StoryInput,
+    StoryState,
+    default_settings,
+    features,
+)
 from amanat.model import Claim, Mention
 from amanat.store import schema as t
 from amanat.store import stories
@@ -35,8 +42,13 @@ def group_new_documents(store: Store, doc_ids: Sequence[str] | None = None, *, e
                         settings: Settings | None = None, batch: int = BATCH) -> dict[str, int]:
     """Place the documents in no story yet (or only ``doc_ids`` of them) into stories.
 
-    Returns counts: documents placed, stories started, stories joined, copies (documents that
-    joined an existing report as wire copy or the same text)."""
+    Only the stories that a new document can join are loaded — those whose coverage reaches
+    the window before the earliest new date, the most recent undated ones, and those holding
+    a report the new documents copy — with the stored frequencies of the features at hand;
+    stories whose coverage ended a window before the documents being placed leave memory.
+    Returns counts: documents placed, stories started, stories joined, copies (documents
+    that joined an existing report as wire copy or the same text)."""
+    settings = settings or default_settings()
     if everything:
         stories.clear(store)
         ids = stories.all_in_order(store)
@@ -48,12 +60,37 @@ def group_new_documents(store: Store, doc_ids: Sequence[str] | None = None, *, e
     counts: Counter[str] = Counter(documents=0, new_stories=0, joined=0, copies=0)
     if not ids:
         return dict(counts)
-    grouping = Grouping(settings, (StoryState.from_json(sid, state) for sid, state in stories.states(store)))
+    window = timedelta(days=settings["window_days"])
+    earliest = _earliest(store, ids)
+    loaded = [StoryState.from_json(sid, state) for sid, state in
+              stories.states(store, since=earliest - window if earliest else None,
+                             undated=settings["undated_stories_loaded"])]
+
+    def load(sid: str) -> StoryState | None:
+        state = stories.state_of(store, sid)
+        if state is None:
+            return None
+        story = StoryState.from_json(sid, state)
+        grouping.know(stories.frequencies(store, grouping.unknown(story.features)), story.features)
+        return story
+
+    grouping = Grouping(settings, loaded, reports=stories.total_reports(store), load=load)
+    needed = {f for story in loaded for f in story.features}
+    grouping.know(stories.frequencies(store, needed), needed)
     for chunk in _chunks(ids, batch):
+        docs = inputs(store, chunk)
+        by_hash, by_url = stories.copies_of(store, (d.content_hash for d in docs), (d.url for d in docs))
+        for key, target in by_hash.items():
+            grouping.by_hash.setdefault(key, target)
+        for key, target in by_url.items():
+            grouping.by_url.setdefault(key, target)
+        found = {d.id: features(d, settings) for d in docs}
+        wanted = grouping.unknown(f for fs in found.values() for f in fs)
+        grouping.know(stories.frequencies(store, wanted), wanted)
         changed: dict[str, StoryState] = {}
         members = []
-        for doc in inputs(store, chunk):
-            placed = grouping.add(doc)
+        for doc in docs:
+            placed = grouping.add(doc, found[doc.id])
             members.append((doc.id, placed.story_id, placed.report_key))
             changed[placed.story_id] = grouping.stories[placed.story_id]
             counts["documents"] += 1
@@ -64,7 +101,26 @@ def group_new_documents(store: Store, doc_ids: Sequence[str] | None = None, *, e
                 for s in changed.values()]
         with store.engine.begin() as conn:
             stories.save(conn, rows, members, datetime.now(UTC))
+            stories.add_frequencies(conn, grouping.take_increments())
+        latest = max((d.published for d in docs if d.published), default=None)
+        if latest is not None:  # documents come in date order: what ended before can no longer be joined
+            grouping.evict(latest - window)
     return dict(counts)
+
+
+def _earliest(store: Store, ids: Sequence[str]) -> date | None:
+    """The earliest publication date among the documents; None when one of them is undated
+    (an undated document may join any story, so every story is loaded)."""
+    d = t.documents
+    days: list[date] = []
+    with store.engine.connect() as conn:
+        for n in range(0, len(ids), 500):
+            for value in conn.execute(sa.select(d.c.published).where(d.c.id.in_(list(ids[n:n + 500])))).scalars():
+                day = _published(value)
+                if day is None:
+                    return None
+                days.append(day)
+    return min(days) if days else None
 
 
 def story_dates(store: Store, story_id: str) -> list[date]:

@@ -368,3 +368,12 @@ story_documents = Table(
     Column("joined", DateTime(timezone=True), nullable=False),
     Index(None, "story_id"),
 )
+
+# How many reports carry each grouping feature (the IDF's document frequencies), kept so a
+# run need not load every story to weigh a feature.
+story_features = Table(
+    "story_features",
+    metadata,
+    Column("feature", String(255), primary_key=True),
+    Column("reports", Integer, nullable=False),
+)

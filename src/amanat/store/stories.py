@@ -37,10 +37,81 @@ class StoryRow:
     state: dict[str, Any]
 
 
-def states(store: Store) -> list[tuple[str, dict[str, Any]]]:
-    """Every story's id and grouping state, in id order (what the next run starts from)."""
+_f = t.story_features
+_IN = 500  # values per IN (…) list
+
+
+def states(store: Store, *, since: date | None = None, undated: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Stories' ids and grouping states, in id order: what the next run starts from. With
+    ``since``, only the stories whose coverage reaches that day, and the ``undated`` most
+    recently updated stories without a date."""
+    query = sa.select(_s.c.id, _s.c.state)
     with store.engine.connect() as conn:
-        return [(r.id, json.loads(r.state)) for r in conn.execute(sa.select(_s.c.id, _s.c.state).order_by(_s.c.id))]
+        if since is None:
+            rows = list(conn.execute(query.order_by(_s.c.id)))
+        else:
+            rows = list(conn.execute(query.where(_s.c.last_published >= since.isoformat()).order_by(_s.c.id)))
+            rows += conn.execute(query.where(_s.c.last_published.is_(None))
+                                 .order_by(_s.c.updated.desc(), _s.c.id).limit(undated)).fetchall()
+    return [(r.id, json.loads(r.state)) for r in rows]
+
+
+def state_of(store: Store, story_id: str) -> dict[str, Any] | None:
+    """One story's grouping state."""
+    with store.engine.connect() as conn:
+        state = conn.execute(sa.select(_s.c.state).where(_s.c.id == story_id)).scalar()
+    return json.loads(state) if state else None
+
+
+def total_reports(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(_s.c.reports), 0))).scalar_one())
+
+
+def frequencies(store: Store, features: Iterable[str]) -> dict[str, int]:
+    """How many stored reports carry each of ``features`` (absent ones carry none)."""
+    wanted = sorted(set(features))
+    found: dict[str, int] = {}
+    with store.engine.connect() as conn:
+        for n in range(0, len(wanted), _IN):
+            for feature, reports in conn.execute(sa.select(_f.c.feature, _f.c.reports)
+                                                 .where(_f.c.feature.in_(wanted[n:n + _IN]))):
+                found[feature] = reports
+    return found
+
+
+def add_frequencies(conn: Connection, increments: dict[str, int]) -> None:
+    """Add to the stored frequencies (one upsert per feature, in this transaction)."""
+    if not increments:
+        return
+    dialect = conn.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    rows = [{"feature": f, "reports": n} for f, n in sorted(increments.items())]
+    for n in range(0, len(rows), _IN):
+        statement = insert(_f).values(rows[n:n + _IN])
+        conn.execute(statement.on_conflict_do_update(index_elements=[_f.c.feature],
+                                                     set_={"reports": _f.c.reports + statement.excluded.reports}))
+
+
+def copies_of(store: Store, hashes: Iterable[str], urls: Iterable[str]) -> tuple[dict[str, tuple[str, str]],
+                                                                                  dict[str, tuple[str, str]]]:
+    """Stored reports that documents with these content hashes or canonical URLs would be
+    copies of: (by hash, by URL), each → (story id, report key)."""
+    by_hash: dict[str, tuple[str, str]] = {}
+    by_url: dict[str, tuple[str, str]] = {}
+    join = _m.join(_d, _d.c.id == _m.c.document_id)
+    with store.engine.connect() as conn:
+        for values, column, out in ((sorted(set(hashes)), _d.c.content_hash, by_hash),
+                                    (sorted(set(urls)), _d.c.canonical_url, by_url)):
+            for n in range(0, len(values), _IN):
+                for key, sid, report in conn.execute(
+                        sa.select(column, _m.c.story_id, _m.c.report_key).select_from(join)
+                        .where(column.in_(values[n:n + _IN])).order_by(_d.c.seq)):
+                    out.setdefault(key, (sid, report))
+    return by_hash, by_url
 
 
 def ungrouped(store: Store) -> list[str]:
@@ -74,6 +145,7 @@ def clear(store: Store) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.delete(_m))
         conn.execute(sa.delete(_s))
+        conn.execute(sa.delete(_f))
 
 
 def save(conn: Connection, changed: Sequence[StoryRow], members: Sequence[tuple[str, str, str]],

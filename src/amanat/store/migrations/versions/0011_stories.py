@@ -35,9 +35,15 @@ def upgrade() -> None:
         sa.Column("joined", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_story_documents_story_id", "story_documents", ["story_id"])
+    op.create_table(
+        "story_features",
+        sa.Column("feature", sa.String(255), primary_key=True),
+        sa.Column("reports", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("story_features")
     op.drop_index("ix_story_documents_story_id", "story_documents")
     op.drop_table("story_documents")
     op.drop_index("ix_stories_last_published", "stories")
