@@ -1,6 +1,6 @@
 """Measure story grouping: B-cubed precision, recall and F1 on the labelled set, and throughput.
 
-usage: PYTHONPATH=src python scripts/stories_eval.py [--split dev|test|all] [--json] [--scale N]
+usage: PYTHONPATH=src python scripts/stories_eval.py [--split dev|test|all] [--json] [--scale N] [--store]
 
 The labelled set is built here, the same way tests/test_stories.py builds it:
 - the sample corpus (src/amanat/sample: five real articles, five different events);
@@ -111,8 +111,13 @@ def in_order(docs: list[StoryInput]) -> list[StoryInput]:
 
 def run(docs: list[StoryInput]) -> tuple[dict[str, str], float]:
     grouping = Grouping()
+    window = timedelta(days=grouping.settings["window_days"])
     start = time.process_time()  # CPU time: the machine is shared, wall time is noise
-    placed = {d.id: grouping.add(d).story_id for d in docs}
+    placed = {}
+    for n, d in enumerate(docs):
+        placed[d.id] = grouping.add(d).story_id
+        if d.published and n % 500 == 499:  # as the store runner does after each batch
+            grouping.evict(d.published - window)
     return placed, time.process_time() - start
 
 
@@ -126,11 +131,49 @@ def scaled(docs: list[StoryInput], times: int) -> list[StoryInput]:
     return out
 
 
+def store_run(docs: list[StoryInput]) -> dict[str, float]:
+    """The same documents in a fresh SQLite store (text, mentions, claims), grouped by the
+    store runner in batches: throughput with reading and writing included."""
+    import tempfile
+
+    from amanat.analyze.passes import _mention_row
+    from amanat.check.story_runs import group_new_documents
+    from amanat.model import PublishedDate, document_id
+    from amanat.store.analysis import AnalysisWriter, PassResult
+    from amanat.store.db import Store
+
+    stored_id: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder, Store.open(f"sqlite:///{folder}/stories.db") as store:
+        with store.writer() as w:
+            for d in docs:
+                h = content_hash(d.text + d.id)
+                url = d.url or f"https://{d.source}/{d.id}"
+                doc = Document(document_id(url, h), url, url, d.source or "unknown", d.title, None,
+                               PublishedDate(d.published.isoformat(), "day", "metadata") if d.published else None,
+                               d.language, d.text, h, "text/plain", url)
+                w.add(doc, Capture(url, d.text.encode(), "text/plain", url))
+                stored_id[d.id] = doc.id
+        with AnalysisWriter(store, batch=500) as writer:
+            for d in docs:
+                sid = stored_id[d.id]
+                mentions = [_mention_row(sid, n, m, "eval") for n, m in enumerate(d.mentions)]
+                claims = [{"document_id": sid, "n": n, "type": c.type, "start": c.start, "end": c.end, "text": c.text,
+                           "fields": json.dumps(c.fields), "extractor": c.extractor} for n, c in enumerate(d.claims)]
+                writer.add(sid, {"mentions": PassResult("mentions", "eval", mentions),
+                                 "claims": PassResult("claims", "eval", claims)})
+        start_cpu, start = time.process_time(), time.perf_counter()
+        counts = group_new_documents(store)
+        cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
+    return {"documents": counts["documents"], "cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2),
+            "documents_per_cpu_s": round(counts["documents"] / cpu)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "test", "all"), default="test")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--scale", type=int, default=20)
+    parser.add_argument("--store", action="store_true", help="also time the store runner over a fresh SQLite store")
     args = parser.parse_args()
     index = KBIndex.build(starter.load())
     docs, gold, split = labelled_set(index)
@@ -156,8 +199,9 @@ def main() -> int:
     big = in_order(scaled(docs, args.scale))
     _, seconds = run(big)
     throughput = {"documents": len(big), "seconds": round(seconds, 3), "documents_per_s": round(len(big) / seconds)}
+    stored = store_run(big) if args.store else None
     if args.json:
-        json.dump({"bcubed": results, "throughput": throughput}, sys.stdout, indent=1)
+        json.dump({"bcubed": results, "throughput": throughput, "store": stored}, sys.stdout, indent=1)
         print()
         return 0
     print("| set | documents | B³ precision | B³ recall | B³ F1 |")
@@ -167,6 +211,10 @@ def main() -> int:
             print(f"| {key} | {r['documents']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |")
     print(f"\ngrouping throughput: {throughput['documents']} documents in {throughput['seconds']} s = "
           f"{throughput['documents_per_s']} documents per CPU second (features, candidates, scores; analysis not counted)")
+    if stored:
+        print(f"store runner (SQLite, read + group + write): {stored['documents']} documents in "
+              f"{stored['cpu_seconds']} CPU s ({stored['wall_seconds']} s wall) = {stored['documents_per_cpu_s']} "
+              "documents per CPU second")
     return 0
 
 
