@@ -468,12 +468,59 @@ class Reprint:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """One report of a story: a text and its copies, which count once.
+
+    Copies are the same text at other URLs (the same ``content_hash``: a content group),
+    other versions of the same article, near-identical texts, and near-copies that credit
+    the same wire ("(Reuters) -", "Kazinform"). ``key`` is the id of the document that
+    started the report; ``document_ids`` lists it first, then its copies in arrival order."""
+
+    key: str
+    document_ids: tuple[str, ...]
+    wire: str | None = None  # the wire the report credits, when it credits one
+
+    @property
+    def copies(self) -> int:
+        return len(self.document_ids) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """One document in a story's timeline: when, by which outlet, under which headline."""
+
+    document_id: str
+    published: str | None  # ISO date, None when the document's date is unknown
+    source: str
+    title: str | None
+    report_key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
-    """Documents about the same events, grouped."""
+    """Documents about the same event or development, grouped across outlets and languages.
+
+    ``id`` is the hash of the id of the document that started it, so it is stable across
+    runs over the same documents in the same order. ``reports`` counts wire copy once;
+    ``timeline`` lists every document by date (undated ones last)."""
 
     id: str
     title: str
     document_ids: tuple[str, ...] = ()
+    reports: tuple[Report, ...] = ()
+    timeline: tuple[Coverage, ...] = ()
+    first_published: str | None = None
+    last_published: str | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The outlets that carried it, each once, in order of first coverage."""
+        return tuple(dict.fromkeys(c.source for c in self.timeline))
+
+
+def story_id(first_document_id: str) -> str:
+    """The id of the story a document started: stable, and distinct from document ids."""
+    return hashlib.sha256(f"story\n{first_document_id}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -374,3 +374,41 @@ reprint_matched = Table(
     Column("documents_seq", BigInteger, nullable=False),  # documents.seq covered at the time
     Column("matched", DateTime(timezone=True), nullable=False),
 )
+
+# Stories (amanat.analyze.stories): documents grouped by the event they report. ``id`` is the
+# hash of the id of the document that started the story; ``state`` is the grouping's JSON
+# representation of it (features, reports and their sketches), what the next run starts from.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("first_published", String(10)),  # ISO date of its earliest dated document
+    Column("last_published", String(10)),
+    Column("documents", Integer, nullable=False),
+    Column("reports", Integer, nullable=False),  # wire copy counts once
+    Column("sources", Integer, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+    Column("state", Text, nullable=False),
+    Index(None, "last_published"),
+)
+
+# Which story each document is in (one story per document), and which report of it.
+story_documents = Table(
+    "story_documents",
+    metadata,
+    Column("document_id", String(16), ForeignKey("documents.id"), primary_key=True),
+    Column("story_id", String(16), ForeignKey("stories.id"), nullable=False),
+    Column("report_key", String(16), nullable=False),  # id of the report's first document
+    Column("joined", DateTime(timezone=True), nullable=False),
+    Index(None, "story_id"),
+)
+
+# How many reports carry each grouping feature (the IDF's document frequencies), kept so a
+# run need not load every story to weigh a feature.
+story_features = Table(
+    "story_features",
+    metadata,
+    Column("feature", String(255), primary_key=True),
+    Column("reports", Integer, nullable=False),
+)
