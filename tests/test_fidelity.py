@@ -77,6 +77,19 @@ def test_a_short_quote_in_a_long_article_is_a_partial_quote_and_unrelated_text_i
     assert match([V1], "d6", unrelated + FILLER * 4, published="2026-01-15") is None
 
 
+def test_a_phrase_of_the_statement_in_the_articles_own_lead_does_not_hide_a_quote_after_it():
+    """The article's own text shares a few words with the statement ("foreign media outlets")
+    some thirty words before it quotes one sentence: the quote is still found, and only it."""
+    quoted = "The ministry calls on journalists to rely on verified sources and on official statements."
+    text = ("Editors of foreign media outlets met in the capital on Monday to discuss coverage of the region, "
+            "and several of them said their correspondents had found it hard to reach officials during the "
+            "week of the unrest and the days that followed it. "
+            f"In its statement the ministry said: “{quoted}” The meeting ended without a joint declaration.")
+    r = match([V1], "d7", text, published="2026-01-15")
+    assert r is not None and r.kind == "quote"
+    assert [text[a:b] for a, b in r.spans] == [quoted.rstrip(".")]
+
+
 def test_a_faithful_copy_of_a_corrected_version_is_verbatim_of_that_version():
     v2 = dataclasses.replace(V1, version=2, body=BODY.replace("January", "February"), published="2026-01-12T08:00:00Z")
     copy_of_v1 = FILLER + BODY

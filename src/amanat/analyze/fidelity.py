@@ -178,10 +178,14 @@ def _align(sw: list[Word], dw: list[Word], version: Statement) -> _Alignment | N
     sentence_of = _sentence_index(version.body, sw, version.language)
     kept = []
     for seg in _segments(_chain(_blocks(s, d)), len(s)):
+        while len(seg) > 1 and _density(seg) < MIN_DENSITY:
+            # a stray common phrase at an edge ("the Ishim River" in the article's own lead)
+            # must not stretch a quoted passage below density: drop the weaker edge block
+            seg = seg[1:] if seg[0][2] <= seg[-1][2] else seg[:-1]
         s0, d0 = seg[0][0], seg[0][1]
         s1, d1 = seg[-1][0] + seg[-1][2], seg[-1][1] + seg[-1][2]
         same = sum(b[2] for b in seg)
-        if same / max(s1 - s0, d1 - d0) < MIN_DENSITY:
+        if _density(seg) < MIN_DENSITY:
             continue
         if same < MIN_WORDS and not _whole_sentence(sentence_of, s0, s1, minimum=6):
             continue
@@ -194,6 +198,13 @@ def _align(sw: list[Word], dw: list[Word], version: Statement) -> _Alignment | N
     identical = sum(c[2] - c[1] for seg in codes for c in seg if c[0] == "equal")
     changed = sum(max(c[2] - c[1], c[4] - c[3]) for seg in codes for c in seg if c[0] != "equal")
     return _Alignment(version, kept, codes, identical, changed)
+
+
+def _density(seg: list[tuple[int, int, int]]) -> float:
+    """Identical words over the longer side of the passage these blocks span."""
+    s0, d0 = seg[0][0], seg[0][1]
+    s1, d1 = seg[-1][0] + seg[-1][2], seg[-1][1] + seg[-1][2]
+    return sum(b[2] for b in seg) / max(s1 - s0, d1 - d0)
 
 
 def _sentence_index(body: str, sw: list[Word], language: str | None) -> list[int]:

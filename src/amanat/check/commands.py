@@ -101,10 +101,14 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
     counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
     counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
     counts["findings"] += by_documents["findings"]  # the checked documents' reprint and quote findings
+    for status in FINDING_STATUSES:
+        counts[status] += by_documents.get(status, 0)
     counts["grouped"] = grouped
     across_stories = check_stories(store, touched)
     counts["stories checked"] = across_stories["stories"]
     counts["findings"] += across_stories["findings"]
+    for status in FINDING_STATUSES:
+        counts[status] += across_stories.get(status, 0)
     return dict(counts)
 
 

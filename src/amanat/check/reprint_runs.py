@@ -151,14 +151,15 @@ def _match_pairs(conn: Any, doc: _Doc, uris: Iterable[str], items: dict[str, lis
     return rows
 
 
-def _rewrite_findings(conn: Any, doc: _Doc, spoken_for: dict[str, list[Statement]], now: datetime) -> int:
+def _rewrite_findings(conn: Any, doc: _Doc, spoken_for: dict[str, list[Statement]],
+                      now: datetime) -> list[dict[str, Any]]:
     """A document's reprint findings rebuilt from its current reprint rows and its quotes."""
     rows = [r["finding"] for r in stored.of_document(conn, doc.id) if r.get("finding")]
     _, claims = _annotations(conn, doc.id)
     rows += [f.as_dict() for f in quote_findings(doc.id, doc.text, claims, spoken_for, published=doc.published,
                                                    language=doc.language)]
     findings.replace(conn, doc.id, rows, now, checks=[NAME])
-    return len(rows)
+    return rows
 
 
 def match_documents(store: Store, doc_ids: Sequence[str]) -> dict[str, int]:
@@ -183,7 +184,9 @@ def match_documents(store: Store, doc_ids: Sequence[str]) -> dict[str, int]:
                     counts["documents"] += 1
                     counts["reprints"] += sum(r["kind"] == "reprint" for r in rows)
                     counts["quotes"] += sum(r["kind"] == "quote" for r in rows)
-                    counts["findings"] += _rewrite_findings(conn, doc, spoken_for, now)
+                    for row in _rewrite_findings(conn, doc, spoken_for, now):
+                        counts["findings"] += 1
+                        counts[row["status"]] = counts.get(row["status"], 0) + 1
     return counts
 
 

@@ -199,4 +199,6 @@ def check_stories(store: Store, story_ids: Iterable[str]) -> dict[str, int]:
             findings.replace(conn, None, [f.as_dict() for f in found], datetime.now(UTC), story_id=story, checks=names)
         counts["stories"] += 1
         counts["findings"] += len(found)
+        for f in found:
+            counts[f.status] = counts.get(f.status, 0) + 1
     return counts
