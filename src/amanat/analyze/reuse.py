@@ -111,10 +111,8 @@ def _hashes(text: str) -> np.ndarray:
     for sep in _SEPARATORS:
         if sep in text:
             text = text.replace(sep, " ")
-    cache = _cache
-    get = cache.get
     raw = text.split()
-    values = [get(t) for t in raw]
+    values = list(map(_cache.get, raw))
     if None in values:
         values = [_word_hash(t) if v is None else v for t, v in zip(raw, values, strict=True)]
     h = np.array(values, dtype=np.uint64)
@@ -173,6 +171,15 @@ def shingles(text: str, n: int = DEFAULT_N) -> np.ndarray:
 def _check_n(n: int) -> None:
     if not 1 <= n <= _MAX_N:
         raise ValueError(f"n must be between 1 and {_MAX_N}, not {n}")
+
+
+def _extent(pos: np.ndarray, width: int) -> int:
+    """Words covered by grams of ``width`` words starting at sorted ``pos``."""
+    if not len(pos):
+        return 0
+    if int(pos[-1]) - int(pos[0]) == len(pos) - 1:  # no gap: the usual case
+        return len(pos) - 1 + width
+    return int(np.minimum(np.diff(pos), width).sum()) + width
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -299,8 +306,7 @@ class ReuseIndex:
         self._width.append(width)
         if 0 < len(h) < self.n:
             self._short.add(len(h))
-        self._extent.append(int(_coverage(np.zeros(len(pos), np.int64), pos, np.full(len(pos), width))[1].sum())
-                            if len(pos) else 0)
+        self._extent.append(_extent(pos, width))
         if len(grams):
             self._pending.append((grams, ident, pos))
             self._pending_size += len(grams)
@@ -321,7 +327,7 @@ class ReuseIndex:
         pos = np.minimum(np.concatenate([p for _, _, p in self._pending]), 0xFFFF).astype(np.uint16)
         self._pending.clear()
         self._pending_size = 0
-        order = np.argsort(grams, kind="stable")
+        order = np.argsort(grams)
         self._segments.append(_Segment(grams[order], ids[order], pos[order]))
         segs = self._segments
         while len(segs) > 1 and len(segs[-1]) * 2 >= len(segs[-2]) and len(segs[-2]) < _MERGE_LIMIT:
@@ -359,8 +365,7 @@ class ReuseIndex:
         width = min(self.n, len(h))
         uniq, inv = np.unique(grams, return_inverse=True)
         usable, gram_ix, ids, _ = self._postings(uniq)
-        qp = qpos[usable[inv]]
-        total = _coverage(np.zeros(len(qp), np.int64), qp, np.full(len(qp), width))[1].sum()
+        total = _extent(qpos[usable[inv]], width)
         if not len(ids) or total == 0:
             return []
         # every query position of each gram: a gram may occur twice in the query
