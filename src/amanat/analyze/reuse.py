@@ -228,9 +228,14 @@ class _Segment:
         self.hashes, self.ids, self.pos = state
 
     def lookup(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First posting and number of postings of each gram (most grams of a query miss:
+        the right edge is searched only for those that hit)."""
         lo = np.searchsorted(self.hashes, grams, "left")
-        hi = np.searchsorted(self.hashes, grams, "right")
-        return lo, hi - lo
+        count = np.zeros(len(grams), np.int64)
+        if len(self.hashes):
+            hit = np.flatnonzero(self.hashes[np.minimum(lo, len(self.hashes) - 1)] == grams)
+            count[hit] = np.searchsorted(self.hashes, grams[hit], "right") - lo[hit]
+        return lo, count
 
     @staticmethod
     def merge(a: _Segment, b: _Segment) -> _Segment:
@@ -274,6 +279,7 @@ class ReuseIndex:
         self._pending: list[tuple[np.ndarray, int, np.ndarray]] = []
         self._pending_size = 0
         self._segments: list[_Segment] = []
+        self._per_key: tuple[np.ndarray, np.ndarray] | None = None  # (width, extent) as arrays
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -300,6 +306,7 @@ class ReuseIndex:
         h = _hashes(text)
         grams, pos = _grams(h, self.n)
         ident = len(self._keys)
+        self._per_key = None
         self._keys.append(key)
         self._ids[key] = ident
         width = min(self.n, len(h))
@@ -393,9 +400,11 @@ class ReuseIndex:
             return []
         pair = np.unique((ids.astype(np.uint64) << np.uint64(32)) | pos.astype(np.uint64))
         group = (pair >> np.uint64(32)).astype(np.int64)
-        widths = np.asarray(self._width, np.int64)
+        if self._per_key is None:
+            self._per_key = (np.asarray(self._width, np.int64), np.asarray(self._extent, np.float64))
+        widths, extents = self._per_key
         group, covered = _coverage(group, (pair & np.uint64(0xFFFF)).astype(np.int64), widths[group])
-        extent = np.asarray(self._extent, np.float64)[group]
+        extent = extents[group]
         return self._answer(group, np.minimum(covered / np.maximum(extent, 1), 1.0), min_share)
 
     def _answer(self, group: np.ndarray, share: np.ndarray, min_share: float) -> list[tuple[str, float]]:
