@@ -133,7 +133,7 @@ def _grams(h: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     A text shorter than n words is one gram of all its words (salted by its length, so it
     never equals an n-gram), so one-line statements index and match their exact copies.
-    N-grams made only of stop words are left out.
+    N-grams made only of stop words are left out, unless the text has no other.
     """
     length = len(h)
     if length == 0:
@@ -147,6 +147,8 @@ def _grams(h: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     grams = _mix(acc)
     stop = np.concatenate(([0], np.cumsum((h & np.uint64(1)).astype(np.int32))))
     keep = (stop[n:] - stop[:m]) < n
+    if not keep.any():
+        keep[:] = True  # a text of stop words only still contains itself
     pos = np.flatnonzero(keep)
     return grams[pos], pos
 
@@ -364,7 +366,12 @@ class ReuseIndex:
 
     def contained_in(self, text: str, *, min_share: float = 0.5) -> list[tuple[str, float]]:
         """Indexed texts that contain at least ~``min_share`` of ``text``'s words (query: a
-        statement; indexed: documents), as (key, estimated share), best first."""
+        statement; indexed: documents), as (key, estimated share), best first.
+
+        The share is over the words covered by the query's counted n-grams (boilerplate
+        grams in more than ``max_df`` texts left out of both sides). A query shorter than n
+        words matches only indexed texts of exactly its words: longer texts index n-grams.
+        """
         h = _hashes(text)
         grams, qpos = _grams(h, self.n)
         if not len(grams) or not self._keys:
@@ -388,7 +395,14 @@ class ReuseIndex:
 
     def containing(self, text: str, *, min_share: float = 0.5) -> list[tuple[str, float]]:
         """Indexed texts of which ``text`` contains at least ~``min_share`` of the words
-        (query: a new document; indexed: statements), as (key, estimated share), best first."""
+        (query: a new document; indexed: statements), as (key, estimated share), best first.
+
+        Indexed texts shorter than n words are matched too (the query's k-grams for each
+        such length k are looked up). The share is over the indexed text's counted words, so
+        grams shared by more than ``max_df`` indexed texts, not counted, can only lower it:
+        keep ``max_df`` above the number of statements that repeat one formula. Positions
+        past 65,535 words are clipped, so a longer indexed text is under-estimated.
+        """
         h = _hashes(text)
         grams = _grams(h, self.n)[0]
         extra = [_short_grams(h, k) for k in sorted(self._short)]
