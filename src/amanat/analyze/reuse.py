@@ -254,8 +254,10 @@ class _Segment:
         return _Segment(*out)
 
 
-_FLUSH_POSTINGS = 4_000_000
-_MERGE_LIMIT = 64_000_000  # runs this long stay apart: a merge would copy too much
+_FLUSH_POSTINGS = 8_000_000
+# Only short runs (left by queries between adds) are merged: full runs stay apart, since a
+# lookup in 50 runs costs less than copying every posting log(runs) times while indexing.
+_MERGE_LIMIT = _FLUSH_POSTINGS
 
 
 class ReuseIndex:
@@ -339,7 +341,7 @@ class ReuseIndex:
         order = np.argsort(grams)
         self._segments.append(_Segment(grams[order], ids[order], pos[order]))
         segs = self._segments
-        while len(segs) > 1 and len(segs[-1]) * 2 >= len(segs[-2]) and len(segs[-2]) < _MERGE_LIMIT:
+        while len(segs) > 1 and len(segs[-1]) * 2 >= len(segs[-2]) and len(segs[-2]) + len(segs[-1]) <= _MERGE_LIMIT:
             b = segs.pop()
             segs[-1] = _Segment.merge(segs[-1], b)
 
