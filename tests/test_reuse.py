@@ -184,3 +184,20 @@ def test_half_prefix_embedded_in_random_text_is_found(length, keep, seed):
     statements = ReuseIndex()
     statements.add("stmt", statement)
     assert "stmt" in dict(statements.containing(doc))
+
+
+def test_answers_span_many_posting_runs(monkeypatch):
+    from amanat.analyze import reuse
+
+    monkeypatch.setattr(reuse, "_FLUSH_POSTINGS", 500)
+    monkeypatch.setattr(reuse, "_MERGE_LIMIT", 500)
+    rng = random.Random(4)
+    texts = [_text(rng, 60) for _ in range(100)]
+    index = ReuseIndex()
+    index.add_many((f"d{i}", t) for i, t in enumerate(texts))
+    index.add("copy", texts[3])
+    assert len(index._segments) > 5
+    assert {k for k, _ in index.contained_in(texts[3])} == {"d3", "copy"}
+    statements = ReuseIndex()
+    statements.add_many((f"s{i}", t) for i, t in enumerate(texts))
+    assert [k for k, _ in statements.containing(f"{_text(rng, 50)} {texts[7]} {_text(rng, 50)}")] == ["s7"]
