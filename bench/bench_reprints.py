@@ -20,7 +20,8 @@ is shared and noisy: CPU time per core is what the goals name). datasketch MinHa
 sample in the same run, and MinHash-LSH (Jaccard) and LSH Ensemble (containment) are scored
 on a sub-corpus (every planted document of 300 statements plus 5,000 others).
 
-    AMANAT_BENCH_DOCS=100000 .venv/bin/python -m bench reprints     (default 1,000,000)
+    .venv/bin/python -m bench reprints                  1,000,000 documents: ~5 min, 7 GB
+    .venv/bin/python -m bench reprints --docs 100000    a quicker run (AMANAT_BENCH_DOCS)
 """
 
 from __future__ import annotations
@@ -289,5 +290,7 @@ def run(quick: bool) -> str:
         "streams the documents through it (how new documents are matched as they arrive). "
         f"MinHash-LSH at Jaccard 0.5 misses the embedded reprints (a 600-character statement in a "
         f"2.6 KB article has Jaccard ≈ 0.1); LSH Ensemble (containment 0.5, 16 partitions) is "
-        f"probabilistic. Whole run {time.perf_counter() - t_start:.0f} s (generation included).",
+        f"probabilistic. The background text draws words independently (unigram frequencies "
+        f"of the sample articles), so it repeats fewer phrases than real news: precision on real "
+        f"coverage will be lower, and `max_df` bounds what common phrases cost. Whole run {time.perf_counter() - t_start:.0f} s (generation included).",
     ])
