@@ -111,10 +111,8 @@ def _hashes(text: str) -> np.ndarray:
     for sep in _SEPARATORS:
         if sep in text:
             text = text.replace(sep, " ")
-    cache = _cache
-    get = cache.get
     raw = text.split()
-    values = [get(t) for t in raw]
+    values = list(map(_cache.get, raw))
     if None in values:
         values = [_word_hash(t) if v is None else v for t, v in zip(raw, values, strict=True)]
     h = np.array(values, dtype=np.uint64)
@@ -135,7 +133,7 @@ def _grams(h: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     A text shorter than n words is one gram of all its words (salted by its length, so it
     never equals an n-gram), so one-line statements index and match their exact copies.
-    N-grams made only of stop words are left out.
+    N-grams made only of stop words are left out, unless the text has no other.
     """
     length = len(h)
     if length == 0:
@@ -149,6 +147,8 @@ def _grams(h: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     grams = _mix(acc)
     stop = np.concatenate(([0], np.cumsum((h & np.uint64(1)).astype(np.int32))))
     keep = (stop[n:] - stop[:m]) < n
+    if not keep.any():
+        keep[:] = True  # a text of stop words only still contains itself
     pos = np.flatnonzero(keep)
     return grams[pos], pos
 
@@ -173,6 +173,15 @@ def shingles(text: str, n: int = DEFAULT_N) -> np.ndarray:
 def _check_n(n: int) -> None:
     if not 1 <= n <= _MAX_N:
         raise ValueError(f"n must be between 1 and {_MAX_N}, not {n}")
+
+
+def _extent(pos: np.ndarray, width: int) -> int:
+    """Words covered by grams of ``width`` words starting at sorted ``pos``."""
+    if not len(pos):
+        return 0
+    if int(pos[-1]) - int(pos[0]) == len(pos) - 1:  # no gap: the usual case
+        return len(pos) - 1 + width
+    return int(np.minimum(np.diff(pos), width).sum()) + width
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -221,9 +230,14 @@ class _Segment:
         self.hashes, self.ids, self.pos = state
 
     def lookup(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First posting and number of postings of each gram (most grams of a query miss:
+        the right edge is searched only for those that hit)."""
         lo = np.searchsorted(self.hashes, grams, "left")
-        hi = np.searchsorted(self.hashes, grams, "right")
-        return lo, hi - lo
+        count = np.zeros(len(grams), np.int64)
+        if len(self.hashes):
+            hit = np.flatnonzero(self.hashes[np.minimum(lo, len(self.hashes) - 1)] == grams)
+            count[hit] = np.searchsorted(self.hashes, grams[hit], "right") - lo[hit]
+        return lo, count
 
     @staticmethod
     def merge(a: _Segment, b: _Segment) -> _Segment:
@@ -240,8 +254,10 @@ class _Segment:
         return _Segment(*out)
 
 
-_FLUSH_POSTINGS = 4_000_000
-_MERGE_LIMIT = 64_000_000  # runs this long stay apart: a merge would copy too much
+_FLUSH_POSTINGS = 8_000_000
+# Only short runs (left by queries between adds) are merged: full runs stay apart, since a
+# lookup in 50 runs costs less than copying every posting log(runs) times while indexing.
+_MERGE_LIMIT = _FLUSH_POSTINGS
 
 
 class ReuseIndex:
@@ -267,6 +283,7 @@ class ReuseIndex:
         self._pending: list[tuple[np.ndarray, int, np.ndarray]] = []
         self._pending_size = 0
         self._segments: list[_Segment] = []
+        self._per_key: tuple[np.ndarray, np.ndarray] | None = None  # (width, extent) as arrays
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -293,14 +310,14 @@ class ReuseIndex:
         h = _hashes(text)
         grams, pos = _grams(h, self.n)
         ident = len(self._keys)
+        self._per_key = None
         self._keys.append(key)
         self._ids[key] = ident
         width = min(self.n, len(h))
         self._width.append(width)
         if 0 < len(h) < self.n:
             self._short.add(len(h))
-        self._extent.append(int(_coverage(np.zeros(len(pos), np.int64), pos, np.full(len(pos), width))[1].sum())
-                            if len(pos) else 0)
+        self._extent.append(_extent(pos, width))
         if len(grams):
             self._pending.append((grams, ident, pos))
             self._pending_size += len(grams)
@@ -321,10 +338,10 @@ class ReuseIndex:
         pos = np.minimum(np.concatenate([p for _, _, p in self._pending]), 0xFFFF).astype(np.uint16)
         self._pending.clear()
         self._pending_size = 0
-        order = np.argsort(grams, kind="stable")
+        order = np.argsort(grams)
         self._segments.append(_Segment(grams[order], ids[order], pos[order]))
         segs = self._segments
-        while len(segs) > 1 and len(segs[-1]) * 2 >= len(segs[-2]) and len(segs[-2]) < _MERGE_LIMIT:
+        while len(segs) > 1 and len(segs[-1]) * 2 >= len(segs[-2]) and len(segs[-2]) + len(segs[-1]) <= _MERGE_LIMIT:
             b = segs.pop()
             segs[-1] = _Segment.merge(segs[-1], b)
 
@@ -351,7 +368,12 @@ class ReuseIndex:
 
     def contained_in(self, text: str, *, min_share: float = 0.5) -> list[tuple[str, float]]:
         """Indexed texts that contain at least ~``min_share`` of ``text``'s words (query: a
-        statement; indexed: documents), as (key, estimated share), best first."""
+        statement; indexed: documents), as (key, estimated share), best first.
+
+        The share is over the words covered by the query's counted n-grams (boilerplate
+        grams in more than ``max_df`` texts left out of both sides). A query shorter than n
+        words matches only indexed texts of exactly its words: longer texts index n-grams.
+        """
         h = _hashes(text)
         grams, qpos = _grams(h, self.n)
         if not len(grams) or not self._keys:
@@ -359,8 +381,7 @@ class ReuseIndex:
         width = min(self.n, len(h))
         uniq, inv = np.unique(grams, return_inverse=True)
         usable, gram_ix, ids, _ = self._postings(uniq)
-        qp = qpos[usable[inv]]
-        total = _coverage(np.zeros(len(qp), np.int64), qp, np.full(len(qp), width))[1].sum()
+        total = _extent(qpos[usable[inv]], width)
         if not len(ids) or total == 0:
             return []
         # every query position of each gram: a gram may occur twice in the query
@@ -376,7 +397,14 @@ class ReuseIndex:
 
     def containing(self, text: str, *, min_share: float = 0.5) -> list[tuple[str, float]]:
         """Indexed texts of which ``text`` contains at least ~``min_share`` of the words
-        (query: a new document; indexed: statements), as (key, estimated share), best first."""
+        (query: a new document; indexed: statements), as (key, estimated share), best first.
+
+        Indexed texts shorter than n words are matched too (the query's k-grams for each
+        such length k are looked up). The share is over the indexed text's counted words, so
+        grams shared by more than ``max_df`` indexed texts, not counted, can only lower it:
+        keep ``max_df`` above the number of statements that repeat one formula. Positions
+        past 65,535 words are clipped, so a longer indexed text is under-estimated.
+        """
         h = _hashes(text)
         grams = _grams(h, self.n)[0]
         extra = [_short_grams(h, k) for k in sorted(self._short)]
@@ -388,9 +416,11 @@ class ReuseIndex:
             return []
         pair = np.unique((ids.astype(np.uint64) << np.uint64(32)) | pos.astype(np.uint64))
         group = (pair >> np.uint64(32)).astype(np.int64)
-        widths = np.asarray(self._width, np.int64)
+        if self._per_key is None:
+            self._per_key = (np.asarray(self._width, np.int64), np.asarray(self._extent, np.float64))
+        widths, extents = self._per_key
         group, covered = _coverage(group, (pair & np.uint64(0xFFFF)).astype(np.int64), widths[group])
-        extent = np.asarray(self._extent, np.float64)[group]
+        extent = extents[group]
         return self._answer(group, np.minimum(covered / np.maximum(extent, 1), 1.0), min_share)
 
     def _answer(self, group: np.ndarray, share: np.ndarray, min_share: float) -> list[tuple[str, float]]:
