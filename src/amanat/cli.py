@@ -460,18 +460,29 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 8000,
     db: DbOption = None,
 ) -> None:
-    """Ingest the bundled sample corpus and show what came in."""
-    sample = Path(__file__).with_name("sample")
-    summary = run_ingest([str(sample)], db=db, source="sample", quiet=False)
+    """Ingest the bundled sample corpus and show what came in, what the checks find, the
+    stories, and how faithfully the press reprinted a synthetic signed statement."""
+    from amanat.analyze.commands import print_stories
+    from amanat.store import stories
+
+    with _open(db) as store:
+        item = _demo_statement(store)
+    summary = run_ingest([str(Path(__file__).with_name("sample"))], db=db, source="sample", quiet=False)
     _print_summary(summary)
+    _print_summary(run_ingest([str(DEMO / "coverage.jsonl")], db=db, quiet=True))
     stats(as_json=False, db=db)
     with _open(db) as store:
         counts = analysis.run_analysis(store)
         _show_claims(store)
         checks.run_checks_on_store(store)
         found = checks.findings.list_findings(store)
+        grouped = [s for s in stories.list_stories(store) if s["documents"] > 1]
     out.print(f"\nLinked {counts['linked']} of {counts['mentions']} mentions to the knowledge base "
               f"(see `amanat mentions ID`); found {counts['claims']} claims (see `amanat claims ID`).")
+    out.print("\nStories with more than one document (see `amanat stories`, `amanat story ID`):")
+    print_stories(grouped)
+    out.print(f"\nThe demo publisher's signed statement (synthetic) as the press reprinted it (`amanat reprints {item}`):")
+    checks.reprints(item, as_json=False, db=db)
     out.print("\nWhat the checks found, with the evidence and the record's sources (see `amanat findings`):")
     checks.print_findings(found)
     out.print("\nTry: [bold]amanat search \"Kazakhstan Pakistan\"[/bold]")
@@ -481,6 +492,34 @@ def demo(
         return
     out.print("\nServing the sample corpus (public on this machine only); Ctrl-C stops.")
     serve(host="127.0.0.1", port=port, public_documents=True, db=db)
+
+
+DEMO = Path(__file__).with_name("demo")
+DEMO_PUBLISHER = "Demo Ministry of Emergencies (demo publisher)"
+DEMO_HEADLINE = "Spring flood relief operation in North Kazakhstan Region (synthetic)"
+
+
+def _demo_statement(store: Store) -> str:
+    """The demo publisher's synthetic statement, signed into this store's log once (keys in
+    ``$AMANAT_KEYS`` or ./amanat-keys): its item URI. It states the date of its synthetic
+    coverage. A real institution's words are never signed by the demo."""
+    from amanat.errors import NotFound
+    from amanat.provenance.log import Log
+    from amanat.provenance.publishing import Publisher, create_publisher
+
+    try:
+        log = Log.find(store, DEMO_PUBLISHER)
+    except NotFound:
+        publisher = create_publisher(store, DEMO_PUBLISHER)
+    else:
+        done = [e for e in log.entries() if e.kind == "item"]
+        if done and done[0].item_uri:
+            return done[0].item_uri
+        publisher = Publisher.open(store, DEMO_PUBLISHER)
+    entry = publisher.publish(headline=DEMO_HEADLINE, body=(DEMO / "statement.md").read_text(encoding="utf-8"),
+                              language="en", content_type="text/markdown", when="2024-04-05T08:00:00Z")
+    assert entry.item_uri is not None
+    return entry.item_uri
 
 
 def _show_claims(store: Store, per_type: int = 2) -> None:

@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -193,6 +193,11 @@ def stories(
     if not rows:
         err.print("no stories yet: run `amanat check` to group the documents" if documents else "no stories")
         return
+    print_stories(rows)
+
+
+def print_stories(rows: list[dict[str, Any]]) -> None:
+    """Stories as a table of 80 columns: id, latest coverage, documents, reports, sources, title."""
     table = Table(title=f"Stories ({len(rows)})", header_style="bold")
     table.add_column("id", no_wrap=True)
     table.add_column("latest", no_wrap=True)
