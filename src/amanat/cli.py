@@ -32,6 +32,7 @@ from amanat.errors import AmanatError, InputError
 from amanat.exchange import commands as exchange
 from amanat.kb import commands as kb
 from amanat.provenance import commands as provenance
+from amanat.provenance.demo import DEMO_COVERAGE, publish_demo_statement
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
 
@@ -466,10 +467,10 @@ def demo(
     from amanat.store import stories
 
     with _open(db) as store:
-        item = _demo_statement(store)
+        item = publish_demo_statement(store)
     summary = run_ingest([str(Path(__file__).with_name("sample"))], db=db, source="sample", quiet=False)
     _print_summary(summary)
-    _print_summary(run_ingest([str(DEMO / "coverage.jsonl")], db=db, quiet=True))
+    _print_summary(run_ingest([str(DEMO_COVERAGE)], db=db, quiet=True))
     stats(as_json=False, db=db)
     with _open(db) as store:
         counts = analysis.run_analysis(store)
@@ -492,34 +493,6 @@ def demo(
         return
     out.print("\nServing the sample corpus (public on this machine only); Ctrl-C stops.")
     serve(host="127.0.0.1", port=port, public_documents=True, db=db)
-
-
-DEMO = Path(__file__).with_name("demo")
-DEMO_PUBLISHER = "Demo Ministry of Emergencies (demo publisher)"
-DEMO_HEADLINE = "Spring flood relief operation in North Kazakhstan Region (synthetic)"
-
-
-def _demo_statement(store: Store) -> str:
-    """The demo publisher's synthetic statement, signed into this store's log once (keys in
-    ``$AMANAT_KEYS`` or ./amanat-keys): its item URI. It states the date of its synthetic
-    coverage. A real institution's words are never signed by the demo."""
-    from amanat.errors import NotFound
-    from amanat.provenance.log import Log
-    from amanat.provenance.publishing import Publisher, create_publisher
-
-    try:
-        log = Log.find(store, DEMO_PUBLISHER)
-    except NotFound:
-        publisher = create_publisher(store, DEMO_PUBLISHER)
-    else:
-        done = [e for e in log.entries() if e.kind == "item"]
-        if done and done[0].item_uri:
-            return done[0].item_uri
-        publisher = Publisher.open(store, DEMO_PUBLISHER)
-    entry = publisher.publish(headline=DEMO_HEADLINE, body=(DEMO / "statement.md").read_text(encoding="utf-8"),
-                              language="en", content_type="text/markdown", when="2024-04-05T08:00:00Z")
-    assert entry.item_uri is not None
-    return entry.item_uri
 
 
 def _show_claims(store: Store, per_type: int = 2) -> None:

@@ -250,24 +250,16 @@ def reprints(
 ) -> None:
     """Every stored document that reprints or quotes a signed item, with its outlet, date and
     fidelity (found by `amanat check`)."""
-    from amanat.errors import NotFound
     from amanat.store import reprints as stored
 
     with open_store(db) as store:
-        e = t.log_entries
-        with store.engine.connect() as conn:
-            versions = conn.execute(sa.select(e.c.origin, e.c.item_version, e.c.pub_status)
-                                    .where(e.c.item_uri == item_uri).order_by(e.c.idx)).fetchall()
-        if not versions:
-            raise NotFound(f"no signed item {item_uri!r} in this store (see `amanat log` or `amanat partners`)")
-        rows = stored.by_item(store, item_uri)
+        item = stored.of_item(store, item_uri)
     if as_json:
-        emit_json({"item_uri": item_uri, "origin": versions[0].origin,
-                   "versions": [{"version": v.item_version, "status": v.pub_status} for v in versions],
-                   "reprints": rows})
+        emit_json(item)
         return
-    status = ", ".join(f"v{v.item_version}" + (" withdrawn" if v.pub_status == "canceled" else "") for v in versions)
-    out.print(f"{escape(item_uri)}\n{escape(versions[0].origin)}: {status}")
+    rows = item["reprints"]
+    status = ", ".join(f"v{v['version']}" + (" withdrawn" if v["status"] == "canceled" else "") for v in item["versions"])
+    out.print(f"{escape(item_uri)}\n{escape(item['origin'])}: {status}")
     table = Table(title=f"Reprints and quotes ({len(rows)})", header_style="bold")
     table.add_column("date", no_wrap=True)
     table.add_column("outlet", overflow="fold", max_width=18)

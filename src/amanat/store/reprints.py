@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from amanat.errors import NotFound
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -95,3 +96,17 @@ def mark_matched(conn: Connection, entries: Iterable[tuple[str, int]], documents
     if rows:
         conn.execute(sa.delete(m).where(sa.tuple_(m.c.origin, m.c.idx).in_([(r["origin"], r["idx"]) for r in rows])))
         conn.execute(sa.insert(m), rows)
+
+
+def of_item(store: Store, item_uri: str) -> dict[str, Any]:
+    """A signed item's versions (origin, version, status) and its current reprints and quotes
+    with each document's outlet, URL, title and date; NotFound for an item this store lacks."""
+    e = t.log_entries
+    with store.engine.connect() as conn:
+        versions = conn.execute(sa.select(e.c.origin, e.c.item_version, e.c.pub_status)
+                                .where(e.c.item_uri == item_uri).order_by(e.c.idx)).fetchall()
+    if not versions:
+        raise NotFound(f"no signed item {item_uri!r} in this store (see `amanat log` or `amanat partners`)")
+    return {"item_uri": item_uri, "origin": versions[0].origin,
+            "versions": [{"version": v.item_version, "status": v.pub_status} for v in versions],
+            "reprints": by_item(store, item_uri)}

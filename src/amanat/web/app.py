@@ -30,6 +30,7 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.api.corpus",
     "amanat.web.api.export",
     "amanat.web.api.findings",
+    "amanat.web.api.stories",
     "amanat.web.api.entities",
     "amanat.web.views.home",
     "amanat.web.views.search",
