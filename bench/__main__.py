@@ -3,12 +3,14 @@
     python -m bench                 every bench/bench_*.py
     python -m bench search ingest   only those
     python -m bench --quick         smaller sizes, for a smoke run
+    python -m bench reprints --docs 100000   a corpus size (AMANAT_BENCH_DOCS) for benches that take one
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import re
 import sys
@@ -29,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--no-write", action="store_true", help="print, do not update docs")
+    parser.add_argument("--docs", type=int, help="corpus size for benches that take one (sets AMANAT_BENCH_DOCS)")
     args = parser.parse_args(argv)
+    if args.docs:
+        os.environ["AMANAT_BENCH_DOCS"] = str(args.docs)
     available = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     names = args.names or available
     unknown = [n for n in names if n not in available]

@@ -15,7 +15,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -32,8 +32,12 @@ from amanat.errors import AmanatError, InputError
 from amanat.exchange import commands as exchange
 from amanat.kb import commands as kb
 from amanat.provenance import commands as provenance
+from amanat.provenance.demo import DEMO_COVERAGE, publish_demo_statement
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
+
+if TYPE_CHECKING:  # the base class names the Context of the click that typer bundles
+    from typer._click.core import Context as _BaseContext
 
 # A file the command writes that the machine will not take: the user's to fix, not a bug.
 _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -47,7 +51,7 @@ class _Commands(TyperGroup):
         super().__init__(*args, **kwargs)
         plain_help(self)
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: _BaseContext) -> Any:
         try:
             return super().invoke(ctx)
         except AmanatError as exc:
@@ -84,7 +88,11 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(kb.kb_app, name="kb")
 app.command()(analysis.analyze)
 app.command()(analysis.claims)
+app.command()(analysis.stories)
+app.command()(analysis.story)
 app.command()(checks.check)
+app.command()(checks.reprints)
+app.add_typer(provenance.publisher_app, name="publisher")
 app.add_typer(checks.findings_app, name="findings")
 app.command()(kb.mentions)
 app.command()(exchange.follow)
@@ -285,7 +293,7 @@ def show(
             fromfile=f"v{older.version}", tofile=f"v{newer.version}", lineterm="", n=1,
         )
         for line in diff:
-            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else None
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim" if line.startswith("@@") else ""
             out.print(Text(line, style=style))
     if len(history) == 1:
         out.print("\nonly one version stored")
@@ -457,18 +465,29 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 8000,
     db: DbOption = None,
 ) -> None:
-    """Ingest the bundled sample corpus and show what came in."""
-    sample = Path(__file__).with_name("sample")
-    summary = run_ingest([str(sample)], db=db, source="sample", quiet=False)
+    """Ingest the bundled sample corpus and show what came in, what the checks find, the
+    stories, and how faithfully the press reprinted a synthetic signed statement."""
+    from amanat.analyze.commands import print_stories
+    from amanat.store import stories
+
+    with _open(db) as store:
+        item = publish_demo_statement(store)
+    summary = run_ingest([str(Path(__file__).with_name("sample"))], db=db, source="sample", quiet=False)
     _print_summary(summary)
+    _print_summary(run_ingest([str(DEMO_COVERAGE)], db=db, quiet=True))
     stats(as_json=False, db=db)
     with _open(db) as store:
         counts = analysis.run_analysis(store)
         _show_claims(store)
         checks.run_checks_on_store(store)
         found = checks.findings.list_findings(store)
+        grouped = [s for s in stories.list_stories(store) if s["documents"] > 1]
     out.print(f"\nLinked {counts['linked']} of {counts['mentions']} mentions to the knowledge base "
               f"(see `amanat mentions ID`); found {counts['claims']} claims (see `amanat claims ID`).")
+    out.print("\nStories with more than one document (see `amanat stories`, `amanat story ID`):")
+    print_stories(grouped)
+    out.print(f"\nThe demo publisher's signed statement (synthetic) as the press reprinted it (`amanat reprints {item}`):")
+    checks.reprints(item, as_json=False, db=db)
     out.print("\nWhat the checks found, with the evidence and the record's sources (see `amanat findings`):")
     checks.print_findings(found)
     out.print("\nTry: [bold]amanat search \"Kazakhstan Pakistan\"[/bold]")

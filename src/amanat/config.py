@@ -54,7 +54,7 @@ def load_units(group: str | None, builtin: tuple[str, ...], kind: type, what: st
             raise InputError(f"cannot load {what} {reference}: {exc}") from None
         if not isinstance(unit, kind):
             raise InputError(f"{reference} is not an amanat {what}")
-        found[unit.name] = unit
+        found[getattr(unit, "name")] = unit  # every unit kind has a name  # noqa: B009
     return found
 
 

@@ -6,7 +6,8 @@ one bad record, so one broken file never stops a run.
 
 Analysis adds ``Span`` → ``Mention`` (people, organisations, places, offices, linked to the
 knowledge base) and ``Claim`` (what a document asserts, with its span); checks add
-``Finding`` (with ``Evidence``) and ``Story`` (documents grouped). Signed news items live in
+``Finding`` (with ``Evidence``), ``Reprint`` (a signed statement found in a document, with
+its fidelity) and ``Story`` (documents grouped). Signed news items live in
 ``amanat.provenance``. All refer to documents by ``Document.id`` and to text by character
 offsets into ``Document.text``.
 """
@@ -18,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 # the media type of a document made from a signed news item (its body is the item's JWS)
@@ -375,10 +376,172 @@ class Finding:
         }
 
 
+# --- reprints: a signed statement found in a document ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One version of a signed item, as reprint matching sees it (decoded from a verified log
+    entry). ``status`` is the ninjs pubStatus: "canceled" is a withdrawal (no body).
+    ``speaks_for`` is the knowledge-base entity its publisher was declared to speak for."""
+
+    uri: str
+    version: int
+    origin: str
+    publisher: str
+    headline: str
+    body: str
+    language: str | None = None
+    published: str | None = None  # versionCreated, ISO 8601
+    status: str = "usable"
+    note: str | None = None  # edNote: a withdrawal's reason
+    speaks_for: str | None = None
+
+
+DifferenceKind = Literal["changed", "removed", "added", "inserted", "missing"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDifference:
+    """One place where a document's copy differs from the statement, with both sides' words
+    and character offsets (``statement_*`` into the statement's body, ``document_*`` into the
+    document's text). ``kind``: changed (old → new words), removed (a few words left out),
+    added (a few words put in), inserted (a longer passage put inside the statement's span:
+    the copy is *extended*), missing (statement text the copy does not have: cut)."""
+
+    kind: DifferenceKind
+    statement_text: str
+    statement_start: int
+    statement_end: int
+    document_text: str
+    document_start: int
+    document_end: int
+    where: str = ""  # for missing text: "start", "end" or "inside"
+    mid_sentence: bool = False  # for missing text at a cut: the cut falls inside a sentence
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+ReprintClass = Literal["verbatim", "truncated", "altered", "extended", "misattributed", "partial-quote"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reprint:
+    """A signed statement found in a document, aligned word by word: what of it the document
+    has, in which version, and every difference.
+
+    ``share`` is the part of the statement's body the document reproduces (faithfully or
+    not); ``identical`` the part it reproduces word for word. ``kind`` is "reprint" when the
+    document has at least half of the statement, "quote" when it quotes less. ``version`` is
+    the version matched best; ``latest_version`` the newest one the document could have
+    known; ``withdrawn`` says when and why the item was withdrawn, if it was.
+    """
+
+    item_uri: str
+    version: int
+    origin: str
+    publisher: str
+    document_id: str
+    kind: Literal["reprint", "quote"]
+    classes: tuple[ReprintClass, ...]
+    share: float
+    identical: float
+    spans: tuple[tuple[int, int], ...]  # where the statement is in the document (characters)
+    differences: tuple[TextDifference, ...] = ()
+    latest_version: int = 1
+    withdrawn: dict[str, Any] | None = None  # {"version", "published", "reason"}
+    headline_found: bool = False
+    predates: bool = False  # the document is dated before the matched version was published
+    attribution: dict[str, Any] | None = None  # who the document credits near the copy
+
+    @property
+    def verbatim(self) -> bool:
+        return "verbatim" in self.classes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "item_uri": self.item_uri, "version": self.version, "origin": self.origin, "publisher": self.publisher,
+            "document_id": self.document_id, "kind": self.kind, "classes": list(self.classes),
+            "share": round(self.share, 4), "identical": round(self.identical, 4),
+            "spans": [list(s) for s in self.spans], "differences": [d.as_dict() for d in self.differences],
+            "latest_version": self.latest_version, "withdrawn": self.withdrawn,
+            "headline_found": self.headline_found, "predates": self.predates, "attribution": self.attribution,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report of a story: a text and its copies, which count once.
+
+    Copies are the same text at other URLs (the same ``content_hash``: a content group),
+    other versions of the same article, near-identical texts, and near-copies that credit
+    the same wire ("(Reuters) -", "Kazinform"). ``key`` is the id of the document that
+    started the report; ``document_ids`` lists it first, then its copies in arrival order."""
+
+    key: str
+    document_ids: tuple[str, ...]
+    wire: str | None = None  # the wire the report credits, when it credits one
+
+    @property
+    def copies(self) -> int:
+        return len(self.document_ids) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """One document in a story's timeline: when, by which outlet, under which headline."""
+
+    document_id: str
+    published: str | None  # ISO date, None when the document's date is unknown
+    source: str
+    title: str | None
+    report_key: str
+
+
 @dataclass(frozen=True, slots=True)
 class Story:
-    """Documents about the same events, grouped."""
+    """Documents about the same event or development, grouped across outlets and languages.
+
+    ``id`` is the hash of the id of the document that started it, so it is stable across
+    runs over the same documents in the same order. ``reports`` counts wire copy once;
+    ``timeline`` lists every document by date (undated ones last)."""
 
     id: str
     title: str
     document_ids: tuple[str, ...] = ()
+    reports: tuple[Report, ...] = ()
+    timeline: tuple[Coverage, ...] = ()
+    first_published: str | None = None
+    last_published: str | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The outlets that carried it, each once, in order of first coverage."""
+        return tuple(dict.fromkeys(c.source for c in self.timeline))
+
+
+def story_id(first_document_id: str) -> str:
+    """The id of the story a document started: stable, and distinct from document ids."""
+    return hashlib.sha256(f"story\n{first_document_id}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDocument:
+    """One document of a story as the cross-source checks see it.
+
+    ``report`` names the report the document carries: copies of one wire report republished
+    on several sites share it and count once, as one source. ``source`` is the outlet.
+    ``published`` is the document's own date (None when unknown), ``date_source`` how it was
+    found.
+    """
+
+    id: str
+    source: str
+    report: str
+    published: date | None
+    text: str
+    claims: tuple[Claim, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    language: str | None = "en"
+    date_source: str | None = None

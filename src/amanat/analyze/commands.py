@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -162,3 +162,106 @@ def describe(claim: dict[str, object]) -> str:
     if kind == "membership":
         return f"{claim.get('group')}: {', '.join(map(str, claim.get('members') or []))}"
     return json.dumps({k: v for k, v in claim.items() if k not in ("type", "start", "end", "text")})
+
+
+# --- stories ----------------------------------------------------------------------------
+
+
+def stories(
+    since: Annotated[Optional[str], typer.Option(help="Only stories with coverage on or after this date (YYYY-MM-DD).")] = None,  # noqa: UP045
+    regroup: Annotated[bool, typer.Option("--regroup", help="Group every document again first (deterministic).")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Stories: documents grouped by the event they report, across outlets and languages.
+
+    Latest coverage first; wire copy counts once (reports). `amanat check` groups new
+    documents; --regroup groups every stored document again, in date order."""
+    from amanat.check.story_runs import group_new_documents
+    from amanat.store import stories as stored
+
+    start = _iso_date(since, "--since") if since else None
+    with open_store(db) as store:
+        if regroup:
+            group_new_documents(store, everything=True)
+        rows = stored.list_stories(store, since=start)
+        documents = store.stats().get("documents", 0) if not rows else 0
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        err.print("no stories yet: run `amanat check` to group the documents" if documents else "no stories")
+        return
+    print_stories(rows)
+
+
+def print_stories(rows: list[dict[str, Any]]) -> None:
+    """Stories as a table of 80 columns: id, latest coverage, documents, reports, sources, title."""
+    table = Table(title=f"Stories ({len(rows)})", header_style="bold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("latest", no_wrap=True)
+    table.add_column("docs", justify="right")
+    table.add_column("rep", justify="right")
+    table.add_column("src", justify="right")
+    table.add_column("title", overflow="fold")
+    for r in rows:
+        table.add_row(r["id"][:10], r["last_published"] or "undated", str(r["documents"]), str(r["reports"]),
+                      str(r["sources"]), escape(clip(r["title"], 70)))
+    out.print(table, width=min(out.width, 80))
+
+
+def story(
+    story_id: Annotated[str, typer.Argument(metavar="ID", help="Story id (or a unique prefix).")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One story: its title, the timeline of its coverage (date, outlet, headline), its
+    sources, and its reports with their copies."""
+    from amanat.store import stories as stored
+
+    with open_store(db) as store:
+        found = stored.get_story(store, story_id)
+    if as_json:
+        emit_json(found)
+        return
+    span = found["first_published"] or "undated"
+    if found["last_published"] and found["last_published"] != found["first_published"]:
+        span += f" – {found['last_published']}"
+    out.print(f"[bold]{escape(found['title'])}[/bold]", width=min(out.width, 80))
+    out.print(f"story {found['id']}  ·  {span}  ·  {_count(found['documents'], 'document')}, "
+              f"{_count(found['reports'], 'report')}, {_count(found['sources'], 'source')}",
+              width=min(out.width, 80), highlight=False)
+    out.print("sources: " + escape(", ".join(found["source_list"])), width=min(out.width, 80), highlight=False)
+    per_day = Counter(e["published"] or "undated" for e in found["timeline"])
+    widest = max(per_day.values())
+    out.print("\ncoverage per day", highlight=False)
+    for day in sorted(per_day, key=lambda d: (d == "undated", d)):
+        bar = "█" * max(1, round(per_day[day] * 40 / widest))
+        out.print(f"  {day:<10} {bar} {per_day[day]}", highlight=False)
+    table = Table(title="Timeline", header_style="bold")
+    table.add_column("date", no_wrap=True)
+    table.add_column("outlet", overflow="fold", max_width=20)
+    table.add_column("headline", overflow="fold")
+    table.add_column("copy of", no_wrap=True)
+    for e in found["timeline"]:
+        copy_of = "" if e["report"] == e["document_id"] else e["report"][:8]
+        table.add_row(e["published"] or "undated", escape(e["source"]), escape(clip(e["title"] or "(no headline)", 60)),
+                      copy_of)
+    out.print(table, width=min(out.width, 80))
+    out.print("reports (wire copy counts once)", highlight=False)
+    for r in found["report_list"]:
+        wire = f" credits {r['wire']}" if r["wire"] else ""
+        copies = f", {r['copies']} copies" if r["copies"] else ""
+        out.print(escape(f"  {r['key']}{wire}{copies}: {', '.join(r['sources'])}"), width=min(out.width, 80),
+                  highlight=False)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _iso_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} wants a date YYYY-MM-DD, not {text!r}") from None

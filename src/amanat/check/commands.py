@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -22,11 +21,14 @@ import typer
 from rich.markup import escape
 
 from amanat.analyze.commands import run_analysis
-from amanat.check import DocumentView, Record, checks, run_checks, version_key
+from amanat.check import DocumentView, checks, run_checks, version_key
+from amanat.check.across import dated_by_story
+from amanat.check.story_runs import check_stories, group_new_documents
+from amanat.check.views import record_of, view_of
 from amanat.console import DbOption, JsonOption, Table, emit_json, err, open_store, out
 from amanat.errors import AmanatError, InputError
-from amanat.model import FINDING_STATUSES, Claim, Mention
-from amanat.store import analysis, findings
+from amanat.model import FINDING_STATUSES
+from amanat.store import analysis, findings, stories
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -35,40 +37,16 @@ BATCH = 100  # documents whose findings are written in one transaction
 findings_app = typer.Typer(help="Findings of the checks: list, export, confirm or dismiss.", invoke_without_command=True)
 
 
-def record_of(store: Store) -> Record:
-    """The knowledge base this store checks against (starter + its imports), indexed."""
-    from amanat.kb.commands import indexed_kb
-
-    return Record(*indexed_kb(store))
-
-
-def view_of(store: Store, doc_id: str, *, with_previous: bool = True) -> DocumentView:
-    """A stored document as checks see it: text, date, mentions, claims, previous version."""
-    stored = store.get(doc_id)
-    doc = stored.document
-    with store.engine.connect() as conn:
-        mentions = tuple(Mention.from_stored(r) for r in conn.execute(
-            sa.select(t.mentions).where(t.mentions.c.document_id == doc.id).order_by(t.mentions.c.n)))
-        claims = tuple(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor) for r in conn.execute(
-            sa.select(t.claims).where(t.claims.c.document_id == doc.id).order_by(t.claims.c.n)))
-    previous = None
-    if with_previous and stored.previous_id:
-        previous = view_of(store, stored.previous_id, with_previous=False)
-    published = None
-    if doc.published:
-        try:
-            published = date.fromisoformat(doc.published.value[:10])
-        except ValueError:
-            published = None
-    return DocumentView(doc.id, doc.text, published, doc.published.source if doc.published else None,
-                        doc.language, doc.source, claims, mentions, previous)
-
-
 def run_checks_on_store(store: Store, *, everything: bool = False, since: datetime | None = None,
                         jobs: int = 1, on_total: Callable[[int], None] = lambda n: None,
                         progress: Callable[[], None] = lambda: None) -> dict[str, int]:
-    """Analyse what is missing, then check what is new or stale; record the findings."""
+    """Analyse what is missing, then check what is new or stale; record the findings.
+
+    In order: the analysis passes; story grouping of the new documents (so an undated
+    document is judged at its story's date); the record checks; reprints and quotes of signed
+    items; the story checks across the documents of every story that changed."""
     analysed = run_analysis(store, jobs=jobs)
+    grouped = group_new_documents(store, everything=everything)["documents"]
     record = record_of(store)
     key = version_key(record.version)
     ids = list(analysis.all_ids(store) if everything else analysis.stale(store, {"checks": key}))
@@ -77,6 +55,8 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         with store.engine.connect() as conn:
             recent = set(conn.execute(sa.select(d.c.id).where(d.c.ingested >= since)).scalars())
         ids = [i for i in ids if i in recent]
+    touched = stories.all_story_ids(store) if everything else stories.stories_of(store, ids)
+    ids += sorted(stories.undated_members(store, touched) - set(ids))  # their story's date may have moved
     on_total(len(ids))
     counts: Counter[str] = Counter(documents=0, findings=0, failed=0, analysed=analysed["documents"])
     pending: list[tuple[str, list[dict[str, Any]]]] = []
@@ -97,7 +77,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
 
     for doc_id in ids:
         try:
-            found = run_checks(view_of(store, doc_id), record)
+            found = run_checks(_dated(store, view_of(store, doc_id)), record)
         except (AmanatError, ValueError) as exc:
             counts["failed"] += 1
             err.print(f"[red]error[/red] {doc_id}: cannot check: {escape(str(exc))}")
@@ -113,7 +93,30 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         progress()
     if pending:
         write()
+    from amanat.check import reprint_runs
+
+    by_items = reprint_runs.match_items(store)
+    by_documents = reprint_runs.match_documents(store, ids)
+    counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
+    counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
+    counts["findings"] += by_documents["findings"]  # the checked documents' reprint and quote findings
+    for status in FINDING_STATUSES:
+        counts[status] += by_documents.get(status, 0)
+    counts["grouped"] = grouped
+    across_stories = check_stories(store, touched)
+    counts["stories checked"] = across_stories["stories"]
+    counts["findings"] += across_stories["findings"]
+    for status in FINDING_STATUSES:
+        counts[status] += across_stories.get(status, 0)
     return dict(counts)
+
+
+def _dated(store: Store, view: DocumentView) -> DocumentView:
+    """An undated document with its story's date, when its story lends one."""
+    if view.published is not None:
+        return view
+    story = stories.story_of(store, view.id)
+    return dated_by_story(view, stories.story_dates(store, story)) if story else view
 
 
 def check(
@@ -237,3 +240,38 @@ def dismiss(finding_id: Annotated[str, typer.Argument(metavar="ID")],
             note: Annotated[str, typer.Option(help="Why (kept with the decision).")], db: DbOption = None) -> None:
     """Dismiss a finding; it stays out of the default views, and stays dismissed."""
     _review("dismiss", finding_id, note, db)
+
+
+def reprints(
+    item_uri: Annotated[str, typer.Argument(metavar="ITEM_URI", help="The signed item's URI.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Every stored document that reprints or quotes a signed item, with its outlet, date and
+    fidelity (found by `amanat check`)."""
+    from amanat.store import reprints as stored
+
+    with open_store(db) as store:
+        item = stored.of_item(store, item_uri)
+    if as_json:
+        emit_json(item)
+        return
+    rows = item["reprints"]
+    status = ", ".join(f"v{v['version']}" + (" withdrawn" if v["status"] == "canceled" else "") for v in item["versions"])
+    out.print(f"{escape(item_uri)}\n{escape(item['origin'])}: {status}")
+    table = Table(title=f"Reprints and quotes ({len(rows)})", header_style="bold")
+    table.add_column("date", no_wrap=True)
+    table.add_column("outlet", overflow="fold", max_width=18)
+    table.add_column("fidelity", overflow="fold")
+    table.add_column("document", no_wrap=True)
+    for r in rows:
+        fidelity = f"{r['kind']} of v{r['version']}: {', '.join(r['classes'])} ({round(r['share'] * 100)}%)"
+        changes = [d for d in r["differences"] if d["kind"] != "missing"]
+        if changes:
+            fidelity += f"; {len(changes)} change{'s' * (len(changes) != 1)}"
+        if any(d["mid_sentence"] for d in r["differences"]):
+            fidelity += "; cut mid-sentence"
+        if r["withdrawn"]:
+            fidelity += "; item withdrawn"
+        table.add_row((r["published"] or "")[:10], escape(r["source"]), escape(fidelity), r["document_id"][:10])
+    out.print(table)

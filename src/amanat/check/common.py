@@ -106,5 +106,14 @@ def entities_named(record: Record, name: str, kinds: tuple[str, ...] = ("place",
     return out
 
 
+def date_basis(document: DocumentView) -> str:
+    """Where the date a document's claims are judged at came from, as a finding says it: its own
+    date (and how that was found), or — for a document without one — its story's
+    (``check.across.dated_by_story`` sets ``date_source`` to "story")."""
+    if document.date_source == "story":
+        return "the story's date (its earliest dated report; the document has no date of its own)"
+    return f"the document's date ({document.date_source or 'unknown source'})"
+
+
 def iso(day: date | None) -> str | None:
     return day.isoformat() if day else None

@@ -13,18 +13,19 @@ article may well report two visits, two tolls from two sources, or a toll and it
 - **Figures** (``FIGURES``): two figure claims in different sentences with the same measure,
   unit, as-of date at day precision and attribution, in sentences naming the same places,
   whose values no qualifier reconciles ("at least 164" and "225" can both hold; "164" and
-  "225" cannot; "4,300" is "4,266" rounded). A sentence that breaks a total down ("including",
+  "225" cannot; "4,300" is "4,266" rounded) — judged by ``figurecompare``, which the
+  cross-source check shares. A sentence that breaks a total down ("including",
   "of whom") or tells a change ("rose to", "up from") is not compared.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from functools import cache
 
 from amanat.check import Check, DocumentView, Record
 from amanat.check.common import Layout, layout
+from amanat.check.figurecompare import compatible, figure_text, places_in
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Evidence, Finding
 
@@ -132,41 +133,6 @@ def _events(document: DocumentView, record: Record) -> list[Finding]:
     return list(found.values())
 
 
-_INFINITE = math.inf
-
-
-def _range(value: float, qualifier: str | None) -> tuple[float, float]:
-    """The values a figure allows: exact, or widened by its qualifier (generously: "about
-    100" allows 75 to 125)."""
-    q = (qualifier or "").casefold()
-    if q == "about":
-        return value * 0.75, value * 1.25
-    if q in ("at least", "more than"):
-        return value, _INFINITE
-    if q in ("up to", "less than"):
-        return 0.0, value
-    if q == "nearly":
-        return value * 0.75, value
-    return value, value
-
-
-def _rounds_to(exact: float, rounded: float) -> bool:
-    """Whether ``rounded`` is ``exact`` written to fewer significant digits (4,266 → 4,300)."""
-    if rounded == 0 or rounded != int(rounded):
-        return False
-    r = int(rounded)
-    zeros = len(str(r)) - len(str(r).rstrip("0"))
-    return zeros > 0 and round(exact, -zeros) == r
-
-
-def _compatible(a: Claim, b: Claim) -> bool:
-    va, vb = float(a.fields["value"]), float(b.fields["value"])
-    if _rounds_to(va, vb) or _rounds_to(vb, va):
-        return True
-    (a0, a1), (b0, b1) = _range(va, a.fields.get("qualifier")), _range(vb, b.fields.get("qualifier"))
-    return a0 <= b1 and b0 <= a1
-
-
 def _figure_key(c: Claim) -> tuple[str, str, str, str] | None:
     f = c.fields
     as_of = f.get("as_of")
@@ -174,11 +140,6 @@ def _figure_key(c: Claim) -> tuple[str, str, str, str] | None:
         return None
     return (str(f.get("measure")), str(f.get("unit") or "").casefold(), as_of,
             str(f.get("attributed_to") or "").casefold().removeprefix("the "))
-
-
-def _places_in(document: DocumentView, span: tuple[int, int]) -> frozenset[str]:
-    return frozenset(m.entity_id or m.text for m in document.mentions
-                     if m.kind == "place" and span[0] <= m.start < span[1])
 
 
 def _figures(document: DocumentView, record: Record) -> list[Finding]:
@@ -196,16 +157,16 @@ def _figures(document: DocumentView, record: Record) -> list[Finding]:
     for i, a in enumerate(usable):
         for b in usable[i + 1:]:
             sa, sb = lay.sentence(a.start), lay.sentence(b.start)
-            if _figure_key(a) != _figure_key(b) or sa == sb or _places_in(document, sa) != _places_in(document, sb):
+            if _figure_key(a) != _figure_key(b) or sa == sb or places_in(document.mentions, sa) != places_in(document.mentions, sb):
                 continue
-            if _compatible(a, b):
+            if compatible(a, b):
                 continue
             measure, unit, as_of, _ = _figure_key(a) or ("", "", "", "")
-            key = f"{measure}|{unit}|{as_of}|" + "&".join(sorted(_figure_text(c) for c in (a, b)))
+            key = f"{measure}|{unit}|{as_of}|" + "&".join(sorted(figure_text(c) for c in (a, b)))
             found.setdefault(key, Finding(
                 check="figures-in-document", type="figures-in-document", status="inconsistent", severity="medium",
                 sentence=(f"The document gives two counts of {measure}{f' ({unit})' if unit else ''} as of {as_of}: "
-                          f"{_figure_text(a)} (\"{a.text}\") and {_figure_text(b)} (\"{b.text}\"); no qualifier "
+                          f"{figure_text(a)} (\"{a.text}\") and {figure_text(b)} (\"{b.text}\"); no qualifier "
                           f"lets both hold."),
                 document_id=document.id, key=key,
                 evidence=(Evidence(document.id, a.start, a.end, a.text, "claim"),
@@ -213,12 +174,6 @@ def _figures(document: DocumentView, record: Record) -> list[Finding]:
                 judged_at=as_of, date_source="the figures' own as-of date",
             ))
     return list(found.values())
-
-
-def _figure_text(c: Claim) -> str:
-    value = c.fields["value"]
-    shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
-    return " ".join(x for x in (c.fields.get("qualifier"), shown) if x)
 
 
 EVENTS = Check("events-in-document", 1, ("event",), _events,

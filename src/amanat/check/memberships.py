@@ -26,7 +26,7 @@ import re
 from datetime import date
 
 from amanat.check import Check, DocumentView, Record
-from amanat.check.common import entities_named, fact_row, layout, term
+from amanat.check.common import date_basis, entities_named, fact_row, layout, term
 from amanat.kb.model import MEMBER_OF, Fact
 from amanat.model import Claim, Evidence, Finding
 
@@ -72,7 +72,7 @@ def _finding(document: DocumentView, record: Record, claim: Claim, day: date, st
         severity="high" if status == "contradicted" else "info", sentence=sentence, document_id=document.id,
         key=key, evidence=(Evidence(document.id, claim.start, claim.end, claim.text, "claim"), *evidence),
         facts=tuple(fact_row(record, f) for f in facts), judged_at=day.isoformat(),
-        date_source=f"the document's date ({document.date_source or 'unknown source'})",
+        date_source=date_basis(document),
     )
 
 

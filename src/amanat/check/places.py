@@ -30,7 +30,7 @@ from collections import defaultdict
 from datetime import date
 
 from amanat.check import Check, DocumentView, Record
-from amanat.check.common import Layout, entities_named, fact_row, layout, term
+from amanat.check.common import Layout, date_basis, entities_named, fact_row, layout, term
 from amanat.kb.index import normalize_key
 from amanat.kb.model import CAPITAL, NAME, Fact
 from amanat.model import Claim, Evidence, Finding, Mention
@@ -101,7 +101,7 @@ def _name_at_date(document: DocumentView, record: Record, lay: Layout, day: date
             document_id=document.id, key=key,
             evidence=(Evidence(document.id, m.start, m.end, m.text, "claim"),),
             facts=tuple(fact_row(record, f) for f in written + current),
-            judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
+            judged_at=day.isoformat(), date_source=date_basis(document),
         )
     return list(found.values())
 
@@ -162,7 +162,7 @@ def _capital_at_date(document: DocumentView, record: Record, lay: Layout, day: d
             document_id=document.id, key=f"{place}|capital|{country}",
             evidence=(Evidence(document.id, c.start, c.end, c.text, "claim"),),
             facts=tuple(fact_row(record, f) for f in own + others),
-            judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
+            judged_at=day.isoformat(), date_source=date_basis(document),
         ))
     return found
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from amanat.check import Check, DocumentView, Record
-from amanat.check.common import fact_row, layout, name_of, term
+from amanat.check.common import date_basis, fact_row, layout, name_of, term
 from amanat.kb.index import Office, role_words
 from amanat.kb.linking import resolve_holder
 from amanat.kb.model import Interval
@@ -126,7 +126,7 @@ def _held_by_another(document: DocumentView, record: Record, day: date) -> list[
             document_id=document.id, key=f"{m.entity_id}|{office.position}",
             evidence=(_evidence(document, t),),
             facts=tuple(_position_facts(record, held.holder, office.position)),
-            judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
+            judged_at=day.isoformat(), date_source=date_basis(document),
         ))
     return found
 
@@ -172,7 +172,7 @@ def _at_date(document: DocumentView, record: Record) -> list[Finding]:
             check="titles-at-date", type="title-at-date", status=status, severity=severity, sentence=sentence,
             document_id=document.id, key=f"{m.entity_id}|{' '.join(sorted(title_words(m.role or '')))}",
             evidence=(_evidence(document, t),), facts=_facts(record, m.entity_id or "", t.offices),
-            judged_at=day.isoformat(), date_source=f"the document's date ({document.date_source or 'unknown source'})",
+            judged_at=day.isoformat(), date_source=date_basis(document),
         ))
     return found
 

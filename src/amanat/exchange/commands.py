@@ -36,17 +36,27 @@ def follow(
     tofu: Annotated[bool, typer.Option("--tofu", help="No key: trust what the node serves now (warned).")] = False,
     witness_key: Annotated[Optional[str], typer.Option("--witness", help="The partner's cosigner key, to collect its cosignatures on this node's logs.")] = None,  # noqa: UP045
     push_to: Annotated[Optional[str], typer.Option("--push", help="This node's public base URL: subscribe to the partner's push notifications.")] = None,  # noqa: UP045
+    speaks_for: Annotated[Optional[str], typer.Option("--speaks-for", help="The knowledge-base entity id the partner's publisher speaks for (quotes of it are checked against its items).")] = None,  # noqa: UP045
     timeout: TimeoutOption = 20.0,
     db: DbOption = None,
 ) -> None:
     """Pin a partner node's log (origin and key) and start following it; then `amanat sync`."""
     with open_store(db) as store, make_fetcher(timeout=timeout) as fetcher:
+        if speaks_for:  # checked before anything is followed
+            from amanat.provenance.commands import known_entity
+
+            known_entity(store, speaks_for)
         followed = follow_partner(store, url, key=key, origin=origin, tofu=tofu, witness_vkey=witness_key,
                                   fetcher=fetcher)
         for warning in followed.warnings:
             err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
         p = followed.partner
         err.print(f"following {escape(p.origin)} at {escape(p.url)}; checkpoint key {escape(p.checkpoint_vkey)}")
+        if speaks_for:
+            from amanat.provenance.commands import set_speaks_for
+
+            set_speaks_for(store, p.origin, speaks_for)
+            err.print(f"{escape(p.origin)} speaks for {escape(speaks_for)}")
         if push_to:
             from amanat.exchange import push  # the web framework is imported only when needed
 

@@ -306,7 +306,7 @@ class _Round:
             for item in items:
                 ext = item.get("_amanat") if isinstance(item, dict) else None
                 index = ext.get("index") if isinstance(ext, dict) else None
-                if not isinstance(index, int):
+                if not isinstance(index, int) or not isinstance(ext, dict):
                     self.problem("bad_feed", "feed item without _amanat.index", stop=False)
                     continue
                 lowest = index if lowest is None else min(lowest, index)

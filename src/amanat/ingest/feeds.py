@@ -432,7 +432,7 @@ def _json_item(
         if when:
             hints[hint] = when
     authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-    names = [a.get("name") for a in authors if isinstance(a, dict) and _str(a.get("name"))]
+    names = [name for a in authors if isinstance(a, dict) and (name := _str(a.get("name")))]
     if names:
         hints["byline"] = ", ".join(names)
     if summary:

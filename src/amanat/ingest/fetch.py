@@ -708,13 +708,14 @@ class Fetcher:
         chain: list[str],
     ) -> FetchResult:
         ctype = headers.get("content-type")
-        media_type = charset = None
+        media_type: str | None = None
+        charset: str | None = None
         if ctype:
             msg = email.message.Message()
             msg["content-type"] = ctype
             media_type = msg.get_content_type()
-            charset = msg.get_param("charset")
-            charset = charset.strip().lower() if isinstance(charset, str) and charset else None
+            param = msg.get_param("charset")
+            charset = param.strip().lower() if isinstance(param, str) and param else None
         return FetchResult(
             url=url,
             final_url=str(final),

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from amanat.analyze.workers import analysis_pool
 from amanat.errors import AmanatError, InputError
@@ -35,6 +35,9 @@ from amanat.ingest.document import analyze_capture
 from amanat.model import Capture, Document, Problem
 from amanat.store.db import Store
 from amanat.store.writer import seen_key
+
+if TYPE_CHECKING:  # the fetcher (and httpx) is imported only when a URL is read
+    from amanat.ingest.fetch import Fetcher
 
 Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
 MAX_HTML_BYTES = 32 * 1024 * 1024
@@ -174,7 +177,7 @@ def _sniff(path: Path) -> Kind | None:
     return None
 
 
-def read_input(item: Input, fetcher: object | None = None, follow: bool = False) -> Iterator[Capture | Problem]:
+def read_input(item: Input, fetcher: Fetcher | None = None, follow: bool = False) -> Iterator[Capture | Problem]:
     """The captures of one input, from the reader that fits its kind (imported on first use:
     feedparser alone takes most of a second to import)."""
     path = Path(item.location)
@@ -244,7 +247,7 @@ def ingest(
     jobs: int | None = None,
     follow: bool = False,
     force: bool = False,
-    fetcher: object | None = None,
+    fetcher: Fetcher | None = None,
     on_problem: Callable[[Problem], None] = lambda p: None,
     on_progress: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from amanat.errors import FetchError
@@ -59,11 +60,8 @@ def read_url(url: str, *, fetcher: Fetcher | None = None, follow: bool = False) 
             capture = page.as_capture(origin=entry.url)
             # the feed's own metadata is better than guessing from the page
             hints = {k: v for k, v in entry.hints.items() if k in ("title", "published", "byline", "entry_id", "feed_title")}
-            yield Capture(**{**_fields(capture), "hints": {**capture.hints, **hints}})
+            yield dataclasses.replace(capture, hints={**capture.hints, **hints})
     finally:
         if own:
             fetcher.close()
 
-
-def _fields(capture: Capture) -> dict[str, object]:
-    return {name: getattr(capture, name) for name in Capture.__slots__}

@@ -43,7 +43,7 @@ import io
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -397,7 +397,7 @@ class _FileReader:
         for reason, count in sorted(self.skips.items()):
             yield SkippedRecords.of(self.name, reason, count)
 
-    def _pass_from(self, start: int) -> Iterator[Capture | Problem]:
+    def _pass_from(self, start: int) -> Generator[Capture | Problem, None, int | None]:
         """Read records from byte ``start``; return where to resume after an error, or None."""
         self.fh.seek(start)
         it = _archive_iterator(self.fh, self.check_digests)
@@ -432,7 +432,7 @@ class _FileReader:
 
     def _resync(
         self, exc: BaseException, failed_at: int, scan_from: int, quirk: bool = False
-    ) -> Iterator[Problem]:
+    ) -> Generator[Problem, None, int | None]:
         """Report an unreadable stretch; return the next record start at or after ``scan_from``.
 
         ``scan_from`` is always past the start of the pass that failed, so restarts only move

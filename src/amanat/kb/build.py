@@ -350,7 +350,8 @@ def check_citation(s: dict[str, object], where: str) -> date | None:
     if not isinstance(url, str) or not re.match(r"https?://\S+$", url):
         raise InputError(f"source {sid!r}: url must be an http(s) address", where=where)
     for k in ("title", "publisher", "date_kind"):
-        if not isinstance(s[k], str) or not s[k].strip():
+        value = s[k]
+        if not isinstance(value, str) or not value.strip():
             raise InputError(f"source {sid!r}: empty {k}", where=where)
     quote = s["quote"]
     if (
@@ -376,7 +377,8 @@ def check_citation(s: dict[str, object], where: str) -> date | None:
 
 def _citation_note(s: dict[str, object]) -> str:
     """What the bundled Source keeps of the citation: note, page date and quoted passages."""
-    quoted = " … ".join(f"“{q}”" for q in s["quote"])  # type: ignore[union-attr]
+    quotes = s["quote"]  # a list of strings: check_citation saw to it
+    quoted = " … ".join(f"“{q}”" for q in (quotes if isinstance(quotes, list) else [quotes]))
     date_text = s["date"] if s["date"] is not None else "not shown"
     parts = [
         str(s.get("note") or "").strip(),
@@ -412,14 +414,14 @@ def read_manual(path: str | Path = MANUAL) -> list[Record]:
             raise InputError(f"entity {e.get('id')!r} cites no known source", where=where)
     open_as_of: list[date | None] = []
     for f in doc.get("facts", []):
-        cites = [f.get("source"), *f.get("also_cites", [])]
-        if not set(cites) <= dates.keys():
+        cited = [f.get("source"), *f.get("also_cites", [])]
+        if not set(cited) <= dates.keys():
             raise InputError(f"fact about {f.get('subject')!r} cites no known source", where=where)
         as_of = None
         if not f.get("end") and not f.get("end_unknown"):
             if f.get("as_of"):
                 as_of = date.fromisoformat(f["as_of"])
-                if as_of not in {dates[c] for c in cites}:
+                if as_of not in {dates[c] for c in cited}:
                     raise InputError(
                         f"fact about {f.get('subject')!r}: as_of {f['as_of']} is the date of "
                         "none of its pages",

@@ -61,9 +61,9 @@ class Holding:
     other_names: tuple[str, ...] = ()  # further names the row gives (an official list's spelling)
 
 
-def snapshot_dates(sources_md: Path) -> dict[str, tuple[str, date]]:
+def snapshot_dates(sources_md: Path) -> dict[str, tuple[str, date | None]]:
     """``repo → (commit, date)`` from the table in data/kb/SOURCES.md."""
-    out = {}
+    out: dict[str, tuple[str, date | None]] = {}
     row = re.compile(r"^\|\s*([\w-]+)[^|]*\|\s*([0-9a-f]{40})\s*\|\s*(\d{4}-\d{2}-\d{2})\s*\|")
     for line in sources_md.read_text(encoding="utf-8").splitlines():
         if m := row.match(line):
@@ -264,7 +264,7 @@ def read_officeholders(root: Path) -> tuple[list[Source], list[Holding]]:
     sources: list[Source] = []
     holdings: list[Holding] = []
     for repo_dir in sorted(p for p in offices.iterdir() if p.is_dir()):
-        repo = _Repo(root, repo_dir, snaps.get(repo_dir.name, ("", None)), titles)  # type: ignore[arg-type]
+        repo = _Repo(root, repo_dir, snaps.get(repo_dir.name, ("", None)), titles)
         html = repo_dir / "html"
         for name, what, has_end in (
             ("holders21.csv", "Office holders since ~2000", True),
@@ -310,7 +310,7 @@ def close_gaps(holdings: Iterable[Holding]) -> list[Holding]:
     for i, h in enumerate(out):
         by_office[(h.source, h.position)].append(i)
     for idxs in by_office.values():
-        starts = {out[i].start.value for i in idxs if out[i].start and out[i].start.precision == "day"}
+        starts = {start.value for i in idxs if (start := out[i].start) and start.precision == "day"}
         for i in idxs:
             end = out[i].end
             if end and end.precision == "day" and end.value + timedelta(days=1) in starts:

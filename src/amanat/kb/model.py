@@ -409,7 +409,7 @@ class KnowledgeBase:
     def holders(self, position_id: str, on: date) -> list[tuple[Fact, bool | None]]:
         """Facts ``position_held`` of ``position_id`` that held (True) or may have held (None)
         on ``on``; facts that surely did not hold are left out."""
-        out = []
+        out: list[tuple[Fact, bool | None]] = []
         for f in self.facts.values():
             if f.predicate == POSITION_HELD and f.object == position_id:
                 verdict = f.interval.contains(on)

@@ -386,7 +386,7 @@ class NameIndex:
             out.update(postings)
         return out
 
-    def _within_budget(self, lists: list[Sequence[int]]) -> set[int]:
+    def _within_budget(self, lists: Sequence[Sequence[int]]) -> set[int]:
         """Union of posting lists, rarest first, stopping before the ``max_bucket`` budget."""
         out: set[int] = set()
         total = 0

@@ -122,7 +122,7 @@ def observed_person_id(name: str) -> str:
 
 def observed_entities(
     sightings: Iterable[Sighting], min_outlets: int = MIN_OUTLETS
-) -> list[Record]:
+) -> list[Entity | Fact | Source]:
     """Observed entities for the names that ``min_outlets`` or more outlets gave with a title,
     with their sources (tier ``observed``) and ``title_given`` facts; nothing for the rest."""
     by_key: dict[str, list[Sighting]] = defaultdict(list)
@@ -130,7 +130,7 @@ def observed_entities(
         key = _name_key(s.name)
         if len(key.split()) >= 2 and s.title.strip():  # a full name, not a lone surname
             by_key[key].append(s)
-    out: list[Record] = []
+    out: list[Entity | Fact | Source] = []
     for _key, group in sorted(by_key.items()):
         outlets = {s.outlet for s in group if s.outlet}
         if len(outlets) < min_outlets:

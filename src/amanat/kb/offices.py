@@ -259,7 +259,7 @@ def _corrected(vocab: _Vocabulary, reading: _Reading) -> list[_Reading]:
     for run, to in reading.unknown:
         close = _close_names(vocab, run)
         kind = "target" if to else "owner"
-        choices = [(run, kind, entity) for entity in close]
+        choices: list[tuple[str, str, str | None]] = [(run, kind, entity) for entity in close]
         if " " not in run:
             choices += [(run, "title", w) for w in _close_title_words(vocab, run)]
         if not choices:

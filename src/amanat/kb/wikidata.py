@@ -25,7 +25,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -117,7 +117,7 @@ def read(path: str | Path, source: Source | None = None) -> Iterator[Record]:
 
 def _open(p: Path) -> IO[bytes]:
     if p.suffix == ".gz":
-        return gzip.open(p, "rb")
+        return cast(IO[bytes], gzip.open(p, "rb"))
     if p.suffix == ".bz2":
         return bz2.open(p, "rb")
     return p.open("rb")
@@ -127,8 +127,8 @@ def iter_entities(
     stream: IO[bytes], origin: str = "<stream>"
 ) -> Iterator[dict[str, Any] | Problem]:
     """Raw entity objects from a dump (line framed), one entity, or a wbgetentities reply."""
-    buffered = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream
-    head = buffered.peek(64)[:64].lstrip()  # type: ignore[union-attr]
+    buffered = cast(io.BufferedReader, stream if hasattr(stream, "peek") else io.BufferedReader(cast(io.RawIOBase, stream)))
+    head = buffered.peek(64)[:64].lstrip()
     if head.startswith(b"{"):
         data = buffered.read(MAX_WHOLE_DOCUMENT + 1)
         if len(data) > MAX_WHOLE_DOCUMENT:

@@ -26,9 +26,11 @@ from amanat.store.db import Store
 
 keys_app = typer.Typer(help="Publisher identities: create, rotate, revoke and list signing keys.", no_args_is_help=True)
 log_app = typer.Typer(help="The publisher's Merkle log: checkpoint, proofs, audit.", no_args_is_help=True)
+publisher_app = typer.Typer(help="Settings of a publisher this node holds or follows.", no_args_is_help=True)
 
 PublisherOption = Annotated[str, typer.Option("--publisher", "-p", help="Publisher name or log origin.")]
 KeysDirOption = Annotated[Optional[str], typer.Option("--keys", help="Key directory (default $AMANAT_KEYS or ./amanat-keys).")]  # noqa: UP045
+SpeaksForOption = Annotated[Optional[str], typer.Option("--speaks-for", help="The knowledge-base entity (id, e.g. a Wikidata QID) this publisher speaks for: quotes of it are checked against its items.")]  # noqa: UP045
 OutOption = Annotated[Optional[Path], typer.Option("--out", help="Also write a self-contained bundle to this file.")]  # noqa: UP045
 
 
@@ -71,6 +73,7 @@ def _read_text(file: Path) -> tuple[str, str]:
 def keys_new(
     publisher: PublisherOption,
     origin: Annotated[Optional[str], typer.Option(help="Log origin for a new publisher (default localhost/amanat/<name>).")] = None,  # noqa: UP045
+    speaks_for: SpeaksForOption = None,
     keys: KeysDirOption = None,
     db: DbOption = None,
 ) -> None:
@@ -81,6 +84,8 @@ def keys_new(
             pub = Publisher.open(store, publisher, keys)
         except NotFound:  # a new publisher
             pub = create_publisher(store, publisher, origin=origin, keys_dir=keys)
+            if speaks_for:
+                set_speaks_for(store, pub.log.origin, speaks_for)
             kid = next(iter(pub.log.key_history().keys))
             err.print(f"created publisher {publisher!r}, log origin {pub.log.origin}")
             err.print(f"signing key {kid} and checkpoint key saved in {pub.keys.folder} (mode 0600)")
@@ -126,6 +131,56 @@ def keys_list(as_json: JsonOption = False, db: DbOption = None) -> None:
         table.add_row(escape(r["publisher"]), r["origin"], r["kid"], str(r["valid_from"]),
                       "" if r["revoked_at"] is None else str(r["revoked_at"]), escape(r["reason"] or ""))
     out.print(table)
+
+
+# --- what a publisher speaks for -------------------------------------------------------------
+
+
+def known_entity(store: Store, entity: str) -> str:
+    """``entity`` when this node's knowledge base has it; else an InputError."""
+    from amanat.kb.commands import load_kb
+
+    entity = entity.strip()
+    if not entity or entity not in load_kb(store)[0].entities:
+        raise InputError(f"--speaks-for {entity!r}: no such entity in this node's knowledge base "
+                         "(see `amanat kb show NAME` for ids)")
+    return entity
+
+
+def set_speaks_for(store: Store, publisher: str, entity: str | None) -> str:
+    """Declare the knowledge-base entity a publisher speaks for (its own log, or a followed
+    partner's by origin); None clears it. The entity must be in this node's base: it is set
+    by an operator, never guessed from a name. Returns the log origin."""
+    import sqlalchemy as sa
+
+    from amanat.store import schema as t
+
+    if entity is not None:
+        entity = known_entity(store, entity)
+    with store.engine.begin() as conn:
+        partner = conn.execute(sa.select(t.partners.c.origin).where(t.partners.c.origin == publisher)).first()
+        if partner is not None:
+            conn.execute(sa.update(t.partners).where(t.partners.c.origin == publisher).values(speaks_for=entity))
+            return publisher
+    origin = Log.find(store, publisher).origin
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(t.publishers).where(t.publishers.c.origin == origin).values(speaks_for=entity))
+    return origin
+
+
+@publisher_app.command("set")
+def publisher_set(
+    publisher: Annotated[str, typer.Argument(help="Publisher name or log origin (own or followed).")],
+    speaks_for: SpeaksForOption = None,
+    clear: Annotated[bool, typer.Option("--clear-speaks-for", help="Forget what it speaks for.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set what a publisher speaks for (quotes of that entity are then checked against its items)."""
+    if not speaks_for and not clear:
+        raise InputError("give --speaks-for ENTITY_ID or --clear-speaks-for")
+    with open_store(db) as store:
+        origin = set_speaks_for(store, publisher, None if clear else speaks_for)
+    err.print(f"{origin} speaks for {speaks_for}" if not clear else f"{origin} speaks for no entity")
 
 
 # --- publishing -----------------------------------------------------------------------------

@@ -109,7 +109,7 @@ class KeyHistory:
     def verify_entry(self, index: int, token: str) -> jws.Verified:
         """Verify one entry under the keys valid at its index; raises VerificationError."""
         typ = jws.peek_header(token).get("typ")
-        if entry_kind(token) is None:
+        if entry_kind(token) is None or not isinstance(typ, str):
             raise BadPayload(f"log entry {index} has an unknown typ {typ!r}")
         registry = self.registry_at(index)
         try:
@@ -186,10 +186,10 @@ class KeyHistory:
                 raise BadPayload(f"log entry {index} adds key {kid}, which the log already has")
             self.keys[kid] = KeyRecord(kid, key, index + 1, added_by=signer)
         elif kind == "revoke":
-            kid = event.get("kid")
-            rec = self.keys.get(kid) if isinstance(kid, str) else None
+            revoked = event.get("kid")
+            rec = self.keys.get(revoked) if isinstance(revoked, str) else None
             if rec is None or rec.revoked_at is not None:
-                raise BadPayload(f"log entry {index} revokes key {kid!r}, which is not a valid key")
+                raise BadPayload(f"log entry {index} revokes key {revoked!r}, which is not a valid key")
             rec.revoked_at = index + 1
             rec.revoke_reason = event.get("reason")
         else:

@@ -90,9 +90,12 @@ class Publisher:
 
     # --- items ------------------------------------------------------------------------------
 
-    def publish(self, *, headline: str, body: str, language: str, content_type: str = "text/plain") -> Entry:
+    def publish(self, *, headline: str, body: str, language: str, content_type: str = "text/plain",
+                when: str | None = None) -> Entry:
+        """Sign and log a new item; ``when`` is the time it states it was created (default now:
+        the demo dates its synthetic statement with its synthetic coverage)."""
         item = items.make_item(uri=items.new_item_uri(self.log.origin), headline=headline, body=body,
-                               language=language, publisher=self.name, content_type=content_type)
+                               language=language, publisher=self.name, content_type=content_type, when=when)
         return self._append(item, jws.TYP_ITEM)
 
     def latest(self, uri: str) -> dict[str, Any]:

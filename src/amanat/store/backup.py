@@ -29,6 +29,8 @@ TABLES = [  # parents before children
     t.publishers, t.log_entries, t.log_subtrees, t.checkpoints,
     t.kb_imports, t.mentions, t.claims, t.analysis_runs, t.findings, t.finding_reviews,
     t.partners, t.cosignatures, t.exchange_problems, t.subscriptions, t.witness_keys,
+    t.reprints, t.reprint_matched,
+    t.stories, t.story_documents, t.story_features,
 ]
 _SKIP = {"documents": {"seq"}, "kb_imports": {"id"}, "exchange_problems": {"id"}}  # surrogate keys the target assigns
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -217,8 +217,8 @@ class Store:
             sa.event.listen(engine, "connect", pgsession.on_connect)
         read_only = False
         if engine.dialect.name == "sqlite":
-            path = engine.url.database
-            file = path and path != ":memory:" and not path.startswith("file:")
+            path = engine.url.database or ""
+            file = path not in ("", ":memory:") and not path.startswith("file:")
             if file and not Path(path).parent.exists():
                 raise StoreError(f"directory of the database does not exist: {path}")
             if file and not Path(path).exists() and not os.access(Path(path).parent, os.W_OK):
@@ -451,6 +451,10 @@ class Store:
                 conn.execute(sa.update(t.sources).where(t.sources.c.key == key).values(**values))
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -109,3 +110,98 @@ def review(store: Store, finding_id: str, action: str, note: str, reviewer: str)
                   "reviewer": reviewer, "decided": datetime.now(UTC)}
         conn.execute(sa.insert(_r).values(**values))
     return values
+
+
+Review = Literal["open", "confirmed", "dismissed", "reviewed", "any"]
+REVIEWS: tuple[str, ...] = ("open", "confirmed", "dismissed", "reviewed", "any")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which current findings a page, a feed or an API call wants.
+
+    ``review`` is ``open`` (no decision yet), ``confirmed``, ``dismissed``, ``reviewed``
+    (either decision), or ``any``; ``None`` keeps the API's old default (everything but
+    dismissed). ``since``/``until`` are days on which a finding was first seen (UTC),
+    both included; ``source`` is the outlet of the finding's document."""
+
+    type: str | None = None
+    status: str | None = None
+    source: str | None = None
+    story: str | None = None
+    document: str | None = None
+    since: date | None = None
+    until: date | None = None
+    review: Review | None = None
+
+    def where(self) -> list[Any]:
+        d = t.documents
+        conds: list[Any] = [_f.c.current.is_(True)]
+        for column, value in ((_f.c.type, self.type), (_f.c.status, self.status), (_f.c.story_id, self.story),
+                              (_f.c.document_id, self.document)):
+            if value:
+                conds.append(column == value)
+        if self.source:
+            conds.append(_f.c.document_id.in_(sa.select(d.c.id).where(d.c.source == self.source)))
+        if self.since:
+            conds.append(_f.c.first_seen >= datetime.combine(self.since, time(), UTC))
+        if self.until:
+            conds.append(_f.c.first_seen < datetime.combine(self.until + timedelta(days=1), time(), UTC))
+        decided = {"confirmed": ["confirmed"], "dismissed": ["dismissed"], "reviewed": ["confirmed", "dismissed"]}
+        if self.review == "open":
+            conds.append(_r.c.decision.is_(None))
+        elif self.review in decided:
+            conds.append(_r.c.decision.in_(decided[self.review]))
+        elif self.review is None:
+            conds.append(sa.or_(_r.c.decision.is_(None), _r.c.decision != "dismissed"))
+        return conds
+
+
+def select(store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0,
+           newest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """One page of the findings ``selection`` picks, and how many it picks in all.
+
+    Oldest first (the API's order), or newest first (pages and feeds: what is new on top).
+    Each row also names its document's ``source`` and ``title``."""
+    d = t.documents
+    joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
+    conds = selection.where()
+    order = [_f.c.first_seen.desc(), _f.c.id.desc()] if newest_first else [_f.c.first_seen, _f.c.id]
+    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
+                       d.c.source.label("doc_source"), d.c.title.label("doc_title"))
+             .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(*conds).order_by(*order).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    with store.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*conds)).scalar_one()
+        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+    return rows, total
+
+
+def tally(store: Store) -> list[dict[str, Any]]:
+    """Current findings counted by type, status and review (``open``, ``confirmed`` or
+    ``dismissed``): what the dashboard sums up."""
+    review = sa.func.coalesce(_r.c.decision, "open")
+    query = (sa.select(_f.c.type, _f.c.status, review.label("review"), sa.func.count().label("n"))
+             .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id)).where(_f.c.current.is_(True))
+             .group_by(_f.c.type, _f.c.status, review).order_by(_f.c.type, _f.c.status))
+    with store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def involving(store: Store, entity_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Current findings whose record facts name ``entity_id`` (as subject or object), newest
+    first, and how many there are. The facts are JSON text; the id is matched with its quotes,
+    so ``Q1`` does not match ``Q12``."""
+    d = t.documents
+    needle = json.dumps(entity_id, ensure_ascii=False)
+    cond = sa.and_(_f.c.current.is_(True), _f.c.facts.contains(needle, autoescape=True))
+    joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
+    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
+                       d.c.source.label("doc_source"), d.c.title.label("doc_title"))
+             .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(cond)
+             .order_by(_f.c.first_seen.desc(), _f.c.id.desc()).limit(limit).offset(offset))
+    with store.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(_f).where(cond)).scalar_one()
+        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+    return rows, total

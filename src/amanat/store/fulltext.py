@@ -213,6 +213,11 @@ def date_key(published: str | None) -> int | None:
     return int(year + month + day)
 
 
+def _in_a_row(words: Iterable[str]) -> list[str | tuple[int, str]]:
+    """Terms for tantivy's phrase queries, which take words in a row or (offset, word) pairs."""
+    return list(words)
+
+
 def indexed_part(text: str | None) -> str | None:
     """The start of a text that the index holds: ``INDEXED_CHARS`` at most, cut at a space."""
     if not text or len(text) <= INDEXED_CHARS:
@@ -608,8 +613,9 @@ class TantivyIndex:
             known = frequent.pairs.get
             weights = [known(p, 0.0) if p else 0.0 for p in pairs]
             triples = [
-                pairs[i] + PAIR_JOIN + tokens[i + 2]
-                for i in range(max(carried - 2, 0), len(pairs) - 1) if weights[i] * weights[i + 1] >= least
+                pair + PAIR_JOIN + tokens[i + 2]
+                for i in range(max(carried - 2, 0), len(pairs) - 1)
+                if (pair := pairs[i]) is not None and weights[i] * weights[i + 1] >= least
             ]
         return " ".join([p for p in pairs[max(carried - 1, 0):] if p]), " ".join(triples)
 
@@ -655,7 +661,7 @@ class TantivyIndex:
                 # query would stop at 50); its score is constant, like a filter
                 fq = Q.regex_query(self.schema, field, re.escape(words[0]) + ".*")
             elif term.prefix:
-                fq = Q.phrase_prefix_query(self.schema, field, words)
+                fq = Q.phrase_prefix_query(self.schema, field, _in_a_row(words))
             elif len(words) > 1:
                 fq = self._phrase(field, words)
             else:
@@ -676,7 +682,7 @@ class TantivyIndex:
                    if frequent is not None and frequent.indexed_triple(*w)]
         if len(words) == 3 and triples:
             return Q.term_query(self.schema, TRIPLES[field], triples[0])
-        phrase = Q.phrase_query(self.schema, field, words)
+        phrase = Q.phrase_query(self.schema, field, _in_a_row(words))
         if not pairs:
             return phrase
         if triples:  # longer phrases: their triples are selective, cheap terms
@@ -687,7 +693,7 @@ class TantivyIndex:
             # every adjacent pair indexed: they follow one another in the pair field too
             # (a superset: pairs skipped between them leave no gap), far fewer positions to
             # check than the words' — the exact phrase then confirms
-            needed = [(Occ.Must, Q.const_score_query(Q.phrase_query(self.schema, PAIRS[field], pairs), 0.0))]
+            needed = [(Occ.Must, Q.const_score_query(Q.phrase_query(self.schema, PAIRS[field], _in_a_row(pairs)), 0.0))]
         else:
             needed = [(Occ.Must, Q.const_score_query(Q.term_query(self.schema, PAIRS[field], pair), 0.0))
                       for pair in dict.fromkeys(pairs)]

@@ -127,6 +127,7 @@ publishers = Table(
     Column("size", BigInteger, nullable=False),  # number of entries in the log
     Column("local", Boolean, nullable=False),  # this node holds the publisher's private keys
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("speaks_for", String(255)),  # the KB entity this (own) publisher speaks for, set explicitly
 )
 
 log_entries = Table(
@@ -187,6 +188,7 @@ partners = Table(
     Column("last_error", Text),
     Column("push_secret", String(128)),  # HMAC secret of our push subscription to it
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("speaks_for", String(255)),  # the KB entity its publisher speaks for, set when followed
 )
 
 # Cosignatures on checkpoints: those this node made on logs it follows (``made`` true) and
@@ -338,4 +340,75 @@ finding_reviews = Table(
     Column("note", Text, nullable=False),
     Column("reviewer", String(255), nullable=False),
     Column("decided", DateTime(timezone=True), nullable=False),
+)
+
+# --- reprints (amanat.check.reprint_runs): signed statements found in stored documents --------
+
+# One row per document and signed item it reprints or quotes, kept across re-matching (like
+# findings: ``current`` is false once a match no longer finds it). ``detail`` is the JSON of
+# the alignment (model.Reprint.as_dict()) with the finding it gave, if any.
+reprints = Table(
+    "reprints",
+    metadata,
+    Column("item_uri", String(512), primary_key=True),
+    Column("document_id", String(16), ForeignKey("documents.id"), primary_key=True),
+    Column("origin", String(255), nullable=False),  # the item's log
+    Column("version", Integer, nullable=False),  # the version the document reproduces best
+    Column("kind", String(8), nullable=False),  # reprint | quote
+    Column("classes", String(128), nullable=False),  # comma-separated: verbatim, truncated, altered, …
+    Column("share", Float, nullable=False),  # the part of the statement the document has
+    Column("detail", Text, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("current", Boolean, nullable=False),
+    Index(None, "document_id"),
+)
+
+# Which item versions (log entries) were matched against the stored corpus, and up to which
+# document: what makes matching new items incremental (new documents are matched as they come).
+reprint_matched = Table(
+    "reprint_matched",
+    metadata,
+    Column("origin", String(255), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("documents_seq", BigInteger, nullable=False),  # documents.seq covered at the time
+    Column("matched", DateTime(timezone=True), nullable=False),
+)
+
+# Stories (amanat.analyze.stories): documents grouped by the event they report. ``id`` is the
+# hash of the id of the document that started the story; ``state`` is the grouping's JSON
+# representation of it (features, reports and their sketches), what the next run starts from.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("first_published", String(10)),  # ISO date of its earliest dated document
+    Column("last_published", String(10)),
+    Column("documents", Integer, nullable=False),
+    Column("reports", Integer, nullable=False),  # wire copy counts once
+    Column("sources", Integer, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+    Column("state", Text, nullable=False),
+    Index(None, "last_published"),
+)
+
+# Which story each document is in (one story per document), and which report of it.
+story_documents = Table(
+    "story_documents",
+    metadata,
+    Column("document_id", String(16), ForeignKey("documents.id"), primary_key=True),
+    Column("story_id", String(16), ForeignKey("stories.id"), nullable=False),
+    Column("report_key", String(16), nullable=False),  # id of the report's first document
+    Column("joined", DateTime(timezone=True), nullable=False),
+    Index(None, "story_id"),
+)
+
+# How many reports carry each grouping feature (the IDF's document frequencies), kept so a
+# run need not load every story to weigh a feature.
+story_features = Table(
+    "story_features",
+    metadata,
+    Column("feature", String(255), primary_key=True),
+    Column("reports", Integer, nullable=False),
 )

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from amanat.web.timeline import Bin
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 180, 36, 24, 8
+MAX_BAR = 48
 
 
 def label(start: date, unit: Bin) -> str:
@@ -25,17 +26,18 @@ def label(start: date, unit: Bin) -> str:
     return start.isoformat()
 
 
-def bar_chart(bins: list[tuple[date, int]], unit: Bin, *, title: str) -> Markup:
-    """SVG for documents per bin; an empty chart says so."""
+def bar_chart(bins: list[tuple[date, int]], unit: Bin, *, title: str, noun: str = "document",
+              empty: str = "No dated documents yet.") -> Markup:
+    """SVG for counts (of ``noun``) per bin; an empty chart says so."""
     if not bins:
         return Markup(
             '<svg class="chart" role="img" viewBox="0 0 {w} 40" width="100%"><title>{t}</title>'
-            '<text x="8" y="24">No dated documents yet.</text></svg>'
-        ).format(w=WIDTH, t=title)
+            '<text x="8" y="24">{e}</text></svg>'
+        ).format(w=WIDTH, t=title, e=empty)
     top = max(n for _, n in bins) or 1
     plot_w, plot_h = WIDTH - LEFT - 4, HEIGHT - BOTTOM - TOP
     step = plot_w / len(bins)
-    gap = min(2.0, step * 0.2)
+    gap = min(2.0, step * 0.2) if step <= MAX_BAR else step - MAX_BAR  # a few bars stay bars, not walls
     parts = [
         Markup(
             '<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%" '
@@ -56,10 +58,10 @@ def bar_chart(bins: list[tuple[date, int]], unit: Bin, *, title: str) -> Markup:
         parts.append(
             Markup(
                 '<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}">'
-                "<title>{label}: {n} document{s}</title></rect>"
+                "<title>{label}: {n} {noun}{s}</title></rect>"
             ).format(
                 x=LEFT + i * step + gap / 2, y=TOP + plot_h - h, w=max(step - gap, 0.5), h=h,
-                label=label(start, unit), n=n, s="" if n == 1 else "s",
+                label=label(start, unit), n=n, noun=noun, s="" if n == 1 else "s",
             )
         )
     y_text = HEIGHT - 6

@@ -73,7 +73,8 @@ def node_document(request: Request) -> dict[str, Any]:
     """The publishers whose logs this node holds (its own, and mirrors of those it follows),
     its witness (cosigner) key, and its push hub."""
     base = _base(request)
-    local, mirrors = [], []
+    local: list[dict[str, Any]] = []
+    mirrors: list[dict[str, Any]] = []
     for row in Log.all(_store(request)):
         summary = {"origin": row["origin"], "name": row["name"], "checkpointKey": row["checkpoint_vkey"],
                    "size": row["size"], "log": base + log_path(row["origin"]),
@@ -232,7 +233,7 @@ def _feed_rows(store: Store, origin: str, before: int | None, limit: int) -> lis
     if before is not None:
         query = query.where(e.c.idx < before)
     with store.engine.connect() as conn:
-        return conn.execute(query.order_by(e.c.idx.desc()).limit(limit)).fetchall()
+        return list(conn.execute(query.order_by(e.c.idx.desc()).limit(limit)).fetchall())
 
 
 def _rfc3339(value: datetime) -> str:

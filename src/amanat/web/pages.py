@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from amanat.web.chart import label as period_label
+from amanat.web.entity import entity_href
 from amanat.web.highlight import marked
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -73,6 +74,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["period"] = period_label
     env.filters["outlink"] = outlink
     env.filters["markdown"] = markdown
+    env.filters["entity_href"] = entity_href
     env.trim_blocks = env.lstrip_blocks = True
     return templates
 

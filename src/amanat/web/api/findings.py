@@ -7,34 +7,53 @@ answers are the same objects as ``amanat findings --json``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from amanat.errors import NotFound
 from amanat.store import findings
+from amanat.store.findings import Review as ReviewState
 from amanat.web.auth import Viewer, api_reader, require, viewer
 from amanat.web.bodies import read_model
 from amanat.web.errors import HttpError
+from amanat.web.findings_query import FindingFilters
 
 router = APIRouter(prefix="/api/v1", tags=["findings"])
 Status = Literal["contradicted", "inconsistent", "informational", "undetermined"]
+MAX_LIMIT = 10_000
+MAX_OFFSET = 10_000_000
 
 
 @router.get("/findings", dependencies=[Depends(api_reader)])
 def list_findings(
     request: Request,
+    response: Response,
     type: Annotated[str | None, Query(max_length=64, description="Only this type, e.g. title-at-date.")] = None,
     status: Annotated[Status | None, Query(description="Only this status.")] = None,
     document: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f]{1,64}$",
                                           description="Only findings on this document id.")] = None,
-    dismissed: Annotated[bool, Query(description="Include dismissed findings.")] = False,
+    source: Annotated[str | None, Query(max_length=255, description="Only findings on this outlet's documents.")] = None,
+    story: Annotated[str | None, Query(max_length=64, description="Only findings of this story id.")] = None,
+    since: Annotated[date | None, Query(description="First seen on or after this day (UTC).")] = None,
+    until: Annotated[date | None, Query(description="First seen on or before this day (UTC).")] = None,
+    review: Annotated[ReviewState | None, Query(description="open, confirmed, dismissed, reviewed or any "
+                                           "(default: all but dismissed).")] = None,
+    dismissed: Annotated[bool, Query(description="Include dismissed findings (same as review=any).")] = False,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description="At most this many (default: all).")] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many first.")] = 0,
 ) -> list[dict[str, Any]]:
-    """Every current finding matching the filters (no cap), oldest first."""
-    return findings.list_findings(request.app.state.store, type=type, status=status, document_id=document,
-                                  dismissed=dismissed)
+    """Every current finding matching the filters, oldest first; ``limit``/``offset`` page
+    through them, and the ``X-Total-Count`` header says how many match in all."""
+    filters = FindingFilters.model_validate({
+        "type": type, "status": status, "source": source, "story": story, "since": since, "until": until,
+        "review": review or ("any" if dismissed else None)})
+    rows, total = findings.select(request.app.state.store, filters.selection(document), limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [{k: v for k, v in r.items() if k not in ("source", "document_title")} for r in rows]
 
 
 @router.get("/findings/{finding_id}", dependencies=[Depends(api_reader)])

@@ -1,16 +1,47 @@
-"""``GET /``: what the store holds, with a chart of documents per period of publication."""
+"""``GET /``: the dashboard. What the store holds (counts, a chart of documents per period of
+publication), the findings by type and status with the latest few, the sources and how much
+came from each, and the sync with partner nodes (last sync per partner, recent problems).
+
+All of it describes ingested coverage or the node's own exchange, so it needs a read token
+unless the node serves its documents publicly; without one the page says how to sign in.
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from amanat.exchange.partners import list_partners, problems
+from amanat.model import FINDING_STATUSES
+from amanat.store import findings
+from amanat.store.db import Store
+from amanat.store.findings import Selection
 from amanat.web.auth import viewer
 from amanat.web.chart import bar_chart
 from amanat.web.pages import render
 from amanat.web.timeline import binned, timeline
 
 router = APIRouter(include_in_schema=False)
+LATEST = 5
+TOP_SOURCES = 10
+PROBLEMS = 5
+
+
+def finding_summary(store: Store) -> dict[str, Any]:
+    """Counts per type and status (open and all), totals by review, and the newest open few."""
+    by_type: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    reviews: dict[str, int] = defaultdict(int)
+    for row in findings.tally(store):
+        reviews[row["review"]] += row["n"]
+        if row["review"] == "open":
+            by_type[row["type"]][row["status"]] += row["n"]
+        by_type[row["type"]]["all"] += row["n"]
+    latest, open_total = findings.select(store, Selection(review="open"), limit=LATEST, newest_first=True)
+    return {"by_type": {k: dict(v) for k, v in sorted(by_type.items())}, "reviews": dict(reviews),
+            "latest": latest, "open": open_total, "statuses": FINDING_STATUSES}
 
 
 @router.get("/")
@@ -23,4 +54,9 @@ def home(request: Request) -> Response:
     tl = timeline(store)
     unit, bins = binned(tl.days)
     chart = bar_chart(bins, unit, title=f"Documents per {unit} of publication")
-    return render(request, "home.html", {"stats": stats, "chart": chart, "unit": unit, "timeline": tl})
+    sources = sorted(store.sources(), key=lambda s: (-s["documents"], s["key"]))
+    return render(request, "home.html", {
+        "stats": stats, "chart": chart, "unit": unit, "timeline": tl,
+        "findings": finding_summary(store), "sources": sources[:TOP_SOURCES], "more_sources": len(sources) - TOP_SOURCES,
+        "partners": list_partners(store), "problems": problems(store, limit=PROBLEMS),
+    })
