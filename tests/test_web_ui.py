@@ -259,6 +259,8 @@ def _pages(corpus) -> dict[str, tuple[str, str]]:
         "publish-correct": (f"/publish?action=correct&uri={item}", "publisher"),
         "not-found": ("/documents/0000000000000000", "reader"),
         "tokens": ("/tokens", "admin"),
+        "findings": ("/findings", "reader"),  # empty here: its full states are in test_web_findings_ui
+        "entity-unknown": ("/entities/Q0", "reader"),
     }
 
 
