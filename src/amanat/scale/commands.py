@@ -6,7 +6,7 @@ one line and exits 2 rather than failing on an import deep inside.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +24,9 @@ EXTRA = "pip install 'amanat[scale]'"
 
 def require(module: str) -> None:
     """Exit 2 with one line when a module of the ``scale`` extra is missing."""
-    if importlib.util.find_spec(module) is None:
+    try:
+        importlib.import_module(module)
+    except ImportError:
         err.print(f"[red]error[/red] {module} is not installed: {EXTRA} (the 'scale' extra)")
         raise typer.Exit(2)
 

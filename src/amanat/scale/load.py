@@ -106,7 +106,7 @@ def _load_file(store: Store, directory: Path, file_no: int, counts: dict[str, in
                 continue
             outcome = writer.add(_document(row), capture, row["source_kind"], digest=row["raw_digest"],
                                  size=row["raw_size"])
-            counts["new" if outcome == "new" else f"{outcome}s" if outcome != "same" else "same"] += 1
+            counts[{"new": "new", "version": "versions", "copy": "copies"}.get(outcome, "same")] += 1
             loaded.append(row["id"])
     for problem in read_partition(directory, "problems", file_no):
         counts["failed" if problem["kind"] == "failed" else "skipped_records"] += int(problem["count"] or 1)
@@ -132,7 +132,7 @@ def _load_analysis(store: Store, directory: Path, file_no: int, counts: dict[str
     by_doc: dict[str, dict[str, analysis.PassResult]] = defaultdict(dict)
     for run in runs:
         name, doc_id = run["pass_name"], run["document_id"]
-        if (doc_id, name, run["version"]) in done or name in by_doc[doc_id]:
+        if (doc_id, name) in done or name in by_doc[doc_id]:  # analysed here already: keep it
             continue
         table = _PASS_TABLES[name]
         found = sorted(rows.get((table, doc_id), ()), key=lambda r: r["n"])
@@ -144,13 +144,15 @@ def _load_analysis(store: Store, directory: Path, file_no: int, counts: dict[str
                 counts["analysed"] += 1
 
 
-def _current_runs(store: Store, ids: list[str]) -> set[tuple[str, str, str]]:
+def _current_runs(store: Store, ids: list[str]) -> set[tuple[str, str]]:
+    """The (document, pass) pairs the store has run already, at whatever version: a newer
+    run there (the knowledge base moved) is never replaced by the job's older one."""
     r = t.analysis_runs
-    found: set[tuple[str, str, str]] = set()
+    found: set[tuple[str, str]] = set()
     with store.engine.connect() as conn:
         for start in range(0, len(ids), 500):
-            found.update((row.document_id, row.pass_name, row.version) for row in conn.execute(
-                sa.select(r.c.document_id, r.c.pass_name, r.c.version).where(r.c.document_id.in_(ids[start:start + 500]))))
+            found.update((row.document_id, row.pass_name) for row in conn.execute(
+                sa.select(r.c.document_id, r.c.pass_name).where(r.c.document_id.in_(ids[start:start + 500]))))
     return found
 
 
