@@ -41,7 +41,8 @@ findings_app = typer.Typer(help="Findings of the checks: list, export, confirm o
 def run_checks_on_store(store: Store, *, everything: bool = False, since: datetime | None = None,
                         jobs: int = 1, on_total: Callable[[int], None] = lambda n: None,
                         progress: Callable[[], None] = lambda: None,
-                        reprint_candidates: Mapping[str, Sequence[str]] | None = None) -> dict[str, int]:
+                        reprint_candidates: Mapping[str, Sequence[str]] | None = None,
+                        analyse: bool = True) -> dict[str, int]:
     """Analyse what is missing, then check what is new or stale; record the findings.
 
     In order: the analysis passes; story grouping of the new documents (so an undated

@@ -28,7 +28,7 @@ def require(module: str) -> None:
         importlib.import_module(module)
     except ImportError:
         err.print(f"[red]error[/red] {module} is not installed: {EXTRA} (the 'scale' extra)")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @scale_app.command("run")
@@ -88,7 +88,8 @@ def load_cmd(
         raise InputError(f"{directory}: no such directory")
     with open_store(db) as store:
         loaded = load(store, directory)
-        checked = run_checks_on_store(store, reprint_candidates=loaded["candidates"]) if check else None
+        checked = (run_checks_on_store(store, reprint_candidates=loaded["candidates"],
+                                       analyse=not loaded["analysis_current"]) if check else None)
     counts = loaded["counts"]
     if as_json:
         emit_json({"loaded": counts, "checked": checked})

@@ -75,6 +75,12 @@ def load(store: Store, directory: Path, *, on_file: Callable[[int], None] = lamb
     """Load a job's output; returns counts (new documents, versions, copies, unchanged…) and
     the candidates the reprint matcher may use (``None`` when the statements differ)."""
     meta = manifest(directory)
+    from amanat.analyze.commands import context_of
+
+    # The knowledge base grows with the corpus (observed entities come from stored mentions),
+    # so it is compared before loading: the job's analysis is what `check` would have run
+    # here exactly when the job ran against this store's base as it is now.
+    current = context_of(store).kb_version == meta.get("kb_version")
     counts: dict[str, int] = defaultdict(int)
     candidates: dict[str, list[str]] = defaultdict(list)
     for file_no in partitions(directory):
@@ -84,7 +90,8 @@ def load(store: Store, directory: Path, *, on_file: Callable[[int], None] = lamb
     from amanat.scale.spark import shipment_of
 
     same = shipment_of(store).statements_key == meta.get("statements_key")
-    return {"counts": dict(counts), "candidates": dict(candidates) if same else None, "manifest": meta}
+    return {"counts": dict(counts), "candidates": dict(candidates) if same else None, "manifest": meta,
+            "analysis_current": current}
 
 
 def _load_file(store: Store, directory: Path, file_no: int, counts: dict[str, int],
