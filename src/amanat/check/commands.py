@@ -47,8 +47,12 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
 
     In order: the analysis passes; story grouping of the new documents (so an undated
     document is judged at its story's date); the record checks; reprints and quotes of signed
-    items; the story checks across the documents of every story that changed."""
-    analysed = run_analysis(store, jobs=jobs)
+    items; the story checks across the documents of every story that changed.
+
+    ``reprint_candidates``: the containment index's answers (document id → item URIs) when
+    computed elsewhere; ``analyse`` False when the passes already ran elsewhere at this
+    store's current versions (both from a Spark job, ``amanat.scale``)."""
+    analysed = run_analysis(store, jobs=jobs) if analyse else {"documents": 0}
     grouped = group_new_documents(store, everything=everything)["documents"]
     record = record_of(store)
     key = version_key(record.version)
