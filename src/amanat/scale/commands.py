@@ -27,7 +27,7 @@ def require(module: str) -> None:
     try:
         importlib.import_module(module)
     except ImportError:
-        err.print(f"[red]error[/red] {module} is not installed: {EXTRA} (the 'scale' extra)")
+        err.print(f"[red]error[/red] {module} is not installed: {escape(EXTRA)} (the 'scale' extra)")
         raise typer.Exit(2) from None
 
 
