@@ -49,10 +49,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args()
+    from tests.test_scale import make_warc
+
     from amanat.analyze.workers import analysis_pool
     from amanat.scale.spark import run, session, shipment_of
     from amanat.store.db import Store
-    from tests.test_scale import make_warc
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     per = max(1, args.records // (6 * args.files))  # make_warc writes 6 documents
