@@ -60,7 +60,7 @@ def _rate(texts: list[str], context: Context, jobs: int, passes: tuple) -> float
 
 def _ingest_rate(texts: list[str]) -> float:
     """Plain-text captures through ingest's extraction, written into a fresh SQLite store."""
-    from amanat.ingest.pipeline import _analyze
+    from amanat.ingest.pipeline import analyze_one as _analyze
     from amanat.store.db import Store
 
     with tempfile.TemporaryDirectory() as tmp, Store.open(f"sqlite:///{tmp}/bench.db") as store:

@@ -33,6 +33,7 @@ from amanat.exchange import commands as exchange
 from amanat.kb import commands as kb
 from amanat.provenance import commands as provenance
 from amanat.provenance.demo import DEMO_COVERAGE, publish_demo_statement
+from amanat.scale import commands as scale
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
 
@@ -94,6 +95,7 @@ app.command()(checks.check)
 app.command()(checks.reprints)
 app.add_typer(provenance.publisher_app, name="publisher")
 app.add_typer(checks.findings_app, name="findings")
+app.add_typer(scale.scale_app, name="scale")
 app.command()(kb.mentions)
 app.command()(exchange.follow)
 app.command()(exchange.sync)

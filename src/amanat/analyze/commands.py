@@ -32,17 +32,9 @@ def context_of(store: Store) -> Context:
     return Context(index, version)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def _sources(store: Store, ids: Iterable[str]) -> Iterator[Source]:
     for doc_id in ids:
-        doc = store.get(doc_id).document
-        yield Source(doc.id, doc.text, _day(doc.published.value if doc.published else None), doc.language)
+        yield Source.of(store.get(doc_id).document)
 
 
 def run_analysis(store: Store, ids: list[str] | None = None, *, everything: bool = False, jobs: int = 1,

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from amanat.analyze import claims as claim_extraction
 from amanat.analyze.workers import analysis_pool
 from amanat.kb.index import KBIndex
-from amanat.model import Mention
+from amanat.model import Document, Mention
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,17 @@ class Source:
     text: str
     published: date | None = None
     language: str | None = None
+
+    @classmethod
+    def of(cls, document: Document) -> Source:
+        """What analysis reads of a stored or just-extracted document: the same either way, so
+        a store's run and a Spark executor's give the same rows."""
+        value = document.published.value if document.published else None
+        try:
+            day = date.fromisoformat(value[:10]) if value else None
+        except ValueError:
+            day = None
+        return cls(document.id, document.text, day, document.language)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Optional
@@ -39,13 +39,19 @@ findings_app = typer.Typer(help="Findings of the checks: list, export, confirm o
 
 def run_checks_on_store(store: Store, *, everything: bool = False, since: datetime | None = None,
                         jobs: int = 1, on_total: Callable[[int], None] = lambda n: None,
-                        progress: Callable[[], None] = lambda: None) -> dict[str, int]:
+                        progress: Callable[[], None] = lambda: None,
+                        reprint_candidates: Mapping[str, Sequence[str]] | None = None,
+                        analyse: bool = True) -> dict[str, int]:
     """Analyse what is missing, then check what is new or stale; record the findings.
 
     In order: the analysis passes; story grouping of the new documents (so an undated
     document is judged at its story's date); the record checks; reprints and quotes of signed
-    items; the story checks across the documents of every story that changed."""
-    analysed = run_analysis(store, jobs=jobs)
+    items; the story checks across the documents of every story that changed.
+
+    ``reprint_candidates``: the containment index's answers (document id → item URIs) when
+    computed elsewhere; ``analyse`` False when the passes already ran elsewhere at this
+    store's current versions (both from a Spark job, ``amanat.scale``)."""
+    analysed = run_analysis(store, jobs=jobs) if analyse else {"documents": 0}
     grouped = group_new_documents(store, everything=everything)["documents"]
     record = record_of(store)
     key = version_key(record.version)
@@ -96,7 +102,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
     from amanat.check import reprint_runs
 
     by_items = reprint_runs.match_items(store)
-    by_documents = reprint_runs.match_documents(store, ids)
+    by_documents = reprint_runs.match_documents(store, ids, reprint_candidates)
     counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
     counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
     counts["findings"] += by_documents["findings"]  # the checked documents' reprint and quote findings

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -162,9 +162,14 @@ def _rewrite_findings(conn: Any, doc: _Doc, spoken_for: dict[str, list[Statement
     return rows
 
 
-def match_documents(store: Store, doc_ids: Sequence[str]) -> dict[str, int]:
+def match_documents(store: Store, doc_ids: Sequence[str],
+                    candidates: Mapping[str, Sequence[str]] | None = None) -> dict[str, int]:
     """Match these (new) documents against every signed item in the store; record reprints
-    and findings. Returns counts: documents, reprints, quotes, findings."""
+    and findings. Returns counts: documents, reprints, quotes, findings.
+
+    ``candidates`` (document id → item URIs) are the index's answers computed elsewhere — by
+    Spark executors over the same statements (``amanat.scale``); a document not in it is
+    asked here."""
     counts = {"documents": 0, "reprints": 0, "quotes": 0, "findings": 0}
     if not doc_ids:
         return counts
@@ -178,8 +183,12 @@ def match_documents(store: Store, doc_ids: Sequence[str]) -> dict[str, int]:
             now = datetime.now(UTC)
             with store.engine.begin() as conn:
                 for doc in docs:
-                    hits = index.containing(doc.text, min_share=CANDIDATE_SHARE) if len(index) else []
-                    rows = _match_pairs(conn, doc, (key.split("\x1f")[0] for key, _ in hits), items)
+                    if candidates is not None and doc.id in candidates:
+                        uris: Iterable[str] = candidates[doc.id]
+                    else:
+                        hits = index.containing(doc.text, min_share=CANDIDATE_SHARE) if len(index) else []
+                        uris = (key.split("\x1f")[0] for key, _ in hits)
+                    rows = _match_pairs(conn, doc, uris, items)
                     stored.record(conn, rows, now, document_id=doc.id)
                     counts["documents"] += 1
                     counts["reprints"] += sum(r["kind"] == "reprint" for r in rows)

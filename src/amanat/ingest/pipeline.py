@@ -230,7 +230,9 @@ def _read_html_file(path: Path) -> Iterator[Capture | Problem]:
 Analyzed = tuple[Capture, "Document | Problem"]
 
 
-def _analyze(capture: Capture, source: str | None) -> Document | Problem:
+def analyze_one(capture: Capture, source: str | None) -> Document | Problem:
+    """One capture to a document or a problem, never raising for bad input: what ingest
+    runs per capture, here, in its workers and (``amanat.scale``) on Spark executors."""
     try:
         return analyze_capture(capture, source=source)
     except AmanatError as exc:
@@ -348,9 +350,9 @@ def _analyze_all(
             continue
         pool = workers.pool()
         if first is not None:
-            window.append((first, pool.submit(_analyze, first, source)))
+            window.append((first, pool.submit(analyze_one, first, source)))
             first = None
-        window.append((capture, pool.submit(_analyze, capture, source)))
+        window.append((capture, pool.submit(analyze_one, capture, source)))
         while len(window) >= limit:
             done, future = window.popleft()
             yield done, _result(future, pause)
@@ -382,7 +384,7 @@ def _analyze_here(capture: Capture, source: str | None, pause: Callable[[], None
     """Analyse in this process, pausing first when the capture is large enough to take a while."""
     if len(capture.body) > LARGE:
         pause()
-    return _analyze(capture, source)
+    return analyze_one(capture, source)
 
 
 def _result(future: Future[Document | Problem], pause: Callable[[], None]) -> Document | Problem:

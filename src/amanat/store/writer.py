@@ -151,18 +151,24 @@ class Writer:
         if self._pending or self._serialised:
             self.flush()
 
-    def add(self, doc: Document, capture: Capture, source_kind: str = "web") -> Outcome:
-        """Store one document version; say whether it was new, a new version, a copy or the same."""
+    def add(self, doc: Document, capture: Capture, source_kind: str = "web", *,
+            digest: str | None = None, size: int | None = None) -> Outcome:
+        """Store one document version; say whether it was new, a new version, a copy or the same.
+
+        ``digest`` and ``size`` describe the payload when ``capture.body`` does not hold it: a
+        bulk load of records kept by reference (``raw_ref``) carries their digest, not their
+        bytes (see ``amanat.scale``)."""
         conn = self._conn
         assert conn is not None
         with self._session():
-            return self._add(conn, doc, capture, source_kind)
+            return self._add(conn, doc, capture, source_kind, digest, size)
 
-    def _add(self, conn: Connection, doc: Document, capture: Capture, source_kind: str) -> Outcome:
+    def _add(self, conn: Connection, doc: Document, capture: Capture, source_kind: str,
+             given: str | None = None, size: int | None = None) -> Outcome:
         self._serialise(conn)
         now = datetime.now(UTC)
         self._ensure_source(conn, doc.source, source_kind, now, doc.site_name)
-        digest = self._ensure_raw(conn, capture)
+        digest = self._ensure_raw(conn, capture, given, size)
         # one query answers all three questions: stored already? older versions? copies?
         related = conn.execute(
             _RELATED, {"url": doc.canonical_url, "hash": doc.content_hash}
@@ -186,13 +192,13 @@ class Writer:
         self._tick()
         return outcome
 
-    def add_nothing(self, capture: Capture, outcome: str) -> None:
+    def add_nothing(self, capture: Capture, outcome: str, *, digest: str | None = None) -> None:
         """Record that a payload was processed and gave no document (e.g. no article text)."""
         conn = self._conn
         assert conn is not None
         with self._session():
             self._serialise(conn)
-            digest = hashlib.sha256(capture.body).hexdigest()
+            digest = digest or hashlib.sha256(capture.body).hexdigest()
             self._mark_seen(conn, capture, digest, None, outcome, datetime.now(UTC))
             self._tick()
 
@@ -219,14 +225,16 @@ class Writer:
             conn.execute(sa.update(s).where(s.c.key == key).values(**known))
         self._sources.add(key)
 
-    def _ensure_raw(self, conn: Connection, capture: Capture) -> str:
-        digest = hashlib.sha256(capture.body).hexdigest()
+    def _ensure_raw(self, conn: Connection, capture: Capture, digest: str | None = None,
+                    size: int | None = None) -> str:
+        ref = capture.raw_ref
+        if digest is None or ref is None:  # bytes kept in the store are always the ones hashed
+            digest, size = hashlib.sha256(capture.body).hexdigest(), len(capture.body)
         values: dict[str, Any] = {
             "digest": digest,
             "media_type": capture.media_type,
-            "size": len(capture.body),
+            "size": len(capture.body) if size is None else size,
         }
-        ref = capture.raw_ref
         if ref is not None:
             values.update(
                 codec="ref",

@@ -1,0 +1,175 @@
+"""The Spark driver: list the input files, ship the context once, run ``job.process_file`` on
+each file in its own task, and write every output table as Parquet partitioned by file.
+
+Also a ``spark-submit`` application::
+
+    spark-submit --master yarn src/amanat/scale/spark.py --input 's3://…/*.warc.gz' --output DIR
+
+One task per WARC file, as in cc-pyspark: a CC-NEWS file holds a few thousand records and takes
+minutes, long enough that the task overhead is noise, and a file is read start to end by one
+reader (records are not independent: a revisit points back at its response). The per-record
+rows of all tables come out of one pass over the files (persisted, so no file is read twice)
+and are split into the tables when written.
+
+The environment: executors run this interpreter (``PYSPARK_PYTHON``, set when unset) with
+the directory ``amanat`` was imported from on their ``PYTHONPATH``; the driver binds to
+``SPARK_LOCAL_IP`` (127.0.0.1 when unset, which is right for ``local[N]``; set it on a
+cluster). Nothing here downloads a jar: S3 is read by boto3 in the executors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from amanat.scale.job import TABLES, Row, Shipment, process_file
+
+MANIFEST = "run.json"
+_SPARK_TYPES = {"string": "StringType", "int": "IntegerType", "long": "LongType", "double": "DoubleType",
+                "bool": "BooleanType", "timestamp": "TimestampType", "binary": "BinaryType"}
+
+
+def prepare_environment() -> None:
+    """Set what a local Spark needs and the user did not: this interpreter for the Python
+    workers, a loopback address, and the path ``amanat`` is imported from."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    here = str(Path(__file__).resolve().parents[2])
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if here not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([here, *paths])
+
+
+def session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Any:
+    """A Spark session for the job (the existing one, if this process has one)."""
+    prepare_environment()
+    from pyspark.sql import SparkSession
+
+    builder = (SparkSession.builder.master(master).appName("amanat")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.parquet.compression.codec", "zstd")
+               .config("spark.python.worker.reuse", "true"))
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def schema(table: str) -> Any:
+    from pyspark.sql import types as T
+
+    return T.StructType([T.StructField(name, getattr(T, _SPARK_TYPES[kind])(), True)
+                         for name, kind in TABLES[table]])
+
+
+@dataclass
+class RunReport:
+    """What a run did: per file, the captures, documents, skipped and failed records."""
+
+    files: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def totals(self) -> dict[str, int]:
+        keys = ("captures", "documents", "skipped", "failed")
+        return {k: sum(int(f[k]) for f in self.files) for k in keys}
+
+
+def run(spark: Any, inputs: list[str], output: Path, shipment: Shipment) -> RunReport:
+    """Process every input file and write the tables under ``output``; a manifest
+    (``run.json``) says which knowledge base and statements the rows were made with."""
+    started = time.perf_counter()
+    sc = spark.sparkContext
+    shipped = sc.broadcast(shipment)
+    files = sc.parallelize(list(enumerate(inputs)), numSlices=max(1, len(inputs)))
+    rows = files.flatMap(lambda f: process_file(f[0], f[1], shipped.value))
+    from pyspark import StorageLevel
+
+    rows.persist(StorageLevel.MEMORY_AND_DISK)
+    report = RunReport()
+    try:
+        for table in TABLES:
+            part = rows.filter(_in(table)).map(_values)
+            frame = spark.createDataFrame(part, schema(table))
+            frame.write.mode("overwrite").partitionBy("file_no").parquet(str(output / table))
+        report.files = [dict(zip([c for c, _ in TABLES["files"]], r[1], strict=True))
+                        for r in rows.filter(_in("files")).collect()]
+        report.problems = [dict(zip([c for c, _ in TABLES["problems"]], r[1], strict=True))
+                           for r in rows.filter(_in("problems")).collect()]
+        report.rows = dict(rows.map(lambda r: (r[0], 1)).countByKey())
+    finally:
+        rows.unpersist()
+        shipped.unpersist()
+    report.files.sort(key=lambda f: f["file_no"])
+    report.seconds = round(time.perf_counter() - started, 2)
+    manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": inputs,
+        "versions": shipment.versions(),
+        "kb_version": shipment.context.kb_version,
+        "statements_key": shipment.statements_key,
+        "tables": list(TABLES),
+        "totals": report.totals(),
+        "rows": report.rows,
+        "seconds": report.seconds,
+    }
+    (output / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _in(table: str) -> Any:
+    """A filter for one table's rows (a function per table: a lambda in a loop would bind late)."""
+    return lambda r: r[0] == table
+
+
+def _values(row: Row) -> tuple[Any, ...]:
+    return row[1]
+
+
+def shipment_of(store: Any) -> Shipment:
+    """The context and statements of a store, ready to broadcast."""
+    from amanat.analyze.commands import context_of
+    from amanat.analyze.reuse import ReuseIndex
+    from amanat.check.reprint_runs import CANDIDATE_SHARE, statements
+    from amanat.scale.job import statements_key
+
+    items = statements(store)
+    keys = [f"{v.uri}\x1f{v.version}" for versions in items.values() for v in versions if v.body]
+    index = ReuseIndex()
+    index.add_many((f"{v.uri}\x1f{v.version}", v.body) for versions in items.values() for v in versions if v.body)
+    return Shipment(context_of(store), index, statements_key(keys), CANDIDATE_SHARE)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``spark-submit …/spark.py --input GLOB --output DIR [--db URL]``: the job without the CLI."""
+    from amanat import config
+    from amanat.scale.files import list_inputs
+    from amanat.store.db import Store
+
+    parser = argparse.ArgumentParser(prog="amanat-scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--input", action="append", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--db", default=None, help="the store whose knowledge base and statements to use")
+    args = parser.parse_args(argv)
+    inputs = [f for pattern in args.input for f in list_inputs(pattern)]
+    with Store.open(config.database_url(args.db)) as store:
+        shipment = shipment_of(store)
+    spark = session(os.environ.get("SPARK_MASTER", "local[2]"))
+    report = run(spark, inputs, Path(args.output), shipment)
+    print(json.dumps({"files": len(report.files), **report.totals(), "seconds": report.seconds}))
+
+
+if __name__ == "__main__":
+    main()
