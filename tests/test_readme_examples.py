@@ -5,7 +5,8 @@ Each ```sh block is run line by line in a fresh folder laid out like the reposit
 ``.venv/bin/amanat`` that runs this checkout, ``examples/``, ``src/``). A line is left out only
 when it needs what a reader supplies or a long-running server: an example address or a file
 the reader downloads, ``make``, ``git clone``, ``serve`` (the partner-node block runs a
-server in the background), ``db copy`` to a PostgreSQL server. Placeholders the text explains
+server in the background), ``db copy`` to a PostgreSQL server, ``scale load`` of a Spark run on
+the reader's WARC files. Placeholders the text explains
 (``ID`` from search results, ``FINDING`` from ``amanat findings``, ``KID`` from ``amanat keys
 list``) are filled in as a reader would, from the commands' own ``--json`` output.
 """
@@ -24,7 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("README.md", "docs/getting-started.md")
-NEEDS_THE_READER = re.compile(r"example\.org|example-outlet|\.warc\.gz|~/|^make |git clone|\bserve\b|db copy|postgresql://")
+NEEDS_THE_READER = re.compile(r"example\.org|example-outlet|\.warc\.gz|~/|^make |git clone|\bserve\b|db copy|postgresql://|scale load")
 BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
 pytestmark = pytest.mark.slow
 
@@ -55,6 +56,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (here / "src").symlink_to(ROOT / "src")
     demo = _run(here, ".venv/bin/amanat demo --no-serve")  # what `make demo` leaves, as the pages assume
     assert demo.returncode == 0, demo.stderr
+    (here / "demo.out").write_text(demo.stdout)
     return here
 
 
@@ -84,6 +86,12 @@ def test_every_shell_example_runs_and_searches_find_something(checkout):
                 line = re.sub(r"\bID\b", _first(checkout, "amanat search 'Tokayev' --json", "id")[:8], line)
             if "FINDING" in line:
                 line = line.replace("FINDING", _first(checkout, "amanat findings --json", "id"))
+            if "STORY" in line:
+                line = line.replace("STORY", _first(checkout, "amanat stories --json", "id"))
+            if "ITEM_URI" in line:  # as the demo printed it
+                item = re.search(r"amanat reprints (\S+?)`", (checkout / "demo.out").read_text().replace("\n", ""))
+                assert item, "the demo printed no signed item's URI"
+                line = line.replace("ITEM_URI", item.group(1))
             if re.search(r"\bKID\b", line):
                 line = re.sub(r"\bKID\b", _first(checkout, "amanat keys list --json", "kid"), line)
             result = _run(checkout, line)
