@@ -13,19 +13,24 @@ then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims import role_shapes as shapes
+from amanat.analyze.claims.role_shapes import marker_of
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.tries import phrase_trie
-from amanat.kb.lexicon import lexicon, marker_of
+from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
 NAME = "roles"
-VERSION = 1
+VERSION = 2
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
+# an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
+# inner capital ("my6sense", "eBay")
+_OWNER = r"(?:[A-Z\u00C0-\u00DE][\w’'-]*|[a-z][\w-]*\d[\w-]*|[a-z]+[A-Z][\w-]*)"
 _NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul|of)\s+)?{_CAP}){{0,4}}$")
 
 
@@ -37,12 +42,14 @@ class _Patterns:
     apposition: re.Pattern[str]
     before_name: re.Pattern[str]
     titled_name: re.Pattern[str]
+    comma_name: re.Pattern[str]
+    after_name: re.Pattern[str]
 
 
 @cache
 def _patterns() -> _Patterns:
     lex = lexicon("en")
-    markers = "|".join(sorted(map(re.escape, lex.mapping("markers")), key=len, reverse=True))
+    markers = "|".join(sorted(map(re.escape, set(lex.mapping("markers")) | lex.words("former_words")), key=len, reverse=True))
     head_words = lex.words("speaker_title_heads") | lex.words("occupation_titles")
     # factored by prefixes (tries.py): searched in every apposition phrase
     heads = (phrase_trie(head_words, fold=True, piece=re.escape)
@@ -57,7 +64,7 @@ def _patterns() -> _Patterns:
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
         # ", the EU's foreign policy chief," — a title phrase in apposition after a name
         apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
-                              rf"{_CAP}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
+                              rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
                               r"(?=\s+(?:who|which|whose)\b|\s*[,;.)]|\s*$)"),
@@ -66,7 +73,10 @@ def _patterns() -> _Patterns:
         # in Python (a case-insensitive alternation of them at every position costs 30x more)
         titled_name=re.compile(rf"(?<![\w’'-])([\w-]+)\s+(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
                                r"(?:[\s,.;:)]|['’]s\b|$))"),
-        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_CAP}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
+        # ", Jane Roe" — a name after a comma, with a title phrase perhaps before the comma
+        comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
+        after_name=re.compile(r"\s*[,.;)]|\s+(?:said|told|says|of|from|who|has|had|was|is|will)\b|\s*$"),
+        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
                                rf"(?:[Tt]he\s+)[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
 
@@ -76,7 +86,7 @@ def _title_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Title heads, title modifiers and markers, as sets built once."""
     lex = lexicon("en")
     heads = lex.words("speaker_title_heads") | lex.words("occupation_titles") | lex.words("title_abbreviations")
-    return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers"))
+    return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers")) | lex.words("former_words")
 
 
 @cache
@@ -108,6 +118,9 @@ def _from_mention(context: Context, m: Mention, people: list[Mention]) -> Claim 
             rest = re.match(r"['’]s\s+", context.text[other.end:end])
             if rest:
                 start = other.end + rest.end()
+    if end <= m.start:
+        # "…, Gordon Sondland and Energy Secretary Rick Perry": the role starts after the listed name
+        start += shapes.after_name_list(context.text[start:end])
     role = context.text[start:end]
     if not role.strip():
         return None
@@ -139,7 +152,7 @@ def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int
 
 
 _WORD = re.compile(r"[\w’'.-]+")
-_ARTICLED = re.compile(r"(?:the|then|a|an|former|ex-|acting|now)\b|[A-Z][\w-]*['’]s\s")
+_ARTICLED = re.compile(rf"(?:the|then|a|an|former|ex-|acting|now)\b|{_OWNER}['’]s\s")
 _WORDS = re.compile(r"[\w’'-]+")
 
 
@@ -156,7 +169,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
         w = words[k - 1].group()
         low = w.casefold().split("-")[-1].rstrip(".")
         if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
-                or (low in ("of", "and", "for", "the") and k < len(words)):
+                or (low in ("of", "and", "for", "the", "to") and k < len(words)):
             if k < len(words) and context.text[words[k - 1].end():words[k].start()] != " ":
                 break
             k -= 1
@@ -172,7 +185,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
         chosen = chosen[1:]
     if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
         return None
-    if chosen[-1].group().casefold() in ("of", "and", "for", "the"):
+    if chosen[-1].group().casefold() in ("of", "and", "for", "the", "to"):
         return None
     return chosen[0].start()
 
@@ -181,7 +194,7 @@ def extract_roles(context: Context) -> list[Claim]:
     """The roles of one text, one per named person or place."""
     text = context.text
     p = _patterns()
-    mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
+    mentions = sorted((_without_title(text, m) for m in context.mentions if not m.nested), key=lambda m: m.start)
     people = [m for m in mentions if m.kind == "person"]
     found: list[Claim] = []
     done: set[tuple[int, int]] = set()
@@ -193,6 +206,7 @@ def extract_roles(context: Context) -> list[Claim]:
             start = None  # "Guterres's spokesman": another person's title is not this one's
         if start is not None and (claim is None or start < claim.start):
             # a title the mention analysis left out, or cut short ("US Secretary of State Antony Blinken")
+            start += shapes.after_name_list(text[start:m.start - 1])
             role = text[start:m.start - 1]
             claim = _claim(context, start, m.end, {"person": m.text, "title": _title(role),
                                                    "marker": m.marker or marker_of(role), "entity": m.entity_id})
@@ -202,18 +216,24 @@ def extract_roles(context: Context) -> list[Claim]:
     # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
     heads, modifiers, _ = _title_words()
     for n in _patterns().titled_name.finditer(text):
-        if n.group(1).casefold() not in heads and n.group(1).casefold() not in modifiers:
-            continue
         start, end = n.start(2), n.end(2)
+        # "ambassador to Britain Liu Xiaming": the title's complement starts the run, the name follows
+        while (lead := next((m for m in mentions if m.start == start and m.end < end
+                             and m.kind in ("place", "organization")), None)) is not None:
+            start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
+        if start == n.start(2) and n.group(1).casefold() not in heads and n.group(1).casefold() not in modifiers:
+            continue
         if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
             continue
-        words = n.group(2).split()
+        words = text[start:end].split()
+        if len(words) < 2 and start != n.start(2):
+            continue
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
             continue  # "Prosecutor General's Office" is no name
         title_start = _title_before(context, start, mentions)
         if title_start is not None:
             role = text[title_start:start - 1]
-            found.append(_claim(context, title_start, end, {"person": n.group(2), "title": _title(role),
+            found.append(_claim(context, title_start, end, {"person": text[start:end], "title": _title(role),
                                                             "marker": marker_of(role), "entity": None}))
             done.add((start, end))
     # a person the text marks (claims/people.py) with a title before: "Rep. Ilhan Omar", "judge Inaba"
@@ -238,24 +258,43 @@ def extract_roles(context: Context) -> list[Claim]:
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
-        if name is None or (name[0], name[1]) in done:
+        if name is None:
             continue
         person = text[name[0]:name[1]]
         found.append(_claim(context, name[0], a.end(1), {"person": person, "title": _title(phrase),
                                                          "marker": marker_of(phrase),
                                                          "entity": name[2].entity_id if name[2] else None}))
         done.add((name[0], name[1]))
-    # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,"
-    for m in people:
-        if (m.start, m.end) in done or not re.match(r"\s*[,.;)]|\s*(?:said|told)\b|\s*$", text[m.end:]):
+    # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,", "Acme's founder
+    # and former CEO, Jane Roe" (one role per title)
+    for n in p.comma_name.finditer(text):
+        start, end = n.start(1), n.end(1)
+        if text[start:end].endswith(("'s", "’s")):
+            end -= 2
+        person_m = next((m for m in people if m.start == start), None)
+        if person_m is not None:
+            end = person_m.end
+        elif (start, end) not in {(x.start, x.end) for x in named} and (
+                len(text[start:end].split()) < 2 or not shapes.is_name(text[start:end])
+                or any(m.start < end and start < m.end for m in mentions)):
             continue
-        b = p.before_name.search(text, max(0, m.start - 90), m.start)
+        if (start, end) in done or not p.after_name.match(text, end):
+            continue
+        b = p.before_name.search(text, max(0, start - 90), start)
         if b is None or not p.heads.search(b.group(1)) or _overlaps(found, b.start(1), b.end(1)):
             continue
-        phrase = b.group(1)
-        found.append(_claim(context, b.start(1), m.end, {"person": m.text, "title": _title(phrase),
-                                                         "marker": marker_of(phrase), "entity": m.entity_id}))
-        done.add((m.start, m.end))
+        for offset, phrase in shapes.coordinated(b.group(1)):
+            found.append(_claim(context, b.start(1) + offset, end, {
+                "person": text[start:end], "title": _title(phrase), "marker": marker_of(phrase),
+                "entity": person_m.entity_id if person_m else None}))
+        done.add((start, end))
+    # several people given one title, and titles given through "as"
+    known = {(m.start, m.end) for m in people} | {(x.start, x.end) for x in named}
+    for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
+        if (r.person_start, r.person_end) in done and _overlaps(found, r.start, r.end):
+            continue
+        found.append(_claim(context, r.start, r.end, {"person": text[r.person_start:r.person_end], "title": r.title,
+                                                      "marker": r.marker, "entity": None}))
     # a place's role: "Almaty, then the capital of Kazakhstan"
     for a in p.place.finditer(text):
         before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
@@ -269,7 +308,44 @@ def extract_roles(context: Context) -> list[Claim]:
         found.append(_claim(context, start, a.end(1), {"place": text[start:a.start()], "title": _title(phrase),
                                                        "marker": marker_of(phrase),
                                                        "entity": place.entity_id if place else None}))
-    return sorted(found, key=lambda c: c.start)
+    return sorted(_offices(text, found), key=lambda c: c.start)
+
+
+def _without_title(text: str, m: Mention) -> Mention:
+    """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
+    mention analysis knows "CEO" as no title word) keeps only the name after the title; the
+    title is then read before it like any other."""
+    if m.kind != "person" or m.role is not None:
+        return m
+    words = list(re.finditer(r"\S+", m.text))
+    last = max((k for k, w in enumerate(words[:-1]) if shapes.headed(w.group())), default=-1)
+    if last < 0 or len(words) - last - 1 < 2:
+        return m
+    start = m.start + words[last + 1].start()
+    return replace(m, start=start, text=text[start:m.end], entity_id=None)
+
+
+def _offices(text: str, found: list[Claim]) -> list[Claim]:
+    """The roles that name an office held by a person: not a rank by birth ("Prince Andrew"),
+    not a title without a head ("senior David Garcia"), and not a "person" standing inside
+    another person's title after that person's name ("Rob Goldman, President Ascom North
+    America": Ascom is what he is president of)."""
+    kept = []
+    for c in found:
+        if "person" not in c.fields:
+            kept.append(c)
+            continue
+        if not shapes.holds_office(str(c.fields["title"])):
+            continue
+        person = str(c.fields["person"]).rstrip("'’")
+        at = text.find(person, c.start, c.end)
+        inside = any(o is not c and "person" in o.fields and o.start < at and at + len(person) <= o.end
+                     and text.find(str(o.fields["person"]), o.start, o.end) == o.start
+                     and shapes.holds_office(text[o.start + len(str(o.fields["person"])):at])
+                     and not re.match(r"['’]s\b", text[at + len(person):]) for o in found)
+        if not inside:
+            kept.append(c)
+    return kept
 
 
 def _headed(phrase: str) -> bool:
