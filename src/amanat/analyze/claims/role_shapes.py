@@ -50,6 +50,7 @@ class Words:
     as_breakers: frozenset[str]
     quantifiers: frozenset[str]
     plural_title: re.Pattern[str]
+    plural_end: re.Pattern[str]
 
 
 def _plurals(word: str) -> set[str]:
@@ -88,6 +89,9 @@ def words() -> Words:
         quantifiers=lex.words("list_quantifiers"),
         # a plural title right before a capitalised name: "judges Len Goodman, …"
         plural_title=re.compile(rf"(?<![\w’'-])({plural})\s+(?={_CAP})", re.I),
+        # where such a title can end: the cheap scan (an alternation of every plural title tried
+        # at every position costs ten times more); the word is checked in Python
+        plural_end=re.compile(r"(?:s|men)\s+(?=[A-Z])"),
     )
 
 
@@ -114,7 +118,9 @@ def _fold(word: str) -> str:
     return re.sub(r"['’]s$", "", word.casefold().rstrip(".,"))
 
 
-def _is_head(word: str, w: Words) -> bool:
+def is_head(word: str, w: Words | None = None) -> bool:
+    """Whether a word as written is a title head ("CEO", "Lt.", "Secretary-General")."""
+    w = w or words()
     low = _fold(word)
     return low in w.heads or low.split("-")[-1] in w.heads
 
@@ -145,7 +151,7 @@ def holds_office(title: str, w: Words | None = None) -> bool:
     tokens = tokens[cut:]
     found = False
     for k, token in enumerate(tokens):
-        if not _is_head(token, w):
+        if not is_head(token, w):
             continue
         if _fold(token) in w.nobility and not any(_fold(t) in w.modifiers for t in tokens[:k]):
             continue
@@ -213,7 +219,11 @@ def plural_before(text: str, mentions: list[Mention]) -> list[Role]:
     """"judges Len Goodman, Bruno Tonioli and Carrie Ann Inaba": one role per name."""
     w = words()
     found: list[Role] = []
-    for m in w.plural_title.finditer(text):
+    for end in w.plural_end.finditer(text):
+        word_start = max(text.rfind(" ", 0, end.start()), text.rfind("\n", 0, end.start())) + 1
+        m = w.plural_title.match(text, word_start)
+        if m is None:
+            continue
         head = singular(m.group(1), w)
         if head is None or _fold(head) in w.nobility:
             continue
@@ -274,7 +284,7 @@ def headed(phrase: str, w: Words | None = None) -> bool:
     if not tokens or any(t.casefold() in w.clause_words for t in tokens):
         return False
     lead = tokens[:next((k for k, t in enumerate(tokens) if t.casefold() in _PREPOSITIONS), len(tokens))]
-    return 0 < len(lead) <= 5 and _is_head(lead[-1], w) and holds_office(" ".join(lead), w)
+    return 0 < len(lead) <= 5 and is_head(lead[-1], w) and holds_office(" ".join(lead), w)
 
 
 def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) -> list[Role]:
@@ -318,7 +328,7 @@ def after_name_list(role: str) -> int:
     for sep in reversed(list(re.finditer(r",\s+(?:and\s+)?|\s+and\s+", role))):
         left = _TOKEN.findall(role[:sep.start()])
         right = role[sep.end():]
-        if left and left[-1][:1].isupper() and not _is_head(left[-1], w) and _fold(left[-1]) not in w.modifiers \
+        if left and left[-1][:1].isupper() and not is_head(left[-1], w) and _fold(left[-1]) not in w.modifiers \
                 and holds_office(right, w):
             return sep.end()
     return 0

@@ -267,7 +267,11 @@ def extract_roles(context: Context) -> list[Claim]:
         done.add((name[0], name[1]))
     # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,", "Acme's founder
     # and former CEO, Jane Roe" (one role per title)
+    heads, modifiers, _ = _title_words()
     for n in p.comma_name.finditer(text):
+        before_comma = text[max(0, n.start() - 40):n.start()].rsplit(None, 1)
+        if not before_comma or not shapes.is_head(before_comma[-1]):
+            continue  # the cheap test first: a title phrase ends in a title head ("… former CEO, Jane Roe")
         start, end = n.start(1), n.end(1)
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
