@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb import lexicon as _lexicon
@@ -138,6 +138,7 @@ def singular(word: str, w: Words | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def holds_office(title: str, w: Words | None = None) -> bool:
     """Whether a title as written names an office or occupation: a head word after its owner's
     possessive ("Queen Elizabeth II's third child" has none: a child is no title), and not a
@@ -271,11 +272,12 @@ def plural_after(text: str, mentions: list[Mention]) -> list[Role]:
     return found
 
 
-_AS = re.compile(r"\bas\s+(?:(?:the|a|an)\s+)?([^,;.()“”\"]{2,80}?)(?=\s*[,;.)“”\"]|\s+(?:from|since|until|in|on|and|"
-                 r"after|before|when|while|who|which|where|during|last|this|earlier|but|to)\b|\s*$)")
+# "as", then the title phrase: up to the first punctuation, then cut at the first word that
+# ends a noun phrase (a greedy run cut in Python: a lazy one tries the stop words at every letter)
+_AS = re.compile(r"\bas\s+(?:(?:the|a|an)\s+)?([^,;.()“”\"\n]{2,80})")
+_PHRASE_STOP = re.compile(r"\s+(?:from|since|until|in|on|and|after|before|when|while|who|which|where|during|last|"
+                          r"this|earlier|but|to)\b")
 _NAME_BEFORE = re.compile(rf"(?<![\w’'-])({_NAME})\s+((?:[a-z]+\s+){{0,3}})$")
-
-
 def headed(phrase: str, w: Words | None = None) -> bool:
     """Whether a phrase without an article is a title: a title head ends its first words
     (before any preposition), and no verb or clause word is in it."""
@@ -293,9 +295,13 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
     w = words()
     found: list[Role] = []
     for m in _AS.finditer(text):
-        phrase = m.group(1)
-        if not headed(phrase, w):
+        stop = _PHRASE_STOP.search(m.group(1))
+        if stop is None and m.end(1) < len(text) and text[m.end(1)] not in ",;.()“”\"\n":
+            continue  # 80 letters without an end: no title phrase
+        phrase = (m.group(1)[:stop.start()] if stop else m.group(1)).rstrip()
+        if len(phrase) < 2 or not headed(phrase, w):
             continue
+        phrase_end = m.start(1) + len(phrase)
         before = _NAME_BEFORE.search(text, max(0, m.start() - 80), m.start())
         if before is None or any(x in w.as_breakers for x in before.group(2).split()):
             continue
@@ -304,7 +310,7 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
         if not known and (len(text[s:e].split()) < 2 or not is_name(text[s:e], w) or not _outside(mentions, s, e)):
             continue
         title = re.sub(r"^(?:the\s+)?[a-z]+['’]s\s+", "", phrase)  # "the company’s": no owner's name
-        found.append(Role(s, m.end(1), s, e, re.sub(r"\s+", " ", title), marker_of(phrase)))
+        found.append(Role(s, phrase_end, s, e, re.sub(r"\s+", " ", title), marker_of(phrase)))
     return found
 
 
@@ -324,6 +330,8 @@ def after_name_list(role: str) -> int:
     ("European Union Gordon Sondland and Energy Secretary" before "Rick Perry" → "Energy
     Secretary"): after the last "and" or comma that follows a word that is no title word; 0
     when there is none."""
+    if " and " not in role and "," not in role:
+        return 0  # the cheap test first
     w = words()
     for sep in reversed(list(re.finditer(r",\s+(?:and\s+)?|\s+and\s+", role))):
         left = _TOKEN.findall(role[:sep.start()])

@@ -135,13 +135,35 @@ def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int,
     for m in covered:
         if m.end == end:
             return (m.start, m.end, m) if m.kind == "person" else None
-    run = _NAME_RUN.search(text, max(0, end - 80), end)
-    if run is None or len(run.group().split()) < 2:
-        return None
-    start = run.start()
-    if any(m.start < end and start < m.end for m in covered):
+    start = _cap_run_before(text, end)
+    if start is None or any(m.start < end and start < m.end for m in covered):
         return None
     return start, end, None
+
+
+_TOKEN_RE = re.compile(r"\S+")
+_CAP_WORD = re.compile(_CAP)
+_RUN_PARTICLES = frozenset({"bin", "ibn", "al", "de", "van", "von", "ul", "of"})
+
+
+def _cap_run_before(text: str, end: int) -> int | None:
+    """Where a run of two to five capitalised words (particles between them) ending at ``end``
+    starts: read backwards over the words of a short window, not by a regex anchored at the
+    end, which would be tried at every position of the window."""
+    tokens = list(_TOKEN_RE.finditer(text, max(0, end - 80), end))
+    if not tokens or tokens[-1].end() != end:
+        return None
+    start, count, k = None, 0, len(tokens) - 1
+    while k >= 0 and count < 5:
+        word = tokens[k].group()
+        if _CAP_WORD.fullmatch(word):
+            start, count = tokens[k].start(), count + 1
+            k -= 1
+        elif word in _RUN_PARTICLES and count and k > 0 and _CAP_WORD.fullmatch(tokens[k - 1].group()):
+            k -= 1
+        else:
+            break
+    return start if count >= 2 else None
 
 
 def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
@@ -215,14 +237,17 @@ def extract_roles(context: Context) -> list[Claim]:
             done.add((m.start, m.end))
     # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
     heads, modifiers, _ = _title_words()
+    complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
     for n in _patterns().titled_name.finditer(text):
         start, end = n.start(2), n.end(2)
-        # "ambassador to Britain Liu Xiaming": the title's complement starts the run, the name follows
-        while (lead := next((m for m in mentions if m.start == start and m.end < end
-                             and m.kind in ("place", "organization")), None)) is not None:
-            start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
-        if start == n.start(2) and n.group(1).casefold() not in heads and n.group(1).casefold() not in modifiers:
-            continue
+        word = n.group(1).casefold()
+        if word not in heads and word not in modifiers:
+            if word not in ("to", "the") or start not in complements:
+                continue
+            # "ambassador to the European Union Gordon Sondland": the title's complement starts
+            # the run, the name follows
+            while (lead := complements.get(start)) is not None and lead.end < end:
+                start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
         if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
             continue
         words = text[start:end].split()
@@ -267,7 +292,7 @@ def extract_roles(context: Context) -> list[Claim]:
         done.add((name[0], name[1]))
     # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,", "Acme's founder
     # and former CEO, Jane Roe" (one role per title)
-    heads, modifiers, _ = _title_words()
+    named_spans = {(x.start, x.end) for x in named}
     for n in p.comma_name.finditer(text):
         before_comma = text[max(0, n.start() - 40):n.start()].rsplit(None, 1)
         if not before_comma or not shapes.is_head(before_comma[-1]):
@@ -278,7 +303,7 @@ def extract_roles(context: Context) -> list[Claim]:
         person_m = next((m for m in people if m.start == start), None)
         if person_m is not None:
             end = person_m.end
-        elif (start, end) not in {(x.start, x.end) for x in named} and (
+        elif (start, end) not in named_spans and (
                 len(text[start:end].split()) < 2 or not shapes.is_name(text[start:end])
                 or any(m.start < end and start < m.end for m in mentions)):
             continue
@@ -293,7 +318,7 @@ def extract_roles(context: Context) -> list[Claim]:
                 "entity": person_m.entity_id if person_m else None}))
         done.add((start, end))
     # several people given one title, and titles given through "as"
-    known = {(m.start, m.end) for m in people} | {(x.start, x.end) for x in named}
+    known = {(m.start, m.end) for m in people} | named_spans
     for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
         if (r.person_start, r.person_end) in done and _overlaps(found, r.start, r.end):
             continue
@@ -319,10 +344,10 @@ def _without_title(text: str, m: Mention) -> Mention:
     """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
     mention analysis knows "CEO" as no title word) keeps only the name after the title; the
     title is then read before it like any other."""
-    if m.kind != "person" or m.role is not None:
+    if m.kind != "person" or m.role is not None or m.text.count(" ") < 2:
         return m
-    words = list(re.finditer(r"\S+", m.text))
-    last = max((k for k, w in enumerate(words[:-1]) if shapes.headed(w.group())), default=-1)
+    words = list(_TOKEN_RE.finditer(m.text))
+    last = max((k for k, w in enumerate(words[:-1]) if shapes.is_head(w.group())), default=-1)
     if last < 0 or len(words) - last - 1 < 2:
         return m
     start = m.start + words[last + 1].start()
