@@ -285,8 +285,41 @@ def headed(phrase: str, w: Words | None = None) -> bool:
     tokens = _TOKEN.findall(phrase)
     if not tokens or any(t.casefold() in w.clause_words for t in tokens):
         return False
-    lead = tokens[:next((k for k, t in enumerate(tokens) if t.casefold() in _PREPOSITIONS), len(tokens))]
+    lead = _lead(tokens, w)
     return 0 < len(lead) <= 5 and is_head(lead[-1], w) and holds_office(" ".join(lead), w)
+
+
+def _lead(tokens: list[str], w: Words) -> list[str]:
+    """The words of a title phrase up to its head's complement: cut at the first preposition or
+    article, or at a participle after a head ("a lawyer representing the family" → "lawyer");
+    an article before any head means a clause ("company created a speaker" → "company")."""
+    seen_head = False
+    for k, t in enumerate(tokens):
+        low = t.casefold()
+        if low in _PREPOSITIONS or low in _ARTICLES or (
+                seen_head and t.islower() and low.endswith(("ing", "ed")) and low not in w.heads):
+            return tokens[:k]
+        seen_head = seen_head or is_head(t, w)
+    return tokens
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+# what stands before a title's words in an apposition: articles, markers, an owner's possessive
+_TITLE_LEAD = re.compile(r"(?:(?:the|then|a|an|former|ex|acting|now|late|also)(?:\s+|-))*"
+                         r"(?:(?:[\w.’'&-]+\s+){0,3}?[\w.&-]+['’]s\s+)?(?:(?:then|former|ex|acting|new|late)(?:\s+|-))*", re.I)
+
+
+def apposition_title(phrase: str) -> str | None:
+    """The title an apposition with an article or an owner states, cut before a clause ("a doctor
+    at Chaoyang Hospital where …" → "a doctor at Chaoyang Hospital"), or None when its words are
+    no title ("the company created a speaker that …", "the younger brother of …")."""
+    w = words()
+    for t in _TOKEN.finditer(phrase):
+        if t.group().casefold() in w.clause_words:
+            phrase = phrase[:t.start()].rstrip(" ,")
+            break
+    core = phrase[_TITLE_LEAD.match(phrase).end():]  # type: ignore[union-attr]
+    return phrase if core and headed(core, w) else None
 
 
 def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) -> list[Role]:

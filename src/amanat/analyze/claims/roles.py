@@ -18,8 +18,8 @@ from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims import role_shapes as shapes
-from amanat.analyze.claims.role_shapes import marker_of
 from amanat.analyze.claims.people import people as named_people
+from amanat.analyze.claims.role_shapes import marker_of
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
@@ -87,6 +87,14 @@ def _title_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     lex = lexicon("en")
     heads = lex.words("speaker_title_heads") | lex.words("occupation_titles") | lex.words("title_abbreviations")
     return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers")) | lex.words("former_words")
+
+
+@cache
+def _abbreviations() -> frozenset[str]:
+    return lexicon("en").words("title_abbreviations") | lexicon("en").words("honorifics")
+
+
+_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")
 
 
 @cache
@@ -183,6 +191,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     Integration |Serik Zhumangarin"), read backwards over title words, joiners, possessives and
     capitalised words; capitalised words that are none of these do not start it ("Monday")."""
     heads, modifiers, markers = _title_words()
+    abbreviations = _abbreviations()
     words = list(_WORD.finditer(context.text, max(0, at - 120), at))
     if not words or words[-1].end() != at - 1 or context.text[words[-1].end():at] != " ":
         return None
@@ -190,6 +199,8 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     while k:
         w = words[k - 1].group()
         low = w.casefold().split("-")[-1].rstrip(".")
+        if w.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(w):
+            break  # a sentence ends there ("… the Vietnam War. The late Sen. John McCain")
         if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
                 or (low in ("of", "and", "for", "the", "to") and k < len(words)):
             if k < len(words) and context.text[words[k - 1].end():words[k].start()] != " ":
@@ -248,10 +259,12 @@ def extract_roles(context: Context) -> list[Claim]:
             # the run, the name follows
             while (lead := complements.get(start)) is not None and lead.end < end:
                 start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
+        # a name stops at a line break and at a possessive ("President Trump's July call": Trump)
+        end = min(end, start + _name_end(text[start:end]))
         if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
             continue
         words = text[start:end].split()
-        if len(words) < 2 and start != n.start(2):
+        if not words or (len(words) < 2 and start != n.start(2)):
             continue
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
             continue  # "Prosecutor General's Office" is no name
@@ -273,20 +286,22 @@ def extract_roles(context: Context) -> list[Claim]:
             done.add((person.start, person.end))
     # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
     for a in p.apposition.finditer(text):
-        phrase = a.group(1)
+        phrase, phrase_end = a.group(1), a.end(1)
         if _ARTICLED.match(phrase):
-            if not p.heads.search(phrase):
-                continue
+            cut = shapes.apposition_title(phrase)
+            if cut is None:
+                continue  # the head must end the title's first words, before a clause
+            phrase, phrase_end = cut, a.start(1) + len(cut)
         elif not _headed(phrase):
             continue  # no article: the head must come first ("equity strategist at …"), no clause
-        if _overlaps(found, a.start(1), a.end(1)):
+        if _overlaps(found, a.start(1), phrase_end):
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
         if name is None:
             continue
         person = text[name[0]:name[1]]
-        found.append(_claim(context, name[0], a.end(1), {"person": person, "title": _title(phrase),
+        found.append(_claim(context, name[0], phrase_end, {"person": person, "title": _title(phrase),
                                                          "marker": marker_of(phrase),
                                                          "entity": name[2].entity_id if name[2] else None}))
         done.add((name[0], name[1]))
@@ -338,6 +353,15 @@ def extract_roles(context: Context) -> list[Claim]:
                                                        "marker": marker_of(phrase),
                                                        "entity": place.entity_id if place else None}))
     return sorted(_offices(text, found), key=lambda c: c.start)
+
+
+_NAME_STOP = re.compile(r"\n|['’]s\b")
+
+
+def _name_end(run: str) -> int:
+    """Where a capitalised run stops being one name: at a line break or a possessive."""
+    stop = _NAME_STOP.search(run)
+    return stop.start() if stop else len(run)
 
 
 def _without_title(text: str, m: Mention) -> Mention:
