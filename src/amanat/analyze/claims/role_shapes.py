@@ -338,6 +338,9 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
         before = _NAME_BEFORE.search(text, max(0, m.start() - 80), m.start())
         if before is None or any(x in w.as_breakers for x in before.group(2).split()):
             continue
+        verb = text[max(0, before.start() - 20):before.start()].split()
+        if not before.group(2) and verb and _fold(verb[-1]) in w.as_breakers:
+            continue  # "regarded Tom Hill as the best candidate": a judgement, no title given
         s, e = strip_lead(text, before.start(1), before.end(1), w)
         known = (s, e) in people
         if not known and (len(text[s:e].split()) < 2 or not is_name(text[s:e], w) or not _outside(mentions, s, e)):
