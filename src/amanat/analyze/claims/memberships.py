@@ -39,6 +39,17 @@ _LIST = rf"{_ITEM}(?:,\s+{_ITEM})*(?:,?\s+and\s+{_ITEM})?"
 _GROUP = rf"(?:the\s+|The\s+)?(?P<group>{_NAMED})(?:\s+\((?P<abbr>[A-Z][\w-]+)\))?"
 
 
+# what a sentence must contain for a shape to be tried: the member nouns ("member", "states
+# parties"), the group verbs, "join", a list after a colon
+_CUE_WORDS = {"member": ("member", "states parties"), "verb": ("includ", "compris", "consist", "together", "unite", "group"),
+              "join": ("join",)}
+_CUES = tuple(w for words in _CUE_WORDS.values() for w in words)
+_NEEDS = {"group-verb": {"verb"}, "which-includes": {"verb"}, "joined-group": {"join"}, "counted": {"list"},
+          "counted-members": {"list", "member"}}
+# a list of names after a colon: where a counted list can be (the cheap test before its patterns)
+_COLON_LIST = re.compile(rf":\s+{_ITEM},\s+{_ITEM}")
+
+
 def _alt(words: frozenset[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
@@ -116,8 +127,12 @@ def _is_group(context: Context, group: str, at: int) -> bool:
 def _named_group(group: str) -> bool:
     """Whether a name is a group's by its own words: an acronym, or a last word that names a
     group or a party ("… Union", "… Party")."""
-    return bool(re.fullmatch(r"[A-Z][A-Z\d-]{1,9}", group)) or group.split()[-1].casefold() in (
-        _group_heads() | lexicon("en").words("party_heads"))
+    return bool(re.fullmatch(r"[A-Z][A-Z\d-]{1,9}", group)) or group.split()[-1].casefold() in _party_heads()
+
+
+@cache
+def _party_heads() -> frozenset[str]:
+    return lexicon("en").words("party_heads") | _group_heads()
 
 
 @cache
@@ -129,17 +144,17 @@ def extract_memberships(context: Context) -> list[Claim]:
     """The memberships of one text, one claim per statement."""
     text = context.text
     found: list[Claim] = []
-    cues = ("member", "includ", "compris", "consist", "together", "unite", "join")
-    if ":" not in text and not any(v in text for v in cues):
+    if not any(v in text for v in _CUES) and not _COLON_LIST.search(text):
         return _people_of(context)  # the cheap test first: most texts state no membership
     for s_start, s_end in context.sentences:
         sentence = text[s_start:s_end]
-        if not any(v in sentence for v in cues):
-            if ":" not in sentence:
-                continue  # most sentences state no membership
-            shapes = [(n, p) for n, p in _patterns() if n.startswith("counted")]  # only a counted list, before a colon
-        else:
-            shapes = _patterns()
+        # each shape needs a word or sign of its own in the sentence: most sentences have none
+        present = {cue for cue, words in _CUE_WORDS.items() if any(w in sentence for w in words)}
+        if _COLON_LIST.search(sentence):
+            present.add("list")
+        if not present:
+            continue
+        shapes = [(n, p) for n, p in _patterns() if _NEEDS.get(n, {"member"}) <= present]
         for _name, pattern in shapes:
             for m in pattern.finditer(sentence):
                 start, end = s_start + m.start(), s_start + m.end()
@@ -173,7 +188,7 @@ def _of_group() -> re.Pattern[str]:
 def _people_of(context: Context) -> list[Claim]:
     """"Tsai Ing-wen of the Democratic Progressive party": a person, then "of" a party or a body
     whose name ends in a group word — the person is one of its members."""
-    heads = lexicon("en").words("party_heads") | _group_heads()
+    heads = _party_heads()
     text = context.text
     people = [(p.start, p.end, p.name) for p in named_people(context) if not p.weak]
     # the mention analysis may read "Ruth Adler of the Green Party" as one organisation's name:
