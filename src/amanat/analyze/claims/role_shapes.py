@@ -91,7 +91,7 @@ def words() -> Words:
         plural_title=re.compile(rf"(?<![\w’'-])({plural})\s+(?={_CAP})", re.I),
         # where such a title can end: the cheap scan (an alternation of every plural title tried
         # at every position costs ten times more); the word is checked in Python
-        plural_end=re.compile(r"(?:s|men)\s+(?=[A-Z])"),
+        plural_end=re.compile(r"s\s+(?=[A-Z])|(?<=me)n\s+(?=[A-Z])"),
     )
 
 
@@ -244,19 +244,22 @@ def plural_before(text: str, mentions: list[Mention]) -> list[Role]:
     return found
 
 
-_QUANTIFIED = re.compile(rf"({_NAME}(?:,\s+{_NAME})*,?\s+and\s+{_NAME}),\s+(both|all|each)\s+"
-                         r"([^,;.()“”\"]{2,90}?)(?=\s*[,;.)]|\s+(?:who|which|were|are|was|had|have)\b|$)")
+_QUANTIFIER = re.compile(r", (?:both|all|each) ")  # a literal first: found by a fast scan
+_QUANTIFIED_LIST = re.compile(rf"(?<![\w’'-])({_NAME}(?:,\s+{_NAME})*,?\s+and\s+{_NAME})$")
+_QUANTIFIED_PHRASE = re.compile(r"([^,;.()“”\"]{2,90}?)(?=\s*[,;.)]|\s+(?:who|which|were|are|was|had|have)\b|$)")
 
 
 def plural_after(text: str, mentions: list[Mention]) -> list[Role]:
     """"Kevin King and Timothy Weeks, both professors at the American University of Kabul":
     the plural title phrase in apposition gives each name its role."""
-    if ", both " not in text and ", all " not in text and ", each " not in text:
-        return []
     w = words()
     found: list[Role] = []
-    for m in _QUANTIFIED.finditer(text):
-        phrase = m.group(3)
+    for q in _QUANTIFIER.finditer(text):
+        listed = _QUANTIFIED_LIST.search(text, max(0, q.start() - 160), q.start())
+        m = _QUANTIFIED_PHRASE.match(text, q.end())
+        if listed is None or m is None:
+            continue
+        phrase = m.group(1)
         tokens = list(_TOKEN.finditer(phrase))
         lead = next((k for k, t in enumerate(tokens) if t.group().casefold() in _PREPOSITIONS), len(tokens))
         if not 0 < lead <= 5 or any(t.group().casefold() in w.clause_words for t in tokens):
@@ -264,17 +267,17 @@ def plural_after(text: str, mentions: list[Mention]) -> list[Role]:
         head = singular(tokens[lead - 1].group(), w)
         if head is None:
             continue
-        spans = _names(text, m.start(1), m.group(1), mentions, w)
+        spans = _names(text, listed.start(1), listed.group(1), mentions, w)
         if not spans:
             continue
         title = phrase[:tokens[lead - 1].start()] + head + phrase[tokens[lead - 1].end():]
-        found.extend(Role(s, m.end(3), s, e, title.strip(), marker_of(phrase)) for s, e in spans)
+        found.extend(Role(s, m.end(1), s, e, title.strip(), marker_of(phrase)) for s, e in spans)
     return found
 
 
 # "as", then the title phrase: up to the first punctuation, then cut at the first word that
 # ends a noun phrase (a greedy run cut in Python: a lazy one tries the stop words at every letter)
-_AS = re.compile(r"\bas\s+(?:(?:the|a|an)\s+)?([^,;.()“”\"\n]{2,80})")
+_AS = re.compile(r"as\s+(?:(?:the|a|an)\s+)?([^,;.()“”\"\n]{2,80})")  # a literal first: found by a fast scan
 _PHRASE_STOP = re.compile(r"\s+(?:from|since|until|in|on|and|after|before|when|while|who|which|where|during|last|"
                           r"this|earlier|but|to)\b")
 _NAME_BEFORE = re.compile(rf"(?<![\w’'-])({_NAME})\s+((?:[a-z]+\s+){{0,3}})$")
@@ -328,6 +331,8 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
     w = words()
     found: list[Role] = []
     for m in _AS.finditer(text):
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_’'-"):
+            continue  # "has", "alias": not the word "as"
         stop = _PHRASE_STOP.search(m.group(1))
         if stop is None and m.end(1) < len(text) and text[m.end(1)] not in ",;.()“”\"\n":
             continue  # 80 letters without an end: no title phrase

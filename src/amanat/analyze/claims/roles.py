@@ -13,6 +13,7 @@ then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -71,7 +72,9 @@ def _patterns() -> _Patterns:
         # "Kazakhstan’s ambassador, " — a title phrase before a name
         # any word before a run of capitalised words; the word is checked against the title words
         # in Python (a case-insensitive alternation of them at every position costs 30x more)
-        titled_name=re.compile(rf"(?<![\w’'-])([\w-]+)\s+(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
+        # the word before is found in Python: a pattern that starts with a word is tried at every
+        # letter of the text; one that starts with white space before a capital fails fast
+        titled_name=re.compile(rf"\s+(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
                                r"(?:[\s,.;:)]|['’]s\b|$))"),
         # ", Jane Roe" — a name after a comma, with a title phrase perhaps before the comma
         comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
@@ -87,6 +90,14 @@ def _title_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     lex = lexicon("en")
     heads = lex.words("speaker_title_heads") | lex.words("occupation_titles") | lex.words("title_abbreviations")
     return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers")) | lex.words("former_words")
+
+
+@cache
+def _place_words() -> re.Pattern[str]:
+    """The last words of the roles a place is given ("capital", "city"): the cheap test before
+    the place pattern, which is case-blind and so has no literal to scan for."""
+    lasts = {w.split()[-1] for w in lexicon("en").words("place_titles")}
+    return re.compile("|".join(sorted({v for w in lasts for v in (w, w.capitalize(), w.upper())}, key=len, reverse=True)))
 
 
 @cache
@@ -249,9 +260,8 @@ def extract_roles(context: Context) -> list[Claim]:
     # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
     heads, modifiers, _ = _title_words()
     complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
-    for n in _patterns().titled_name.finditer(text):
-        start, end = n.start(2), n.end(2)
-        word = n.group(1).casefold()
+    for word, run_start, end in _titled_runs(text):
+        start = run_start
         if word not in heads and word not in modifiers:
             if word not in ("to", "the") or start not in complements:
                 continue
@@ -264,7 +274,7 @@ def extract_roles(context: Context) -> list[Claim]:
         if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
             continue
         words = text[start:end].split()
-        if not words or (len(words) < 2 and start != n.start(2)):
+        if not words or (len(words) < 2 and start != run_start):
             continue
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
             continue  # "Prosecutor General's Office" is no name
@@ -340,7 +350,7 @@ def extract_roles(context: Context) -> list[Claim]:
         found.append(_claim(context, r.start, r.end, {"person": text[r.person_start:r.person_end], "title": r.title,
                                                       "marker": r.marker, "entity": None}))
     # a place's role: "Almaty, then the capital of Kazakhstan"
-    for a in p.place.finditer(text):
+    for a in (p.place.finditer(text) if _place_words().search(text) else ()):
         before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
         if before is None:
             continue
@@ -353,6 +363,22 @@ def extract_roles(context: Context) -> list[Claim]:
                                                        "marker": marker_of(phrase),
                                                        "entity": place.entity_id if place else None}))
     return sorted(_offices(text, found), key=lambda c: c.start)
+
+
+_WORD_SUFFIX = re.compile(r"[\w-]+$")
+
+
+def _titled_runs(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each run of two to four capitalised words with the word right before it (case-folded):
+    where a title may stand before a name ("… Integration Minister |Serik Zhumangarin")."""
+    for sp in _patterns().titled_name.finditer(text):
+        token = text[max(0, sp.start() - 40):sp.start()].rsplit(None, 1)
+        if not token:
+            continue
+        word = _WORD_SUFFIX.search(token[-1])
+        if word is None or (word.start() and token[-1][word.start() - 1] in "’'"):
+            continue
+        yield word.group().casefold(), sp.start(1), sp.end(1)
 
 
 _NAME_STOP = re.compile(r"\n|['’]s\b")
