@@ -73,8 +73,8 @@ def _patterns() -> _Patterns:
         # any word before a run of capitalised words; the word is checked against the title words
         # in Python (a case-insensitive alternation of them at every position costs 30x more)
         # the word before is found in Python: a pattern that starts with a word is tried at every
-        # letter of the text; one that starts with white space before a capital fails fast
-        titled_name=re.compile(rf"\s+(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
+        # letter of the text; one that starts with a space before a capital is found by a fast scan
+        titled_name=re.compile(rf" (?=[A-Z\u00C0-\u00DE])(?<=[\w-] )(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
                                r"(?:[\s,.;:)]|['’]s\b|$))"),
         # ", Jane Roe" — a name after a comma, with a title phrase perhaps before the comma
         comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
@@ -372,13 +372,16 @@ def _titled_runs(text: str) -> Iterator[tuple[str, int, int]]:
     """Each run of two to four capitalised words with the word right before it (case-folded):
     where a title may stand before a name ("… Integration Minister |Serik Zhumangarin")."""
     for sp in _patterns().titled_name.finditer(text):
-        token = text[max(0, sp.start() - 40):sp.start()].rsplit(None, 1)
-        if not token:
-            continue
-        word = _WORD_SUFFIX.search(token[-1])
-        if word is None or (word.start() and token[-1][word.start() - 1] in "’'"):
-            continue
-        yield word.group().casefold(), sp.start(1), sp.end(1)
+        at = sp.start()
+        token = text[text.rfind(" ", max(0, at - 40), at) + 1:at]
+        if "\n" in token:
+            token = token.rsplit("\n", 1)[-1]
+        if not token.replace("-", "").replace("_", "").isalnum():  # the cheap test first: a plain word
+            word = _WORD_SUFFIX.search(token)
+            if word is None or (word.start() and token[word.start() - 1] in "’'"):
+                continue
+            token = word.group()
+        yield token.casefold(), sp.start(1), sp.end(1)
 
 
 _NAME_STOP = re.compile(r"\n|['’]s\b")
