@@ -50,7 +50,8 @@ class Words:
     as_breakers: frozenset[str]
     quantifiers: frozenset[str]
     plural_title: re.Pattern[str]
-    plural_end: re.Pattern[str]
+    plural_ends: tuple[re.Pattern[str], ...]
+    plurals: frozenset[str]
 
 
 def _plurals(word: str) -> set[str]:
@@ -89,9 +90,10 @@ def words() -> Words:
         quantifiers=lex.words("list_quantifiers"),
         # a plural title right before a capitalised name: "judges Len Goodman, …"
         plural_title=re.compile(rf"(?<![\w’'-])({plural})\s+(?={_CAP})", re.I),
-        # where such a title can end: the cheap scan (an alternation of every plural title tried
-        # at every position costs ten times more); the word is checked in Python
-        plural_end=re.compile(r"s\s+(?=[A-Z])|(?<=me)n\s+(?=[A-Z])"),
+        # where such a title can end ("s " or "men " before a capital): literal scans (an
+        # alternation of every plural title tried at every position costs ten times more)
+        plural_ends=(re.compile(r"s (?=[A-Z\u00C0-\u00DE])"), re.compile(r"men (?=[A-Z\u00C0-\u00DE])")),
+        plurals=frozenset(plural_heads),
     )
 
 
@@ -220,8 +222,11 @@ def plural_before(text: str, mentions: list[Mention]) -> list[Role]:
     """"judges Len Goodman, Bruno Tonioli and Carrie Ann Inaba": one role per name."""
     w = words()
     found: list[Role] = []
-    for end in w.plural_end.finditer(text):
-        word_start = max(text.rfind(" ", 0, end.start()), text.rfind("\n", 0, end.start())) + 1
+    ends = sorted(m.end() - 1 for pattern in w.plural_ends for m in pattern.finditer(text))
+    for at in ends:
+        word_start = max(text.rfind(" ", max(0, at - 40), at), text.rfind("\n", max(0, at - 40), at)) + 1
+        if text[word_start:at].casefold().lstrip("(“\"‘'") not in w.plurals:
+            continue  # the cheap test first: most words before a capital are no plural title
         m = w.plural_title.match(text, word_start)
         if m is None:
             continue
