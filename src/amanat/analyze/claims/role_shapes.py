@@ -222,7 +222,9 @@ def plural_before(text: str, mentions: list[Mention]) -> list[Role]:
     """"judges Len Goodman, Bruno Tonioli and Carrie Ann Inaba": one role per name."""
     w = words()
     found: list[Role] = []
-    ends = sorted(m.end() - 1 for pattern in w.plural_ends for m in pattern.finditer(text))
+    ends = [m.end() - 1 for m in w.plural_ends[0].finditer(text)]
+    if "men " in text:
+        ends = sorted(ends + [m.end() - 1 for m in w.plural_ends[1].finditer(text)])
     for at in ends:
         word_start = max(text.rfind(" ", max(0, at - 40), at), text.rfind("\n", max(0, at - 40), at)) + 1
         if text[word_start:at].casefold().lstrip("(“\"‘'") not in w.plurals:
@@ -282,7 +284,8 @@ def plural_after(text: str, mentions: list[Mention]) -> list[Role]:
 
 # "as", then the title phrase: up to the first punctuation, then cut at the first word that
 # ends a noun phrase (a greedy run cut in Python: a lazy one tries the stop words at every letter)
-_AS = re.compile(r"as\s+(?:(?:the|a|an)\s+)?([^,;.()“”\"\n]{2,80})")  # a literal first: found by a fast scan
+# a literal first, found by a fast scan; the lookbehind after it keeps "has" and "alias" out
+_AS = re.compile(r"as(?<![\w’'-]as)\s+(?:(?:the|a|an)\s+)?([^,;.()“”\"\n]{2,80})")
 _PHRASE_STOP = re.compile(r"\s+(?:from|since|until|in|on|and|after|before|when|while|who|which|where|during|last|"
                           r"this|earlier|but|to)\b")
 _NAME_BEFORE = re.compile(rf"(?<![\w’'-])({_NAME})\s+((?:[a-z]+\s+){{0,3}})$")
@@ -336,8 +339,6 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
     w = words()
     found: list[Role] = []
     for m in _AS.finditer(text):
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_’'-"):
-            continue  # "has", "alias": not the word "as"
         stop = _PHRASE_STOP.search(m.group(1))
         if stop is None and m.end(1) < len(text) and text[m.end(1)] not in ",;.()“”\"\n":
             continue  # 80 letters without an end: no title phrase

@@ -261,6 +261,8 @@ def extract_roles(context: Context) -> list[Claim]:
     heads, modifiers, _ = _title_words()
     complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
     for word, run_start, end in _titled_runs(text):
+        if word not in heads and word not in modifiers and word not in ("to", "the"):
+            continue  # the cheap test first
         start = run_start
         if word not in heads and word not in modifiers:
             if word not in ("to", "the") or start not in complements:
