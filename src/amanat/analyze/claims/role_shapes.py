@@ -362,12 +362,14 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
 
 
 def coordinated(phrase: str) -> list[tuple[int, str]]:
-    """The titles of a coordination, each with its offset in ``phrase``: "WeWork's founder
-    and former CEO" → "WeWork's founder", "former CEO"; a phrase whose parts are not all titles
-    ("Minister of Trade and Integration") stays whole."""
+    """The titles of a coordination, each with its offset in ``phrase``, when a time marker
+    stands inside it: "WeWork's founder and former CEO" → "WeWork's founder", "former CEO" (a
+    role has one marker). Without one it is one role ("CEO and founder of my6sense"), and a
+    phrase whose parts are not all titles ("Minister of Trade and Integration") stays whole."""
     w = words()
     parts = list(re.finditer(r"(?:^|(?<=\sand\s))(?:(?!\sand\s).)+", phrase))
-    if len(parts) < 2 or not all(holds_office(p.group(), w) for p in parts):
+    if len(parts) < 2 or not all(holds_office(p.group(), w) for p in parts) \
+            or not any(marker_of(p.group()) for p in parts[1:]):
         return [(0, phrase)]
     return [(p.start(), p.group()) for p in parts]
 
