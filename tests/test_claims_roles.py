@@ -241,3 +241,14 @@ def test_not_roles_of_the_new_shapes(text: str, index: KBIndex) -> None:
 def test_organisation_inside_a_title_is_no_person(index: KBIndex) -> None:
     assert triples("Nina Holt, President Kaspi Europe, said the launch went well.", index) == [
         ("Nina Holt", "President Kaspi Europe", None)]
+
+
+def test_a_list_of_companies_after_a_plural_noun_is_no_list_of_people(index: KBIndex) -> None:
+    # one-word items and company words are not people written in full
+    assert roles("The deal was backed by investors SoftBank and Tiger Global on Monday.", index) == []
+    assert roles("The firm hired Morgan Stanley Partners as lead adviser.", index) == []
+
+
+def test_a_pronoun_owner_is_no_part_of_the_title(index: KBIndex) -> None:
+    assert triples("The ministry named Laila Noor as its chief negotiator.", index) == [
+        ("Laila Noor", "chief negotiator", None)]

@@ -84,7 +84,7 @@ def words() -> Words:
         lead_not_names=(heads | modifiers | lex.words("honorifics") | frozenset(lex.mapping("markers")) | demonyms | lex.words("former_words")
                         | lex.words("never_names") | lex.words("title_words")),
         not_names=(lex.words("organisation_words") | lex.words("body_heads") | lex.words("never_names")
-                   | lex.words("anonymous_speakers") | heads | lex.words("place_titles")),
+                   | lex.words("anonymous_speakers") | heads | lex.words("place_titles") | lex.words("company_words")),
         clause_words=(lex.words("clause_openers") | lex.words("speech_verbs")) - _PREPOSITIONS - {"and", "by"},
         as_breakers=lex.words("role_as_breakers") | lex.words("clause_openers") - {"was", "is", "were", "been", "be", "being"},
         quantifiers=lex.words("list_quantifiers"),
@@ -197,7 +197,8 @@ def _names(text: str, start: int, listed: str, mentions: list[Mention], w: Words
         s, e = strip_lead(text, start + at, start + at + len(part), w)
         e -= 2 if text[s:e].endswith(("'s", "’s")) else 0
         at += len(part)
-        if not is_name(text[s:e], w) or not _outside(mentions, s, e):
+        # people in a list are written in full: one word is as likely a company ("rivals Apple and Google")
+        if len(text[s:e].split()) < 2 or not is_name(text[s:e], w) or not _outside(mentions, s, e):
             return None
         spans.append((s, e))
     return spans
@@ -356,9 +357,18 @@ def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) 
         known = (s, e) in people
         if not known and (len(text[s:e].split()) < 2 or not is_name(text[s:e], w) or not _outside(mentions, s, e)):
             continue
-        title = re.sub(r"^(?:the\s+)?[a-z]+['’]s\s+", "", phrase)  # "the company’s": no owner's name
+        title = drop_owner(re.sub(r"^the\s+", "", phrase))
         found.append(Role(s, phrase_end, s, e, re.sub(r"\s+", " ", title), marker_of(phrase)))
     return found
+
+
+_COMMON_OWNER = re.compile(r"^(?:[a-z]+['’]s|its|his|her|their|our|my|your)\s+(?=\S)")
+
+
+def drop_owner(title: str) -> str:
+    """A title without an owner that names no one ("the company’s chief economist", "its
+    adviser" → "chief economist", "adviser"); a named owner stays ("Pakistan's ambassador")."""
+    return _COMMON_OWNER.sub("", title)
 
 
 def coordinated(phrase: str) -> list[tuple[int, str]]:

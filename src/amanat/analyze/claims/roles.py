@@ -119,11 +119,8 @@ def _title(text: str) -> str:
     """The role as written without its marker and leading article."""
     title = _patterns().marker.sub("", text)
     title = re.sub(r"^(?:the|a|an)\s+", "", title.strip(" ,"), flags=re.I)
-    title = _COMMON_OWNER.sub("", title)  # "the company’s chief operating officer": the owner names no one
+    title = shapes.drop_owner(title)  # "the company’s chief operating officer": the owner names no one
     return re.sub(r"\s+", " ", title).strip(" ,")
-
-
-_COMMON_OWNER = re.compile(r"^[a-z]+['’]s\s+(?=\S)")
 
 
 def _claim(context: Context, start: int, end: int, fields: dict[str, object]) -> Claim:
