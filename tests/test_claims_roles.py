@@ -252,3 +252,10 @@ def test_a_list_of_companies_after_a_plural_noun_is_no_list_of_people(index: KBI
 def test_a_pronoun_owner_is_no_part_of_the_title(index: KBIndex) -> None:
     assert triples("The ministry named Laila Noor as its chief negotiator.", index) == [
         ("Laila Noor", "chief negotiator", None)]
+
+
+def test_ambassador_to_a_place_before_the_name(index: KBIndex) -> None:
+    # the place need not be known to the base: the name is the run's last two words
+    assert triples("China's envoy to Kenya Zhou Ping arrived on Monday.", index) == [
+        ("Zhou Ping", "China's envoy to Kenya", None)]
+    assert triples("He spoke to Britain Liu Xiaming on Monday.", index) == []  # no title before "to"

@@ -266,12 +266,17 @@ def extract_roles(context: Context) -> list[Claim]:
             continue  # the cheap test first
         start = run_start
         if word not in heads and word not in modifiers:
-            if word not in ("to", "the") or start not in complements:
-                continue
             # "ambassador to the European Union Gordon Sondland": the title's complement starts
             # the run, the name follows
-            while (lead := complements.get(start)) is not None and lead.end < end:
-                start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
+            if start in complements:
+                while (lead := complements.get(start)) is not None and lead.end < end:
+                    start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
+            elif word == "to" and len(names := text[start:end].split()) >= 3:
+                # "ambassador to Britain Liu Xiaming", the place unknown to the base: the name is
+                # the run's last two words (a title before them must still be found below)
+                start = end - len(" ".join(names[-2:]))
+            else:
+                continue
         # a name stops at a line break and at a possessive ("President Trump's July call": Trump)
         end = min(end, start + _name_end(text[start:end]))
         if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
