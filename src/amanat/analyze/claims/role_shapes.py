@@ -334,7 +334,7 @@ def apposition_title(phrase: str) -> str | None:
     return phrase if core and headed(core, w) else None
 
 
-def as_roles(text: str, mentions: list[Mention], people: list[tuple[int, int]]) -> list[Role]:
+def as_roles(text: str, mentions: list[Mention], people: Iterable[tuple[int, int]]) -> list[Role]:
     """"Roe served as the CEO of Acme", "… adding Jane Roe as the company’s first chief
     strategist": a name, at most three lower-case words, "as", a title phrase."""
     w = words()

@@ -351,7 +351,7 @@ def extract_roles(context: Context) -> list[Claim]:
                 "entity": person_m.entity_id if person_m else None}))
         done.add((start, end))
     # several people given one title, and titles given through "as"
-    known = {(m.start, m.end) for m in people} | named_spans
+    known = [(m.start, m.end) for m in people] + [(x.start, x.end) for x in named]
     for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
         if (r.person_start, r.person_end) in done and _overlaps(found, r.start, r.end):
             continue
@@ -420,6 +420,8 @@ def _offices(text: str, found: list[Claim]) -> list[Claim]:
     not a title without a head ("senior David Garcia"), and not a "person" standing inside
     another person's title after that person's name ("Rob Goldman, President Ascom North
     America": Ascom is what he is president of)."""
+    if not found:
+        return found
     kept = []
     for c in found:
         if "person" not in c.fields:
