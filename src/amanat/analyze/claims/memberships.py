@@ -23,11 +23,13 @@ import re
 from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims.people import people as named_people
+from amanat.analyze.claims.role_shapes import is_name
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
 NAME = "memberships"
-VERSION = 1
+VERSION = 2
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # a name: capitalised words, joined by of/for/the/and inside ("Organization of Turkic States")
@@ -35,6 +37,17 @@ _NAMED = rf"{_CAP}(?:\s+(?:(?:of|for|on|and|the)\s+)*{_CAP})*"
 _ITEM = rf"(?:the\s+)?{_CAP}(?:\s+(?:of\s+(?:the\s+)?)?{_CAP}){{0,3}}"
 _LIST = rf"{_ITEM}(?:,\s+{_ITEM})*(?:,?\s+and\s+{_ITEM})?"
 _GROUP = rf"(?:the\s+|The\s+)?(?P<group>{_NAMED})(?:\s+\((?P<abbr>[A-Z][\w-]+)\))?"
+
+
+# what a sentence must contain for a shape to be tried: the member nouns ("member", "states
+# parties"), the group verbs, "join", a list after a colon
+_CUE_WORDS = {"member": ("member", "states parties"), "verb": ("includ", "compris", "consist", "together", "unite", "group"),
+              "join": ("join",)}
+_CUES = tuple(w for words in _CUE_WORDS.values() for w in words)
+_NEEDS = {"group-verb": {"verb"}, "which-includes": {"verb"}, "joined-group": {"join"}, "counted": {"list"},
+          "counted-members": {"list", "member"}}
+# a list of names after a colon: where a counted list can be (the cheap test before its patterns)
+_COLON_LIST = re.compile(rf":\s+{_ITEM},\s+{_ITEM}")
 
 
 def _alt(words: frozenset[str]) -> str:
@@ -47,6 +60,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     verbs, nouns = _alt(lex.words("group_verbs")), _alt(lex.words("member_nouns"))
     kinds, joins = _alt(lex.words("member_kinds")), _alt(lex.words("join_verbs"))
     member = rf"(?:(?:{kinds})\s+)*(?:{nouns})"
+    listed = _alt(lex.words("list_nouns"))
     shapes = {
         "group-verb": rf"{_GROUP}\s+(?:(?:currently|now|also)\s+)?(?:{verbs})\s+(?:\d[\d,]*\s+|\w+\s+)?"
                       rf"(?:(?:{nouns}),?\s+(?:including|such\s+as|among\s+them)\s+)?(?P<members>{_LIST})",
@@ -60,13 +74,39 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
                           rf"(?:{member})\s+of\s+{_GROUP}",
         "joined": rf"(?P<members>{_ITEM})\s+(?:joined|joins|has\s+joined|had\s+joined)\s+{_GROUP}\s+as\s+(?:a|an)\s+(?:{member})",
         "as-member": rf"\b[Aa]s\s+(?:a|an)\s+(?:{member})\s+of\s+{_GROUP},\s+(?P<members>{_ITEM})",
+        # "Iran joined the SCO in 2023" (a group by its name: checked below)
+        "joined-group": rf"(?P<members>{_LIST})\s+(?:joined|joins|has\s+joined|had\s+joined|will\s+join|formally\s+joined)\s+{_GROUP}",
+        # "members of the EAEU, including A and B"
+        "members-including": rf"(?:{member})\s+of\s+{_GROUP},?\s+(?:including|such\s+as|among\s+them|like)\s+(?P<members>{_LIST})",
+        # "European Union members France and Germany" (the acronym form is "group-members")
+        "named-members": rf"(?<![\w,] )\b(?:the\s+)?(?P<group>{_NAMED})\s+(?:{member})\s+(?:such\s+as\s+|including\s+)?(?P<members>{_LIST})",
+        # "A, B and C are members of Y" (several members as the subject)
+        "are-members": rf"(?P<members>{_LIST})\s+(?:are|were|have\s+been|remain|became)\s+(?:(?:all|both|also|now|each)\s+)?"
+                       rf"(?:(?:{kinds})\s+)*(?:{nouns})\s+of\s+{_GROUP}",
+        # "the nine CLPS companies selected …: A, B, …" — counted, then listed after a colon
+        "counted": rf"\b(?:(?:{kinds})\s+)*(?P<count>\d{{1,2}}|{_number_words()})\s+(?:(?:{kinds})\s+)*"
+                   rf"(?P<group>(?:{_CAP}\s+){{1,3}}(?:{listed}))\b[^:;.]{{0,80}}:\s+(?P<members>{_LIST})",
+        "counted-members": rf"\b(?P<count>\d{{1,2}}|{_number_words()})\s+(?:{member})\s+of\s+{_GROUP}"
+                           rf"[^:;.]{{0,60}}:\s+(?P<members>{_LIST})",
     }
     return [(name, re.compile(pattern)) for name, pattern in shapes.items()]
 
 
 @cache
+def _number_words() -> str:
+    return _alt(frozenset(w for w, v in lexicon("en").mapping("number_words").items() if isinstance(v, int) and 1 < v < 100))
+
+
+@cache
 def _negation() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + _alt(lexicon("en").words("membership_negations")) + r")\b", re.I)
+
+
+def _count(written: str) -> int | None:
+    if written.isdigit():
+        return int(written)
+    value = lexicon("en").mapping("number_words").get(written.casefold())
+    return value if isinstance(value, int) else None
 
 
 def _members(listed: str) -> list[str]:
@@ -84,6 +124,17 @@ def _is_group(context: Context, group: str, at: int) -> bool:
     return group.split()[-1].casefold() in _group_heads()
 
 
+def _named_group(group: str) -> bool:
+    """Whether a name is a group's by its own words: an acronym, or a last word that names a
+    group or a party ("… Union", "… Party")."""
+    return bool(re.fullmatch(r"[A-Z][A-Z\d-]{1,9}", group)) or group.split()[-1].casefold() in _party_heads()
+
+
+@cache
+def _party_heads() -> frozenset[str]:
+    return lexicon("en").words("party_heads") | _group_heads()
+
+
 @cache
 def _group_heads() -> frozenset[str]:
     return lexicon("en").words("group_heads")
@@ -93,11 +144,18 @@ def extract_memberships(context: Context) -> list[Claim]:
     """The memberships of one text, one claim per statement."""
     text = context.text
     found: list[Claim] = []
+    if not any(v in text for v in _CUES) and not _COLON_LIST.search(text):
+        return _people_of(context)  # the cheap test first: most texts state no membership
     for s_start, s_end in context.sentences:
         sentence = text[s_start:s_end]
-        if "member" not in sentence and not any(v in sentence for v in ("includ", "compris", "consist", "together", "unite")):
-            continue  # the cheap test first: most sentences state no membership
-        for _name, pattern in _patterns():
+        # each shape needs a word or sign of its own in the sentence: most sentences have none
+        present = {cue for cue, words in _CUE_WORDS.items() if any(w in sentence for w in words)}
+        if _COLON_LIST.search(sentence):
+            present.add("list")
+        if not present:
+            continue
+        shapes = [(n, p) for n, p in _patterns() if _NEEDS.get(n, {"member"}) <= present]
+        for _name, pattern in shapes:
             for m in pattern.finditer(sentence):
                 start, end = s_start + m.start(), s_start + m.end()
                 if any(c.start < end and start < c.end for c in found):
@@ -107,12 +165,47 @@ def extract_memberships(context: Context) -> list[Claim]:
                 group = m.group("group")
                 if _name in ("group-verb", "which-includes") and not _is_group(context, group, s_start + m.start("group")):
                     continue
+                if _name in ("joined-group", "named-members") and not _named_group(group):
+                    continue  # "joined Google" is a job; "joined NATO", "the Labour Party" a membership
                 members = [x for x in _members(m.group("members")) if x.casefold() != group.casefold()]
                 if not members or len(group) < 2:
                     continue
+                if _name.startswith("counted") and _count(m.group("count")) != len(members):
+                    continue  # a counted list names exactly as many as it counts
                 found.append(Claim("membership", start, end, text[start:end], {"group": group, "members": members},
                                    extractor=f"{NAME}@{VERSION}"))
+    found.extend(c for c in _people_of(context) if not any(f.start < c.end and c.start < f.end for f in found))
     return sorted(found, key=lambda c: c.start)
+
+
+@cache
+def _of_group() -> re.Pattern[str]:
+    lex = lexicon("en")
+    heads = _alt(lex.words("party_heads") | lex.words("group_heads"))
+    return re.compile(rf"\s+of\s+(?:the\s+)?(?P<group>{_NAMED}(?:\s+(?:{heads}))?)\b")
+
+
+def _people_of(context: Context) -> list[Claim]:
+    """"Tsai Ing-wen of the Democratic Progressive party": a person, then "of" a party or a body
+    whose name ends in a group word — the person is one of its members."""
+    heads = _party_heads()
+    text = context.text
+    people = [(p.start, p.end, p.name) for p in named_people(context) if not p.weak]
+    # the mention analysis may read "Ruth Adler of the Green Party" as one organisation's name:
+    # a person's name before "of the" is no part of it
+    for m in context.mentions:
+        if m.kind == "organization" and " of " in m.text:
+            name = m.text[:m.text.index(" of ")]
+            if len(name.split()) >= 2 and is_name(name) and not any(w[:1].islower() for w in name.split()):
+                people.append((m.start, m.start + len(name), name))
+    found = []
+    for start, end, name in people:
+        m = _of_group().match(text, end)
+        if m is None or m.group("group").split()[-1].casefold() not in heads:
+            continue
+        found.append(Claim("membership", start, m.end(), text[start:m.end()],
+                           {"group": m.group("group"), "members": [name]}, extractor=f"{NAME}@{VERSION}"))
+    return found
 
 
 EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=frozenset({"en"}), writes=("membership",),

@@ -13,19 +13,25 @@ then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims import role_shapes as shapes
 from amanat.analyze.claims.people import people as named_people
+from amanat.analyze.claims.role_shapes import marker_of
 from amanat.analyze.claims.tries import phrase_trie
-from amanat.kb.lexicon import lexicon, marker_of
+from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
 NAME = "roles"
-VERSION = 1
+VERSION = 2
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
+# an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
+# inner capital ("my6sense", "eBay")
+_OWNER = r"(?:[A-Z\u00C0-\u00DE][\w’'-]*|[a-z][\w-]*\d[\w-]*|[a-z]+[A-Z][\w-]*)"
 _NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul|of)\s+)?{_CAP}){{0,4}}$")
 
 
@@ -37,12 +43,14 @@ class _Patterns:
     apposition: re.Pattern[str]
     before_name: re.Pattern[str]
     titled_name: re.Pattern[str]
+    comma_name: re.Pattern[str]
+    after_name: re.Pattern[str]
 
 
 @cache
 def _patterns() -> _Patterns:
     lex = lexicon("en")
-    markers = "|".join(sorted(map(re.escape, lex.mapping("markers")), key=len, reverse=True))
+    markers = "|".join(sorted(map(re.escape, set(lex.mapping("markers")) | lex.words("former_words")), key=len, reverse=True))
     head_words = lex.words("speaker_title_heads") | lex.words("occupation_titles")
     # factored by prefixes (tries.py): searched in every apposition phrase
     heads = (phrase_trie(head_words, fold=True, piece=re.escape)
@@ -57,16 +65,21 @@ def _patterns() -> _Patterns:
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
         # ", the EU's foreign policy chief," — a title phrase in apposition after a name
         apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
-                              rf"{_CAP}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
+                              rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
                               r"(?=\s+(?:who|which|whose)\b|\s*[,;.)]|\s*$)"),
         # "Kazakhstan’s ambassador, " — a title phrase before a name
         # any word before a run of capitalised words; the word is checked against the title words
         # in Python (a case-insensitive alternation of them at every position costs 30x more)
-        titled_name=re.compile(rf"(?<![\w’'-])([\w-]+)\s+(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
+        # the word before is found in Python: a pattern that starts with a word is tried at every
+        # letter of the text; one that starts with a space before a capital is found by a fast scan
+        titled_name=re.compile(rf" (?=[A-Z\u00C0-\u00DE])(?<=[\w-] )(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
                                r"(?:[\s,.;:)]|['’]s\b|$))"),
-        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_CAP}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
+        # ", Jane Roe" — a name after a comma, with a title phrase perhaps before the comma
+        comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
+        after_name=re.compile(r"\s*[,.;)]|\s+(?:said|told|says|of|from|who|has|had|was|is|will)\b|\s*$"),
+        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
                                rf"(?:[Tt]he\s+)[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
 
@@ -76,7 +89,23 @@ def _title_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Title heads, title modifiers and markers, as sets built once."""
     lex = lexicon("en")
     heads = lex.words("speaker_title_heads") | lex.words("occupation_titles") | lex.words("title_abbreviations")
-    return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers"))
+    return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers")) | lex.words("former_words")
+
+
+@cache
+def _place_words() -> re.Pattern[str]:
+    """The last words of the roles a place is given ("capital", "city"): the cheap test before
+    the place pattern, which is case-blind and so has no literal to scan for."""
+    lasts = {w.split()[-1] for w in lexicon("en").words("place_titles")}
+    return re.compile("|".join(sorted({v for w in lasts for v in (w, w.capitalize(), w.upper())}, key=len, reverse=True)))
+
+
+@cache
+def _abbreviations() -> frozenset[str]:
+    return lexicon("en").words("title_abbreviations") | lexicon("en").words("honorifics")
+
+
+_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")
 
 
 @cache
@@ -90,6 +119,7 @@ def _title(text: str) -> str:
     """The role as written without its marker and leading article."""
     title = _patterns().marker.sub("", text)
     title = re.sub(r"^(?:the|a|an)\s+", "", title.strip(" ,"), flags=re.I)
+    title = shapes.drop_owner(title)  # "the company’s chief operating officer": the owner names no one
     return re.sub(r"\s+", " ", title).strip(" ,")
 
 
@@ -108,6 +138,9 @@ def _from_mention(context: Context, m: Mention, people: list[Mention]) -> Claim 
             rest = re.match(r"['’]s\s+", context.text[other.end:end])
             if rest:
                 start = other.end + rest.end()
+    if end <= m.start:
+        # "…, Gordon Sondland and Energy Secretary Rick Perry": the role starts after the listed name
+        start += shapes.after_name_list(context.text[start:end])
     role = context.text[start:end]
     if not role.strip():
         return None
@@ -122,13 +155,35 @@ def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int,
     for m in covered:
         if m.end == end:
             return (m.start, m.end, m) if m.kind == "person" else None
-    run = _NAME_RUN.search(text, max(0, end - 80), end)
-    if run is None or len(run.group().split()) < 2:
-        return None
-    start = run.start()
-    if any(m.start < end and start < m.end for m in covered):
+    start = _cap_run_before(text, end)
+    if start is None or any(m.start < end and start < m.end for m in covered):
         return None
     return start, end, None
+
+
+_TOKEN_RE = re.compile(r"\S+")
+_CAP_WORD = re.compile(_CAP)
+_RUN_PARTICLES = frozenset({"bin", "ibn", "al", "de", "van", "von", "ul", "of"})
+
+
+def _cap_run_before(text: str, end: int) -> int | None:
+    """Where a run of two to five capitalised words (particles between them) ending at ``end``
+    starts: read backwards over the words of a short window, not by a regex anchored at the
+    end, which would be tried at every position of the window."""
+    tokens = list(_TOKEN_RE.finditer(text, max(0, end - 80), end))
+    if not tokens or tokens[-1].end() != end:
+        return None
+    start, count, k = None, 0, len(tokens) - 1
+    while k >= 0 and count < 5:
+        word = tokens[k].group()
+        if _CAP_WORD.fullmatch(word):
+            start, count = tokens[k].start(), count + 1
+            k -= 1
+        elif word in _RUN_PARTICLES and count and k > 0 and _CAP_WORD.fullmatch(tokens[k - 1].group()):
+            k -= 1
+        else:
+            break
+    return start if count >= 2 else None
 
 
 def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
@@ -139,7 +194,7 @@ def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int
 
 
 _WORD = re.compile(r"[\w’'.-]+")
-_ARTICLED = re.compile(r"(?:the|then|a|an|former|ex-|acting|now)\b|[A-Z][\w-]*['’]s\s")
+_ARTICLED = re.compile(rf"(?:the|then|a|an|former|ex-|acting|now)\b|{_OWNER}['’]s\s")
 _WORDS = re.compile(r"[\w’'-]+")
 
 
@@ -148,6 +203,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     Integration |Serik Zhumangarin"), read backwards over title words, joiners, possessives and
     capitalised words; capitalised words that are none of these do not start it ("Monday")."""
     heads, modifiers, markers = _title_words()
+    abbreviations = _abbreviations()
     words = list(_WORD.finditer(context.text, max(0, at - 120), at))
     if not words or words[-1].end() != at - 1 or context.text[words[-1].end():at] != " ":
         return None
@@ -155,8 +211,10 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     while k:
         w = words[k - 1].group()
         low = w.casefold().split("-")[-1].rstrip(".")
+        if w.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(w):
+            break  # a sentence ends there ("… the Vietnam War. The late Sen. John McCain")
         if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
-                or (low in ("of", "and", "for", "the") and k < len(words)):
+                or (low in ("of", "and", "for", "the", "to") and k < len(words)):
             if k < len(words) and context.text[words[k - 1].end():words[k].start()] != " ":
                 break
             k -= 1
@@ -172,7 +230,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
         chosen = chosen[1:]
     if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
         return None
-    if chosen[-1].group().casefold() in ("of", "and", "for", "the"):
+    if chosen[-1].group().casefold() in ("of", "and", "for", "the", "to"):
         return None
     return chosen[0].start()
 
@@ -181,7 +239,7 @@ def extract_roles(context: Context) -> list[Claim]:
     """The roles of one text, one per named person or place."""
     text = context.text
     p = _patterns()
-    mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
+    mentions = sorted((_without_title(text, m) for m in context.mentions if not m.nested), key=lambda m: m.start)
     people = [m for m in mentions if m.kind == "person"]
     found: list[Claim] = []
     done: set[tuple[int, int]] = set()
@@ -193,6 +251,7 @@ def extract_roles(context: Context) -> list[Claim]:
             start = None  # "Guterres's spokesman": another person's title is not this one's
         if start is not None and (claim is None or start < claim.start):
             # a title the mention analysis left out, or cut short ("US Secretary of State Antony Blinken")
+            start += shapes.after_name_list(text[start:m.start - 1])
             role = text[start:m.start - 1]
             claim = _claim(context, start, m.end, {"person": m.text, "title": _title(role),
                                                    "marker": m.marker or marker_of(role), "entity": m.entity_id})
@@ -201,19 +260,36 @@ def extract_roles(context: Context) -> list[Claim]:
             done.add((m.start, m.end))
     # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
     heads, modifiers, _ = _title_words()
-    for n in _patterns().titled_name.finditer(text):
-        if n.group(1).casefold() not in heads and n.group(1).casefold() not in modifiers:
-            continue
-        start, end = n.start(2), n.end(2)
+    complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
+    for word, run_start, end in _titled_runs(text):
+        if word not in heads and word not in modifiers and word not in ("to", "the"):
+            continue  # the cheap test first
+        start = run_start
+        if word not in heads and word not in modifiers:
+            # "ambassador to the European Union Gordon Sondland": the title's complement starts
+            # the run, the name follows
+            if start in complements:
+                while (lead := complements.get(start)) is not None and lead.end < end:
+                    start = lead.end + len(text[lead.end:end]) - len(text[lead.end:end].lstrip())
+            elif word == "to" and len(names := text[start:end].split()) >= 3:
+                # "ambassador to Britain Liu Xiaming", the place unknown to the base: the name is
+                # the run's last two words (a title before them must still be found below)
+                start = end - len(" ".join(names[-2:]))
+            else:
+                continue
+        # a name stops at a line break and at a possessive ("President Trump's July call": Trump)
+        end = min(end, start + _name_end(text[start:end]))
         if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
             continue
-        words = n.group(2).split()
+        words = text[start:end].split()
+        if not words or (len(words) < 2 and start != run_start):
+            continue
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
             continue  # "Prosecutor General's Office" is no name
         title_start = _title_before(context, start, mentions)
         if title_start is not None:
             role = text[title_start:start - 1]
-            found.append(_claim(context, title_start, end, {"person": n.group(2), "title": _title(role),
+            found.append(_claim(context, title_start, end, {"person": text[start:end], "title": _title(role),
                                                             "marker": marker_of(role), "entity": None}))
             done.add((start, end))
     # a person the text marks (claims/people.py) with a title before: "Rep. Ilhan Omar", "judge Inaba"
@@ -228,36 +304,61 @@ def extract_roles(context: Context) -> list[Claim]:
             done.add((person.start, person.end))
     # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
     for a in p.apposition.finditer(text):
-        phrase = a.group(1)
+        phrase, phrase_end = a.group(1), a.end(1)
         if _ARTICLED.match(phrase):
-            if not p.heads.search(phrase):
-                continue
+            cut = shapes.apposition_title(phrase)
+            if cut is None:
+                continue  # the head must end the title's first words, before a clause
+            phrase, phrase_end = cut, a.start(1) + len(cut)
         elif not _headed(phrase):
             continue  # no article: the head must come first ("equity strategist at …"), no clause
-        if _overlaps(found, a.start(1), a.end(1)):
+        if _overlaps(found, a.start(1), phrase_end):
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
-        if name is None or (name[0], name[1]) in done:
+        if name is None:
             continue
         person = text[name[0]:name[1]]
-        found.append(_claim(context, name[0], a.end(1), {"person": person, "title": _title(phrase),
+        found.append(_claim(context, name[0], phrase_end, {"person": person, "title": _title(phrase),
                                                          "marker": marker_of(phrase),
                                                          "entity": name[2].entity_id if name[2] else None}))
         done.add((name[0], name[1]))
-    # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,"
-    for m in people:
-        if (m.start, m.end) in done or not re.match(r"\s*[,.;)]|\s*(?:said|told)\b|\s*$", text[m.end:]):
+    # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,", "Acme's founder
+    # and former CEO, Jane Roe" (one role per title)
+    named_spans = {(x.start, x.end) for x in named}
+    for n in p.comma_name.finditer(text):
+        before_comma = text[max(0, n.start() - 40):n.start()].rsplit(None, 1)
+        if not before_comma or not shapes.is_head(before_comma[-1]):
+            continue  # the cheap test first: a title phrase ends in a title head ("… former CEO, Jane Roe")
+        start, end = n.start(1), n.end(1)
+        if text[start:end].endswith(("'s", "’s")):
+            end -= 2
+        person_m = next((m for m in people if m.start == start), None)
+        if person_m is not None:
+            end = person_m.end
+        elif (start, end) not in named_spans and (
+                len(text[start:end].split()) < 2 or not shapes.is_name(text[start:end])
+                or any(m.start < end and start < m.end for m in mentions)):
             continue
-        b = p.before_name.search(text, max(0, m.start - 90), m.start)
+        if (start, end) in done or not p.after_name.match(text, end):
+            continue
+        b = p.before_name.search(text, max(0, start - 90), start)
         if b is None or not p.heads.search(b.group(1)) or _overlaps(found, b.start(1), b.end(1)):
             continue
-        phrase = b.group(1)
-        found.append(_claim(context, b.start(1), m.end, {"person": m.text, "title": _title(phrase),
-                                                         "marker": marker_of(phrase), "entity": m.entity_id}))
-        done.add((m.start, m.end))
+        for offset, phrase in shapes.coordinated(b.group(1)):
+            found.append(_claim(context, b.start(1) + offset, end, {
+                "person": text[start:end], "title": _title(phrase), "marker": marker_of(phrase),
+                "entity": person_m.entity_id if person_m else None}))
+        done.add((start, end))
+    # several people given one title, and titles given through "as"
+    known = [(m.start, m.end) for m in people] + [(x.start, x.end) for x in named]
+    for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
+        if (r.person_start, r.person_end) in done and _overlaps(found, r.start, r.end):
+            continue
+        found.append(_claim(context, r.start, r.end, {"person": text[r.person_start:r.person_end], "title": r.title,
+                                                      "marker": r.marker, "entity": None}))
     # a place's role: "Almaty, then the capital of Kazakhstan"
-    for a in p.place.finditer(text):
+    for a in (p.place.finditer(text) if _place_words().search(text) else ()):
         before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
         if before is None:
             continue
@@ -269,7 +370,74 @@ def extract_roles(context: Context) -> list[Claim]:
         found.append(_claim(context, start, a.end(1), {"place": text[start:a.start()], "title": _title(phrase),
                                                        "marker": marker_of(phrase),
                                                        "entity": place.entity_id if place else None}))
-    return sorted(found, key=lambda c: c.start)
+    return sorted(_offices(text, found), key=lambda c: c.start)
+
+
+_WORD_SUFFIX = re.compile(r"[\w-]+$")
+
+
+def _titled_runs(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each run of two to four capitalised words with the word right before it (case-folded):
+    where a title may stand before a name ("… Integration Minister |Serik Zhumangarin")."""
+    for sp in _patterns().titled_name.finditer(text):
+        at = sp.start()
+        token = text[text.rfind(" ", max(0, at - 40), at) + 1:at]
+        if "\n" in token:
+            token = token.rsplit("\n", 1)[-1]
+        if not token.replace("-", "").replace("_", "").isalnum():  # the cheap test first: a plain word
+            word = _WORD_SUFFIX.search(token)
+            if word is None or (word.start() and token[word.start() - 1] in "’'"):
+                continue
+            token = word.group()
+        yield token.casefold(), sp.start(1), sp.end(1)
+
+
+_NAME_STOP = re.compile(r"\n|['’]s\b")
+
+
+def _name_end(run: str) -> int:
+    """Where a capitalised run stops being one name: at a line break or a possessive."""
+    stop = _NAME_STOP.search(run)
+    return stop.start() if stop else len(run)
+
+
+def _without_title(text: str, m: Mention) -> Mention:
+    """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
+    mention analysis knows "CEO" as no title word) keeps only the name after the title; the
+    title is then read before it like any other."""
+    if m.kind != "person" or m.role is not None or m.text.count(" ") < 2:
+        return m
+    words = list(_TOKEN_RE.finditer(m.text))
+    last = max((k for k, w in enumerate(words[:-1]) if shapes.is_head(w.group())), default=-1)
+    if last < 0 or len(words) - last - 1 < 2:
+        return m
+    start = m.start + words[last + 1].start()
+    return replace(m, start=start, text=text[start:m.end], entity_id=None)
+
+
+def _offices(text: str, found: list[Claim]) -> list[Claim]:
+    """The roles that name an office held by a person: not a rank by birth ("Prince Andrew"),
+    not a title without a head ("senior David Garcia"), and not a "person" standing inside
+    another person's title after that person's name ("Rob Goldman, President Ascom North
+    America": Ascom is what he is president of)."""
+    if not found:
+        return found
+    kept = []
+    for c in found:
+        if "person" not in c.fields:
+            kept.append(c)
+            continue
+        if not shapes.holds_office(str(c.fields["title"])):
+            continue
+        person = str(c.fields["person"]).rstrip("'’")
+        at = text.find(person, c.start, c.end)
+        inside = any(o is not c and "person" in o.fields and o.start < at and at + len(person) <= o.end
+                     and text.find(str(o.fields["person"]), o.start, o.end) == o.start
+                     and shapes.holds_office(text[o.start + len(str(o.fields["person"])):at])
+                     and not re.match(r"['’]s\b", text[at + len(person):]) for o in found)
+        if not inside:
+            kept.append(c)
+    return kept
 
 
 def _headed(phrase: str) -> bool:
