@@ -43,6 +43,7 @@ from amanat.model import Claim
 
 NAME = "quotes"
 VERSION = 1
+_LOOK_BACK = 600
 
 def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> Claim | None:
     start, end = _trim(context.text, start, end)
@@ -117,7 +118,9 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
         g = next(i for i in range(1, _QUOTE.groups + 1) if m.group(i) is not None)
         inner_start, inner_end = m.start(g), m.end(g)
         para = _paragraph_of(paragraphs, m.start())
-        s_start = _sentence_of(spans, m.start())[0]
+        # who said it stands within _LOOK_BACK characters of the quote: a sentence longer than
+        # that before it is not searched from its start for every quote it holds
+        s_start = max(_sentence_of(spans, m.start())[0], m.start() - _LOOK_BACK)
         limit = para.end
         speaker: _Speaker | None = None
         after = _attribution_after(context, m.end(), limit)

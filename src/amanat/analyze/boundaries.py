@@ -1,0 +1,41 @@
+"""Where a pattern's marks fall in one span of text (clause marks in a sentence), found once
+and then looked up by bisection. Pure.
+
+Extractors and checks ask, for every figure or date of a sentence, where its clause begins
+and ends: "the last comma before this number", "the first comma after it". Asked with a
+``finditer`` from the sentence start, or a ``search`` to its end, that is a scan per figure —
+quadratic in a sentence with thousands of numbers and no comma (hostile text, or a table
+flattened into one line). Finding the marks once per sentence makes each question a
+logarithmic lookup, with the same answers.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+
+
+class Marks:
+    """The non-overlapping matches of ``pattern`` in ``text[start:end]``, in order."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, pattern: re.Pattern[str], text: str, start: int, end: int) -> None:
+        found = [(m.start(), m.end()) for m in pattern.finditer(text, start, end)]
+        self.starts = [s for s, _ in found]
+        self.ends = [e for _, e in found]
+
+    def last_end_before(self, pos: int, default: int) -> int:
+        """The end of the last mark that ends at or before ``pos`` (``default`` if none)."""
+        i = bisect_right(self.ends, pos)
+        return self.ends[i - 1] if i else default
+
+    def first_start_from(self, pos: int, default: int) -> int:
+        """The start of the first mark that starts at or after ``pos`` (``default`` if none)."""
+        i = bisect_left(self.starts, pos)
+        return self.starts[i] if i < len(self.starts) else default
+
+    def any_within(self, start: int, end: int) -> bool:
+        """Whether a mark lies wholly inside ``[start, end)``."""
+        i = bisect_left(self.starts, start)
+        return i < len(self.starts) and self.ends[i] <= end
