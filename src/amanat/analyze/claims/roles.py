@@ -13,9 +13,11 @@ then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
+from amanat.analyze.boundaries import Covered
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.tries import phrase_trie
@@ -97,13 +99,53 @@ def _claim(context: Context, start: int, end: int, fields: dict[str, object]) ->
     return Claim("role", start, end, context.text[start:end], fields, extractor=f"{NAME}@{VERSION}")
 
 
-def _from_mention(context: Context, m: Mention, people: list[Mention]) -> Claim | None:
+class _Mentions:
+    """A text's mentions looked up by position — which end at a point, which overlap a span,
+    which people start in a range — by dictionary or bisection: asked for every name of a
+    text that repeats names thousands of times, a walk through all of them is quadratic."""
+
+    def __init__(self, mentions: list[Mention]) -> None:
+        self.all = mentions  # in order of start
+        self.people = [m for m in mentions if m.kind == "person"]
+        self.people_starts = [m.start for m in self.people]
+        self.covered = Covered((m.start, m.end) for m in mentions)
+        self.by_end: dict[int, Mention] = {}
+        self.by_start: dict[int, Mention] = {}
+        for m in mentions:
+            self.by_end.setdefault(m.end, m)
+            self.by_start.setdefault(m.start, m)
+        self.places_by_end: dict[int, Mention] = {}
+        for m in mentions:
+            if m.kind == "place":
+                self.places_by_end.setdefault(m.end, m)
+        self.owners = {m.start for m in mentions if m.kind in ("place", "organization")}
+
+    def people_from(self, start: int, end: int) -> list[Mention]:
+        """The people whose mention starts in ``[start, end)``."""
+        return self.people[bisect_left(self.people_starts, start):bisect_left(self.people_starts, end)]
+
+
+class _Taken:
+    """The characters claims found so far cover (claims are short: marking them is cheap, and
+    asking whether a span is free costs its length, not the number of claims)."""
+
+    def __init__(self, size: int) -> None:
+        self.marks = bytearray(size + 1)
+
+    def add(self, start: int, end: int) -> None:
+        self.marks[start:end] = b"\x01" * max(0, end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return 1 in self.marks[start:end]
+
+
+def _from_mention(context: Context, m: Mention, index: _Mentions) -> Claim | None:
     """A person's role as the mention analysis attached it."""
     if m.role is None or m.role_start is None or m.role_end is None:
         return None
     start, end = m.role_start, m.role_end
     # "UN Secretary-General Ban Ki-moon's spokesman Stéphane Dujarric": the role is "spokesman"
-    for other in people:
+    for other in index.people_from(start, end):
         if other is not m and start <= other.start and other.end < end:
             rest = re.match(r"['’]s\s+", context.text[other.end:end])
             if rest:
@@ -116,25 +158,25 @@ def _from_mention(context: Context, m: Mention, people: list[Mention]) -> Claim 
     return _claim(context, *span, {"person": m.text, "title": _title(role), "marker": marker, "entity": m.entity_id})
 
 
-def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
+def _name_before(text: str, end: int, covered: _Mentions) -> tuple[int, int, Mention | None] | None:
     """The person named just before ``end``: a person mention, else a run of capitalised words
     that no place or organisation mention covers."""
-    for m in covered:
-        if m.end == end:
-            return (m.start, m.end, m) if m.kind == "person" else None
+    m = covered.by_end.get(end)
+    if m is not None:
+        return (m.start, m.end, m) if m.kind == "person" else None
     run = _NAME_RUN.search(text, max(0, end - 80), end)
     if run is None or len(run.group().split()) < 2:
         return None
     start = run.start()
-    if any(m.start < end and start < m.end for m in covered):
+    if covered.covered.overlaps(start, end):
         return None
     return start, end, None
 
 
-def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
-    for m in covered:
-        if m.start == start:
-            return (m.start, m.end, m) if m.kind == "person" else None
+def _name_after(text: str, start: int, covered: _Mentions) -> tuple[int, int, Mention | None] | None:
+    m = covered.by_start.get(start)
+    if m is not None:
+        return (m.start, m.end, m) if m.kind == "person" else None
     return None
 
 
@@ -143,7 +185,7 @@ _ARTICLED = re.compile(r"(?:the|then|a|an|former|ex-|acting|now)\b|[A-Z][\w-]*['
 _WORDS = re.compile(r"[\w’'-]+")
 
 
-def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | None:
+def _title_before(context: Context, at: int, mentions: _Mentions) -> int | None:
     """Where a title written right before a name starts ("Kazakhstan's Minister of Trade and
     Integration |Serik Zhumangarin"), read backwards over title words, joiners, possessives and
     capitalised words; capitalised words that are none of these do not start it ("Monday")."""
@@ -167,7 +209,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     def starts(m: re.Match[str]) -> bool:
         w = m.group().casefold()
         return (w.split("-")[-1].rstrip(".") in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
-                or any(x.start == m.start() and x.kind in ("place", "organization") for x in mentions))
+                or m.start() in mentions.owners)
     while chosen and not starts(chosen[0]):
         chosen = chosen[1:]
     if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
@@ -181,15 +223,16 @@ def extract_roles(context: Context) -> list[Claim]:
     """The roles of one text, one per named person or place."""
     text = context.text
     p = _patterns()
-    mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
-    people = [m for m in mentions if m.kind == "person"]
+    mentions = _Mentions(sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start))
+    people = mentions.people
     found: list[Claim] = []
+    taken = _Taken(len(text))
     done: set[tuple[int, int]] = set()
     named = named_people(context)
     for m in people:
-        claim = _from_mention(context, m, people)
+        claim = _from_mention(context, m, mentions)
         start = _title_before(context, m.start, mentions) if m.role is None or m.role_end == m.start - 1 else None
-        if start is not None and any(o is not m and start <= o.start < m.start for o in people):
+        if start is not None and mentions.people_from(start, m.start):
             start = None  # "Guterres's spokesman": another person's title is not this one's
         if start is not None and (claim is None or start < claim.start):
             # a title the mention analysis left out, or cut short ("US Secretary of State Antony Blinken")
@@ -198,6 +241,7 @@ def extract_roles(context: Context) -> list[Claim]:
                                                    "marker": m.marker or marker_of(role), "entity": m.entity_id})
         if claim is not None:
             found.append(claim)
+            taken.add(claim.start, claim.end)
             done.add((m.start, m.end))
     # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
     heads, modifiers, _ = _title_words()
@@ -205,7 +249,7 @@ def extract_roles(context: Context) -> list[Claim]:
         if n.group(1).casefold() not in heads and n.group(1).casefold() not in modifiers:
             continue
         start, end = n.start(2), n.end(2)
-        if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
+        if mentions.covered.overlaps(start, end) or taken.overlaps(start, end):
             continue
         words = n.group(2).split()
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
@@ -215,16 +259,18 @@ def extract_roles(context: Context) -> list[Claim]:
             role = text[title_start:start - 1]
             found.append(_claim(context, title_start, end, {"person": n.group(2), "title": _title(role),
                                                             "marker": marker_of(role), "entity": None}))
+            taken.add(title_start, end)
             done.add((start, end))
     # a person the text marks (claims/people.py) with a title before: "Rep. Ilhan Omar", "judge Inaba"
     for person in named:
-        if person.entity or person.weak or (person.start, person.end) in done or _overlaps(found, person.start, person.end):
+        if person.entity or person.weak or (person.start, person.end) in done or taken.overlaps(person.start, person.end):
             continue
         title_start = _title_before(context, person.start, mentions)
         if title_start is not None:
             role = text[title_start:person.start - 1]
             found.append(_claim(context, title_start, person.end, {"person": person.name, "title": _title(role),
                                                                    "marker": marker_of(role), "entity": None}))
+            taken.add(title_start, person.end)
             done.add((person.start, person.end))
     # a title phrase after a name: "Josep Borrell, the EU's foreign policy chief"
     for a in p.apposition.finditer(text):
@@ -234,7 +280,7 @@ def extract_roles(context: Context) -> list[Claim]:
                 continue
         elif not _headed(phrase):
             continue  # no article: the head must come first ("equity strategist at …"), no clause
-        if _overlaps(found, a.start(1), a.end(1)):
+        if taken.overlaps(a.start(1), a.end(1)):
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
@@ -244,25 +290,27 @@ def extract_roles(context: Context) -> list[Claim]:
         found.append(_claim(context, name[0], a.end(1), {"person": person, "title": _title(phrase),
                                                          "marker": marker_of(phrase),
                                                          "entity": name[2].entity_id if name[2] else None}))
+        taken.add(name[0], a.end(1))
         done.add((name[0], name[1]))
     # a title phrase before a name: "Kazakhstan’s ambassador, Yerzhan Kistafin,"
     for m in people:
         if (m.start, m.end) in done or not re.match(r"\s*[,.;)]|\s*(?:said|told)\b|\s*$", text[m.end:]):
             continue
         b = p.before_name.search(text, max(0, m.start - 90), m.start)
-        if b is None or not p.heads.search(b.group(1)) or _overlaps(found, b.start(1), b.end(1)):
+        if b is None or not p.heads.search(b.group(1)) or taken.overlaps(b.start(1), b.end(1)):
             continue
         phrase = b.group(1)
         found.append(_claim(context, b.start(1), m.end, {"person": m.text, "title": _title(phrase),
                                                          "marker": marker_of(phrase), "entity": m.entity_id}))
+        taken.add(b.start(1), m.end)
         done.add((m.start, m.end))
     # a place's role: "Almaty, then the capital of Kazakhstan"
     for a in p.place.finditer(text):
         before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
         if before is None:
             continue
-        place = next((m for m in mentions if m.end == a.start() and m.kind == "place"), None)
-        if place is None and any(m.end == a.start() for m in mentions):
+        place = mentions.places_by_end.get(a.start())
+        if place is None and a.start() in mentions.by_end:
             continue
         start = place.start if place else before.start()
         phrase = a.group(1)
@@ -287,10 +335,6 @@ def _headed(phrase: str) -> bool:
 def _clause_words() -> frozenset[str]:
     lex = lexicon("en")
     return (lex.words("clause_openers") | lex.words("speech_verbs")) - {"of", "for", "in", "on", "at", "to", "and", "with", "from", "by"}
-
-
-def _overlaps(found: list[Claim], start: int, end: int) -> bool:
-    return any(c.start < end and start < c.end for c in found)
 
 
 EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=frozenset({"en"}), writes=("role",),
