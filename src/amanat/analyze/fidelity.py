@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -40,7 +41,7 @@ from rapidfuzz.distance import Levenshtein
 from amanat.analyze.attribution import attribution
 from amanat.analyze.sentences import sentences
 from amanat.kb.lexicon import lexicon
-from amanat.model import Claim, Mention, Reprint, ReprintClass, Statement, TextDifference
+from amanat.model import Claim, DifferenceKind, Mention, Reprint, ReprintClass, Statement, TextDifference
 
 K = 3  # words per anchor gram
 MAX_INSERT = 40  # words of the document's own text that may stand inside one copied passage
@@ -279,6 +280,7 @@ def _differences(al: _Alignment, sw: list[Word], dw: list[Word], doc: str, quote
             else:
                 merged.append([i1, i2, j1, j2])
         for i1, i2, j1, j2 in merged:
+            kind: DifferenceKind
             old, a, b = _text(body, sw, i1, i2)
             new, c, e = _text(doc, dw, j1, j2)
             if i1 == i2:
@@ -345,7 +347,7 @@ def match(versions: Sequence[Statement], document_id: str, text: str, *, publish
     _, al, sw = best
     covered = sum(s1 - s0 for s0, s1, _, _ in al.ranges)
     share = covered / len(sw)
-    kind = "reprint" if share >= REPRINT_SHARE else "quote"
+    kind: Literal["reprint", "quote"] = "reprint" if share >= REPRINT_SHARE else "quote"
     diffs = _differences(al, sw, dw, text, kind == "quote")
     withdrawals = [v for v in versions if v.status == "canceled"]
     withdrawn = None

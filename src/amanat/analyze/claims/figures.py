@@ -24,7 +24,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from amanat.analyze.boundaries import Marks
 from amanat.analyze.claims import Context, Extractor
@@ -263,6 +263,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
     after = _cue_after(g, text, unit_end, right, sentence[1])
     before = _cue_before(g, text, left, start)
     if measure is None:
+        chosen: tuple[str, int, int] | None
         if after and before:
             chosen = after if after[1] <= before[1] else before
         else:
@@ -332,7 +333,7 @@ def _after_a_name(text: str, word: str, start: int, sentence_start: int) -> bool
     return bool(text[sentence_start:word_start].strip())
 
 
-def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | bool | None:
+def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | Literal[False] | None:
     """The unit noun after a number, as ``(unit, end)``; None when none; False when the words
     after make the number something other than a figure (a duration, an address, a label)."""
     sets = g.sets

@@ -286,8 +286,7 @@ def extract_roles(context: Context) -> list[Claim]:
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
         if name is None or (name[0], name[1]) in done:
             continue
-        person = text[name[0]:name[1]]
-        found.append(_claim(context, name[0], a.end(1), {"person": person, "title": _title(phrase),
+        found.append(_claim(context, name[0], a.end(1), {"person": text[name[0]:name[1]], "title": _title(phrase),
                                                          "marker": marker_of(phrase),
                                                          "entity": name[2].entity_id if name[2] else None}))
         taken.add(name[0], a.end(1))

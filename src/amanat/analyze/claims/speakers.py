@@ -233,9 +233,9 @@ class _Resolver:
         if named:
             head = named[0] if "," in phrase else named[-1]  # "Will Moy, chief executive of Full Fact"
             return _Speaker(start, end, head.name, head.entity, person=True)
-        head = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
-        if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
-                and not any(x[0].isupper() for x in words[1:head]):
+        link = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
+        if not w.anonymous.isdisjoint(lower[:link]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
+                and not any(x[0].isupper() for x in words[1:link]):
             return _Speaker(start, end, None)  # "a source", "witnesses", "people familiar with the matter"
         said = w.statement.match(phrase)
         if said:  # "the ministry's statement" speaks for the ministry
