@@ -35,8 +35,6 @@ from trafilatura.utils import load_html
 from amanat.analyze.blocks import extract_blocks
 from amanat.model import Extraction, PublishedDate
 
-
-
 # Past this many characters trafilatura's trees (about 25 times the page in memory) are not
 # worth it: the page is read as a stream of tags instead (``blocks``). Articles are far
 # smaller; pages this big are archives, listings or data dumps.

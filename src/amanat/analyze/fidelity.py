@@ -41,7 +41,15 @@ from rapidfuzz.distance import Levenshtein
 from amanat.analyze.attribution import attribution
 from amanat.analyze.sentences import sentences
 from amanat.kb.lexicon import lexicon
-from amanat.model import Claim, DifferenceKind, Mention, Reprint, ReprintClass, Statement, TextDifference
+from amanat.model import (
+    Claim,
+    DifferenceKind,
+    Mention,
+    Reprint,
+    ReprintClass,
+    Statement,
+    TextDifference,
+)
 
 K = 3  # words per anchor gram
 MAX_INSERT = 40  # words of the document's own text that may stand inside one copied passage
