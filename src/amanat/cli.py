@@ -32,6 +32,7 @@ from amanat.errors import AmanatError, InputError
 from amanat.exchange import commands as exchange
 from amanat.kb import commands as kb
 from amanat.provenance import commands as provenance
+from amanat.store import findings as stored_findings
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
 
@@ -475,7 +476,7 @@ def demo(
         counts = analysis.run_analysis(store)
         _show_claims(store)
         checks.run_checks_on_store(store)
-        found = checks.findings.list_findings(store)
+        found = stored_findings.list_findings(store)
         grouped = [s for s in stories.list_stories(store) if s["documents"] > 1]
     out.print(f"\nLinked {counts['linked']} of {counts['mentions']} mentions to the knowledge base "
               f"(see `amanat mentions ID`); found {counts['claims']} claims (see `amanat claims ID`).")

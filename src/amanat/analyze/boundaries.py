@@ -68,3 +68,21 @@ class Covered:
         """Whether ``[start, end)`` shares a character with any span."""
         i = bisect_left(self.ends, start + 1)  # the first joined span ending after ``start``
         return i < len(self.starts) and self.starts[i] < end
+
+
+class Taken:
+    """The characters that spans found so far cover, marked one byte each: whether a new span
+    is free costs its own length, not the number of spans found (which, in a text of
+    thousands of claims, makes a walk through them quadratic). Spans may overlap."""
+
+    __slots__ = ("marks",)
+
+    def __init__(self, size: int) -> None:
+        self.marks = bytearray(size + 1)
+
+    def add(self, start: int, end: int) -> None:
+        self.marks[start:end] = b"\x01" * max(0, end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` shares a character with a span added."""
+        return 1 in self.marks[start:end]

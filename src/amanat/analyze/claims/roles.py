@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
-from amanat.analyze.boundaries import Covered
+from amanat.analyze.boundaries import Covered, Taken
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.tries import phrase_trie
@@ -125,20 +125,6 @@ class _Mentions:
         return self.people[bisect_left(self.people_starts, start):bisect_left(self.people_starts, end)]
 
 
-class _Taken:
-    """The characters claims found so far cover (claims are short: marking them is cheap, and
-    asking whether a span is free costs its length, not the number of claims)."""
-
-    def __init__(self, size: int) -> None:
-        self.marks = bytearray(size + 1)
-
-    def add(self, start: int, end: int) -> None:
-        self.marks[start:end] = b"\x01" * max(0, end - start)
-
-    def overlaps(self, start: int, end: int) -> bool:
-        return 1 in self.marks[start:end]
-
-
 def _from_mention(context: Context, m: Mention, index: _Mentions) -> Claim | None:
     """A person's role as the mention analysis attached it."""
     if m.role is None or m.role_start is None or m.role_end is None:
@@ -226,7 +212,7 @@ def extract_roles(context: Context) -> list[Claim]:
     mentions = _Mentions(sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start))
     people = mentions.people
     found: list[Claim] = []
-    taken = _Taken(len(text))
+    taken = Taken(len(text))
     done: set[tuple[int, int]] = set()
     named = named_people(context)
     for m in people:
