@@ -21,6 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import exc as sa_exc
 from typer.core import TyperGroup
 
 from amanat.analyze import commands as analysis
@@ -58,6 +59,13 @@ class _Commands(TyperGroup):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
             err.print(f"[red]error:[/red] {escape(where + (exc.strerror or str(exc)))}")
+            raise typer.Exit(2) from None
+        except sa_exc.OperationalError as exc:
+            # the database went away mid-run (PostgreSQL restarted or shut down, the network
+            # cut): what was committed stays, the rest is redone by running the command again
+            cause = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
+            err.print(f"[red]error:[/red] the database connection failed: {escape(cause)} "
+                      "(work committed before it is kept: run the command again to resume)")
             raise typer.Exit(2) from None
 
 
