@@ -215,5 +215,37 @@ def test_a_hostile_text_is_analysed_in_bounded_time_and_memory(measured: dict[st
     assert row["extra_mb"] < MEGABYTES, f"{name}: {row['extra_mb']} MB over what the process held"
 
 
+# --- a fuzz: what the chain returns still points at the text ------------------------------
+
+_PIECES = ["President", "Tokayev", "Токаев", "توكاييف", "Almaty", "said", "told", "killed", "at least", "about",
+           "12", "1,200", "4.5", "2022", "January 6", "people", "the ministry", "according to", "that",
+           "“", "”", "«", "»", "\"", "‘", "’", ",", ".", ";", ":", "—", "(", ")", "\n", " ", "  ",
+           "\u200b", "\u200f", "\u200e", "\u202e", "\ufeff", "\x00", "é", "人"]
+
+
+@pytest.fixture(scope="module")
+def chain() -> Chain:
+    return Chain.build()
+
+
+def test_claims_and_mentions_of_fuzzed_text_point_at_their_own_words(chain: Chain) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from amanat.analyze.claims import extract_claims
+    from amanat.analyze.mentions import analyze_mentions
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=6), max_size=120).map("".join))
+    def check(text: str) -> None:
+        mentions = analyze_mentions(text, DAY, chain.index)  # type: ignore[arg-type]
+        for m in mentions:
+            assert 0 <= m.start < m.end <= len(text) and text[m.start:m.end] == m.text
+        for c in extract_claims(text, DAY, "en", tuple(mentions)).claims:
+            assert 0 <= c.start <= c.end <= len(text) and text[c.start:c.end] == c.text, c
+
+    check()
+
+
 if __name__ == "__main__":
     _main(sys.argv[1])

@@ -58,7 +58,7 @@ MISSING_MIN = 12  # a removal this long (or a whole sentence) is missing text, n
 MIN_WORDS = 10  # identical words a passage needs (unless it is a whole statement sentence)
 MIN_DENSITY = 0.5  # identical words over the longer side of a passage
 REPRINT_SHARE = 0.5  # a document with at least this share of the statement reprints it
-HIT_BUDGET = 20  # shared-trigram pairs per word of statement and document (see ``_blocks``)
+HIT_BUDGET = 8  # shared-trigram pairs per word of statement and document (see ``_blocks``)
 
 _WORD = re.compile(r"[^\W_]+(?:[.'\-][^\W_]+)*|[%&]")
 
