@@ -1,5 +1,5 @@
 """Faults, as real processes killed at random points: ``amanat check`` (findings, stories and
-reprints written in batches) and ``amanat publish`` (log appends). Afterwards the store and
+reprints written in batches), ``amanat publish`` (log appends) and ``amanat sync``. Afterwards the store and
 the log verify, nothing acknowledged is lost or duplicated, and rerunning completes the work:
 what a killed-then-rerun check leaves equals what one uninterrupted run leaves.
 
@@ -176,3 +176,51 @@ def test_publishes_killed_at_random_points_lose_and_duplicate_nothing_acknowledg
         assert uri and logged.count(uri) == 1, f"seed {SEED}: {uri!r} logged {logged.count(uri)} times"
     # a killed run logged its item or nothing: never more than one entry per run
     assert len(acknowledged) + 1 <= len(logged) <= len(acknowledged) + 1 + len(killed)
+
+
+def test_a_sync_killed_at_random_points_then_rerun_mirrors_the_partners_log_once(tmp_path_factory):
+    """Three rounds of: the partner publishes 20 entries, ``amanat sync`` fetches them (the
+    entries served slowly) and is SIGKILLed at a random point. After each, the follower's
+    mirror is a prefix of the partner's log with no entry twice; a rerun mirrors the whole
+    log — every entry once, the same root."""
+    from tests.test_exchange import ALLOW, Pair
+
+    from amanat.exchange.sync import follow
+    from amanat.provenance.log import Log
+
+    rng = random.Random(SEED)
+    pair = Pair(tmp_path_factory.mktemp("sync-kill"))
+    try:
+        follow(pair.b.store, pair.proxy.url, key=pair.pub_a.log.info()["checkpoint_vkey"], fetcher=pair.fetcher)
+        origin = pair.origin_a
+        env = {"AMANAT_KEYS": pair.b.keys, "AMANAT_FETCH_ALLOW": ALLOW, "PYTHONPATH": str(ROOT / "src")}
+        cmd = _cli(pair.b.db_url, "sync", "--no-announce", "--json")
+        pair.proxy.entries_delay = 2.0
+        kills = 0
+        for r in range(3):
+            for n in range(20):
+                pair.pub_a.publish(headline=f"Synthetic {r}.{n}", body=f"Synthetic statement {r}.{n}: body.",
+                                   language="en")
+            with _running(cmd, **env) as proc:
+                time.sleep(rng.uniform(0.5, 5.0))
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    kills += 1
+                else:
+                    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+            mirrored = [i for (i,) in _count(pair.b.db_url, f"SELECT idx FROM log_entries WHERE origin = '{origin}'")]
+            assert sorted(mirrored) == list(range(len(mirrored))), f"seed {SEED}: not a prefix, or an entry twice"
+            _sqlite_ok(pair.b.db_url)
+        assert kills, f"every sync ended before its kill (seed {SEED})"
+        pair.proxy.entries_delay = 0.0
+        size = pair.pub_a.log.size
+        code, _, err = _run(cmd, env)
+        assert code == 0, f"seed {SEED}: {err}"
+        mirrored = [i for (i,) in _count(pair.b.db_url, f"SELECT idx FROM log_entries WHERE origin = '{origin}'")]
+        assert sorted(mirrored) == list(range(size)), f"seed {SEED}"
+        assert Log(pair.b.store, origin).root(size) == pair.pub_a.log.root(size)
+        errors = pair.a.server_errors() + pair.b.server_errors()
+        assert not errors, errors
+    finally:
+        pair.close()
