@@ -10,6 +10,7 @@ demo: setup
 test:
 	@scripts/setup --browser
 	.venv/bin/ruff check src tests bench
+	.venv/bin/mypy
 	.venv/bin/python -m pytest -n 2 -p no:cacheprovider
 
 lint: setup

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.markup import escape
 from rich.text import Text
+from sqlalchemy import exc as sa_exc
 from typer.core import TyperGroup
 
 from amanat.analyze import commands as analysis
@@ -34,6 +35,7 @@ from amanat.kb import commands as kb
 from amanat.provenance import commands as provenance
 from amanat.provenance.demo import DEMO_COVERAGE, publish_demo_statement
 from amanat.scale import commands as scale
+from amanat.store import findings as stored_findings
 from amanat.store.db import Store
 from amanat.web.commands import serve, tokens_app
 
@@ -63,6 +65,13 @@ class _Commands(TyperGroup):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
             err.print(f"[red]error:[/red] {escape(where + (exc.strerror or str(exc)))}")
+            raise typer.Exit(2) from None
+        except sa_exc.OperationalError as exc:
+            # the database went away mid-run (PostgreSQL restarted or shut down, the network
+            # cut): what was committed stays, the rest is redone by running the command again
+            cause = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
+            err.print(f"[red]error:[/red] the database connection failed: {escape(cause)} "
+                      "(work committed before it is kept: run the command again to resume)")
             raise typer.Exit(2) from None
 
 
@@ -482,7 +491,7 @@ def demo(
         counts = analysis.run_analysis(store)
         _show_claims(store)
         checks.run_checks_on_store(store)
-        found = checks.findings.list_findings(store)
+        found = stored_findings.list_findings(store)
         grouped = [s for s in stories.list_stories(store) if s["documents"] > 1]
     out.print(f"\nLinked {counts['linked']} of {counts['mentions']} mentions to the knowledge base "
               f"(see `amanat mentions ID`); found {counts['claims']} claims (see `amanat claims ID`).")

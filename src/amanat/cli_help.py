@@ -53,8 +53,12 @@ def _option(param: Any, ctx: click.Context) -> None:
         return
 
 
-def plain_help(command: click.Command) -> None:
-    """Give ``command`` and every sub-command plain metavars (idempotent)."""
+def plain_help(command: Any) -> None:
+    """Give ``command`` and every sub-command plain metavars (idempotent).
+
+    ``command`` is a click command of either click: typer's commands derive from the copy of
+    click that typer bundles (``typer._click``), not from the ``click`` package, and both have
+    the attributes read here."""
     ctx = click.Context(command)
     for param in command.params:
         if param.param_type_name == "argument":

@@ -152,7 +152,8 @@ def describe(claim: dict[str, object]) -> str:
     if kind == "event":
         return f"{claim.get('date') or 'unresolved'} ({claim.get('precision') or claim.get('why') or ''})"
     if kind == "membership":
-        return f"{claim.get('group')}: {', '.join(map(str, claim.get('members') or []))}"
+        members = claim.get("members")
+        return f"{claim.get('group')}: {', '.join(map(str, members if isinstance(members, list) else []))}"
     return json.dumps({k: v for k, v in claim.items() if k not in ("type", "start", "end", "text")})
 
 

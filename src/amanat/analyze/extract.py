@@ -29,17 +29,11 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html
 
 from amanat.analyze.blocks import extract_blocks
 from amanat.model import Extraction, PublishedDate
-
-_TRAFILATURA_OPTIONS = {
-    "include_comments": False,
-    "favor_precision": True,
-    "include_tables": True,
-}
-
 
 # Past this many characters trafilatura's trees (about 25 times the page in memory) are not
 # worth it: the page is read as a stream of tags instead (``blocks``). Articles are far
@@ -66,9 +60,12 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
         url=url,
         with_metadata=True,
         date_extraction_params=_date_params(),
-        **_TRAFILATURA_OPTIONS,
+        include_comments=False,
+        favor_precision=True,
+        include_tables=True,
     )
-    if doc is None:  # no article text: keep what the page says about itself
+    if not isinstance(doc, TrafilaturaDocument):  # None, no article text: keep what the page says about itself
+        # (a dict comes only with ``as_dict=True``)
         return _metadata(tree, url)
     published = PublishedDate(doc.date, "day", "metadata") if doc.date else None
     return Extraction(

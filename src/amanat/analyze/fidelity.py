@@ -29,17 +29,27 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from amanat.analyze.attribution import attribution
 from amanat.analyze.sentences import sentences
 from amanat.kb.lexicon import lexicon
-from amanat.model import Claim, Mention, Reprint, ReprintClass, Statement, TextDifference
+from amanat.model import (
+    Claim,
+    DifferenceKind,
+    Mention,
+    Reprint,
+    ReprintClass,
+    Statement,
+    TextDifference,
+)
 
 K = 3  # words per anchor gram
 MAX_INSERT = 40  # words of the document's own text that may stand inside one copied passage
@@ -48,6 +58,7 @@ MISSING_MIN = 12  # a removal this long (or a whole sentence) is missing text, n
 MIN_WORDS = 10  # identical words a passage needs (unless it is a whole statement sentence)
 MIN_DENSITY = 0.5  # identical words over the longer side of a passage
 REPRINT_SHARE = 0.5  # a document with at least this share of the statement reprints it
+HIT_BUDGET = 8  # shared-trigram pairs per word of statement and document (see ``_blocks``)
 
 _WORD = re.compile(r"[^\W_]+(?:[.'\-][^\W_]+)*|[%&]")
 
@@ -104,6 +115,18 @@ def _blocks(s: Sequence[str], d: Sequence[str]) -> list[tuple[int, int, int]]:
     grams: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i in range(len(s) - K + 1):
         grams[tuple(s[i:i + K])].append(i)
+    in_d = Counter(g for j in range(len(d) - K + 1) if (g := tuple(d[j:j + K])) in grams)
+    # a trigram repeated on both sides pairs every copy with every copy: on a refrain repeated
+    # thousands of times (hostile text) that is millions of hits. Within a budget linear in
+    # the two lengths, the most repetitive trigrams are dropped as anchors (they locate
+    # nothing); ordinary texts stay far below it and lose none.
+    pairs = sorted(((len(grams[g]) * n, g) for g, n in in_d.items()), reverse=True)
+    total, budget = sum(p for p, _ in pairs), HIT_BUDGET * (len(s) + len(d))
+    for p, g in pairs:
+        if total <= budget:
+            break
+        del grams[g]
+        total -= p
     hits = [(i, j) for j in range(len(d) - K + 1) for i in grams.get(tuple(d[j:j + K]), ())]
     hits.sort(key=lambda h: (h[1] - h[0], h[0]))
     blocks: list[list[int]] = []
@@ -121,14 +144,21 @@ def _chain(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     if not blocks:
         return []
     blocks = sorted(sorted(blocks, key=lambda b: -b[2])[:2000], key=lambda b: (b[1], b[0]))
-    best = [b[2] for b in blocks]
+    # the quadratic step runs in numpy: each block against all before it at once (up to
+    # 2,000 blocks, when a repetitive text gives that many)
+    arr = np.array(blocks, dtype=np.int64).reshape(-1, 3)
+    s_end, d_end = arr[:, 0] + arr[:, 2], arr[:, 1] + arr[:, 2]
+    best = arr[:, 2].copy()
     back = [-1] * len(blocks)
     for k, (s, d, n) in enumerate(blocks):
-        for p in range(k):
-            ps, pd, pn = blocks[p]
-            if ps + pn <= s and pd + pn <= d and best[p] + n > best[k]:
-                best[k], back[k] = best[p] + n, p
-    k = max(range(len(blocks)), key=best.__getitem__)
+        if k:
+            fits = (s_end[:k] <= s) & (d_end[:k] <= d)
+            if fits.any():
+                scores = np.where(fits, best[:k], -1)
+                p = int(scores.argmax())  # the first of the best, as the loop it replaces
+                if scores[p] + n > best[k]:
+                    best[k], back[k] = scores[p] + n, p
+    k = int(best.argmax())
     chain = []
     while k >= 0:
         chain.append(blocks[k])
@@ -258,6 +288,7 @@ def _differences(al: _Alignment, sw: list[Word], dw: list[Word], doc: str, quote
             else:
                 merged.append([i1, i2, j1, j2])
         for i1, i2, j1, j2 in merged:
+            kind: DifferenceKind
             old, a, b = _text(body, sw, i1, i2)
             new, c, e = _text(doc, dw, j1, j2)
             if i1 == i2:
@@ -324,7 +355,7 @@ def match(versions: Sequence[Statement], document_id: str, text: str, *, publish
     _, al, sw = best
     covered = sum(s1 - s0 for s0, s1, _, _ in al.ranges)
     share = covered / len(sw)
-    kind = "reprint" if share >= REPRINT_SHARE else "quote"
+    kind: Literal["reprint", "quote"] = "reprint" if share >= REPRINT_SHARE else "quote"
     diffs = _differences(al, sw, dw, text, kind == "quote")
     withdrawals = [v for v in versions if v.status == "canceled"]
     withdrawn = None

@@ -71,7 +71,7 @@ def spacy_spans(text: str, model: str = "en_core_web_sm") -> list[Span] | None:
     """PERSON/ORG/GPE spans from a spaCy pipeline, or None when spaCy or the pipeline is absent
     (nothing is ever downloaded)."""
     try:
-        import spacy  # type: ignore[import-not-found]
+        import spacy
 
         nlp = _SPACY.get(model) or _SPACY.setdefault(model, spacy.load(model))
     except Exception:  # not installed, or no such pipeline: the rule backend stays in charge

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from amanat.analyze.boundaries import Covered
 from amanat.analyze.tokens import NameHit, Token
 from amanat.analyze.vocabulary import (
     HEAD_SYNONYMS,
@@ -324,14 +325,20 @@ def offices(
     seen: list[_Seen] = []
     by_person: dict[str, list[_Seen]] = {}  # a linked person's roles that name an owner
     out = []
+    in_orgs = Covered(orgs)
+    # people by start, to find those overlapping a phrase by bisection (not one by one)
+    order = sorted(range(len(people)), key=lambda i: people[i][0])
+    starts = [people[i][0] for i in order]
+    longest = max((e - s for s, e, _ in people), default=0)
     for o in office_phrases(text, toks, hits, index):
-        if any(o.title_start < e and s < o.title_end for s, e in orgs):
+        if o.title_end > o.title_start and in_orgs.overlaps(o.title_start, o.title_end):
             continue
         words = frozenset(role_words(o.title)) - set(MARKERS)
         if not words:
             continue
         targets = frozenset(o.targets)
-        persons = [p for s, e, p in people if o.start < e and s < o.end]
+        near = sorted(order[bisect.bisect_left(starts, o.start - longest):bisect.bisect_left(starts, o.end)])
+        persons = [people[i][2] for i in near if o.start < people[i][1] and people[i][0] < o.end]
         role = bool(persons) or o.before_name
         if o.owners:
             # "Pakistan's Minister of Agriculture": an office more precise than its words here

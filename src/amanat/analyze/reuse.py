@@ -384,6 +384,12 @@ class ReuseIndex:
         total = _extent(qpos[usable[inv]], width)
         if not len(ids) or total == 0:
             return []
+        # one (gram, text) pair however often the text repeats the gram: what a text covers is
+        # the query positions of the grams it has, and expanding every posting to every query
+        # position multiplied a refrain's repeats on both sides (a 2 MB text of one repeated
+        # phrase, indexed and queried: 6 billion pairs)
+        pairs = np.unique((gram_ix.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64))
+        gram_ix, ids = (pairs >> np.uint64(32)).astype(np.int64), (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64)
         # every query position of each gram: a gram may occur twice in the query
         order = np.argsort(inv, kind="stable")
         first = np.searchsorted(inv[order], np.arange(len(uniq)))

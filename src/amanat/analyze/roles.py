@@ -14,15 +14,17 @@ from __future__ import annotations
 import bisect
 import re
 
-from amanat.analyze.tokens import NameHit, Token
+from amanat.analyze.boundaries import Covered
+from amanat.analyze.tokens import Token
 from amanat.analyze.vocabulary import DEMONYMS, MARKERS, NEVER_NAMES, ORG_WORDS, TITLE_WORDS
 from amanat.model import Span
 
 
 def find_role(
-    text: str, toks: list[Token], span: Span, hits: list[NameHit]
+    text: str, toks: list[Token], span: Span, hits: Covered
 ) -> tuple[int, int] | None:
-    """The title attached to a name: before it, before it with a comma, or after it."""
+    """The title attached to a name: before it, before it with a comma, or after it.
+    ``hits``: where the text names something the knowledge base knows."""
     first = bisect.bisect_left(toks, span.start, key=lambda t: t.start)
     if first >= len(toks):
         return None
@@ -37,7 +39,7 @@ def find_role(
         if re.sub(r"^['’]s", "", gap).strip(" -") != "" or "\n" in gap:
             break
         low = t.low
-        in_hit = any(h.start <= t.start < h.end for h in hits)
+        in_hit = t.start in hits
         if low in TITLE_WORDS or low in MARKERS:
             has_title = has_title or low in TITLE_WORDS
         elif not (

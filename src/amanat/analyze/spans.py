@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from amanat.analyze.boundaries import Covered
 from amanat.analyze.roles import find_role
 from amanat.analyze.tokens import NameHit, Token, gap_ok, known_names, tokens
 from amanat.analyze.vocabulary import (
@@ -97,9 +98,10 @@ def detect_spans(text: str, index: KBIndex) -> tuple[list[Span], list[NameHit], 
             spans.append(Span(m.start(), m.end(), "organization", org.ids, method=org.method))
     spans.sort(key=lambda s: (s.start, -s.end))
     out = []
+    named = Covered((h.start, h.end) for h in hits)
     for s in spans:
         if s.kind == "person" or s.method == "fuzzy":
-            s.role = find_role(text, toks, s, hits)
+            s.role = find_role(text, toks, s, named)
         out.append(s)
     return out, hits, toks
 

@@ -13,6 +13,7 @@ with a capital or an uncased letter ("us" is not the US).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from amanat.kb.index import KBIndex, normalize
@@ -102,9 +103,15 @@ def known_names(text: str, index: KBIndex) -> list[NameHit]:
             hits.append(NameHit(s, e, tuple(ids), tuple(ids.values())))
     hits.sort(key=lambda h: (h.start - h.end, h.start))
     kept: list[NameHit] = []
+    starts: list[int] = []  # of ``by_start``: the kept hits in order of start
+    by_start: list[NameHit] = []
+    longest = hits[0].end - hits[0].start if hits else 0  # hits come longest first
     for h in hits:
         crossing = False
-        for k in kept:
+        # only kept hits starting less than the longest length before ``h`` can touch it (a
+        # text naming one person thousands of times is not compared hit by hit)
+        lo, hi = bisect_left(starts, h.start - longest + 1), bisect_left(starts, h.end)
+        for k in by_start[lo:hi]:
             if k.start <= h.start and h.end <= k.end:
                 if set(h.ids) & set(k.ids):
                     crossing = True
@@ -115,6 +122,9 @@ def known_names(text: str, index: KBIndex) -> list[NameHit]:
                 break
         if not crossing:
             kept.append(h)
+            at = bisect_right(starts, h.start)
+            starts.insert(at, h.start)
+            by_start.insert(at, h)
     kept.sort(key=lambda h: h.start)
     return kept
 

@@ -74,13 +74,22 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         with store.engine.begin() as conn:
             for doc_id, rows in pending:
                 findings.replace(conn, doc_id, rows, now, checks=names)
-            runs = t.analysis_runs
-            ids = [doc_id for doc_id, _ in pending]
-            conn.execute(sa.delete(runs).where(runs.c.document_id.in_(ids), runs.c.pass_name == "checks"))
-            conn.execute(sa.insert(runs), [{"document_id": i, "pass_name": "checks", "version": key, "status": None,
-                                            "analysed": now} for i in ids])
         pending.clear()
 
+    def mark_checked(done: list[str]) -> None:
+        """Record documents as checked — only once the whole chain (record checks, reprints,
+        story checks) has run for them: a run killed before that leaves them unchecked, so
+        the next run redoes their reprints and their stories' checks instead of skipping them."""
+        runs = t.analysis_runs
+        now = datetime.now(UTC)
+        for start in range(0, len(done), BATCH):
+            batch = done[start:start + BATCH]
+            with store.engine.begin() as conn:
+                conn.execute(sa.delete(runs).where(runs.c.document_id.in_(batch), runs.c.pass_name == "checks"))
+                conn.execute(sa.insert(runs), [{"document_id": i, "pass_name": "checks", "version": key,
+                                                "status": None, "analysed": now} for i in batch])
+
+    checked: list[str] = []
     for doc_id in ids:
         try:
             found = run_checks(_dated(store, view_of(store, doc_id)), record)
@@ -89,6 +98,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
             err.print(f"[red]error[/red] {doc_id}: cannot check: {escape(str(exc))}")
             progress()
             continue
+        checked.append(doc_id)
         pending.append((doc_id, [f.as_dict() for f in found]))
         if len(pending) >= BATCH:
             write()
@@ -114,6 +124,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
     counts["findings"] += across_stories["findings"]
     for status in FINDING_STATUSES:
         counts[status] += across_stories.get(status, 0)
+    mark_checked(checked)
     return dict(counts)
 
 

@@ -30,6 +30,7 @@ class Layout:
         self._starts = [s for s, _ in self.sentences]
         # a paragraph is a run of lines between line breaks: how extraction lays out the text
         self._breaks = [m.start() for m in re.finditer(r"\n", text)]
+        self._dated: dict[tuple[int, int], bool] = {}
 
     def sentence(self, at: int) -> tuple[int, int]:
         """The sentence that holds offset ``at`` (the whole text when none does)."""
@@ -43,9 +44,12 @@ class Layout:
         return bisect_right(self._breaks, at)
 
     def dates_itself(self, at: int) -> bool:
-        """Whether the sentence around ``at`` carries a year of its own."""
-        s, e = self.sentence(at)
-        return bool(YEAR.search(self.text, s, e))
+        """Whether the sentence around ``at`` carries a year of its own (asked once per
+        sentence: a long sentence naming thousands of people is not searched for each)."""
+        span = self.sentence(at)
+        if span not in self._dated:
+            self._dated[span] = bool(YEAR.search(self.text, *span))
+        return self._dated[span]
 
 
 def layout(document: DocumentView) -> Layout:

@@ -55,11 +55,8 @@ def _clause(text: str, lay: Layout, claim: Claim) -> tuple[int, int]:
     start = s
     for m in _CLAUSE_END.finditer(text, s, claim.start):
         start = m.end()
-    end = e
-    m = _CLAUSE_END.search(text, claim.end, e)
-    if m:
-        end = m.start()
-    return start, end
+    stop = _CLAUSE_END.search(text, claim.end, e)
+    return start, (stop.start() if stop else e)
 
 
 def _words(text: str, start: int, end: int, skip: tuple[int, int]) -> tuple[list[str], bool]:
@@ -117,14 +114,14 @@ def _events(document: DocumentView, record: Record) -> list[Finding]:
             da, db = str(a.fields["date"]), str(b.fields["date"])
             if _compatible_dates(da, db):
                 continue
-            key = " ".join(sorted(ka)) + "|" + "&".join(sorted((da, db)))
+            finding_key = " ".join(sorted(ka)) + "|" + "&".join(sorted((da, db)))
             what = text[slice(*_clause(text, lay, a))].strip()
-            found.setdefault(key, Finding(
+            found.setdefault(finding_key, Finding(
                 check="events-in-document", type="event-dates-in-document", status="inconsistent",
                 severity="medium",
                 sentence=(f"The document dates the same event twice: \"{a.text}\" ({da}) and \"{b.text}\" ({db}), "
                           f"for \"{what}\"."),
-                document_id=document.id, key=key,
+                document_id=document.id, key=finding_key,
                 evidence=(Evidence(document.id, a.start, a.end, a.text, "claim"),
                           Evidence(document.id, b.start, b.end, b.text, "claim")),
                 judged_at=document.published.isoformat() if document.published else None,

@@ -34,10 +34,12 @@ the same rules the one-document check uses: "at least 150" and "172" agree; "abo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from amanat.analyze.boundaries import Marks
 from amanat.check.across import (
     Report,
     StoryCheck,
@@ -50,7 +52,7 @@ from amanat.check.across import (
 )
 from amanat.check.eventdates import event_findings
 from amanat.check.figurecompare import claim_bounds, figure_text, places_in, qualifiers, range_low
-from amanat.model import Claim, Evidence, Finding, StoryDocument
+from amanat.model import Claim, Evidence, Finding, Mention, StoryDocument
 
 CHECK = "divergences"
 VERSION = 1
@@ -113,17 +115,32 @@ def _number_at(text: str, claim: Claim) -> tuple[int, int]:
     return (first.start(), first.end()) if first else (claim.start, claim.end)
 
 
-def _not_a_total(w: Words, text: str, claim: Claim, sentence: tuple[int, int]) -> bool:
+class _Sentence:
+    """What every figure of one sentence asks of it, found once: whether it doubts, where its
+    clauses break, the parts of a total and the scope words it names, and its mentions (a
+    sentence of thousands of figures must not be rescanned for each)."""
+
+    def __init__(self, w: Words, doc: StoryDocument, sentence: tuple[int, int], mentions: tuple[Mention, ...]) -> None:
+        text = doc.text
+        self.doubt = w.doubt.search(text, *sentence) is not None
+        self.breaks = Marks(_CLAUSE_BREAK, text, *sentence)
+        self.parts = [(m.start(), self.breaks.first_start_from(m.end(), sentence[1]))
+                      for m in w.part_before.finditer(text, *sentence)]
+        self.scope = [(m.start(), " ".join(m.group().casefold().split())) for m in w.scope.finditer(text, *sentence)]
+        lo = bisect_left(mentions, sentence[0], key=lambda m: m.start)  # ``mentions`` in order of start
+        hi = bisect_left(mentions, sentence[1], key=lambda m: m.start)
+        self.mentions = mentions[lo:hi]
+
+
+def _not_a_total(w: Words, text: str, claim: Claim, sentence: tuple[int, int], facts: _Sentence) -> bool:
     """Whether a figure is something else than the current total of its measure: an older
     value, an increment, a part of a total, or a figure its sentence doubts."""
     s0, s1 = sentence
-    if w.doubt.search(text, s0, s1):
+    if facts.doubt:
         return True
     n0, n1 = _number_at(text, claim)
     before = text[max(s0, n0 - 40):n0]
-    clause_start = s0
-    for b in _CLAUSE_BREAK.finditer(text, s0, n0):
-        clause_start = b.end()
+    clause_start = facts.breaks.last_end_before(n0, s0)
     return bool(
         w.old_value_adjacent.search(before) or w.increment_before.search(before)
         or w.old_value_in_clause.search(text, clause_start, n0) or w.part_before.search(text, clause_start, n0)
@@ -141,6 +158,8 @@ def _figures(report: Report) -> list[_Figure]:
     known = qualifiers()
     lay = layout_of(doc)
     totals: dict[tuple[int, int], list[Claim]] = {}
+    facts: dict[tuple[int, int], _Sentence] = {}
+    ordered = tuple(sorted(doc.mentions, key=lambda m: m.start))
     for c in doc.claims:
         f = c.fields
         if c.type != "figure" or f.get("measure") not in measures or claim_bounds(c) is None:
@@ -148,14 +167,16 @@ def _figures(report: Report) -> list[_Figure]:
         if f.get("qualifier") and str(f["qualifier"]).casefold() not in known:
             continue
         sentence = lay.sentence(c.start)
-        if not _not_a_total(w, doc.text, c, sentence):
+        if sentence not in facts:
+            facts[sentence] = _Sentence(w, doc, sentence, ordered)
+        if not _not_a_total(w, doc.text, c, sentence, facts[sentence]):
             totals.setdefault(sentence, []).append(c)
     out = []
     for sentence, claims in totals.items():
         if _breakdown(doc, sentence, claims):
             continue
         for c in claims:
-            out.append(_figure(report, w, c, sentence))
+            out.append(_figure(report, w, c, sentence, facts[sentence]))
     return out
 
 
@@ -166,8 +187,10 @@ def _breakdown(doc: StoryDocument, sentence: tuple[int, int], totals: list[Claim
     kinds = [(str(c.fields.get("measure")), _unit(c)) for c in totals]
     if len(set(kinds)) < len(kinds):
         return True
-    covered = [(c.start - (30 if c.type == "figure" and range_low(doc.text, c, sentence[0]) is not None else 0), c.end)
-               for c in doc.claims if c.type in ("figure", "event") and sentence[0] <= c.start < sentence[1]]
+    covered = _merged([(c.start - (30 if c.type == "figure" and range_low(doc.text, c, sentence[0]) is not None
+                                   else 0), c.end)
+                       for c in doc.claims if c.type in ("figure", "event") and sentence[0] <= c.start < sentence[1]])
+    starts = [a for a, _ in covered]
     for m in _BARE_NUMBER.finditer(doc.text, *sentence):
         try:
             value = float(m.group().replace(",", ""))
@@ -175,25 +198,34 @@ def _breakdown(doc: StoryDocument, sentence: tuple[int, int], totals: list[Claim
             continue
         if value < 10 or (1900 <= value <= 2100 and "," not in m.group()):
             continue
-        if not any(a <= m.start() < b for a, b in covered):
+        i = bisect_right(starts, m.start()) - 1
+        if i < 0 or m.start() >= covered[i][1]:
             return True
     return False
 
 
-def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int]) -> _Figure:
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined, in order: one bisection then tells whether a point is in any."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int], facts: _Sentence) -> _Figure:
     """A total as compared: what it counts, where, when, and who gives it."""
     doc = report.document
     f = c.fields
     who = f.get("attributed_to")
-    parts = []  # "…, including 103 in Almaty": where a part was counted, not the total
-    for m in w.part_before.finditer(doc.text, *sentence):
-        stop = _CLAUSE_BREAK.search(doc.text, m.end(), sentence[1])
-        parts.append((m.start(), stop.start() if stop else sentence[1]))
-    places = places_in(doc.mentions, sentence, doc.text, who if isinstance(who, str) else None, parts)
+    parts = facts.parts  # "…, including 103 in Almaty": where a part was counted, not the total
+    places = places_in(facts.mentions, sentence, doc.text, who if isinstance(who, str) else None, parts)
     said = doc.text.find(who, *sentence) if isinstance(who, str) and who else -1
     said_span = (said, said + len(who)) if said >= 0 and isinstance(who, str) else (0, 0)
-    scope = frozenset(" ".join(m.group().casefold().split()) for m in w.scope.finditer(doc.text, *sentence)
-                      if not said_span[0] <= m.start() < said_span[1])  # "the regional akimat said"
+    scope = frozenset(phrase for at, phrase in facts.scope
+                      if not said_span[0] <= at < said_span[1])  # "the regional akimat said"
     as_of = f.get("as_of") if isinstance(f.get("as_of"), str) else None
     return _Figure(report, c, sentence, (str(f["measure"]), _unit(c), places, scope),
                    range_low(doc.text, c, sentence[0]), as_of, _source_words(who, doc))

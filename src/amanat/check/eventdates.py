@@ -244,12 +244,12 @@ def event_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Fi
         for told, dated in ((a, b) for a in same for b in same if a is not b):
             if not _independent(told, dated) or _dated_apart(told, dated) or not _after_report(told, dated):
                 continue
-            published = told.document.published.isoformat() if told.document.published else "?"
+            told_on = told.document.published.isoformat() if told.document.published else "?"
             f = _finding(
                 "event-after-report",
                 f"{dated.document.source} dates the event ({dated.kind}: {_participants(dated)}) "
                 f"{dated.day} (\"{_words_of(dated)}\"), after {told.document.source} had already told it "
-                f"as past on {published} (\"{_words_of(told)}\").", [told, dated], story_id)
+                f"as past on {told_on} (\"{_words_of(told)}\").", [told, dated], story_id)
             if f.key not in seen:
                 seen.add(f.key)
                 found.append(f)

@@ -33,7 +33,7 @@ from amanat.check import Check, DocumentView, Record
 from amanat.check.common import Layout, date_basis, entities_named, fact_row, layout, term
 from amanat.kb.index import normalize_key
 from amanat.kb.model import CAPITAL, NAME, Fact
-from amanat.model import Claim, Evidence, Finding, Mention
+from amanat.model import Claim, Evidence, Finding, FindingStatus, Mention
 
 # words that make a sentence speak of a name or of another time rather than use the name now
 NAMING_WORDS = frozenset({
@@ -145,6 +145,7 @@ def _capital_at_date(document: DocumentView, record: Record, lay: Layout, day: d
         others = [f for f in capitals if f.object != place and f.interval.contains(day) is True]
         name, land = record.index.name_of(place), record.index.name_of(country)
         written = f"\"{c.fields.get('title')}\""
+        status: FindingStatus
         if own and all(v is False for v in verdicts):
             status, severity = "contradicted", "high"
             terms = "; ".join(term(f.interval) for f in own)

@@ -20,7 +20,7 @@ paraphrases by nature and is not compared.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
 from rapidfuzz import fuzz
@@ -178,7 +178,7 @@ def stops_mid_sentence(quote: str, language: str | None = "en") -> bool:
     return bool(ws) and ws[-1].norm in _unfinished(language or "en")
 
 
-def quote_findings(document_id: str, text: str, claims: Iterable[Claim], spoken_for: dict[str, Sequence[Statement]],
+def quote_findings(document_id: str, text: str, claims: Iterable[Claim], spoken_for: Mapping[str, Sequence[Statement]],
                    *, published: str | None = None, language: str | None = "en") -> list[Finding]:
     """Unverified and cut quotes of one document. ``spoken_for``: entity → the statements of
     every publisher declared to speak for it (all versions)."""

@@ -32,7 +32,7 @@ from amanat.kb.index import Office, role_words
 from amanat.kb.linking import resolve_holder
 from amanat.kb.model import Interval
 from amanat.kb.offices import OfficeResolution, resolve_office
-from amanat.model import Evidence, Finding, Mention
+from amanat.model import Evidence, Finding, FindingStatus, Mention
 
 OTHER_TIME = frozenset({"then", "former", "ex", "late"})
 
@@ -160,6 +160,7 @@ def _at_date(document: DocumentView, record: Record) -> list[Finding]:
             continue  # consistent with the record
         person = record.index.name_of(m.entity_id or "")
         terms = "; ".join(f"{o.label} {term(o.interval)}" for o in t.offices)
+        status: FindingStatus
         if all(v is False for v in verdicts):
             status, severity = "contradicted", "high"
             sentence = (f"The record has {person} as {terms}; the document, dated {day.isoformat()}, "

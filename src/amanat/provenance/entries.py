@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from amanat.errors import InputError
 from amanat.provenance import jws
-from amanat.provenance.errors import BadPayload
+from amanat.provenance.errors import BadPayload, UnknownKey
 from amanat.provenance.keys import b64url_decode, key_id, public_key_from_jwk
 from amanat.provenance.merkle import leaf_hash
 from amanat.provenance.ninjs import validate_item
@@ -114,15 +114,15 @@ class KeyHistory:
         registry = self.registry_at(index)
         try:
             return jws.verify(token, registry, typ=typ)
-        except jws.UnknownKey:
+        except UnknownKey:
             kid = jws.peek_header(token).get("kid")
             rec = self.keys.get(kid) if isinstance(kid, str) else None
             if rec is not None and rec.revoked_at is not None and index >= rec.revoked_at:
-                raise jws.UnknownKey(
+                raise UnknownKey(
                     f"log entry {index} is signed by key {kid}, revoked at log index {rec.revoked_at}"
                 ) from None
             if rec is not None and index < rec.added_at:
-                raise jws.UnknownKey(
+                raise UnknownKey(
                     f"log entry {index} is signed by key {kid}, not added before log index {rec.added_at}"
                 ) from None
             raise

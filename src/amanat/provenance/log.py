@@ -297,7 +297,7 @@ class Log:
             row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"log {self.origin} has no checkpoint" + (f" at size {size}" if size else ""))
-        return row.note
+        return str(row.note)
 
     def _with_hashes(self, conn: Connection, compute: Callable[[merkle.RangeHash], T]) -> T:
         """Run a proof computation over stored hashes: a first pass records which ranges it

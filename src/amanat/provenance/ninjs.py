@@ -42,7 +42,6 @@ _DATE_TIME = re.compile(
 _formats = FormatChecker(formats=())
 
 
-@_formats.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -55,9 +54,17 @@ def _is_date_time(value: object) -> bool:
     return True
 
 
+# registered by a call, not as a decorator: jsonschema's decorator is untyped and would hide
+# the function's own signature from the type checker
+_formats.checks("date-time", raises=ValueError)(_is_date_time)
+
+
 def _load(name: str) -> dict[str, Any]:
     data = resources.files("amanat.provenance").joinpath("schemas", name).read_text("utf-8")
-    return json.loads(data)
+    schema = json.loads(data)
+    if not isinstance(schema, dict):
+        raise TypeError(f"schema {name} is not a JSON object")
+    return schema
 
 
 @cache
@@ -79,7 +86,7 @@ def _pointer(error: ValidationError) -> str:
 
 
 def _message(error: ValidationError) -> str:
-    message = error.message
+    message = str(error.message)
     return message if len(message) <= 200 else message[:197] + "..."
 
 

@@ -146,7 +146,7 @@ class CosignatureVerifier(NoteVerifier):
     def check(self, text: str, sig: bytes) -> int | None:
         if len(sig) != 8 + 64:
             raise BadSignature(f"cosignature by {self.name} is {len(sig)} bytes, not 72")
-        (timestamp,) = struct.unpack(">Q", sig[:8])
+        timestamp = int(struct.unpack(">Q", sig[:8])[0])
         if timestamp > _MAX_TIMESTAMP:
             raise BadSignature(f"cosignature by {self.name} has a timestamp beyond 2**63-1")
         if not ed25519_verify(self.public_key, sig[8:], cosignature_message(text, timestamp)):

@@ -60,7 +60,7 @@ class Context:
         without hashing the whole context to look it up."""
         if key not in self._computed:
             self._computed[key] = compute(self)
-        return self._computed[key]  # type: ignore[no-any-return]
+        return self._computed[key]
 
 
 @dataclass(frozen=True)

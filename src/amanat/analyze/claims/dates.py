@@ -29,6 +29,8 @@ from amanat.analyze.claims.numbers import lexicon_language, trie_alternation
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
+_Day = date  # the type, by a name the field ``DateExpression.date`` does not hide
+
 _SPACES = re.compile(r"\s+")
 _RANGE_YEAR = re.compile(r"(?:1[5-9]\d\d|20\d\d)(?!\d)")
 _WORD_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)\s+$")
@@ -57,7 +59,7 @@ class DateExpression:
         return self.role in ("event", "start")
 
     @property
-    def day(self) -> date | None:
+    def day(self) -> _Day | None:
         return date.fromisoformat(self.date) if self.date and self.precision == "day" else None
 
 
@@ -340,10 +342,10 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         ahead = (weekday - published.weekday()) % 7
         tense = _tense(g, text, m, sentence) if modifier is None else modifier
         if tense == 1 or (tense == 0 and 0 < ahead < back):
-            day = published + timedelta(days=ahead or (7 if modifier == 1 else 0))
+            weekday_date = published + timedelta(days=ahead or (7 if modifier == 1 else 0))
         else:
-            day = published - timedelta(days=back or (7 if modifier == -1 else 0))
-        return out(day.isoformat(), "day")
+            weekday_date = published - timedelta(days=back or (7 if modifier == -1 else 0))
+        return out(weekday_date.isoformat(), "day")
     if grp("fm"):
         month = _month(g, grp("fm"))
         if grp("fy"):
@@ -354,13 +356,13 @@ def _resolve(g: DateGrammar, m: re.Match[str], text: str, sentence: tuple[int, i
         if published is None:
             return unknown()
         return out(f"{_month_year(published, month, modifier, _tense(g, text, m, sentence)):04d}-{month:02d}", "month")
-    year = grp("gy") or grp("gy2") or grp("gy3")
-    if year:
+    written_year = grp("gy") or grp("gy2") or grp("gy3")
+    if written_year:
+        join = g.range_join.match(text, end)
         if (grp("gy3") and prep not in g.bare_year_prepositions and not g.period_prefix.match(m.group())
-                and not (prep in g.range_starts and _RANGE_YEAR.match(text, g.range_join.match(text, end).end())
-                         if g.range_join.match(text, end) else False)):
+                and not (prep in g.range_starts and join is not None and _RANGE_YEAR.match(text, join.end()))):
             return None  # "the 2022 unrest", "Expo 2017", "up 5% from 2019": a name or a comparison, not a date
-        return out(year, "year")
+        return out(written_year, "year")
     return None
 
 

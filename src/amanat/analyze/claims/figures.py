@@ -21,10 +21,12 @@ files. One compiled pattern per word class per language; one pass over each sent
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
+from amanat.analyze.boundaries import Marks
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.dates import DateExpression, dates_of
 from amanat.analyze.claims.dates import grammar as date_grammar
@@ -163,8 +165,9 @@ def _run(context: Context) -> list[Claim]:
         if figures:
             said = attribution(context, sentence, previous)
             as_of = None
+            clauses = _Clauses(text, sentence, dates)
             for f in figures:
-                as_of = _as_of(context, f, sentence, previous, dates, said, as_of)
+                as_of = _as_of(context, f, clauses, previous, dates, said, as_of)
                 fields = {"measure": f.measure, "value": f.number.value, "qualifier": f.qualifier, "unit": f.unit,
                           "as_of": as_of, "attributed_to": said.who if said else None}
                 claims.append(Claim("figure", f.start, f.end, text[f.start:f.end], fields, f"{NAME}@{VERSION}"))
@@ -174,23 +177,26 @@ def _run(context: Context) -> list[Claim]:
 
 def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> list[_Figure]:
     s0, s1 = sentence
-    inside = [d for d in dates if d.start < s1 and s0 < d.end]
-    numbers = [n for n in g.numbers.find(text, s0, s1) if not any(d.start <= n.start < d.end for d in inside)]
+    in_dates = {i for d in dates if d.start < s1 and s0 < d.end for i in range(max(d.start, s0), min(d.end, s1))}
+    numbers = [n for n in g.numbers.find(text, s0, s1) if n.start not in in_dates]
     found: list[_Figure] = []
+    counted: set[tuple[object, str | None]] = set()
+    quotes = _QuoteMarks(text, sentence)
     for i, n in enumerate(numbers):
         limit_before = numbers[i - 1].end if i else s0
         limit_after = numbers[i + 1].start if i + 1 < len(numbers) else s1
-        figure = _figure(g, text, n, (limit_before, limit_after), sentence, found)
+        figure = _figure(g, text, n, (limit_before, limit_after), sentence, found, quotes)
         if figure is None:
             continue
-        if figure.measure == "count" and any(f.number.value == n.value and f.unit == figure.unit for f in found):
+        if figure.measure == "count" and (n.value, figure.unit) in counted:
             continue  # "detained 44 people …; all 44 people were released": one figure
+        counted.add((figure.number.value, figure.unit))
         found.append(figure)
     return found
 
 
 def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sentence: tuple[int, int],
-            found: list[_Figure]) -> _Figure | None:
+            found: list[_Figure], quotes: _QuoteMarks) -> _Figure | None:
     left, right = limits
     sentence_start = sentence[0]
     sets = g.sets
@@ -209,7 +215,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
             measure, unit, end = "money", g.words["currencies"][_key(tail.group())], tail.end()
     if g.not_after.match(text, n.end, right):
         return None
-    if _in_a_short_quote(text, n, sentence):
+    if _in_a_short_quote(text, n, sentence, quotes):
         return None  # the "Three Amigos", the "one country, two systems" formula: a name, not a count
     if _DIGIT_BEFORE.search(text, max(0, n.start - 3), n.start):
         return None  # "400 737 Max jets": a number right after another is a model or a label
@@ -257,6 +263,7 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
     after = _cue_after(g, text, unit_end, right, sentence[1])
     before = _cue_before(g, text, left, start)
     if measure is None:
+        chosen: tuple[str, int, int] | None
         if after and before:
             chosen = after if after[1] <= before[1] else before
         else:
@@ -282,19 +289,38 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
     return _Figure(start, end, n, measure, qualifier, unit)
 
 
-def _in_a_short_quote(text: str, n: Number, sentence: tuple[int, int]) -> bool:
+class _QuoteMarks:
+    """Where one sentence's quotation marks stand, found once for all its numbers (the
+    question below is asked of every number: a scan of the sentence each time is quadratic)."""
+
+    def __init__(self, text: str, sentence: tuple[int, int]) -> None:
+        s0, s1 = sentence
+        chunk = text[s0:s1]
+        self.opening = [s0 + i for i, ch in enumerate(chunk) if ch in "“«"]
+        self.closing = [s0 + i for i, ch in enumerate(chunk) if ch in "”»"]
+        self.straight = [s0 + i for i, ch in enumerate(chunk) if ch == '"']
+
+    @staticmethod
+    def last_before(marks: list[int], pos: int) -> tuple[int, int]:
+        """(the last mark before ``pos`` or -1, how many marks are before ``pos``)."""
+        i = bisect_left(marks, pos)
+        return (marks[i - 1] if i else -1), i
+
+
+def _in_a_short_quote(text: str, n: Number, sentence: tuple[int, int], quotes: _QuoteMarks) -> bool:
     """Whether the number stands inside a quoted phrase of at most four words — a nickname,
     a slogan or a title (the "Three Amigos"), not a quote that reports a figure."""
-    before = text[sentence[0]:n.start]
-    opened = max(before.rfind("“"), before.rfind("«"))
-    if opened < 0 or max(before.rfind("”"), before.rfind("»")) > opened:
-        if before.count('"') % 2 == 0:
+    opened, _ = quotes.last_before(quotes.opening, n.start)
+    closed, _ = quotes.last_before(quotes.closing, n.start)
+    if opened < 0 or closed > opened:
+        straight, count = quotes.last_before(quotes.straight, n.start)
+        if count % 2 == 0:
             return False
-        opened = before.rfind('"')
+        opened = straight
     close = _QUOTE_CLOSE.search(text, n.end, min(sentence[1], n.end + 60))
     if close is None:
         return False
-    return len(text[sentence[0] + opened + 1:close.start()].split()) <= 4
+    return len(text[opened + 1:close.start()].split()) <= 4
 
 
 def _after_a_name(text: str, word: str, start: int, sentence_start: int) -> bool:
@@ -307,7 +333,7 @@ def _after_a_name(text: str, word: str, start: int, sentence_start: int) -> bool
     return bool(text[sentence_start:word_start].strip())
 
 
-def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | bool | None:
+def _counted_noun(g: FigureGrammar, text: str, pos: int, right: int, value: float) -> tuple[str, int] | Literal[False] | None:
     """The unit noun after a number, as ``(unit, end)``; None when none; False when the words
     after make the number something other than a figure (a duration, an address, a label)."""
     sets = g.sets
@@ -421,7 +447,26 @@ def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, 
     return g.words["cues"][_key(last.group())], _distance(g, text[last.end():pos]), last.start()
 
 
-def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tuple[int, int] | None,
+class _Clauses:
+    """One sentence's clause marks and dated expressions, found once for all its figures
+    (a sentence may hold thousands of numbers: each lookup must not rescan it)."""
+
+    def __init__(self, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> None:
+        self.sentence = sentence
+        self.starts = Marks(_CLAUSE_START, text, *sentence)
+        self.ends = Marks(_CLAUSE_END, text, *sentence)
+        self.here = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date
+                     and d.role in ("event", "as_of")]
+        self.as_of = next((d.date for d in self.here if d.role == "as_of"), None)
+        self._future: dict[tuple[int, int], bool] = {}
+
+    def future(self, pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+        if (start, end) not in self._future:
+            self._future[start, end] = pattern.search(text, start, end) is not None
+        return self._future[start, end]
+
+
+def _as_of(context: Context, f: _Figure, clauses: _Clauses, previous: tuple[int, int] | None,
            dates: list[DateExpression], said: Attribution | None, prior: str | None) -> str | None:
     """When the figure held, in the order tests/gold/CLAIMS.md gives: an as-of expression of
     the sentence ("as of 3 March", "so far this year"); a date in the figure's own clause, or
@@ -432,27 +477,24 @@ def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tu
     by 12%"), and none from a date of another clause ("the floods, which began in June, …")."""
     g = date_grammar(lexicon_language(context.language))
     text = context.text
-    clause_start = sentence[0]
-    for b in _CLAUSE_START.finditer(text, sentence[0], f.start):
-        clause_start = b.end()
-    clause_match = _CLAUSE_END.search(text, f.end, sentence[1])
-    clause_end = clause_match.start() if clause_match else sentence[1]
-    if g.future.search(text, clause_start, clause_end):
+    sentence = clauses.sentence
+    clause_start = clauses.starts.last_end_before(f.start, sentence[0])
+    clause_end = clauses.ends.first_start_from(f.end, sentence[1])
+    if clauses.future(g.future, text, clause_start, clause_end):
         return None
-    here = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date and d.role in ("event", "as_of")]
+    here = clauses.here
+    if clauses.as_of is not None:
+        return clauses.as_of
+    opening = clauses.ends.first_start_from(sentence[0], -1)
     for d in here:
-        if d.role == "as_of":
-            return d.date
-    opening = _CLAUSE_END.search(text, sentence[0], sentence[1])
-    for d in here:
-        opens = (opening is not None and d.end <= opening.start() < f.start
+        opens = (opening >= 0 and d.end <= opening < f.start
                  and not text[sentence[0]:d.start].strip(" \"“‘("))  # the sentence opens with the date
         if clause_start <= d.start < clause_end or opens:
             return d.date
     if prior is not None:
         return prior  # "…on Friday, 62 of them in intensive care", "…in 2022, up 12 percent"
     for d in here:
-        if said is not None and _in_clause_with(text, d, sentence, said):
+        if said is not None and _in_clause_with(d, clauses, said):
             return d.date
     if not here and said is not None and said.anaphoric and previous is not None:
         before = [d for d in dates if previous[0] <= d.start < previous[1] and d.date and d.role in ("event", "as_of")]
@@ -460,17 +502,15 @@ def _as_of(context: Context, f: _Figure, sentence: tuple[int, int], previous: tu
     return None
 
 
-def _in_clause_with(text: str, d: DateExpression, sentence: tuple[int, int], said: Attribution) -> bool:
+def _in_clause_with(d: DateExpression, clauses: _Clauses, said: Attribution) -> bool:
     """Whether the date stands in the clause of the speech verb that gives the figures."""
     if said.verb is None:
         return False
-    start = sentence[0]
-    for b in _CLAUSE_START.finditer(text, sentence[0], min(d.start, said.verb[0])):
-        start = b.end()
-    end_match = _CLAUSE_END.search(text, max(d.end, said.verb[1]), sentence[1])
-    end = end_match.start() if end_match else sentence[1]
-    return start <= min(d.start, said.verb[0]) and max(d.end, said.verb[1]) <= end and not _CLAUSE_START.search(
-        text, min(d.end, said.verb[1]), max(d.start, said.verb[0]))
+    sentence = clauses.sentence
+    start = clauses.starts.last_end_before(min(d.start, said.verb[0]), sentence[0])
+    end = clauses.ends.first_start_from(max(d.end, said.verb[1]), sentence[1])
+    return start <= min(d.start, said.verb[0]) and max(d.end, said.verb[1]) <= end and not clauses.starts.any_within(
+        min(d.end, said.verb[1]), max(d.start, said.verb[0]))
 
 
 EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=LANGUAGES, writes=("figure",), run=_run,

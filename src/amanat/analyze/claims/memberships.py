@@ -200,11 +200,11 @@ def _people_of(context: Context) -> list[Claim]:
                 people.append((m.start, m.start + len(name), name))
     found = []
     for start, end, name in people:
-        m = _of_group().match(text, end)
-        if m is None or m.group("group").split()[-1].casefold() not in heads:
+        of = _of_group().match(text, end)
+        if of is None or of.group("group").split()[-1].casefold() not in heads:
             continue
-        found.append(Claim("membership", start, m.end(), text[start:m.end()],
-                           {"group": m.group("group"), "members": [name]}, extractor=f"{NAME}@{VERSION}"))
+        found.append(Claim("membership", start, of.end(), text[start:of.end()],
+                           {"group": of.group("group"), "members": [name]}, extractor=f"{NAME}@{VERSION}"))
     return found
 
 

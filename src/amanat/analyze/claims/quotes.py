@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from amanat.analyze.boundaries import Taken
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.speakers import (
     _PREPOSITIONS,
@@ -43,6 +44,7 @@ from amanat.model import Claim
 
 NAME = "quotes"
 VERSION = 1
+_LOOK_BACK = 600
 
 def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> Claim | None:
     start, end = _trim(context.text, start, end)
@@ -117,7 +119,9 @@ def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph])
         g = next(i for i in range(1, _QUOTE.groups + 1) if m.group(i) is not None)
         inner_start, inner_end = m.start(g), m.end(g)
         para = _paragraph_of(paragraphs, m.start())
-        s_start = _sentence_of(spans, m.start())[0]
+        # who said it stands within _LOOK_BACK characters of the quote: a sentence longer than
+        # that before it is not searched from its start for every quote it holds
+        s_start = max(_sentence_of(spans, m.start())[0], m.start() - _LOOK_BACK)
         limit = para.end
         speaker: _Speaker | None = None
         after = _attribution_after(context, m.end(), limit)
@@ -174,7 +178,7 @@ def _content_end(context: Context, start: int, end: int) -> int:
     return end
 
 
-def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], taken: list[tuple[int, int]]) -> list[Claim]:
+def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], taken: Taken) -> list[Claim]:
     text = context.text
     w = _words()
     found: list[Claim] = []
@@ -190,18 +194,21 @@ def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph
                     content = (comma + 1, s_end) if comma >= 0 else None
                 else:
                     content = (s_start, a_at)
-                if content and not _overlaps(content, taken):
+                if content and not taken.overlaps(*content):
                     claim = _claim(context, content[0], content[1], resolver.resolve(np[0], np[1], para))
                     if claim:
                         found.append(claim)
-                        taken.append((claim.start, claim.end))
+                        taken.add(claim.start, claim.end)
         for verb in w.verbs.finditer(text, s_start, s_end):
-            if _overlaps((verb.start(), verb.end()), taken):
+            if taken.overlaps(verb.start(), verb.end()):
                 continue
-            claim = _one_reported(context, resolver, para, s_start, s_end, verb)
-            if claim is not None and not _overlaps((claim.start, claim.end), taken):
+            # the verb's clause is read within _LOOK_BACK characters on each side: a sentence
+            # longer than that (hostile text, a flattened table) is not rescanned for each verb
+            claim = _one_reported(context, resolver, para, max(s_start, verb.start() - _LOOK_BACK),
+                                  min(s_end, verb.end() + _LOOK_BACK), verb)
+            if claim is not None and not taken.overlaps(claim.start, claim.end):
                 found.append(claim)
-                taken.append((claim.start, claim.end))
+                taken.add(claim.start, claim.end)
     return found
 
 
@@ -276,16 +283,14 @@ def _apposition(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     return (first[0], second[1]) if first and first[0] == lo else None
 
 
-def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in taken)
-
-
 def extract_quotes(context: Context) -> list[Claim]:
     """The quotes of one text: direct quotes first, then reported speech outside them."""
     paragraphs = [_Paragraph(s, e) for s, e in _paragraphs(context.text)]
     resolver = _Resolver(context, paragraphs)
     direct = _direct(context, resolver, paragraphs)
-    taken = [(_outer(context.text, c.start), _outer_end(context.text, c.end)) for c in direct]
+    taken = Taken(len(context.text))
+    for c in direct:
+        taken.add(_outer(context.text, c.start), _outer_end(context.text, c.end))
     return sorted(direct + _reported(context, resolver, paragraphs, taken), key=lambda c: c.start)
 
 

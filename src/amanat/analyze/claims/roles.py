@@ -318,8 +318,8 @@ def extract_roles(context: Context) -> list[Claim]:
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
         if name is None:
             continue
-        person = text[name[0]:name[1]]
-        found.append(_claim(context, name[0], phrase_end, {"person": person, "title": _title(phrase),
+        who = text[name[0]:name[1]]
+        found.append(_claim(context, name[0], phrase_end, {"person": who, "title": _title(phrase),
                                                          "marker": marker_of(phrase),
                                                          "entity": name[2].entity_id if name[2] else None}))
         done.add((name[0], name[1]))

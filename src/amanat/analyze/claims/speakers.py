@@ -21,7 +21,12 @@ from amanat.model import Claim, Mention
 _TOKEN = re.compile(r"\w[\w’'-]*(?:\.\w[\w’'-]*)*|[^\w\s]")
 # a word with its full stop when the stop ends an abbreviation inside a name: "U.S. Attorney", "Rep.", "A."
 _ABBREVIATED = re.compile(r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:[A-Z][a-z]{1,3}|[A-Z]\.[A-Z])\.)(?=\s+[A-Z])")
-_QUOTE = re.compile(r"“([^”\n]+?)(?:”|’’)|“([^”“\n]+)(?=\n\s*“)|(?<!\w)‘([^\n“”‘]{1,400}?)’(?!\w)|«([^»\n]+)»|\"([^\"\n]+)\"")
+# A quote is at most _QUOTE_MAX characters on one line: a mark that never closes is then
+# given up after that many characters, not after the rest of the line — on one long line with
+# thousands of opening marks, the difference between linear and quadratic.
+_QUOTE_MAX = 3000
+_QUOTE = re.compile(rf"“([^”\n]{{1,{_QUOTE_MAX}}}?)(?:”|’’)|“([^”“\n]{{1,{_QUOTE_MAX}}})(?=\n\s*“)"
+                    rf"|(?<!\w)‘([^\n“”‘]{{1,400}}?)’(?!\w)|«([^»\n]{{1,{_QUOTE_MAX}}})»|\"([^\"\n]{{1,{_QUOTE_MAX}}})\"")
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
 _POSSESSIVES = frozenset({"his", "her", "its", "their", "our"})
 _INDEFINITE = frozenset({"a", "an", "some", "several", "many", "two", "three", "one", "other", "another"})
@@ -228,9 +233,9 @@ class _Resolver:
         if named:
             head = named[0] if "," in phrase else named[-1]  # "Will Moy, chief executive of Full Fact"
             return _Speaker(start, end, head.name, head.entity, person=True)
-        head = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
-        if not w.anonymous.isdisjoint(lower[:head]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
-                and not any(x[0].isupper() for x in words[1:head]):
+        link = next((k for k, x in enumerate(lower) if x in _LINKS - {"&"}), len(lower))  # before "of/with …"
+        if not w.anonymous.isdisjoint(lower[:link]) and (lower[0] in _INDEFINITE or lower[0] not in _ARTICLES) \
+                and not any(x[0].isupper() for x in words[1:link]):
             return _Speaker(start, end, None)  # "a source", "witnesses", "people familiar with the matter"
         said = w.statement.match(phrase)
         if said:  # "the ministry's statement" speaks for the ministry

@@ -44,12 +44,12 @@ def phrase_trie(words: Iterable[str], *, fold: bool, piece: Callable[[str], str]
         node = trie
         for ch in w:
             node = node.setdefault(ch.lower() if fold else ch, {})
-        node[_END] = {"last": w[-1]}  # type: ignore[dict-item]
+        node[_END] = {"last": w[-1]}
 
     def emit(node: dict[str, dict]) -> str:
         branches = [piece(ch) + emit(child) for ch, child in sorted(node.items()) if ch != _END]
         if _END in node:
-            branches.append(after(node[_END]["last"]) if after else "")  # type: ignore[arg-type]
+            branches.append(after(node[_END]["last"]) if after else "")
         if len(branches) == 1:
             return branches[0]
         return f"(?:{'|'.join(branches)})"

@@ -27,7 +27,7 @@ from amanat.web.pages import render
 router = APIRouter(include_in_schema=False)
 
 
-def annotations(store: Store, doc_id: str, text: str, *, with_findings: bool) -> dict[str, Any]:
+def annotated(store: Store, doc_id: str, text: str, *, with_findings: bool) -> dict[str, Any]:
     """The document's findings (numbered), claims and mentions, and its text with all three
     marked: evidence outermost, then claims, then mentions linked to their entities."""
     found = findings.select(store, Selection(document=doc_id, review="any"))[0] if with_findings else []
@@ -61,7 +61,7 @@ def document_page(request: Request, doc_id: str) -> Response:
         for a, b in itertools.pairwise(history)
     ]
     changes.reverse()  # newest change first
-    marked = annotations(store, stored.document.id, stored.document.text, with_findings=who.may("read"))
+    marked = annotated(store, stored.document.id, stored.document.text, with_findings=who.may("read"))
     return render(request, "document.html", {
         "stored": stored, "doc": stored.document, "history": history,
         "copies": copies, "changes": changes, **marked, "claim_labels": CLAIM_LABELS,
