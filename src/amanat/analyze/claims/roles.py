@@ -13,10 +13,12 @@ then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 
+from amanat.analyze.boundaries import Covered, Taken
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims import role_shapes as shapes
 from amanat.analyze.claims.people import people as named_people
@@ -127,14 +129,15 @@ def _claim(context: Context, start: int, end: int, fields: dict[str, object]) ->
     return Claim("role", start, end, context.text[start:end], fields, extractor=f"{NAME}@{VERSION}")
 
 
-def _from_mention(context: Context, m: Mention, people: list[Mention]) -> Claim | None:
-    """A person's role as the mention analysis attached it."""
+def _from_mention(context: Context, m: Mention, people: list[Mention], starts: list[int]) -> Claim | None:
+    """A person's role as the mention analysis attached it (``starts``: the people's starts,
+    in order, so only those inside the role are looked at)."""
     if m.role is None or m.role_start is None or m.role_end is None:
         return None
     start, end = m.role_start, m.role_end
     # "UN Secretary-General Ban Ki-moon's spokesman Stéphane Dujarric": the role is "spokesman"
-    for other in people:
-        if other is not m and start <= other.start and other.end < end:
+    for other in people[bisect_left(starts, start):bisect_left(starts, end)]:
+        if other is not m and other.end < end:
             rest = re.match(r"['’]s\s+", context.text[other.end:end])
             if rest:
                 start = other.end + rest.end()
@@ -198,9 +201,10 @@ _ARTICLED = re.compile(rf"(?:the|then|a|an|former|ex-|acting|now)\b|{_OWNER}['�
 _WORDS = re.compile(r"[\w’'-]+")
 
 
-def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | None:
+def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
     """Where a title written right before a name starts ("Kazakhstan's Minister of Trade and
-    Integration |Serik Zhumangarin"), read backwards over title words, joiners, possessives and
+    Integration |Serik Zhumangarin"; ``owners``: where place and organisation mentions start),
+    read backwards over title words, joiners, possessives and
     capitalised words; capitalised words that are none of these do not start it ("Monday")."""
     heads, modifiers, markers = _title_words()
     abbreviations = _abbreviations()
@@ -225,7 +229,7 @@ def _title_before(context: Context, at: int, mentions: list[Mention]) -> int | N
     def starts(m: re.Match[str]) -> bool:
         w = m.group().casefold()
         return (w.split("-")[-1].rstrip(".") in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
-                or any(x.start == m.start() and x.kind in ("place", "organization") for x in mentions))
+                or m.start() in owners)
     while chosen and not starts(chosen[0]):
         chosen = chosen[1:]
     if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
@@ -241,13 +245,20 @@ def extract_roles(context: Context) -> list[Claim]:
     p = _patterns()
     mentions = sorted((_without_title(text, m) for m in context.mentions if not m.nested), key=lambda m: m.start)
     people = [m for m in mentions if m.kind == "person"]
-    found: list[Claim] = []
+    # indexes of the mentions, so that no step asks every mention (or claim) for every name:
+    # a text of thousands of names would make that quadratic
+    starts = [m.start for m in people]
+    people_at = {m.start: m for m in people}
+    ending_at = {m.end: m for m in mentions}
+    owners = {m.start for m in mentions if m.kind in ("place", "organization")}
+    covered = Covered((m.start, m.end) for m in mentions)
+    found = _Found(len(text))
     done: set[tuple[int, int]] = set()
     named = named_people(context)
     for m in people:
-        claim = _from_mention(context, m, people)
-        start = _title_before(context, m.start, mentions) if m.role is None or m.role_end == m.start - 1 else None
-        if start is not None and any(o is not m and start <= o.start < m.start for o in people):
+        claim = _from_mention(context, m, people, starts)
+        start = _title_before(context, m.start, owners) if m.role is None or m.role_end == m.start - 1 else None
+        if start is not None and bisect_left(starts, start) < bisect_left(starts, m.start):
             start = None  # "Guterres's spokesman": another person's title is not this one's
         if start is not None and (claim is None or start < claim.start):
             # a title the mention analysis left out, or cut short ("US Secretary of State Antony Blinken")
@@ -279,14 +290,14 @@ def extract_roles(context: Context) -> list[Claim]:
                 continue
         # a name stops at a line break and at a possessive ("President Trump's July call": Trump)
         end = min(end, start + _name_end(text[start:end]))
-        if any(m.start < end and start < m.end for m in mentions) or _overlaps(found, start, end):
+        if covered.overlaps(start, end) or found.overlaps(start, end):
             continue
         words = text[start:end].split()
         if not words or (len(words) < 2 and start != run_start):
             continue
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
             continue  # "Prosecutor General's Office" is no name
-        title_start = _title_before(context, start, mentions)
+        title_start = _title_before(context, start, owners)
         if title_start is not None:
             role = text[title_start:start - 1]
             found.append(_claim(context, title_start, end, {"person": text[start:end], "title": _title(role),
@@ -294,9 +305,9 @@ def extract_roles(context: Context) -> list[Claim]:
             done.add((start, end))
     # a person the text marks (claims/people.py) with a title before: "Rep. Ilhan Omar", "judge Inaba"
     for person in named:
-        if person.entity or person.weak or (person.start, person.end) in done or _overlaps(found, person.start, person.end):
+        if person.entity or person.weak or (person.start, person.end) in done or found.overlaps(person.start, person.end):
             continue
-        title_start = _title_before(context, person.start, mentions)
+        title_start = _title_before(context, person.start, owners)
         if title_start is not None:
             role = text[title_start:person.start - 1]
             found.append(_claim(context, title_start, person.end, {"person": person.name, "title": _title(role),
@@ -312,7 +323,7 @@ def extract_roles(context: Context) -> list[Claim]:
             phrase, phrase_end = cut, a.start(1) + len(cut)
         elif not _headed(phrase):
             continue  # no article: the head must come first ("equity strategist at …"), no clause
-        if _overlaps(found, a.start(1), phrase_end):
+        if found.overlaps(a.start(1), phrase_end):
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
@@ -333,17 +344,17 @@ def extract_roles(context: Context) -> list[Claim]:
         start, end = n.start(1), n.end(1)
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
-        person_m = next((m for m in people if m.start == start), None)
+        person_m = people_at.get(start)
         if person_m is not None:
             end = person_m.end
         elif (start, end) not in named_spans and (
                 len(text[start:end].split()) < 2 or not shapes.is_name(text[start:end])
-                or any(m.start < end and start < m.end for m in mentions)):
+                or covered.overlaps(start, end)):
             continue
         if (start, end) in done or not p.after_name.match(text, end):
             continue
         b = p.before_name.search(text, max(0, start - 90), start)
-        if b is None or not p.heads.search(b.group(1)) or _overlaps(found, b.start(1), b.end(1)):
+        if b is None or not p.heads.search(b.group(1)) or found.overlaps(b.start(1), b.end(1)):
             continue
         for offset, phrase in shapes.coordinated(b.group(1)):
             found.append(_claim(context, b.start(1) + offset, end, {
@@ -353,7 +364,7 @@ def extract_roles(context: Context) -> list[Claim]:
     # several people given one title, and titles given through "as"
     known = [(m.start, m.end) for m in people] + [(x.start, x.end) for x in named]
     for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
-        if (r.person_start, r.person_end) in done and _overlaps(found, r.start, r.end):
+        if (r.person_start, r.person_end) in done and found.overlaps(r.start, r.end):
             continue
         found.append(_claim(context, r.start, r.end, {"person": text[r.person_start:r.person_end], "title": r.title,
                                                       "marker": r.marker, "entity": None}))
@@ -362,8 +373,9 @@ def extract_roles(context: Context) -> list[Claim]:
         before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
         if before is None:
             continue
-        place = next((m for m in mentions if m.end == a.start() and m.kind == "place"), None)
-        if place is None and any(m.end == a.start() for m in mentions):
+        before_place = ending_at.get(a.start())
+        place = before_place if before_place is not None and before_place.kind == "place" else None
+        if place is None and before_place is not None:
             continue
         start = place.start if place else before.start()
         phrase = a.group(1)
@@ -423,6 +435,9 @@ def _offices(text: str, found: list[Claim]) -> list[Claim]:
     if not found:
         return found
     kept = []
+    ordered = sorted(found, key=lambda c: c.start)
+    starts = [c.start for c in ordered]
+    longest = max(c.end - c.start for c in found)
     for c in found:
         if "person" not in c.fields:
             kept.append(c)
@@ -431,10 +446,12 @@ def _offices(text: str, found: list[Claim]) -> list[Claim]:
             continue
         person = str(c.fields["person"]).rstrip("'’")
         at = text.find(person, c.start, c.end)
+        # a claim holding the name starts at most ``longest`` before it
+        near = ordered[bisect_left(starts, at - longest):bisect_left(starts, at)]
         inside = any(o is not c and "person" in o.fields and o.start < at and at + len(person) <= o.end
                      and text.find(str(o.fields["person"]), o.start, o.end) == o.start
                      and shapes.holds_office(text[o.start + len(str(o.fields["person"])):at])
-                     and not re.match(r"['’]s\b", text[at + len(person):]) for o in found)
+                     and not re.match(r"['’]s\b", text[at + len(person):]) for o in near)
         if not inside:
             kept.append(c)
     return kept
@@ -457,8 +474,20 @@ def _clause_words() -> frozenset[str]:
     return (lex.words("clause_openers") | lex.words("speech_verbs")) - {"of", "for", "in", "on", "at", "to", "and", "with", "from", "by"}
 
 
-def _overlaps(found: list[Claim], start: int, end: int) -> bool:
-    return any(c.start < end and start < c.end for c in found)
+class _Found(list[Claim]):
+    """The claims found so far, and the characters they cover (``Taken``): whether a span is
+    free costs its length, not the number of claims."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.taken = Taken(size)
+
+    def append(self, claim: Claim) -> None:
+        super().append(claim)
+        self.taken.add(claim.start, claim.end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.taken.overlaps(start, end)
 
 
 EXTRACTOR = Extractor(name=NAME, version=VERSION, languages=frozenset({"en"}), writes=("role",),
