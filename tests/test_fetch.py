@@ -675,3 +675,11 @@ def test_tls_is_verified_against_the_name_not_the_pinned_address(
 def test_missing_ca_bundle_is_a_fetch_error(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="CA bundle"):
         Fetcher(ca_bundle=str(tmp_path / "none.pem"))
+
+
+def test_an_unresolvable_host_is_reported_as_such_with_robots_on() -> None:
+    """robots.txt of a host that does not resolve cannot be read: the error names that cause,
+    not a robots.txt rule that does not exist (it used to say "disallowed by robots.txt")."""
+    with make(robots=True) as f, pytest.raises(FetchError, match="cannot resolve") as caught:
+        f.fetch("http://no-such-host.invalid/page")
+    assert not isinstance(caught.value, FetchRefused) and "disallowed" not in str(caught.value)

@@ -427,6 +427,8 @@ class _Robots:
     expires: float
     parser: RobotFileParser | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    why: str | None = None  # a "deny" because robots.txt could not be read: what went wrong
+    unreachable: bool = False  # … because the site could not be reached at all (DNS, connection)
 
     def allows(self, url: str) -> bool:
         if self.verdict == "rules" and self.parser is not None:
@@ -672,8 +674,12 @@ class Fetcher:
                     rules, crawl_delay = self._robots_for(current, deadline)
                 except FetchRefused as exc:  # name the page asked for, not its robots.txt
                     raise FetchRefused(exc.message, where=str(current)) from None
+                if rules.unreachable:  # the real cause, not a robots rule that does not exist
+                    raise FetchError(f"{rules.why} (while reading its robots.txt; not asked again for "
+                                     f"{self.robots_error_ttl:g} s)", where=str(current))
                 if not rules.allows(str(current)):
-                    raise FetchRefused("disallowed by robots.txt", where=str(current))
+                    why = f" ({rules.why}: everything is disallowed for a while)" if rules.why else ""
+                    raise FetchRefused(f"disallowed by robots.txt{why}", where=str(current))
                 delay = max(delay, crawl_delay)
             status, resp_headers, body = self._with_retries(
                 method, current, headers, content, deadline, max_bytes, delay, retries, truncate
@@ -851,10 +857,12 @@ class Fetcher:
         with entry.lock:  # one robots.txt download per origin, however many threads ask
             if entry.expires <= time.monotonic():
                 fresh = self._download_robots(origin, deadline)
-                entry.verdict, entry.expires, entry.parser = (
+                entry.verdict, entry.expires, entry.parser, entry.why, entry.unreachable = (
                     fresh.verdict,
                     fresh.expires,
                     fresh.parser,
+                    fresh.why,
+                    fresh.unreachable,
                 )
         return entry, min(entry.crawl_delay(), self.max_crawl_delay)
 
@@ -884,10 +892,10 @@ class Fetcher:
             raise
         except _TooManyRedirects:
             return _Robots("allow", now + self.robots_ttl)
-        except FetchError:
-            return _Robots("deny", now + self.robots_error_ttl)
+        except FetchError as exc:
+            return _Robots("deny", now + self.robots_error_ttl, why=exc.message, unreachable=True)
         if result.status == 429 or result.status >= 500:
-            return _Robots("deny", now + self.robots_error_ttl)
+            return _Robots("deny", now + self.robots_error_ttl, why=f"robots.txt answered HTTP {result.status}")
         if result.status >= 300:
             return _Robots("allow", now + self.robots_ttl)
         parser = RobotFileParser()
