@@ -148,3 +148,35 @@ def test_titles_against_the_shipped_record():
     assert statuses("Kazakh President Kassym-Jomart Tokayev met the delegation.", None) == []
     assert statuses("Former Kazakh President Nursultan Nazarbayev met the delegation.", date(2021, 6, 1)) == []
     assert statuses("In 2016, Kazakh President Kassym-Jomart Tokayev met the delegation.", date(2021, 6, 1)) == []
+
+
+def test_concurrent_reviews_of_one_finding_leave_one_decision(store):
+    """Reviewers deciding on the same finding at once: every call succeeds, one decision stays."""
+    import threading
+
+    from amanat.model import Evidence, Finding
+    from amanat.store import findings as stored
+    from test_store import add, make_doc
+
+    doc, capture = make_doc("https://r.example/1", "A text with a finding.")
+    add(store, (doc, capture))
+    finding = Finding("demo", "demo-type", "informational", "info", "A sentence.", doc.id, "k",
+                      (Evidence(doc.id, 0, 6, "A text"),))
+    with store.engine.begin() as conn:
+        stored.replace(conn, doc.id, [finding.as_dict()])
+    errors: list[BaseException] = []
+
+    def decide(n: int) -> None:
+        try:
+            stored.review(store, finding.id, "confirm" if n % 2 else "dismiss", f"note {n}", f"reviewer {n}")
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    (row,) = stored.list_findings(store, dismissed=True, finding_id=finding.id)
+    assert row["review"]["note"].startswith("note ")

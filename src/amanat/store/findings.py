@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from amanat.errors import InputError, NotFound
@@ -105,10 +106,13 @@ def review(store: Store, finding_id: str, action: str, note: str, reviewer: str)
     with store.engine.begin() as conn:
         if conn.execute(sa.select(_f.c.id).where(_f.c.id == finding_id)).first() is None:
             raise NotFound(f"no finding {finding_id!r} (see `amanat findings`)")
-        conn.execute(sa.delete(_r).where(_r.c.finding_id == finding_id))
         values = {"finding_id": finding_id, "decision": DECISIONS[action], "note": note.strip(),
                   "reviewer": reviewer, "decided": datetime.now(UTC)}
-        conn.execute(sa.insert(_r).values(**values))
+        # one statement that inserts or replaces: two reviewers deciding at the same moment
+        # cannot both insert (a delete then an insert could, and the second would fail)
+        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_r).values(**values)
+        conn.execute(insert.on_conflict_do_update(index_elements=[_r.c.finding_id],
+                                                  set_={k: v for k, v in values.items() if k != "finding_id"}))
     return values
 
 
