@@ -169,7 +169,7 @@ def test_concurrent_reviews_of_one_finding_leave_one_decision(store):
     def decide(n: int) -> None:
         try:
             stored.review(store, finding.id, "confirm" if n % 2 else "dismiss", f"note {n}", f"reviewer {n}")
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=decide, args=(n,)) for n in range(8)]
