@@ -139,7 +139,7 @@ def figure_series(figures: list[dict[str, Any]], divergences: list[dict[str, Any
     charts (measures with two figures or more, or a divergence) and every row for the table."""
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, Any, str | None]] = set()
-    for f in figures:
+    for f in sorted(figures, key=lambda f: f["document_id"] != f["report"]):  # a report's own document first
         once = (f["report"], f["measure"], f["value"], f["as_of"])
         if once in seen:
             continue
@@ -169,14 +169,16 @@ def figure_series(figures: list[dict[str, Any]], divergences: list[dict[str, Any
                 p["divergences"].append(ref)
     charts = [s for s in by_key.values() if len(s.points) > 1 or s.divergences]
     charts.sort(key=lambda s: (not s.divergences, -len(s.points), s.key))
-    rows.sort(key=lambda f: (series_key(f["measure"], f["unit"])[1], f["date"] or "9999", f["source"]))
+    diverging = {s.key for s in by_key.values() if s.divergences}
+    rows.sort(key=lambda f: (series_key(f["measure"], f["unit"])[0] not in diverging,
+                             series_key(f["measure"], f["unit"])[1], f["date"] or "9999", f["source"]))
     return charts[:MAX_CHARTS], rows
 
 
 def figures_chart(series: Series, shapes: dict[str, str]) -> Markup:
     """One measure's figures over time: a marker per figure (its outlet's shape), the value
     axis from zero, and each divergence as a dashed bracket over its values, labelled."""
-    height = 220
+    height = 170
     left, right, top, bottom = 60, WIDTH - 70, 16, height - BOTTOM
     dated = [(p, _day(p["date"])) for p in series.points]
     days = [d for _, d in dated if d is not None] + [d for v in series.divergences if (d := _day(v["date"]))]
@@ -219,8 +221,9 @@ def figures_chart(series: Series, shapes: dict[str, str]) -> Markup:
         parts.append(Markup('<a href="/documents/{id}"><g class="point{c}">{shape}<title>{tip}</title></g></a>').format(
             id=p["document_id"], c=" diverging" if refs else "", shape=marker(shapes.get(p["source"], "circle"), x, yy),
             tip=tip))
-        parts.append(Markup('<text class="value" x="{x:.1f}" y="{y:.1f}">{v}</text>').format(
-            x=x + 8, y=yy - 6, v=_num(float(p["value"]))))
+        if not nth:  # one label per value and day, however many outlets gave it
+            parts.append(Markup('<text class="value" x="{x:.1f}" y="{y:.1f}">{v}</text>').format(
+                x=x - 4, y=yy - 9, v=_num(float(p["value"]))))
     parts += _date_axis(scale, bottom, height)
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
