@@ -1,6 +1,8 @@
 """``GET /``: the dashboard. What the store holds (counts, a chart of documents per period of
-publication), the findings by type and status with the latest few, the sources and how much
-came from each, and the sync with partner nodes (last sync per partner, recent problems).
+publication), the latest official items (own and partners'), the findings by type and status
+with the latest few, the stories in motion (most coverage in the last week of the store's
+dates), the sources and how much came from each, and the sync with partner nodes (last sync
+per partner, recent problems).
 
 All of it describes ingested coverage or the node's own exchange, so it needs a read token
 unless the node serves its documents publicly; without one the page says how to sign in.
@@ -16,7 +18,7 @@ from starlette.responses import Response
 
 from amanat.exchange.partners import list_partners, problems
 from amanat.model import FINDING_STATUSES
-from amanat.store import findings
+from amanat.store import findings, items, stories
 from amanat.store.db import Store
 from amanat.store.findings import Selection
 from amanat.web.auth import viewer
@@ -28,6 +30,8 @@ router = APIRouter(include_in_schema=False)
 LATEST = 5
 TOP_SOURCES = 10
 PROBLEMS = 5
+LATEST_ITEMS = 5
+IN_MOTION_DAYS = 7
 
 
 def finding_summary(store: Store) -> dict[str, Any]:
@@ -48,15 +52,19 @@ def finding_summary(store: Store) -> dict[str, Any]:
 def home(request: Request) -> Response:
     who = viewer(request)
     if not who.may("read"):
-        return render(request, "home.html", {"stats": None})
+        return render(request, "home.html", {"stats": None, "items": items.latest_items(request.app.state.store,
+                                                                                          limit=LATEST_ITEMS)})
     store = request.app.state.store
     stats = store.stats()
     tl = timeline(store)
     unit, bins = binned(tl.days)
     chart = bar_chart(bins, unit, title=f"Documents per {unit} of publication")
+    in_motion, until = stories.in_motion(store, days=IN_MOTION_DAYS, limit=LATEST)
     sources = sorted(store.sources(), key=lambda s: (-s["documents"], s["key"]))
     return render(request, "home.html", {
         "stats": stats, "chart": chart, "unit": unit, "timeline": tl,
         "findings": finding_summary(store), "sources": sources[:TOP_SOURCES], "more_sources": len(sources) - TOP_SOURCES,
         "partners": list_partners(store), "problems": problems(store, limit=PROBLEMS),
+        "items": items.latest_items(store, limit=LATEST_ITEMS), "in_motion": in_motion, "motion_until": until,
+        "motion_days": IN_MOTION_DAYS,
     })

@@ -16,8 +16,8 @@ import itertools
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.datastructures import QueryParams
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from amanat.errors import InputError, NotFound

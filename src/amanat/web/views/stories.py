@@ -24,8 +24,14 @@ from amanat.store.db import Store
 from amanat.store.findings import Selection
 from amanat.web.auth import Viewer, page_reader
 from amanat.web.pages import render
-from amanat.web.storycharts import (coverage_timeline, figure_series, figures_chart, legend_marker, outlet_shapes,
-                                    value_text)
+from amanat.web.storycharts import (
+    coverage_timeline,
+    figure_series,
+    figures_chart,
+    legend_marker,
+    outlet_shapes,
+    value_text,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
