@@ -4,7 +4,8 @@ figures each outlet reported, with the divergences the checks found marked on th
 Both drawings are readable without colour: outlets in the figures chart are told apart by
 the shape of their marker (named in a legend), a divergence is a dashed bracket with a text
 label ("D1") that the table below the chart repeats, and every mark carries a ``<title>``
-with its words. The numbers are always also in a table (the template's job): a chart is a
+with its words. An SVG with ``role="img"`` holds no links (a control inside an image is
+lost to assistive technology); the table and the list of reports link each document. The numbers are always also in a table (the template's job): a chart is a
 way to see them, not the only way to read them.
 
 Wire copy counts once: a report carried by several outlets is one mark on the row of the
@@ -94,9 +95,8 @@ def coverage_timeline(story: dict[str, Any]) -> tuple[Markup, int]:
         tip = f"{day.isoformat()} · {m['source']} · {m['title'] or m['document_id']}"
         if copies:
             tip += f" (+{copies} cop{'y' if copies == 1 else 'ies'}: {', '.join(others) or m['source']})"
-        parts.append(Markup('<a href="/documents/{id}"><circle class="report{c}" cx="{x:.1f}" cy="{y:.1f}" r="6">'
-                            '<title>{tip}</title></circle></a>').format(
-            id=m["document_id"], c=" copied" if copies else "", x=x, y=y, tip=tip))
+        parts.append(Markup('<circle class="report{c}" cx="{x:.1f}" cy="{y:.1f}" r="6"><title>{tip}</title></circle>'
+                            ).format(c=" copied" if copies else "", x=x, y=y, tip=tip))
         if copies:
             parts.append(Markup('<text class="copies" x="{x:.1f}" y="{y:.1f}">+{n} cop{s}</text>').format(
                 x=x + 9, y=y + 4, n=copies, s="y" if copies == 1 else "ies"))
@@ -218,9 +218,8 @@ def figures_chart(series: Series, shapes: dict[str, str]) -> Markup:
         refs = " ".join(p["divergences"])
         tip = (f"{p['source']}: {p['words']} ({_value(p)}"
                f"{', ' + p['attributed_to'] if p['attributed_to'] else ''}, {p['date']}){' — ' + refs if refs else ''}")
-        parts.append(Markup('<a href="/documents/{id}"><g class="point{c}">{shape}<title>{tip}</title></g></a>').format(
-            id=p["document_id"], c=" diverging" if refs else "", shape=marker(shapes.get(p["source"], "circle"), x, yy),
-            tip=tip))
+        parts.append(Markup('<g class="point{c}">{shape}<title>{tip}</title></g>').format(
+            c=" diverging" if refs else "", shape=marker(shapes.get(p["source"], "circle"), x, yy), tip=tip))
         if not nth:  # one label per value and day, however many outlets gave it
             parts.append(Markup('<text class="value" x="{x:.1f}" y="{y:.1f}">{v}</text>').format(
                 x=x - 4, y=yy - 9, v=_num(float(p["value"]))))
