@@ -21,7 +21,35 @@ from amanat.errors import InputError, NotFound
 from amanat.store import schema as t
 from amanat.store.db import Store
 
-_f, _r = t.findings, t.finding_reviews
+_f, _r, _e = t.findings, t.finding_reviews, t.finding_entities
+ENTITY_KEYS = ("subject", "object", "entity")  # the fact fields that name knowledge-base entities
+
+
+def entities_named(facts: Sequence[Any]) -> set[str]:
+    """The entity ids a finding's record facts name (as subject, object or entity)."""
+    return {str(f[k]) for f in facts if isinstance(f, dict) for k in ENTITY_KEYS
+            if isinstance(f.get(k), str) and f[k] and len(f[k]) <= 255}
+
+
+def _index_entities(conn: Connection, found: Sequence[dict[str, Any]]) -> None:
+    latest = {row["id"]: row["facts"] for row in found}  # a finding given twice: its last facts
+    ids = list(latest)
+    for n in range(0, len(ids), 500):
+        conn.execute(sa.delete(_e).where(_e.c.finding_id.in_(ids[n:n + 500])))
+    rows = [{"finding_id": fid, "entity_id": e} for fid, facts in latest.items() for e in sorted(entities_named(facts))]
+    if rows:
+        conn.execute(sa.insert(_e), rows)
+
+
+def reindex_entities(store: Store) -> int:
+    """Rebuild the finding → entity index from every stored finding's facts (after rows were
+    written around ``replace``, as a bulk load or a benchmark does); how many pairs."""
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(_e))
+        rows = [{"id": fid, "facts": json.loads(facts)} for fid, facts in conn.execute(sa.select(_f.c.id, _f.c.facts))]
+        for n in range(0, len(rows), 2000):
+            _index_entities(conn, rows[n:n + 2000])
+        return int(conn.execute(sa.select(sa.func.count()).select_from(_e)).scalar_one())
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 
 
@@ -52,6 +80,7 @@ def replace(conn: Connection, document_id: str | None, found: Sequence[dict[str,
         else:
             conn.execute(sa.insert(_f).values(id=row["id"], first_seen=now, **values))
         seen.add(row["id"])
+    _index_entities(conn, found)
     gone = known - seen
     if gone:
         conn.execute(sa.update(_f).where(_f.c.id.in_(gone)).values(current=False))
@@ -190,12 +219,11 @@ def tally(store: Store) -> list[dict[str, Any]]:
 
 
 def involving(store: Store, entity_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Current findings whose record facts name ``entity_id`` (as subject or object), newest
-    first, and how many there are. The facts are JSON text; the id is matched with its quotes,
-    so ``Q1`` does not match ``Q12``."""
+    """Current findings whose record facts name ``entity_id`` (as subject, object or entity),
+    newest first, and how many there are: read through the ``finding_entities`` index that
+    ``replace`` keeps, so the cost follows the entity's findings, not all findings."""
     d = t.documents
-    needle = json.dumps(entity_id, ensure_ascii=False)
-    cond = sa.and_(_f.c.current.is_(True), _f.c.facts.contains(needle, autoescape=True))
+    cond = sa.and_(_f.c.current.is_(True), _f.c.id.in_(sa.select(_e.c.finding_id).where(_e.c.entity_id == entity_id)))
     joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
     query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
                        d.c.source.label("doc_source"), d.c.title.label("doc_title"))

@@ -331,6 +331,17 @@ findings = Table(
     Index(None, "story_id"),
 )
 
+# Which knowledge-base entities each finding's record facts name (as subject, object or
+# entity): what the entity page's "findings involving it" reads through an index instead of
+# searching every finding's facts. Written with the finding (store.findings.replace).
+finding_entities = Table(
+    "finding_entities",
+    metadata,
+    Column("finding_id", String(16), primary_key=True),
+    Column("entity_id", String(255), primary_key=True),
+    Index(None, "entity_id"),
+)
+
 # A reviewer's decision on a finding (amanat findings confirm|dismiss), kept by finding id.
 finding_reviews = Table(
     "finding_reviews",
