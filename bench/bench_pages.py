@@ -164,16 +164,65 @@ def _timed(client: Any, paths: list[str], headers: dict[str, str]) -> tuple[floa
     return statistics.median(times), times[int(len(times) * 0.95) - 1], bad
 
 
-def run(quick: bool) -> str:
+def cases(uri: str, docs: list[str], story_ids: list[str], finding_ids: list[str],
+          words: list[str]) -> list[tuple[str, list[str]]]:
+    """Each page measured, with the paths a run cycles through."""
+    item = uri.rsplit("/", 1)[1]
+    return [
+        ("/", ["/"]),
+        ("/search?q=WORD", [f"/search?q={w}" for w in words]),
+        ("/documents/{id}", [f"/documents/{d}" for d in docs]),
+        ("/sources", ["/sources"]),
+        ("/findings", ["/findings", "/findings?type=title-at-date", "/findings?page=20"]),
+        ("/findings/{id}", [f"/findings/{f}" for f in finding_ids]),
+        ("/findings.atom", ["/findings.atom"]),
+        (f"/entities/{ENTITY}", [f"/entities/{ENTITY}", f"/entities/{ENTITY}?page=3"]),
+        ("/stories", ["/stories", "/stories?page=40", "/stories?since=2024-06-01"]),
+        ("/stories/{id}", [f"/stories/{s}" for s in story_ids]),
+        (f"/items/{{id}} ({REPRINTS} reprints)", [f"/items/{item}", f"/items/{item}?page=3"]),
+        ("/items/{id}/reprints.atom", [f"/items/{item}/reprints.atom"]),
+        ("/items/{id}/reprints.json", [f"/items/{item}/reprints.json"]),
+        ("/api/v1/stories", ["/api/v1/stories?limit=50", "/api/v1/stories?offset=5000&limit=50"]),
+        ("/api/v1/stories/{id}", [f"/api/v1/stories/{s}" for s in story_ids]),
+        ("/api/v1/reprints?item=URI", [f"/api/v1/reprints?item={uri}"]),
+    ]
+
+
+def measure(url: str, token: str, pages: list[tuple[str, list[str]]]) -> list[list[Any]]:
+    """Median and p95 of each page over the store at ``url``, between two runs of the bare
+    framework's constant route."""
     from fastapi import FastAPI
 
-    from amanat.store.db import Store
-    from amanat.store.tokens import new_token
     from amanat.web import Settings, create_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
+
+    auth = {"Authorization": f"Bearer {token}"}
+    bare = FastAPI()
+
+    @bare.get("/constant")
+    def constant() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    results: list[list[Any]] = []
+    with TestClient(bare) as reference:
+        ref = _timed(reference, ["/constant"], {})
+    results.append(["bare FastAPI route (reference)", ref[0], ref[1], "", ref[2]])
+    with TestClient(create_app(url, settings=Settings(rate=None))) as web:
+        for name, paths in pages:
+            median, p95, bad = _timed(web, paths, auth)
+            results.append([name, median, p95, "yes" if median <= GOAL_MS else "no", bad])
+    with TestClient(bare) as reference:
+        ref2 = _timed(reference, ["/constant"], {})
+    results.append(["bare FastAPI route, again after", ref2[0], ref2[1], "", ref2[2]])
+    return results
+
+
+def run(quick: bool) -> str:
+    from amanat.store.db import Store
+    from amanat.store.tokens import new_token
 
     n = 5_000 if quick else int(os.environ.get("AMANAT_BENCH_DOCS") or 100_000)
     rng = random.Random(5)
@@ -186,46 +235,10 @@ def run(quick: bool) -> str:
             uri = _reprints(store, docs, str(Path(tmp) / "keys"))
             token = new_token(store, "bench", "read")[1]
         built = time.perf_counter() - t0
-        item = uri.rsplit("/", 1)[1]
         sample = rng.sample(docs, 30)
         stories_ = rng.sample(made["stories"], 30)
         found = rng.sample(made["findings"], 30)
-        auth = {"Authorization": f"Bearer {token}"}
-        bare = FastAPI()
-
-        @bare.get("/constant")
-        def constant() -> dict[str, str]:
-            return {"ok": "yes"}
-
-        cases: list[tuple[str, list[str]]] = [
-            ("/", ["/"]),
-            ("/search?q=WORD", [f"/search?q={w}" for w in rng.sample(words, 20)]),
-            ("/documents/{id}", [f"/documents/{d}" for d, _, _ in sample]),
-            ("/sources", ["/sources"]),
-            ("/findings", ["/findings", "/findings?type=title-at-date", "/findings?page=20"]),
-            ("/findings/{id}", [f"/findings/{f}" for f in found]),
-            ("/findings.atom", ["/findings.atom"]),
-            (f"/entities/{ENTITY}", [f"/entities/{ENTITY}", f"/entities/{ENTITY}?page=3"]),
-            ("/stories", ["/stories", "/stories?page=40", "/stories?since=2024-06-01"]),
-            ("/stories/{id}", [f"/stories/{s}" for s in stories_]),
-            ("/items/{id} (300 reprints)", [f"/items/{item}", f"/items/{item}?page=3"]),
-            ("/items/{id}/reprints.atom", [f"/items/{item}/reprints.atom"]),
-            ("/items/{id}/reprints.json", [f"/items/{item}/reprints.json"]),
-            ("/api/v1/stories", ["/api/v1/stories?limit=50", "/api/v1/stories?offset=5000&limit=50"]),
-            ("/api/v1/stories/{id}", [f"/api/v1/stories/{s}" for s in stories_]),
-            ("/api/v1/reprints?item=URI", [f"/api/v1/reprints?item={uri}"]),
-        ]
-        results = []
-        with TestClient(bare) as reference:
-            ref = _timed(reference, ["/constant"], {})
-        results.append(["bare FastAPI route (reference)", ref[0], ref[1], "", ref[2]])
-        with TestClient(create_app(url, settings=Settings(rate=None))) as web:
-            for name, paths in cases:
-                median, p95, bad = _timed(web, paths, auth)
-                results.append([name, median, p95, "yes" if median <= GOAL_MS else "no", bad])
-        with TestClient(bare) as reference:
-            ref2 = _timed(reference, ["/constant"], {})
-        results.append(["bare FastAPI route, again after", ref2[0], ref2[1], "", ref2[2]])
+        results = measure(url, token, cases(uri, [d for d, _, _ in sample], stories_, found, rng.sample(words, 20)))
     return "\n".join([
         f"## Web pages at {n:,} documents",
         "",

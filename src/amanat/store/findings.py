@@ -221,15 +221,20 @@ def tally(store: Store) -> list[dict[str, Any]]:
 def involving(store: Store, entity_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Current findings whose record facts name ``entity_id`` (as subject, object or entity),
     newest first, and how many there are: read through the ``finding_entities`` index that
-    ``replace`` keeps, so the cost follows the entity's findings, not all findings."""
+    ``replace`` keeps, so the cost follows the entity's findings, not all findings. The page's
+    ids are chosen on narrow rows first, then only those findings are read whole."""
     d = t.documents
-    cond = sa.and_(_f.c.current.is_(True), _f.c.id.in_(sa.select(_e.c.finding_id).where(_e.c.entity_id == entity_id)))
-    joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
-    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
-                       d.c.source.label("doc_source"), d.c.title.label("doc_title"))
-             .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(cond)
-             .order_by(_f.c.first_seen.desc(), _f.c.id.desc()).limit(limit).offset(offset))
+    cond = sa.and_(_e.c.entity_id == entity_id, _f.c.current.is_(True))
+    named = _e.join(_f, _f.c.id == _e.c.finding_id)
+    page = (sa.select(_f.c.id).select_from(named).where(cond)
+            .order_by(_f.c.first_seen.desc(), _f.c.id.desc()).limit(limit).offset(offset))
     with store.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(_f).where(cond)).scalar_one()
-        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+        total = conn.execute(sa.select(sa.func.count()).select_from(named).where(cond)).scalar_one()
+        ids = list(conn.execute(page).scalars())
+        query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
+                           d.c.source.label("doc_source"), d.c.title.label("doc_title"))
+                 .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id).join(d, d.c.id == _f.c.document_id))
+                 .where(_f.c.id.in_(ids)).order_by(_f.c.first_seen.desc(), _f.c.id.desc()))
+        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title}
+                for r in conn.execute(query)] if ids else []
     return rows, total

@@ -329,6 +329,7 @@ findings = Table(
     Index(None, "document_id"),
     Index(None, "status"),
     Index(None, "story_id"),
+    Index("ix_findings_first_seen", "first_seen", "id"),  # lists and feeds page newest first
 )
 
 # Which knowledge-base entities each finding's record facts name (as subject, object or

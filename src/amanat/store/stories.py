@@ -216,18 +216,27 @@ def figures(store: Store, story_id: str) -> list[dict[str, Any]]:
     words), each with its document's outlet, date and report: what the story's chart of
     reported figures draws. One query over the story's members and their claims."""
     c = t.claims
-    query = (sa.select(c.c.document_id, c.c.start, c.c.end, c.c.text, c.c.fields, _d.c.source, _d.c.published,
-                       _m.c.report_key)
-             .select_from(_m.join(_d, _d.c.id == _m.c.document_id).join(c, c.c.document_id == _m.c.document_id))
-             .where(_m.c.story_id == story_id, c.c.type == "figure").order_by(_d.c.published, c.c.document_id, c.c.n))
     out = []
     with store.engine.connect() as conn:
-        for r in conn.execute(query):
+        # the story's members first (its index), then their claims by document (the claims'
+        # primary key): one join lets a planner start from every figure claim of the store
+        members = {r.document_id: r for r in conn.execute(
+            sa.select(_m.c.document_id, _m.c.report_key, _d.c.source, _d.c.published)
+            .select_from(_m.join(_d, _d.c.id == _m.c.document_id)).where(_m.c.story_id == story_id))}
+        rows = []
+        ids = sorted(members)
+        for n in range(0, len(ids), _IN):
+            rows += conn.execute(sa.select(c.c.document_id, c.c.n, c.c.start, c.c.end, c.c.text, c.c.type, c.c.fields)
+                                 .where(c.c.document_id.in_(ids[n:n + _IN]))).fetchall()
+        rows = [r for r in rows if r.type == "figure"]
+        rows.sort(key=lambda r: (members[r.document_id].published or "", r.document_id, r.n))
+        for r in rows:
+            m = members[r.document_id]
             fields = json.loads(r.fields)
             if not isinstance(fields.get("value"), int | float) or not fields.get("measure"):
                 continue
-            out.append({"document_id": r.document_id, "source": r.source, "report": r.report_key,
-                        "published": r.published[:10] if r.published else None, "start": r.start, "end": r.end,
+            out.append({"document_id": r.document_id, "source": m.source, "report": m.report_key,
+                        "published": m.published[:10] if m.published else None, "start": r.start, "end": r.end,
                         "words": r.text, "measure": fields["measure"], "value": fields["value"],
                         "qualifier": fields.get("qualifier"), "unit": fields.get("unit"),
                         "as_of": fields.get("as_of"), "attributed_to": fields.get("attributed_to")})
@@ -249,8 +258,8 @@ def in_motion(store: Store, *, days: int = 7, limit: int = 5) -> tuple[list[dict
         except ValueError:
             return [], latest
         recent = sa.func.count().label("recent")
-        counts = (sa.select(_m.c.story_id, recent).select_from(_m.join(_d, _d.c.id == _m.c.document_id))
-                  .where(_d.c.published >= start).group_by(_m.c.story_id)
+        window = sa.select(_d.c.id).where(_d.c.published >= start)  # the date index: only the window's documents
+        counts = (sa.select(_m.c.story_id, recent).where(_m.c.document_id.in_(window)).group_by(_m.c.story_id)
                   .order_by(recent.desc(), _m.c.story_id).limit(limit)).subquery()
         rows = conn.execute(sa.select(_s.c.id, _s.c.title, _s.c.first_published, _s.c.last_published,
                                       _s.c.documents, _s.c.reports, _s.c.sources, _s.c.updated, counts.c.recent)

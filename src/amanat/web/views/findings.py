@@ -50,7 +50,7 @@ def findings_page(request: Request, who: Annotated[Viewer, Depends(page_reader)]
     params = dict(request.query_params)
     context: dict[str, Any] = {"form": params, "statuses": FINDING_STATUSES, "reviews": REVIEWS,
                                "types": sorted({r["type"] for r in findings.tally(store)}),
-                               "sources": [s["key"] for s in store.sources()], "rows": [], "error": None}
+                               "sources": store.source_keys(), "rows": [], "error": None}
     try:
         filters = FindingFilters.from_query(params, default_review="open")
         page = int(params.get("page") or 1)
