@@ -56,3 +56,19 @@ def test_findings_involving_an_entity_follow_its_facts(store_url):
         assert findings.involving(store, "Q12", limit=10)[1] == 0
         assert findings.reindex_entities(store) == 4  # a: Q1 and Q5 (kept, though not current); b, c: Q12
         assert findings.involving(store, "Q12", limit=10)[1] == 2
+
+
+def test_the_tally_counts_open_and_reviewed_findings_by_type_and_status(store_url):
+    with Store.open(store_url) as store:
+        doc = _doc(store)
+        with store.engine.begin() as conn:
+            findings.replace(conn, doc, [_finding(c * 16, doc, []) for c in "abcd"], datetime.now(UTC))
+        findings.review(store, "a" * 16, "confirm", "checked", "test")
+        findings.review(store, "b" * 16, "dismiss", "not so", "test")
+        rows = {(r["type"], r["status"], r["review"]): r["n"] for r in findings.tally(store)}
+        assert rows == {("title-at-date", "contradicted", "open"): 2, ("title-at-date", "contradicted", "confirmed"): 1,
+                        ("title-at-date", "contradicted", "dismissed"): 1}
+        assert findings.types(store) == ["title-at-date"]
+        with store.engine.begin() as conn:  # a re-check that finds nothing: none current, none counted
+            findings.replace(conn, doc, [], datetime.now(UTC))
+        assert findings.tally(store) == [] and findings.types(store) == []
