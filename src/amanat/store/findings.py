@@ -191,26 +191,35 @@ def select(store: Store, selection: Selection, *, limit: int | None = None, offs
     """One page of the findings ``selection`` picks, and how many it picks in all.
 
     Oldest first (the API's order), or newest first (pages and feeds: what is new on top).
-    Each row also names its document's ``source`` and ``title``."""
+    Each row also names its document's ``source`` and ``title``. The page's ids are chosen
+    on narrow rows first (id and first seen), then only those findings are read whole: a
+    database that sorts rather than walking the first-seen index then sorts ids, not every
+    finding's evidence and facts."""
     d = t.documents
     joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
     conds = selection.where()
     order = [_f.c.first_seen.desc(), _f.c.id.desc()] if newest_first else [_f.c.first_seen, _f.c.id]
-    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
-                       d.c.source.label("doc_source"), d.c.title.label("doc_title"))
-             .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(*conds).order_by(*order).offset(offset))
+    page = sa.select(_f.c.id).select_from(joined).where(*conds).order_by(*order).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
+        page = page.limit(limit)
     with store.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*conds)).scalar_one()
-        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+        ids = list(conn.execute(page).scalars())
+        rows = []
+        for n in range(0, len(ids), 500):
+            query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
+                               d.c.source.label("doc_source"), d.c.title.label("doc_title"))
+                     .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(_f.c.id.in_(ids[n:n + 500])))
+            rows += [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+    at = {fid: i for i, fid in enumerate(ids)}
+    rows.sort(key=lambda r: at[r["id"]])
     return rows, total
 
 
 def tally(store: Store) -> list[dict[str, Any]]:
     """Current findings counted by type, status and review (``open``, ``confirmed`` or
     ``dismissed``): what the dashboard sums up. Counted as all findings per type and status
-    (the ``current, type, status`` index alone) less the reviewed ones (from the reviews,
+    (the ``type, status, current`` index alone) less the reviewed ones (from the reviews,
     which are few), rather than by joining every finding to its review."""
     counts = (sa.select(_f.c.type, _f.c.status, sa.func.count().label("n")).where(_f.c.current.is_(True))
               .group_by(_f.c.type, _f.c.status))

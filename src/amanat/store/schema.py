@@ -330,7 +330,7 @@ findings = Table(
     Index(None, "status"),
     Index(None, "story_id"),
     Index("ix_findings_first_seen", "first_seen", "id"),  # lists and feeds page newest first
-    Index("ix_findings_current_type_status", "current", "type", "status"),  # the tally, the type filter
+    Index("ix_findings_type_status_current", "type", "status", "current"),  # the tally, the type filter
 )
 
 # Which knowledge-base entities each finding's record facts name (as subject, object or
