@@ -193,3 +193,22 @@ def test_the_dashboard_names_the_latest_items_and_the_stories_in_motion(demo):
     motion = home.text[home.text.index('id="dash-stories-h"'):]
     assert f'href="/stories/{_flood(web)["id"]}"' in motion
     assert "Findings" in home.text and "Sources" in home.text  # what was there stays
+
+
+def test_the_dashboards_kept_counts_follow_new_documents(demo):
+    import re
+
+    from amanat.model import Capture, Document, content_hash, document_id
+
+    web = client(demo["url"], public_documents=True)
+    count = lambda: int(re.search(r'id="stat-documents">(\d+)<', web.get("/").text).group(1))  # noqa: E731
+    before = count()
+    assert count() == before  # kept, and still right
+    text, url = "A later synthetic report on the floods.", "https://late.example/1"
+    digest = content_hash(text)
+    doc = Document(id=document_id(url, digest), url=url, canonical_url=url, source="late.example", title="Later",
+                   byline=None, published=None, language="en", text=text, content_hash=digest,
+                   media_type="text/plain", origin=url)
+    with Store.open(demo["url"]) as store, store.writer() as w:
+        w.add(doc, Capture(url=url, body=text.encode(), media_type="text/plain", origin=url))
+    assert count() == before + 1
