@@ -253,4 +253,9 @@ def run(quick: bool) -> str:
         "checks a read token), cycling through different ids; the reference is a bare FastAPI app whose one "
         "route returns a constant, measured the same way before and after. Goal (issue 16): every page "
         f"≤ {GOAL_MS:.0f} ms server time at 100k documents.",
+        "",
+        "The search words are mid-frequency words of the corpus (each in most documents): SQLite FTS5 "
+        "ranks every match of a single common term, the case \"Search at scale\" measures (1 term, p95 "
+        "~0.5 s at 1M); the tantivy backend answers it in a few milliseconds there. Q1253 is named in 5% "
+        "of the documents and 7,143 findings: an entity as present as a head of state.",
     ])
