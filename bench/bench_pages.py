@@ -256,6 +256,6 @@ def run(quick: bool) -> str:
         "",
         "The search words are mid-frequency words of the corpus (each in most documents): SQLite FTS5 "
         "ranks every match of a single common term, the case \"Search at scale\" measures (1 term, p95 "
-        "~0.5 s at 1M); the tantivy backend answers it in a few milliseconds there. Q1253 is named in 5% "
-        "of the documents and 7,143 findings: an entity as present as a head of state.",
+        f"~0.5 s at 1M); the tantivy backend answers it in a few milliseconds there. {ENTITY} is named in 5% "
+        f"of the documents and {(n + 13) // 14:,} findings: an entity as present as a head of state.",
     ])
