@@ -28,6 +28,7 @@ TABLES = [  # parents before children
     t.sources, t.raw, t.documents, t.seen, t.tokens,
     t.publishers, t.log_entries, t.log_subtrees, t.checkpoints,
     t.kb_imports, t.mentions, t.claims, t.analysis_runs, t.findings, t.finding_reviews,
+    t.finding_entities,
     t.partners, t.cosignatures, t.exchange_problems, t.subscriptions, t.witness_keys,
     t.reprints, t.reprint_matched,
     t.stories, t.story_documents, t.story_features,

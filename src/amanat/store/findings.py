@@ -22,7 +22,35 @@ from amanat.errors import InputError, NotFound
 from amanat.store import schema as t
 from amanat.store.db import Store
 
-_f, _r = t.findings, t.finding_reviews
+_f, _r, _e = t.findings, t.finding_reviews, t.finding_entities
+ENTITY_KEYS = ("subject", "object", "entity")  # the fact fields that name knowledge-base entities
+
+
+def entities_named(facts: Sequence[Any]) -> set[str]:
+    """The entity ids a finding's record facts name (as subject, object or entity)."""
+    return {str(f[k]) for f in facts if isinstance(f, dict) for k in ENTITY_KEYS
+            if isinstance(f.get(k), str) and f[k] and len(f[k]) <= 255}
+
+
+def _index_entities(conn: Connection, found: Sequence[dict[str, Any]]) -> None:
+    latest = {row["id"]: row["facts"] for row in found}  # a finding given twice: its last facts
+    ids = list(latest)
+    for n in range(0, len(ids), 500):
+        conn.execute(sa.delete(_e).where(_e.c.finding_id.in_(ids[n:n + 500])))
+    rows = [{"finding_id": fid, "entity_id": e} for fid, facts in latest.items() for e in sorted(entities_named(facts))]
+    if rows:
+        conn.execute(sa.insert(_e), rows)
+
+
+def reindex_entities(store: Store) -> int:
+    """Rebuild the finding → entity index from every stored finding's facts (after rows were
+    written around ``replace``, as a bulk load or a benchmark does); how many pairs."""
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(_e))
+        rows = [{"id": fid, "facts": json.loads(facts)} for fid, facts in conn.execute(sa.select(_f.c.id, _f.c.facts))]
+        for n in range(0, len(rows), 2000):
+            _index_entities(conn, rows[n:n + 2000])
+        return int(conn.execute(sa.select(sa.func.count()).select_from(_e)).scalar_one())
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 
 
@@ -53,6 +81,7 @@ def replace(conn: Connection, document_id: str | None, found: Sequence[dict[str,
         else:
             conn.execute(sa.insert(_f).values(id=row["id"], first_seen=now, **values))
         seen.add(row["id"])
+    _index_entities(conn, found)
     gone = known - seen
     if gone:
         conn.execute(sa.update(_f).where(_f.c.id.in_(gone)).values(current=False))
@@ -166,46 +195,76 @@ def select(store: Store, selection: Selection, *, limit: int | None = None, offs
     """One page of the findings ``selection`` picks, and how many it picks in all.
 
     Oldest first (the API's order), or newest first (pages and feeds: what is new on top).
-    Each row also names its document's ``source`` and ``title``."""
+    Each row also names its document's ``source`` and ``title``. The page's ids are chosen
+    on narrow rows first (id and first seen), then only those findings are read whole: a
+    database that sorts rather than walking the first-seen index then sorts ids, not every
+    finding's evidence and facts."""
     d = t.documents
     joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
     conds = selection.where()
     order = [_f.c.first_seen.desc(), _f.c.id.desc()] if newest_first else [_f.c.first_seen, _f.c.id]
-    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
-                       d.c.source.label("doc_source"), d.c.title.label("doc_title"))
-             .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(*conds).order_by(*order).offset(offset))
+    page = sa.select(_f.c.id).select_from(joined).where(*conds).order_by(*order).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
+        page = page.limit(limit)
     with store.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*conds)).scalar_one()
-        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+        ids = list(conn.execute(page).scalars())
+        rows = []
+        for n in range(0, len(ids), 500):
+            query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
+                               d.c.source.label("doc_source"), d.c.title.label("doc_title"))
+                     .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(_f.c.id.in_(ids[n:n + 500])))
+            rows += [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+    at = {fid: i for i, fid in enumerate(ids)}
+    rows.sort(key=lambda r: at[r["id"]])
     return rows, total
 
 
 def tally(store: Store) -> list[dict[str, Any]]:
     """Current findings counted by type, status and review (``open``, ``confirmed`` or
-    ``dismissed``): what the dashboard sums up."""
-    review = sa.func.coalesce(_r.c.decision, "open")
-    query = (sa.select(_f.c.type, _f.c.status, review.label("review"), sa.func.count().label("n"))
-             .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id)).where(_f.c.current.is_(True))
-             .group_by(_f.c.type, _f.c.status, review).order_by(_f.c.type, _f.c.status))
+    ``dismissed``): what the dashboard sums up. Counted as all findings per type and status
+    (the ``type, status, current`` index alone) less the reviewed ones (from the reviews,
+    which are few), rather than by joining every finding to its review."""
+    counts = (sa.select(_f.c.type, _f.c.status, sa.func.count().label("n")).where(_f.c.current.is_(True))
+              .group_by(_f.c.type, _f.c.status))
+    reviewed = (sa.select(_f.c.type, _f.c.status, _r.c.decision, sa.func.count().label("n"))
+                .select_from(_r.join(_f, _f.c.id == _r.c.finding_id)).where(_f.c.current.is_(True))
+                .group_by(_f.c.type, _f.c.status, _r.c.decision))
     with store.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        totals = {(r.type, r.status): r.n for r in conn.execute(counts)}
+        decided = [(r.type, r.status, r.decision, r.n) for r in conn.execute(reviewed)]
+    out: dict[tuple[str, str, str], int] = {}
+    for kind, status, decision, n in decided:
+        out[(kind, status, decision)] = n
+        totals[(kind, status)] -= n
+    out |= {(kind, status, "open"): n for (kind, status), n in totals.items() if n > 0}
+    return [{"type": k, "status": s, "review": r, "n": n} for (k, s, r), n in sorted(out.items())]
+
+
+def types(store: Store) -> list[str]:
+    """The types of the current findings, sorted: what a filter offers."""
+    with store.engine.connect() as conn:
+        return list(conn.execute(sa.select(_f.c.type).where(_f.c.current.is_(True)).distinct()
+                                 .order_by(_f.c.type)).scalars())
 
 
 def involving(store: Store, entity_id: str, *, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Current findings whose record facts name ``entity_id`` (as subject or object), newest
-    first, and how many there are. The facts are JSON text; the id is matched with its quotes,
-    so ``Q1`` does not match ``Q12``."""
+    """Current findings whose record facts name ``entity_id`` (as subject, object or entity),
+    newest first, and how many there are: read through the ``finding_entities`` index that
+    ``replace`` keeps, so the cost follows the entity's findings, not all findings. The page's
+    ids are chosen on narrow rows first, then only those findings are read whole."""
     d = t.documents
-    needle = json.dumps(entity_id, ensure_ascii=False)
-    cond = sa.and_(_f.c.current.is_(True), _f.c.facts.contains(needle, autoescape=True))
-    joined = _f.outerjoin(_r, _r.c.finding_id == _f.c.id)
-    query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
-                       d.c.source.label("doc_source"), d.c.title.label("doc_title"))
-             .select_from(joined.join(d, d.c.id == _f.c.document_id)).where(cond)
-             .order_by(_f.c.first_seen.desc(), _f.c.id.desc()).limit(limit).offset(offset))
+    cond = sa.and_(_e.c.entity_id == entity_id, _f.c.current.is_(True))
+    named = _e.join(_f, _f.c.id == _e.c.finding_id)
+    page = (sa.select(_f.c.id).select_from(named).where(cond)
+            .order_by(_f.c.first_seen.desc(), _f.c.id.desc()).limit(limit).offset(offset))
     with store.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(_f).where(cond)).scalar_one()
-        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title} for r in conn.execute(query)]
+        total = conn.execute(sa.select(sa.func.count()).select_from(named).where(cond)).scalar_one()
+        ids = list(conn.execute(page).scalars())
+        query = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided,
+                           d.c.source.label("doc_source"), d.c.title.label("doc_title"))
+                 .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id).join(d, d.c.id == _f.c.document_id))
+                 .where(_f.c.id.in_(ids)).order_by(_f.c.first_seen.desc(), _f.c.id.desc()))
+        rows = [{**_row(r), "source": r.doc_source, "document_title": r.doc_title}
+                for r in conn.execute(query)] if ids else []
     return rows, total

@@ -182,16 +182,90 @@ def _summary(r: Any) -> dict[str, Any]:
             "sources": r.sources, "updated": r.updated.isoformat() if r.updated else None}
 
 
+def _listing(since: date | None, min_documents: int) -> list[Any]:
+    conds: list[Any] = [_s.c.documents >= min_documents]
+    if since is not None:
+        conds.append(_s.c.last_published >= since.isoformat())
+    return conds
+
+
 def list_stories(store: Store, *, since: date | None = None, min_documents: int = 1) -> list[dict[str, Any]]:
     """Stories, latest coverage first; ``since``: those with coverage on or after that date
     (undated stories are listed only without ``since``). No cap."""
+    return page_of_stories(store, since=since, min_documents=min_documents)[0]
+
+
+def page_of_stories(store: Store, *, since: date | None = None, min_documents: int = 1, limit: int | None = None,
+                    offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """One page of ``list_stories`` and how many stories match in all: the database pages
+    (on the ``last_published`` index), so a page costs the same with ten or a million stories."""
+    conds = _listing(since, min_documents)
     query = sa.select(_s.c.id, _s.c.title, _s.c.first_published, _s.c.last_published, _s.c.documents,
-                      _s.c.reports, _s.c.sources, _s.c.updated).where(_s.c.documents >= min_documents)
-    if since is not None:
-        query = query.where(_s.c.last_published >= since.isoformat())
+                      _s.c.reports, _s.c.sources, _s.c.updated).where(*conds)
     query = query.order_by(_s.c.last_published.is_(None), _s.c.last_published.desc(), _s.c.reports.desc(), _s.c.id)
+    if limit is not None:
+        query = query.limit(limit)
     with store.engine.connect() as conn:
-        return [_summary(r) for r in conn.execute(query)]
+        rows = [_summary(r) for r in conn.execute(query.offset(offset))]
+        total = conn.execute(sa.select(sa.func.count()).select_from(_s).where(*conds)).scalar_one()
+    return rows, int(total)
+
+
+def figures(store: Store, story_id: str) -> list[dict[str, Any]]:
+    """The figure claims of a story's documents (measure, value, qualifier, unit, as-of, the
+    words), each with its document's outlet, date and report: what the story's chart of
+    reported figures draws. One query over the story's members and their claims."""
+    c = t.claims
+    out = []
+    with store.engine.connect() as conn:
+        # the story's members first (its index), then their claims by document (the claims'
+        # primary key): one join lets a planner start from every figure claim of the store
+        members = {r.document_id: r for r in conn.execute(
+            sa.select(_m.c.document_id, _m.c.report_key, _d.c.source, _d.c.published)
+            .select_from(_m.join(_d, _d.c.id == _m.c.document_id)).where(_m.c.story_id == story_id))}
+        rows: list[Any] = []
+        ids = sorted(members)
+        for n in range(0, len(ids), _IN):
+            rows += conn.execute(sa.select(c.c.document_id, c.c.n, c.c.start, c.c.end, c.c.text, c.c.type, c.c.fields)
+                                 .where(c.c.document_id.in_(ids[n:n + _IN]))).fetchall()
+        rows = [r for r in rows if r.type == "figure"]
+        rows.sort(key=lambda r: (members[r.document_id].published or "", r.document_id, r.n))
+        for r in rows:
+            m = members[r.document_id]
+            fields = json.loads(r.fields)
+            if not isinstance(fields.get("value"), int | float) or not fields.get("measure"):
+                continue
+            out.append({"document_id": r.document_id, "source": m.source, "report": m.report_key,
+                        "published": m.published[:10] if m.published else None, "start": r.start, "end": r.end,
+                        "words": r.text, "measure": fields["measure"], "value": fields["value"],
+                        "qualifier": fields.get("qualifier"), "unit": fields.get("unit"),
+                        "as_of": fields.get("as_of"), "attributed_to": fields.get("attributed_to")})
+    return out
+
+
+def in_motion(store: Store, *, days: int = 7, limit: int = 5) -> tuple[list[dict[str, Any]], str | None]:
+    """Stories with coverage in the last ``days`` days before the store's latest publication
+    date, most documents in that window first, and that latest date. Two indexed queries: the
+    newest date, then the window's documents grouped by story."""
+    from datetime import timedelta
+
+    with store.engine.connect() as conn:
+        latest = conn.execute(sa.select(sa.func.max(_s.c.last_published))).scalar()
+        if not latest:
+            return [], None
+        try:
+            start = (date.fromisoformat(latest[:10]) - timedelta(days=days - 1)).isoformat()
+        except ValueError:
+            return [], latest
+        recent = sa.func.count().label("recent")
+        window = sa.select(_d.c.id).where(_d.c.published >= start)  # the date index: only the window's documents
+        counts = (sa.select(_m.c.story_id, recent).where(_m.c.document_id.in_(window)).group_by(_m.c.story_id)
+                  .order_by(recent.desc(), _m.c.story_id).limit(limit)).subquery()
+        rows = conn.execute(sa.select(_s.c.id, _s.c.title, _s.c.first_published, _s.c.last_published,
+                                      _s.c.documents, _s.c.reports, _s.c.sources, _s.c.updated, counts.c.recent)
+                            .select_from(_s.join(counts, counts.c.story_id == _s.c.id))
+                            .order_by(counts.c.recent.desc(), _s.c.id)).fetchall()
+    return [{**_summary(r), "recent": r.recent} for r in rows], latest[:10]
 
 
 def resolve(conn: Connection, story_id: str) -> str:

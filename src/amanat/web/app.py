@@ -42,6 +42,7 @@ ROUTES: tuple[str, ...] = (
     "amanat.web.feeds",
     "amanat.web.views.findings",
     "amanat.web.views.entities",
+    "amanat.web.views.stories",
     "amanat.web.views.login",
     "amanat.web.views.apidocs",
     "amanat.web.views.publish",

@@ -25,8 +25,7 @@ MAX_OFFSET = 1_000_000
 
 def profile(store: Store, entity_id: str, *, limit: int, offset: int) -> dict[str, Any]:
     kb, entity = find_entity(store, entity_id)
-    counts = entities.mention_counts(store, entity.id)
-    docs, n_docs = entities.documents_naming(store, entity.id, limit=limit, offset=offset)
+    counts, docs, n_docs = entities.coverage_of(store, entity.id, limit=limit, offset=offset)
     found, n_found = findings.involving(store, entity.id, limit=limit, offset=offset)
     return {
         "id": entity.id, "kind": entity.kind, "name": entity.name, "description": entity.description,

@@ -33,9 +33,10 @@ def list_stories(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many first.")] = 0,
 ) -> list[dict[str, Any]]:
     """Stories, latest coverage first; the ``X-Total-Count`` header says how many match."""
-    rows = stories.list_stories(request.app.state.store, since=since, min_documents=min_documents)
-    response.headers["X-Total-Count"] = str(len(rows))
-    return rows[offset:offset + limit]
+    rows, total = stories.page_of_stories(request.app.state.store, since=since, min_documents=min_documents,
+                                          limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return rows
 
 
 @router.get("/stories/{story_id}", dependencies=[Depends(api_reader)])

@@ -1,5 +1,5 @@
 """``GET /documents/{id}``: metadata, the text with its mentions, claims and findings' evidence
-marked in place, the findings beside it, every version with a readable diff, and copies.
+marked in place, the findings beside it, its story, every version with a readable diff, and copies.
 
 Coverage needs a read token (else the login form); a document derived from a signed item is
 public, like the item, with only such versions and copies beside it. Its findings quote
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from amanat.store import analysis, entities, findings
+from amanat.store import analysis, entities, findings, stories
 from amanat.store.db import Store
 from amanat.store.findings import Selection
 from amanat.web.api.documents import load_for
@@ -62,7 +62,8 @@ def document_page(request: Request, doc_id: str) -> Response:
     ]
     changes.reverse()  # newest change first
     marked = annotated(store, stored.document.id, stored.document.text, with_findings=who.may("read"))
+    story = stories.story_of(store, stored.document.id) if who.may("read") else None  # stories quote coverage
     return render(request, "document.html", {
         "stored": stored, "doc": stored.document, "history": history,
-        "copies": copies, "changes": changes, **marked, "claim_labels": CLAIM_LABELS,
+        "copies": copies, "changes": changes, "story_id": story, **marked, "claim_labels": CLAIM_LABELS,
     })

@@ -49,8 +49,8 @@ def findings_page(request: Request, who: Annotated[Viewer, Depends(page_reader)]
     store = request.app.state.store
     params = dict(request.query_params)
     context: dict[str, Any] = {"form": params, "statuses": FINDING_STATUSES, "reviews": REVIEWS,
-                               "types": sorted({r["type"] for r in findings.tally(store)}),
-                               "sources": [s["key"] for s in store.sources()], "rows": [], "error": None}
+                               "types": findings.types(store),
+                               "sources": store.source_keys(), "rows": [], "error": None}
     try:
         filters = FindingFilters.from_query(params, default_review="open")
         page = int(params.get("page") or 1)
