@@ -84,14 +84,7 @@ def _read(capture: Capture, source: str | None) -> Document | None:
 
 def _input(doc: Document | None, key: str, index: KBIndex | None) -> StoryInput:
     assert doc is not None, key
-    published = None
-    if doc.published:
-        from datetime import date
-
-        try:
-            published = date.fromisoformat(doc.published.value[:10])
-        except ValueError:
-            published = None
+    published = doc.published.day() if doc.published else None
     base = StoryInput(key, doc.text, doc.title, published, doc.source, doc.language, doc.content_hash, doc.canonical_url)
     return _with_analysis(base, index)
 

@@ -89,6 +89,13 @@ class PublishedDate:
     precision: DatePrecision
     source: DateSource
 
+    def day(self) -> date | None:
+        """The day it names, or None when it names no single day (a year or a month)."""
+        try:
+            return date.fromisoformat(self.value[:10])
+        except ValueError:
+            return None
+
 
 @dataclass(frozen=True, slots=True)
 class Extraction:

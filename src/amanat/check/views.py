@@ -5,7 +5,6 @@ story through ``check.story_runs``)."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import sqlalchemy as sa
 
@@ -34,11 +33,6 @@ def view_of(store: Store, doc_id: str, *, with_previous: bool = True) -> Documen
     previous = None
     if with_previous and stored.previous_id:
         previous = view_of(store, stored.previous_id, with_previous=False)
-    published = None
-    if doc.published:
-        try:
-            published = date.fromisoformat(doc.published.value[:10])
-        except ValueError:
-            published = None
+    published = doc.published.day() if doc.published else None
     return DocumentView(doc.id, doc.text, published, doc.published.source if doc.published else None,
                         doc.language, doc.source, claims, mentions, previous)

@@ -57,6 +57,14 @@ def _summary(f: dict[str, Any]) -> str:
     return f"{f['sentence']} [{f['type']}, {f['status']}; {f['source']}: {f.get('document_title') or f['document_id']}]"
 
 
+def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    """An Atom element under ``parent``, with its text (escaped by ElementTree)."""
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
 @router.get("/findings.atom")
 def findings_atom(request: Request, who: Annotated[Viewer, Depends(feed_reader)]) -> Response:
     filters, rows = _newest(request)
@@ -64,12 +72,6 @@ def findings_atom(request: Request, who: Annotated[Viewer, Depends(feed_reader)]
     query = filters.query()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            el.text = text
-        return el
 
     sub(feed, "id", f"{base}/findings.atom{'?' + query if query else ''}")
     sub(feed, "title", _title(filters))
@@ -139,12 +141,6 @@ def reprints_atom(request: Request, ref: str, who: Annotated[Viewer, Depends(fee
     uri, page, rows = _new_reprints(request, ref)
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            el.text = text
-        return el
 
     sub(feed, "id", f"{page}/reprints.atom")
     sub(feed, "title", f"Amanat: reprints of {uri}")
