@@ -158,8 +158,8 @@ def test_a_killed_ingest_leaves_nothing_behind_and_the_next_one_completes(store_
     folder = tmp_path / "inputs"
     urls = _pages(folder, 10)
     folder.mkdir(exist_ok=True)
-    for k in range(4):
-        urls += _records(folder / f"r{k}.jsonl", 50, start=50 * k)
+    for k in range(4):  # several writer batches (200 documents each), so a kill lands mid-run
+        urls += _records(folder / f"r{k}.jsonl", 200, start=200 * k)
     cmd = _ingest(store_url, folder)
     with _running(cmd) as proc:
         # past the HTML files (analysed in-process: one capture each), into the records
