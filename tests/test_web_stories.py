@@ -212,3 +212,32 @@ def test_the_dashboards_kept_counts_follow_new_documents(demo):
     with Store.open(demo["url"]) as store, store.writer() as w:
         w.add(doc, Capture(url=url, body=text.encode(), media_type="text/plain", origin=url))
     assert count() == before + 1
+
+
+def test_a_copy_of_a_corrected_version_is_verbatim_of_it_and_a_withdrawal_is_noted(demo, tmp_path):
+    """After a correction, a faithful copy of the first version (dated after both) is "verbatim
+    of version 1", not altered; once the item is withdrawn, its reprints say so."""
+    from amanat.provenance.demo import DEMO, DEMO_PUBLISHER
+    from amanat.provenance.publishing import Publisher
+    from test_store import add, make_doc
+
+    first = (DEMO / "statement.md").read_text(encoding="utf-8").strip()
+    with Store.open(demo["url"]) as store:
+        publisher = Publisher.open(store, DEMO_PUBLISHER, str(tmp_path / "keys"))
+        publisher.correct(demo["item"], body=first.replace("27 villages", "29 villages"))
+        late = make_doc("https://late-digest.example/flood-statement", "The ministry said:\n\n" + first,
+                        source="late-digest.example", published="2099-01-01")
+        add(store, late)
+        run_checks_on_store(store)
+        publisher.withdraw(demo["item"], reason="synthetic test withdrawal")
+        run_checks_on_store(store)
+    web = client(demo["url"], public_documents=True)
+    body = web.get("/api/v1/reprints", params={"item": demo["item"]}).json()
+    assert [v["status"] for v in body["versions"]] == ["usable", "usable", "canceled"]
+    (copy,) = [r for r in body["reprints"] if r["source"] == "late-digest.example"]
+    assert copy["classes"] == ["verbatim"] and copy["version"] == 1 and copy["latest_version"] == 2
+    assert copy["withdrawn"]["reason"] == "synthetic test withdrawal"
+    section = web.get(f"/items/{demo['item'].rsplit('/', 1)[1]}").text
+    section = section[section.index('id="reprints"'):]
+    assert "verbatim of version 1" in section and "The item was withdrawn" in section
+    assert "synthetic test withdrawal" in section
