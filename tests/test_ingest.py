@@ -354,3 +354,22 @@ def test_db_reindex_rebuilds_the_search_index(sqlite_url, tmp_path):
 
     assert index_dir(Path(sqlite_url.removeprefix("sqlite:///")).resolve()).is_dir()
     assert len(cli_json(sqlite_url, "search", "Vassilenko")) == 1
+
+
+def test_the_counts_of_a_run_add_up_on_real_files_first_and_again(store, tmp_path):
+    """Every document seen is counted exactly once: new, a new version, the same text at another
+    URL, already stored, unchanged since the last run, skipped or failed — on the real WARC,
+    feed and HTML files of ../shared (good and broken ones), a second run of the same inputs,
+    and a forced run."""
+    from conftest import shared_path
+
+    from amanat.ingest.pipeline import ingest
+
+    formats = shared_path("data", "formats")
+    inputs = [str(formats / "warc"), str(formats / "feeds"), str(formats / "html-charset")]
+    parts = ("new", "new_versions", "copies", "same", "unchanged", "skipped", "failed")
+    for run in ({}, {}, {"force": True}):
+        summary = ingest(store, inputs, jobs=1, **run).as_dict()
+        assert summary["seen"] == sum(summary[k] for k in parts), summary
+        assert summary["seen"] > 50
+    assert summary["new"] == 0  # nothing new the third time, whatever it was counted as

@@ -192,7 +192,7 @@ def _print_summary(summary: Any, *, quiet: bool = False) -> None:
     table = Table(title="Ingest summary", show_header=True, header_style="bold")
     table.add_column("", style="bold")
     table.add_column("count", justify="right")
-    for label, key in (("inputs", "inputs"), ("documents seen", "seen"), ("new", "new"),
+    for label, key in (("inputs", "inputs"), ("records seen", "seen"), ("new", "new"),
                        ("new versions", "new_versions"), ("same text at another URL", "copies"),
                        ("already stored", "same"), ("unchanged since last run", "unchanged"),
                        ("skipped", "skipped"), ("failed", "failed")):

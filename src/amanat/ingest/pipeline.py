@@ -287,7 +287,7 @@ def _keep(writer: Any, summary: Summary, capture: Capture, result: Document | Pr
     """Store one analysed capture and count what happened; the outcome (new, version, copy,
     same), or None for a problem."""
     if isinstance(result, Problem):
-        _count_problem(summary, result, on_problem)
+        _count_problem(summary, result, on_problem, counted=True)
         if result.kind == "skipped":
             writer.add_nothing(capture, "skipped")
         return None
@@ -408,10 +408,17 @@ def _pausing(captures: Iterator[Capture | Problem], pause: Callable[[], None]) -
         yield item
 
 
-def _count_problem(summary: Summary, problem: Problem, on_problem: Callable[[Problem], None]) -> None:
+def _count_problem(summary: Summary, problem: Problem, on_problem: Callable[[Problem], None], *,
+                   counted: bool = False) -> None:
+    """Count a problem as skipped or failed, and as seen unless its capture was (``counted``):
+    so that seen = new + versions + copies + same + unchanged + skipped + failed."""
+    n = 1
     if problem.kind == "skipped":
         # a reader may tally many records under one reason (WARC request records, say)
-        summary.skipped[getattr(problem, "reason", "") or problem.message] += getattr(problem, "count", 1) or 1
+        n = getattr(problem, "count", 1) or 1
+        summary.skipped[getattr(problem, "reason", "") or problem.message] += n
     else:
         summary.failed.append(problem.line())
+    if not counted:
+        summary.seen += n
     on_problem(problem)
