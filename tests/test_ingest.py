@@ -361,9 +361,8 @@ def test_the_counts_of_a_run_add_up_on_real_files_first_and_again(store, tmp_pat
     URL, already stored, unchanged since the last run, skipped or failed — on the real WARC,
     feed and HTML files of ../shared (good and broken ones), a second run of the same inputs,
     and a forced run."""
-    from conftest import shared_path
-
     from amanat.ingest.pipeline import ingest
+    from conftest import shared_path
 
     formats = shared_path("data", "formats")
     inputs = [str(formats / "warc"), str(formats / "feeds"), str(formats / "html-charset")]
