@@ -179,6 +179,8 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list
     s0, s1 = sentence
     in_dates = {i for d in dates if d.start < s1 and s0 < d.end for i in range(max(d.start, s0), min(d.end, s1))}
     numbers = [n for n in g.numbers.find(text, s0, s1) if n.start not in in_dates]
+    if not numbers:
+        return []
     found: list[_Figure] = []
     counted: set[tuple[object, str | None]] = set()
     quotes = _QuoteMarks(text, sentence)
@@ -289,16 +291,18 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
     return _Figure(start, end, n, measure, qualifier, unit)
 
 
+_OPENING, _CLOSING, _STRAIGHT = re.compile("[“«]"), re.compile("[”»]"), re.compile('"')
+
+
 class _QuoteMarks:
     """Where one sentence's quotation marks stand, found once for all its numbers (the
     question below is asked of every number: a scan of the sentence each time is quadratic)."""
 
     def __init__(self, text: str, sentence: tuple[int, int]) -> None:
         s0, s1 = sentence
-        chunk = text[s0:s1]
-        self.opening = [s0 + i for i, ch in enumerate(chunk) if ch in "“«"]
-        self.closing = [s0 + i for i, ch in enumerate(chunk) if ch in "”»"]
-        self.straight = [s0 + i for i, ch in enumerate(chunk) if ch == '"']
+        self.opening = [m.start() for m in _OPENING.finditer(text, s0, s1)]
+        self.closing = [m.start() for m in _CLOSING.finditer(text, s0, s1)]
+        self.straight = [m.start() for m in _STRAIGHT.finditer(text, s0, s1)]
 
     @staticmethod
     def last_before(marks: list[int], pos: int) -> tuple[int, int]:
