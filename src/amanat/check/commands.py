@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 
 from amanat.analyze.commands import run_analysis
-from amanat.check import DocumentView, checks, run_checks, version_key
+from amanat.check import DocumentView, checks, reprint_runs, run_checks, version_key
 from amanat.check.across import dated_by_story
 from amanat.check.story_runs import check_stories, group_new_documents
 from amanat.check.views import record_of, view_of
@@ -109,21 +109,17 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         progress()
     if pending:
         write()
-    from amanat.check import reprint_runs
-
     by_items = reprint_runs.match_items(store)
     by_documents = reprint_runs.match_documents(store, ids, reprint_candidates)
     counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
     counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
-    counts["findings"] += by_documents["findings"]  # the checked documents' reprint and quote findings
-    for status in FINDING_STATUSES:
-        counts[status] += by_documents.get(status, 0)
-    counts["grouped"] = grouped
     across_stories = check_stories(store, touched)
+    counts["grouped"] = grouped
     counts["stories checked"] = across_stories["stories"]
-    counts["findings"] += across_stories["findings"]
-    for status in FINDING_STATUSES:
-        counts[status] += across_stories.get(status, 0)
+    for part in (by_documents, across_stories):  # their findings, by status
+        counts["findings"] += part["findings"]
+        for status in FINDING_STATUSES:
+            counts[status] += part.get(status, 0)
     mark_checked(checked)
     return dict(counts)
 
