@@ -1,5 +1,5 @@
 import cProfile, pstats, sys, time
-sys.path.insert(0, "/work/main")
+sys.path.insert(0, __import__("os").path.dirname(__import__("os").path.dirname(__import__("os").path.abspath(__file__))))
 from bench.bench_claims import corpus
 from amanat.analyze.claims import extract_claims
 from amanat.analyze.mentions import analyze_mentions
