@@ -21,6 +21,7 @@ from amanat.kb.lexicon import lexicon
 
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?(?P<next>[^\W_]))|\n+")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
+_INITIALS = re.compile(r"(\w\.)+\w")  # "U.S", "a.m": initials, whose stop ends no sentence
 
 
 @cache
@@ -39,7 +40,7 @@ def sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
         if m.group().startswith("."):
             before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start() + 1)
             word = before.group(1).casefold().rstrip(".") if before else ""
-            if word in abbreviations or (len(word) == 1 and word.isalpha()) or re.fullmatch(r"(\w\.)+\w", word):
+            if word in abbreviations or (len(word) == 1 and word.isalpha()) or _INITIALS.fullmatch(word):
                 continue
         _add(spans, text, start, m.end())
         start = m.end()

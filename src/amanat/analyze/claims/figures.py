@@ -160,8 +160,12 @@ def _run(context: Context) -> list[Claim]:
     dates = list(dates_of(text, context.published, context.language, tuple(spans)))
     claims: list[Claim] = []
     previous: tuple[int, int] | None = None
+    # where a date stands, marked once per document: a number inside a date is no figure
+    dated = bytearray(len(text) + 1)
+    for d in dates:
+        dated[d.start:d.end] = b"\x01" * (d.end - d.start)
     for sentence in spans:
-        figures = _figures(g, text, sentence, dates)
+        figures = _figures(g, text, sentence, dated)
         if figures:
             said = attribution(context, sentence, previous)
             as_of = None
@@ -175,10 +179,10 @@ def _run(context: Context) -> list[Claim]:
     return claims
 
 
-def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> list[_Figure]:
+def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dated: bytearray) -> list[_Figure]:
+    """The figures of one sentence; ``dated`` marks the characters of the text's dates."""
     s0, s1 = sentence
-    in_dates = {i for d in dates if d.start < s1 and s0 < d.end for i in range(max(d.start, s0), min(d.end, s1))}
-    numbers = [n for n in g.numbers.find(text, s0, s1) if n.start not in in_dates]
+    numbers = [n for n in g.numbers.find(text, s0, s1) if not dated[n.start]]
     if not numbers:
         return []
     found: list[_Figure] = []

@@ -178,16 +178,19 @@ def _content_end(context: Context, start: int, end: int) -> int:
     return end
 
 
+_ACCORDING = re.compile(r"\b[Aa]ccording to\s+")
+
+
 def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], taken: Taken) -> list[Claim]:
     text = context.text
     w = _words()
     found: list[Claim] = []
     for s_start, s_end in context.sentences:
         para = _paragraph_of(paragraphs, s_start)
-        according = re.search(r"\b[Aa]ccording to\s+", text[s_start:s_end])
+        according = _ACCORDING.search(text, s_start, s_end)  # a sentence starts after a space or a stop
         if according:
-            a_at = s_start + according.start()
-            np = _np_after(text, s_start + according.end(), s_end)
+            a_at = according.start()
+            np = _np_after(text, according.end(), s_end)
             if np:
                 if a_at == s_start:
                     comma = text.find(",", np[1], s_end)

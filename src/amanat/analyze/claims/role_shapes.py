@@ -116,8 +116,11 @@ def marker_of(role: str | None) -> str | None:
     return marker
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def _fold(word: str) -> str:
-    return re.sub(r"['’]s$", "", word.casefold().rstrip(".,"))
+    return _POSSESSIVE.sub("", word.casefold().rstrip(".,"))
 
 
 def is_head(word: str, w: Words | None = None) -> bool:
