@@ -61,6 +61,14 @@ EXTRACT_GROUPS: list[tuple[str, str, str]] = [
     ("parse: trafilatura load_html (lxml)", "trafilatura/utils.py", "load_html"),
     ("metadata: trafilatura extract_metadata", "trafilatura/metadata.py", "extract_metadata"),
     ("  of which htmldate find_date", "htmldate/core.py", "find_date"),
+    ("  of which examine_meta (<meta> tags)", "trafilatura/metadata.py", "examine_meta"),
+    ("  of which extract_meta_json (JSON-LD)", "trafilatura/metadata.py", "extract_meta_json"),
+    ("  of which extract_title", "trafilatura/metadata.py", "extract_title"),
+    ("  of which extract_author (deepcopy + prune)", "trafilatura/metadata.py", "extract_author"),
+    ("  of which extract_url", "trafilatura/metadata.py", "extract_url"),
+    ("  of which extract_sitename", "trafilatura/metadata.py", "extract_sitename"),
+    ("  of which extract_catstags", "trafilatura/metadata.py", "extract_catstags"),
+    ("  of which extract_license", "trafilatura/metadata.py", "extract_license"),
     ("main text: trafilatura_sequence", "trafilatura/core.py", "trafilatura_sequence"),
     ("  prune_unwanted_nodes, all callers (XPath prunes)", "trafilatura/htmlprocessing.py", "prune_unwanted_nodes"),
     ("  of which tree_cleaning", "trafilatura/htmlprocessing.py", "tree_cleaning"),
@@ -327,11 +335,44 @@ def profile_ingest(data: list[tuple[str, str, bytes]], repeat: int) -> str:
     )
 
 
+def pool_startup(data: list[tuple[str, str, bytes]]) -> str:
+    """Wall seconds from starting a 2-worker pool to two pages analysed in it, beside the same
+    two pages analysed in this process: the fixed cost a run pays before the pool helps."""
+    from amanat.analyze.workers import analysis_pool
+    from amanat.model import Capture
+
+    captures = [Capture(url=url, body=body, media_type="text/html", origin=key) for key, url, body in data[:2]]
+    t0 = time.perf_counter()
+    for capture in captures:
+        pipeline.analyze_one(capture, None)
+    here = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pool = analysis_pool(2)
+    try:
+        for future in [pool.submit(pipeline.analyze_one, c, None) for c in captures]:
+            future.result()
+        started = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for future in [pool.submit(pipeline.analyze_one, c, None) for c in captures]:
+            future.result()
+        warm = time.perf_counter() - t0
+    finally:
+        pool.shutdown()
+    return (
+        "### Pool start-up (2 spawned workers, 2 pages)\n\n"
+        + table(["case", "wall seconds"], [
+            ["2 pages analysed in this process", here],
+            ["start a 2-worker pool + the same 2 pages in it", started],
+            ["the same 2 pages again in the started pool", warm],
+        ])
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per case (medians)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
-    parser.add_argument("--part", choices=("extract", "ingest", "all"), default="all")
+    parser.add_argument("--part", choices=("extract", "ingest", "pool", "all"), default="all")
     args = parser.parse_args(argv)
     if not (DATA / "ground-truth.json").is_file():
         print(f"error: no extraction benchmark at {DATA}", file=sys.stderr)
@@ -340,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     extract_html(data[0][2].decode("utf-8", "replace"), data[0][1])  # imports and caches warm
     if args.part in ("extract", "all"):
         print(profile_extraction(data, args.repeat), end="\n\n", flush=True)
+    if args.part in ("pool", "ingest", "all"):
+        print(pool_startup(data), end="\n\n", flush=True)
     if args.part in ("ingest", "all"):
         print(profile_ingest(data, args.repeat), flush=True)
     return 0
