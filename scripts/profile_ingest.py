@@ -225,24 +225,31 @@ def _find_date(tree: object, url: str) -> object:
 # --- ingest ---------------------------------------------------------------------------------
 
 
-def _write_inputs(data: list[tuple[str, str, bytes]], tmp: Path) -> dict[str, Path]:
+def _write_inputs(data: list[tuple[str, str, bytes]], tmp: Path, copies: int) -> dict[str, Path]:
+    """The pages ``copies`` times over (each copy its own address) as HTML files, one WARC.gz
+    and one JSONL file."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     folder = tmp / "pages"
     folder.mkdir()
-    for i, (_key, _url, body) in enumerate(data):
-        (folder / f"{i:03}.html").write_bytes(body)
+    for c in range(copies):
+        for i, (_key, _url, body) in enumerate(data):
+            (folder / f"{c}-{i:03}.html").write_bytes(body)
     warc = tmp / "pages.warc.gz"
     with warc.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True)
-        for _key, url, body in data:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+        for c in range(copies):
+            for _key, url, body in data:
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+                record = writer.create_warc_record(f"{url}?copy={c}", "response", payload=io.BytesIO(body),
+                                                   http_headers=headers)
+                writer.write_record(record)
     jsonl = tmp / "pages.jsonl"
     with jsonl.open("w") as fh:
-        for _key, url, body in data:
-            fh.write(json.dumps({"url": url, "html": body.decode("utf-8", "replace")}) + "\n")
+        for c in range(copies):
+            for _key, url, body in data:
+                fh.write(json.dumps({"url": f"{url}?copy={c}", "html": body.decode("utf-8", "replace")}) + "\n")
     return {"HTML files": folder, "WARC.gz": warc, "JSONL (html field)": jsonl}
 
 
@@ -299,12 +306,12 @@ def _ingest(path: Path, jobs: int, profile: cProfile.Profile | None = None) -> t
         return wall, cpu, summary.new, where
 
 
-def profile_ingest(data: list[tuple[str, str, bytes]], repeat: int) -> str:
-    n = len(data)
+def profile_ingest(data: list[tuple[str, str, bytes]], repeat: int, copies: int = 1) -> str:
+    n = len(data) * copies
     rows: list[list[object]] = []
     stage_tables = []
     with tempfile.TemporaryDirectory() as tmp:
-        inputs = _write_inputs(data, Path(tmp))
+        inputs = _write_inputs(data, Path(tmp), copies)
         for kind, path in inputs.items():
             _ingest(path, 1)  # warm: first-use imports of the reader, the store's schema
             base = None
@@ -326,7 +333,7 @@ def profile_ingest(data: list[tuple[str, str, bytes]], repeat: int) -> str:
                         [[label, s / n * 1000, f"{s / total:.0%}"] for label, s, _ in groups if s > 0])
             )
     return (
-        f"### Ingest end to end ({n} pages, fresh SQLite store, medians of {repeat} runs)\n\n"
+        f"### Ingest end to end ({n} pages: {len(data)} × {copies}, fresh SQLite store, medians of {repeat} runs)\n\n"
         "pages/s (CPU) counts this process's CPU only: with 2 workers the pool's CPU is not in it.\n\n"
         + table(["input", "documents", "pages/s (wall)", "pages/s (this process's CPU)", "speed-up vs 1 worker",
                  "analysed in-process", "sent to the pool"], rows)
@@ -372,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per case (medians)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--copies", type=int, default=1, help="ingest the pages this many times over (each its own address)")
     parser.add_argument("--part", choices=("extract", "ingest", "pool", "all"), default="all")
     args = parser.parse_args(argv)
     if not (DATA / "ground-truth.json").is_file():
@@ -384,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("pool", "ingest", "all"):
         print(pool_startup(data), end="\n\n", flush=True)
     if args.part in ("ingest", "all"):
-        print(profile_ingest(data, args.repeat), flush=True)
+        print(profile_ingest(data, args.repeat, args.copies), flush=True)
     return 0
 
 
