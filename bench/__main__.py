@@ -22,7 +22,8 @@ HEAD = """# Benchmarks
 
 Measured on the development machine (2 cores, noisy): figures are medians of several runs,
 each beside a reference measured in the same run. Re-run with `make bench` (all) or
-`.venv/bin/python -m bench NAME` (one); each section says its own command.
+`.venv/bin/python -m bench NAME` (one); each section says its own command. Where the time
+goes inside extraction and ingest, stage by stage: [performance.md](performance.md).
 """
 
 
