@@ -49,9 +49,9 @@ from amanat.ingest.decode import decode_html  # noqa: E402
 from amanat.model import content_hash, document_id  # noqa: E402
 from amanat.store.db import Store  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "extraction"
-if not DATA.is_dir():  # a worktree beside /work/main
-    DATA = Path("/work/shared/data/extraction")
+DATA = ROOT.parent / "shared" / "data" / "extraction"  # ../shared beside the checkout
+if not DATA.is_dir():
+    sys.exit(f"profile_ingest: {DATA} is missing (the extraction pages of ../shared)")
 
 # cProfile groups for extraction: (label, module path suffix, function name). Cumulative
 # times nest (htmldate runs inside metadata, trafilatura's passes inside trafilatura_sequence),
