@@ -27,6 +27,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, TypeVar
 
+from amanat.analyze.claims.tries import alternation
 from amanat.check import DocumentView
 from amanat.check.common import Layout
 from amanat.config import load_units
@@ -192,11 +193,6 @@ def rules() -> dict[str, Any]:
     return data
 
 
-def _alt(phrases: Iterable[str]) -> str:
-    out = sorted({str(p) for p in phrases}, key=len, reverse=True)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in out) or "(?!x)x"
-
-
 @cache
 def words(language: str | None) -> Words | None:
     """The word lists of ``language`` (None when it has none: its documents are not compared)."""
@@ -205,15 +201,15 @@ def words(language: str | None) -> Words | None:
         return None
     types = {" ".join(k.casefold().split()): str(v) for k, v in entry["event_types"].items()}
     return Words(
-        old_value_adjacent=re.compile(rf"(?<!\w)(?:{_alt(entry['old_value_adjacent'])})\s*$", re.I),
-        old_value_in_clause=re.compile(rf"(?<!\w)(?:{_alt(entry['old_value_in_clause'])})(?!\w)", re.I),
-        increment_before=re.compile(rf"(?<!\w)(?:{_alt(entry['increment_before'])})\s*$", re.I),
-        increment_after=re.compile(rf"\s*(?:{_alt(entry['increment_after'])})(?!\w)(?!\s+than\b)", re.I),
-        part_before=re.compile(rf"(?<!\w)(?:{_alt(entry['part_before'])})(?!\w)", re.I),
-        part_after=re.compile(rf"\s*(?:{_alt(entry['part_after'])})(?!\w)", re.I),
-        doubt=re.compile(rf"(?<!\w)(?:{_alt(entry['doubt_in_sentence'])})(?!\w)"),  # lower case only: "May"
-        scope=re.compile(rf"(?<!\w)(?:{_alt(entry['scope_words'])})(?!\w)", re.I),
+        old_value_adjacent=re.compile(rf"(?<!\w)(?:{alternation(entry['old_value_adjacent'])})\s*$", re.I),
+        old_value_in_clause=re.compile(rf"(?<!\w)(?:{alternation(entry['old_value_in_clause'])})(?!\w)", re.I),
+        increment_before=re.compile(rf"(?<!\w)(?:{alternation(entry['increment_before'])})\s*$", re.I),
+        increment_after=re.compile(rf"\s*(?:{alternation(entry['increment_after'])})(?!\w)(?!\s+than\b)", re.I),
+        part_before=re.compile(rf"(?<!\w)(?:{alternation(entry['part_before'])})(?!\w)", re.I),
+        part_after=re.compile(rf"\s*(?:{alternation(entry['part_after'])})(?!\w)", re.I),
+        doubt=re.compile(rf"(?<!\w)(?:{alternation(entry['doubt_in_sentence'])})(?!\w)"),  # lower case only: "May"
+        scope=re.compile(rf"(?<!\w)(?:{alternation(entry['scope_words'])})(?!\w)", re.I),
         event_types=types,
-        event_verbs=re.compile(rf"(?<!\w)(?:{_alt(types)})(?!\w)", re.I),
-        event_not_compared=re.compile(rf"(?<!\w)(?:{_alt(entry['event_not_compared'])})(?!\w)", re.I),
+        event_verbs=re.compile(rf"(?<!\w)(?:{alternation(types)})(?!\w)", re.I),
+        event_not_compared=re.compile(rf"(?<!\w)(?:{alternation(entry['event_not_compared'])})(?!\w)", re.I),
     )

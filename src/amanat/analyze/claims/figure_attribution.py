@@ -17,7 +17,7 @@ from functools import cache
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.numbers import lexicon_language
-from amanat.analyze.claims.tries import phrase_trie
+from amanat.analyze.claims.tries import alternation, phrase_trie
 from amanat.kb.lexicon import lexicon
 
 _SEGMENT_BREAK = re.compile(r"[,;:“”\"«»()—–]|[‘’](?=\s|$)|(?<=\s)[‘’]|\bthat\b")
@@ -43,24 +43,20 @@ class _Patterns:
     function_words: frozenset[str]
 
 
-def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
-
-
 @cache
 def _patterns(language: str) -> _Patterns:
     lex = lexicon(lexicon_language(language))
     e = lex.entries
     after = e.get("figure_according_to_after", [])
     verbs = e.get("figure_speech_verbs", [])
-    speech = phrase_trie(verbs, fold=True) or _alt(verbs)  # factored by prefixes (tries.py)
+    speech = phrase_trie(verbs, fold=True) or alternation(verbs)  # factored by prefixes (tries.py)
     return _Patterns(
         speech=re.compile(rf"(?<!\w)(?:{speech})(?!\w)", re.I),
-        according=re.compile(rf"(?<!\w)(?:{_alt(e.get('figure_according_to', []))})\s+(?P<who>[^,;.“”\"()]+)", re.I),
+        according=re.compile(rf"(?<!\w)(?:{alternation(e.get('figure_according_to', []))})\s+(?P<who>[^,;.“”\"()]+)", re.I),
         # a lazy run before a phrase is tried from every start in the sentence (quadratic in its
         # length): built only when the language has such phrases, and tried only where one stands
-        according_after=re.compile(rf"(?P<who>[^,;.“”\"()]+?)\s+(?:{_alt(after)})(?!\w)", re.I) if after else None,
-        according_after_cue=re.compile(rf"(?<!\w)(?:{_alt(after)})(?!\w)", re.I) if after else None,
+        according_after=re.compile(rf"(?P<who>[^,;.“”\"()]+?)\s+(?:{alternation(after)})(?!\w)", re.I) if after else None,
+        according_after_cue=re.compile(rf"(?<!\w)(?:{alternation(after)})(?!\w)", re.I) if after else None,
         pronouns=lex.words("figure_pronouns"),
         function_words=lex.words("figure_function_words") | _ARTICLES,
     )

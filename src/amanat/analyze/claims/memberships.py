@@ -25,6 +25,7 @@ from functools import cache
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.role_shapes import is_name
+from amanat.analyze.claims.tries import alternation
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
@@ -50,17 +51,13 @@ _NEEDS = {"group-verb": {"verb"}, "which-includes": {"verb"}, "joined-group": {"
 _COLON_LIST = re.compile(rf":\s+{_ITEM},\s+{_ITEM}")
 
 
-def _alt(words: frozenset[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-
-
 @cache
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     lex = lexicon("en")
-    verbs, nouns = _alt(lex.words("group_verbs")), _alt(lex.words("member_nouns"))
-    kinds, joins = _alt(lex.words("member_kinds")), _alt(lex.words("join_verbs"))
+    verbs, nouns = alternation(lex.words("group_verbs")), alternation(lex.words("member_nouns"))
+    kinds, joins = alternation(lex.words("member_kinds")), alternation(lex.words("join_verbs"))
     member = rf"(?:(?:{kinds})\s+)*(?:{nouns})"
-    listed = _alt(lex.words("list_nouns"))
+    listed = alternation(lex.words("list_nouns"))
     shapes = {
         "group-verb": rf"{_GROUP}\s+(?:(?:currently|now|also)\s+)?(?:{verbs})\s+(?:\d[\d,]*\s+|\w+\s+)?"
                       rf"(?:(?:{nouns}),?\s+(?:including|such\s+as|among\s+them)\s+)?(?P<members>{_LIST})",
@@ -94,12 +91,12 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 @cache
 def _number_words() -> str:
-    return _alt(frozenset(w for w, v in lexicon("en").mapping("number_words").items() if isinstance(v, int) and 1 < v < 100))
+    return alternation(frozenset(w for w, v in lexicon("en").mapping("number_words").items() if isinstance(v, int) and 1 < v < 100))
 
 
 @cache
 def _negation() -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + _alt(lexicon("en").words("membership_negations")) + r")\b", re.I)
+    return re.compile(r"\b(?:" + alternation(lexicon("en").words("membership_negations")) + r")\b", re.I)
 
 
 def _count(written: str) -> int | None:
@@ -181,7 +178,7 @@ def extract_memberships(context: Context) -> list[Claim]:
 @cache
 def _of_group() -> re.Pattern[str]:
     lex = lexicon("en")
-    heads = _alt(lex.words("party_heads") | lex.words("group_heads"))
+    heads = alternation(lex.words("party_heads") | lex.words("group_heads"))
     return re.compile(rf"\s+of\s+(?:the\s+)?(?P<group>{_NAMED}(?:\s+(?:{heads}))?)\b")
 
 

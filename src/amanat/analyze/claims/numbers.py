@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from amanat.analyze.claims.tries import alternation
 from amanat.kb.lexicon import lexicon
 
 _SPACES = " \u00a0\u202f"
@@ -68,10 +69,6 @@ def trie_alternation(words: set[str] | list[str]) -> str:
         return body
 
     return emit(trie) or "(?!x)x"
-
-
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -172,9 +169,9 @@ def grammar(language: str) -> NumberGrammar:
     short_scales = [s for s in scales if s not in long_scales]
     scale = []
     if long_scales:
-        scale.append(rf"[{_SPACES}]*(?P<scale>{_alternation(long_scales)})(?![\w])")
+        scale.append(rf"[{_SPACES}]*(?P<scale>{alternation(long_scales)})(?![\w])")
     if short_scales:
-        scale.append(rf"(?P<short>{_alternation(short_scales)})(?![\w])")
+        scale.append(rf"(?P<short>{alternation(short_scales)})(?![\w])")
     scale_re = "|".join(scale)
     glued_after = "".join(f"(?={re.escape(p)}(?!\\w))|" for p in lex.entries.get("number_glued_suffixes", []))
     # a number starts with a digit or the first letter of a number word, after no letter,

@@ -14,7 +14,7 @@ from functools import cache
 
 from amanat.analyze.claims import Context
 from amanat.analyze.claims.people import Person, people
-from amanat.analyze.claims.tries import phrase_trie
+from amanat.analyze.claims.tries import alternation, phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
@@ -60,9 +60,6 @@ class _Words:
 @cache
 def _words() -> _Words:
     lex = lexicon("en")
-
-    def alternation(words: frozenset[str]) -> str:
-        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
     bodies = lex.words("body_heads")
     return _Words(

@@ -20,6 +20,14 @@ import re
 from collections.abc import Callable, Iterable
 
 _END = ""  # the key of a node's terminal entry: a word ends here
+NEVER = "(?!x)x"  # a pattern that matches nothing: the alternation of no words
+
+
+def alternation(words: Iterable[str]) -> str:
+    """The plain alternation of ``words``, longest first (each once, in their order among
+    words of one length); a space matches any white space; no words match nothing."""
+    unique = list(dict.fromkeys(str(w) for w in words))
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(unique, key=len, reverse=True)) or NEVER
 
 
 def phrase_trie(words: Iterable[str], *, fold: bool, piece: Callable[[str], str] | None = None,
