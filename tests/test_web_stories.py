@@ -193,6 +193,9 @@ def test_the_dashboard_names_the_latest_items_and_the_stories_in_motion(demo):
     motion = home.text[home.text.index('id="dash-stories-h"'):]
     assert f'href="/stories/{_flood(web)["id"]}"' in motion
     assert "Findings" in home.text and "Sources" in home.text  # what was there stays
+    private = client(demo["url"]).get("/").text  # a private node still lists its official items
+    assert "Sign in with a read token" in private
+    assert f'href="/items/{demo["item"].rsplit("/", 1)[1]}"' in private[private.index('id="dash-items-h"'):]
 
 
 def test_the_dashboards_kept_counts_follow_new_documents(demo):
