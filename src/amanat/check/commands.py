@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -24,7 +25,7 @@ from amanat.analyze.commands import run_analysis
 from amanat.check import DocumentView, checks, reprint_runs, run_checks, version_key
 from amanat.check.across import dated_by_story
 from amanat.check.story_runs import check_stories, group_new_documents
-from amanat.check.views import record_of, view_of
+from amanat.check.views import record_of, views_of
 from amanat.console import DbOption, JsonOption, Table, emit_json, err, open_store, out
 from amanat.errors import AmanatError, InputError
 from amanat.model import FINDING_STATUSES
@@ -41,7 +42,7 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
                         jobs: int = 1, on_total: Callable[[int], None] = lambda n: None,
                         progress: Callable[[], None] = lambda: None,
                         reprint_candidates: Mapping[str, Sequence[str]] | None = None,
-                        analyse: bool = True) -> dict[str, int]:
+                        analyse: bool = True, seconds: dict[str, float] | None = None) -> dict[str, int]:
     """Analyse what is missing, then check what is new or stale; record the findings.
 
     In order: the analysis passes; story grouping of the new documents (so an undated
@@ -50,9 +51,13 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
 
     ``reprint_candidates``: the containment index's answers (document id → item URIs) when
     computed elsewhere; ``analyse`` False when the passes already ran elsewhere at this
-    store's current versions (both from a Spark job, ``amanat.scale``)."""
+    store's current versions (both from a Spark job, ``amanat.scale``). ``seconds``, when
+    given, receives the wall time of each stage (what ``bench check`` reports)."""
+    clock = _Stages(seconds)
     analysed = run_analysis(store, jobs=jobs) if analyse else {"documents": 0}
+    clock.lap("analysis")
     grouped = group_new_documents(store, everything=everything)["documents"]
+    clock.lap("stories")
     record = record_of(store)
     key = version_key(record.version)
     ids = list(analysis.all_ids(store) if everything else analysis.stale(store, {"checks": key}))
@@ -90,30 +95,31 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
                                                 "status": None, "analysed": now} for i in batch])
 
     checked: list[str] = []
-    for doc_id in ids:
-        try:
-            found = run_checks(_dated(store, view_of(store, doc_id)), record)
-        except (AmanatError, ValueError) as exc:
-            counts["failed"] += 1
-            err.print(f"[red]error[/red] {doc_id}: cannot check: {escape(str(exc))}")
+    for start in range(0, len(ids), BATCH):
+        for view in views_of(store, ids[start:start + BATCH]):
+            try:
+                found = run_checks(_dated(store, view), record)
+            except (AmanatError, ValueError) as exc:
+                counts["failed"] += 1
+                err.print(f"[red]error[/red] {view.id}: cannot check: {escape(str(exc))}")
+                progress()
+                continue
+            checked.append(view.id)
+            pending.append((view.id, [f.as_dict() for f in found]))
+            counts["documents"] += 1
+            counts["findings"] += len(found)
+            for f in found:
+                counts[f.status] += 1
             progress()
-            continue
-        checked.append(doc_id)
-        pending.append((doc_id, [f.as_dict() for f in found]))
-        if len(pending) >= BATCH:
-            write()
-        counts["documents"] += 1
-        counts["findings"] += len(found)
-        for f in found:
-            counts[f.status] += 1
-        progress()
-    if pending:
         write()
+    clock.lap("record checks")
     by_items = reprint_runs.match_items(store)
     by_documents = reprint_runs.match_documents(store, ids, reprint_candidates)
+    clock.lap("reprints")
     counts["reprints"] = by_documents["reprints"] + by_items["reprints"]
     counts["quotes"] = by_documents["quotes"] + by_items["quotes"]
     across_stories = check_stories(store, touched)
+    clock.lap("story checks")
     counts["grouped"] = grouped
     counts["stories checked"] = across_stories["stories"]
     for part in (by_documents, across_stories):  # their findings, by status
@@ -121,7 +127,21 @@ def run_checks_on_store(store: Store, *, everything: bool = False, since: dateti
         for status in FINDING_STATUSES:
             counts[status] += part.get(status, 0)
     mark_checked(checked)
+    clock.lap("record checks")
     return dict(counts)
+
+
+class _Stages:
+    """Wall time per stage, added into a caller's dict (nothing kept when none is given)."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into, self.last = into, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.into is not None:
+            self.into[stage] = self.into.get(stage, 0.0) + now - self.last
+        self.last = now
 
 
 def _dated(store: Store, view: DocumentView) -> DocumentView:

@@ -113,14 +113,37 @@ def _documents(store: Store, where: Any) -> Iterator[list[_Doc]]:
         last = rows[-1].seq
 
 
-def _annotations(conn: Any, doc_id: str) -> tuple[list[Mention], list[Claim]]:
-    m, c = t.mentions, t.claims
-    mentions = [Mention(r.start, r.end, r.text, r.kind, r.entity_id, nested=bool(r.nested))
-                for r in conn.execute(sa.select(m.c.start, m.c.end, m.c.text, m.c.kind, m.c.entity_id, m.c.nested)
-                                      .where(m.c.document_id == doc_id))]
-    claims = [Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor)
-              for r in conn.execute(sa.select(c).where(c.c.document_id == doc_id, c.c.type == "quote"))]
-    return mentions, claims
+def _mentions(conn: Any, doc_ids: Sequence[str]) -> dict[str, list[Mention]]:
+    m = t.mentions
+    out: dict[str, list[Mention]] = {i: [] for i in doc_ids}
+    for n in range(0, len(doc_ids), 500):
+        for r in conn.execute(sa.select(m.c.document_id, m.c.start, m.c.end, m.c.text, m.c.kind, m.c.entity_id,
+                                        m.c.nested).where(m.c.document_id.in_(doc_ids[n:n + 500]))):
+            out[r.document_id].append(Mention(r.start, r.end, r.text, r.kind, r.entity_id, nested=bool(r.nested)))
+    return out
+
+
+def _quotes(conn: Any, doc_ids: Sequence[str]) -> dict[str, list[Claim]]:
+    c = t.claims
+    out: dict[str, list[Claim]] = {i: [] for i in doc_ids}
+    for n in range(0, len(doc_ids), 500):
+        for r in conn.execute(sa.select(c).where(c.c.document_id.in_(doc_ids[n:n + 500]), c.c.type == "quote")):
+            out[r.document_id].append(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor))
+    return out
+
+
+def _with_history(conn: Any, doc_ids: Sequence[str]) -> set[str]:
+    """Of these documents, those with a current reprint row or a current reprint finding: the
+    only ones a run that matches nothing for them has to touch."""
+    r_, f = t.reprints, t.findings
+    out: set[str] = set()
+    for n in range(0, len(doc_ids), 500):
+        part = doc_ids[n:n + 500]
+        out.update(conn.execute(sa.select(r_.c.document_id).where(r_.c.document_id.in_(part),
+                                                                   r_.c.current.is_(True))).scalars())
+        out.update(conn.execute(sa.select(f.c.document_id).where(f.c.document_id.in_(part), f.c.check_name == NAME,
+                                                                 f.c.current.is_(True))).scalars())
+    return out
 
 
 def _spoken_for(items: dict[str, list[Statement]]) -> dict[str, list[Statement]]:
@@ -135,9 +158,9 @@ def _spoken_for(items: dict[str, list[Statement]]) -> dict[str, list[Statement]]
 # --- matching -------------------------------------------------------------------------------
 
 
-def _match_pairs(conn: Any, doc: _Doc, uris: Iterable[str], items: dict[str, list[Statement]]) -> list[dict[str, Any]]:
+def _match_pairs(doc: _Doc, uris: Iterable[str], items: dict[str, list[Statement]],
+                 mentions: list[Mention], claims: list[Claim]) -> list[dict[str, Any]]:
     """The reprint rows (with their findings) of one document against some items."""
-    mentions, claims = _annotations(conn, doc.id)
     rows = []
     for uri in sorted(set(uris)):
         versions = items.get(uri) or []
@@ -151,14 +174,12 @@ def _match_pairs(conn: Any, doc: _Doc, uris: Iterable[str], items: dict[str, lis
     return rows
 
 
-def _rewrite_findings(conn: Any, doc: _Doc, spoken_for: dict[str, list[Statement]],
-                      now: datetime) -> list[dict[str, Any]]:
-    """A document's reprint findings rebuilt from its current reprint rows and its quotes."""
-    rows = [r["finding"] for r in stored.of_document(conn, doc.id) if r.get("finding")]
-    _, claims = _annotations(conn, doc.id)
-    rows += [f.as_dict() for f in quote_findings(doc.id, doc.text, claims, spoken_for, published=doc.published,
+def _findings_of(doc: _Doc, current: Sequence[dict[str, Any]], quotes: Sequence[Claim],
+                 spoken_for: dict[str, list[Statement]]) -> list[dict[str, Any]]:
+    """A document's reprint findings: those of its current reprint rows, then its quotes'."""
+    rows = [r["finding"] for r in current if r.get("finding")]
+    rows += [f.as_dict() for f in quote_findings(doc.id, doc.text, quotes, spoken_for, published=doc.published,
                                                    language=doc.language)]
-    findings.replace(conn, doc.id, rows, now, checks=[NAME])
     return rows
 
 
@@ -181,19 +202,32 @@ def match_documents(store: Store, doc_ids: Sequence[str],
     for start in range(0, len(ids), BATCH):
         for docs in _documents(store, t.documents.c.id.in_(ids[start:start + BATCH])):
             now = datetime.now(UTC)
+            wanted: dict[str, list[str]] = {}
+            for doc in docs:
+                if candidates is not None and doc.id in candidates:
+                    wanted[doc.id] = sorted(set(candidates[doc.id]))
+                elif len(index):
+                    wanted[doc.id] = sorted({key.split("\x1f")[0] for key, _ in
+                                             index.containing(doc.text, min_share=CANDIDATE_SHARE)})
+            batch_ids = [doc.id for doc in docs]
             with store.engine.begin() as conn:
+                # one query each for the batch: most documents match nothing, have no quote
+                # and no earlier reprint, and then cost no statement of their own
+                quotes = _quotes(conn, batch_ids)
+                mentions = _mentions(conn, [i for i in batch_ids if wanted.get(i)])
+                history = _with_history(conn, batch_ids)
                 for doc in docs:
-                    if candidates is not None and doc.id in candidates:
-                        uris: Iterable[str] = candidates[doc.id]
-                    else:
-                        hits = index.containing(doc.text, min_share=CANDIDATE_SHARE) if len(index) else []
-                        uris = (key.split("\x1f")[0] for key, _ in hits)
-                    rows = _match_pairs(conn, doc, uris, items)
-                    stored.record(conn, rows, now, document_id=doc.id)
+                    rows = _match_pairs(doc, wanted.get(doc.id, ()), items, mentions.get(doc.id, []),
+                                        quotes[doc.id]) if wanted.get(doc.id) else []
+                    if rows or doc.id in history:
+                        stored.record(conn, rows, now, document_id=doc.id)
+                    found = _findings_of(doc, rows, quotes[doc.id], spoken_for)
+                    if found or doc.id in history:
+                        findings.replace(conn, doc.id, found, now, checks=[NAME])
                     counts["documents"] += 1
                     counts["reprints"] += sum(r["kind"] == "reprint" for r in rows)
                     counts["quotes"] += sum(r["kind"] == "quote" for r in rows)
-                    for row in _rewrite_findings(conn, doc, spoken_for, now):
+                    for row in found:
                         counts["findings"] += 1
                         counts[row["status"]] = counts.get(row["status"], 0) + 1
     return counts
@@ -241,14 +275,17 @@ def match_items(store: Store) -> dict[str, int]:
     with store.engine.begin() as conn:
         for uri in sorted(uris):
             rows: list[dict[str, Any]] = []
-            for doc_id in sorted(candidates.get(uri, ())):
-                if doc_id in docs_by_id:
-                    rows += _match_pairs(conn, docs_by_id[doc_id], [uri], items)
+            matched = [i for i in sorted(candidates.get(uri, ())) if i in docs_by_id]
+            mentions, quotes = _mentions(conn, matched), _quotes(conn, matched)
+            for doc_id in matched:
+                rows += _match_pairs(docs_by_id[doc_id], [uri], items, mentions[doc_id], quotes[doc_id])
             stored.record(conn, rows, now, item_uri=uri)
             counts["reprints"] += sum(r["kind"] == "reprint" for r in rows)
             counts["quotes"] += sum(r["kind"] == "quote" for r in rows)
+        quotes = _quotes(conn, list(docs_by_id))
         for doc in docs_by_id.values():
-            _rewrite_findings(conn, doc, spoken_for, now)
+            findings.replace(conn, doc.id, _findings_of(doc, stored.of_document(conn, doc.id), quotes[doc.id],
+                                                        spoken_for), now, checks=[NAME])
         stored.mark_matched(conn, new.keys(), head, now)
     counts["items"] = len(uris)
     counts["documents"] = len(docs_by_id)

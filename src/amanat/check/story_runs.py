@@ -30,7 +30,7 @@ from amanat.analyze.stories import (
     features,
 )
 from amanat.check import across
-from amanat.check.views import view_of
+from amanat.check.views import views_of
 from amanat.model import Claim, Mention
 from amanat.store import findings, stories
 from amanat.store import schema as t
@@ -192,8 +192,9 @@ def check_stories(store: Store, story_ids: Iterable[str]) -> dict[str, int]:
     names = [c.name for c in across.story_checks()]
     counts = {"stories": 0, "findings": 0}
     for story in sorted(story_ids):
-        documents = [across.story_document(view_of(store, doc_id, with_previous=False), report)
-                     for doc_id, report in stories.members(store, story)]
+        members = dict(stories.members(store, story))
+        documents = [across.story_document(view, members[view.id])
+                     for view in views_of(store, list(members), with_previous=False)]
         found = across.run_story_checks(documents, story) if len(documents) > 1 else []
         with store.engine.begin() as conn:
             findings.replace(conn, None, [f.as_dict() for f in found], datetime.now(UTC), story_id=story, checks=names)

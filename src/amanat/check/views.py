@@ -1,17 +1,24 @@
 """Stored documents as the checks see them: the one place that reads a document, its
 mentions, claims and previous version out of the store for a check (per document, or per
-story through ``check.story_runs``)."""
+story through ``check.story_runs``).
+
+``views_of`` reads a batch of documents in a handful of queries (documents, then their
+mentions and claims by ``IN``), not three per document: a check run over 100k documents
+spent more time in per-document queries than in the checks."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from amanat.check import DocumentView, Record
 from amanat.model import Claim, Mention
 from amanat.store import schema as t
-from amanat.store.db import Store
+from amanat.store.db import Store, StoredDocument
+
+CHUNK = 500  # ids per IN (…) query
 
 
 def record_of(store: Store) -> Record:
@@ -22,17 +29,37 @@ def record_of(store: Store) -> Record:
 
 
 def view_of(store: Store, doc_id: str, *, with_previous: bool = True) -> DocumentView:
-    """A stored document as checks see it: text, date, mentions, claims, previous version."""
-    stored = store.get(doc_id)
-    doc = stored.document
+    """A stored document as checks see it: text, date, mentions, claims, previous version.
+    ``doc_id`` may be an unambiguous prefix; NotFound otherwise."""
+    return views_of(store, [store.get(doc_id).document.id], with_previous=with_previous)[0]
+
+
+def views_of(store: Store, doc_ids: Sequence[str], *, with_previous: bool = True) -> list[DocumentView]:
+    """The stored documents with these ids as checks see them, in the order given (ids the
+    store lacks are left out)."""
+    stored = store.get_many(doc_ids)
+    ids = [i for i in dict.fromkeys(doc_ids) if i in stored]
+    mentions: dict[str, list[Mention]] = {i: [] for i in ids}
+    claims: dict[str, list[Claim]] = {i: [] for i in ids}
+    m, c = t.mentions, t.claims
     with store.engine.connect() as conn:
-        mentions = tuple(Mention.from_stored(r) for r in conn.execute(
-            sa.select(t.mentions).where(t.mentions.c.document_id == doc.id).order_by(t.mentions.c.n)))
-        claims = tuple(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor) for r in conn.execute(
-            sa.select(t.claims).where(t.claims.c.document_id == doc.id).order_by(t.claims.c.n)))
-    previous = None
-    if with_previous and stored.previous_id:
-        previous = view_of(store, stored.previous_id, with_previous=False)
+        for n in range(0, len(ids), CHUNK):
+            part = ids[n:n + CHUNK]
+            for r in conn.execute(sa.select(m).where(m.c.document_id.in_(part)).order_by(m.c.document_id, m.c.n)):
+                mentions[r.document_id].append(Mention.from_stored(r))
+            for r in conn.execute(sa.select(c).where(c.c.document_id.in_(part)).order_by(c.c.document_id, c.c.n)):
+                claims[r.document_id].append(Claim(r.type, r.start, r.end, r.text, json.loads(r.fields), r.extractor))
+    previous: dict[str, DocumentView] = {}
+    if with_previous:
+        earlier = [s.previous_id for s in stored.values() if s.previous_id]
+        previous = {v.id: v for v in views_of(store, earlier, with_previous=False)} if earlier else {}
+    return [_view(stored[i], tuple(mentions[i]), tuple(claims[i]),
+                  previous.get(stored[i].previous_id or "")) for i in ids]
+
+
+def _view(stored: StoredDocument, mentions: tuple[Mention, ...], claims: tuple[Claim, ...],
+          previous: DocumentView | None) -> DocumentView:
+    doc = stored.document
     published = doc.published.day() if doc.published else None
     return DocumentView(doc.id, doc.text, published, doc.published.source if doc.published else None,
                         doc.language, doc.source, claims, mentions, previous)

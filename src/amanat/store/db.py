@@ -23,7 +23,7 @@ import functools
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -337,6 +337,16 @@ class Store:
         if len(rows) > 1:
             raise NotFound(f"id prefix {doc_id!r} matches more than one document")
         return _row_to_stored(rows[0]._mapping)
+
+    def get_many(self, doc_ids: Sequence[str]) -> dict[str, StoredDocument]:
+        """The documents with these exact ids (no prefixes), by id; absent ids are left out."""
+        out: dict[str, StoredDocument] = {}
+        d = t.documents
+        with self.engine.connect() as conn:
+            for n in range(0, len(doc_ids), 500):
+                for r in conn.execute(sa.select(d).where(d.c.id.in_(list(doc_ids[n:n + 500])))):
+                    out[r.id] = _row_to_stored(r._mapping)
+        return out
 
     def versions(self, canonical_url: str) -> list[StoredDocument]:
         """All versions stored for one canonical URL, oldest first."""
