@@ -363,6 +363,7 @@ class KnowledgeBase:
     problems: list[Problem] = field(default_factory=list)
     _about: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _about_size: int = field(default=-1, repr=False, compare=False)
+    _answers: dict[tuple[str, str | None], list[Fact]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> KnowledgeBase:
@@ -381,6 +382,8 @@ class KnowledgeBase:
             self.entities[record.id] = merge_entities(old, record) if old else record
         elif isinstance(record, Fact):
             self.facts[record.id] = record
+            if self._answers:  # a fact given again under its id changes what was answered
+                self._answers = {}
         elif isinstance(record, Source):
             self.sources[record.id] = record
         else:
@@ -403,8 +406,12 @@ class KnowledgeBase:
                 if f.object and f.object != f.subject:
                     about.setdefault(f.object, []).append(fid)
             self._about, self._about_size = about, len(self.facts)
-        found = (self.facts.get(fid) for fid in self._about.get(entity_id, ()))
-        return [f for f in found if f is not None and (predicate is None or f.predicate == predicate)]
+            self._answers = {}
+        key = (entity_id, predicate)
+        if key not in self._answers:  # a place's names in 40 languages are asked for every mention
+            found = (self.facts.get(fid) for fid in self._about.get(entity_id, ()))
+            self._answers[key] = [f for f in found if f is not None and (predicate is None or f.predicate == predicate)]
+        return list(self._answers[key])
 
     def holders(self, position_id: str, on: date) -> list[tuple[Fact, bool | None]]:
         """Facts ``position_held`` of ``position_id`` that held (True) or may have held (None)
