@@ -347,10 +347,20 @@ def all_story_ids(store: Store) -> list[str]:
 
 def members(store: Store, story_id: str) -> list[tuple[str, str]]:
     """A story's documents as (document id, report key), in the order they joined."""
+    return members_of(store, [story_id]).get(story_id, [])
+
+
+def members_of(store: Store, story_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """The documents of each of these stories as (document id, report key), in the order they
+    joined; a story without documents is left out."""
+    out: dict[str, list[tuple[str, str]]] = {}
     with store.engine.connect() as conn:
-        return [(r.document_id, r.report_key) for r in conn.execute(
-            sa.select(_m.c.document_id, _m.c.report_key).where(_m.c.story_id == story_id)
-            .order_by(_m.c.joined, _m.c.document_id))]
+        for n in range(0, len(story_ids), 500):
+            for r in conn.execute(sa.select(_m.c.story_id, _m.c.document_id, _m.c.report_key)
+                                  .where(_m.c.story_id.in_(list(story_ids[n:n + 500])))
+                                  .order_by(_m.c.story_id, _m.c.joined, _m.c.document_id)):
+                out.setdefault(r.story_id, []).append((r.document_id, r.report_key))
+    return out
 
 
 def undated_members(store: Store, story_ids: Iterable[str]) -> set[str]:
