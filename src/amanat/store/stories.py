@@ -90,10 +90,9 @@ def add_frequencies(conn: Connection, increments: dict[str, int]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     rows = [{"feature": f, "reports": n} for f, n in sorted(increments.items())]
-    for n in range(0, len(rows), _IN):
-        statement = insert(_f).values(rows[n:n + _IN])
-        conn.execute(statement.on_conflict_do_update(index_elements=[_f.c.feature],
-                                                     set_={"reports": _f.c.reports + statement.excluded.reports}))
+    statement = insert(_f)  # one statement for every row (executemany): compiled once, cached
+    conn.execute(statement.on_conflict_do_update(index_elements=[_f.c.feature],
+                                                 set_={"reports": _f.c.reports + statement.excluded.reports}), rows)
 
 
 def copies_of(store: Store, hashes: Iterable[str], urls: Iterable[str]) -> tuple[dict[str, tuple[str, str]],
@@ -155,14 +154,20 @@ def save(conn: Connection, changed: Sequence[StoryRow], members: Sequence[tuple[
     now = now or datetime.now(UTC)
     ids = [s.id for s in changed]
     known = set(conn.execute(sa.select(_s.c.id).where(_s.c.id.in_(ids))).scalars()) if ids else set()
+    updates, inserts = [], []
     for s in changed:
         values = {"title": s.title, "first_published": s.first_published, "last_published": s.last_published,
                   "reports": s.reports, "updated": now,
                   "state": json.dumps(s.state, ensure_ascii=False, separators=(",", ":"))}
         if s.id in known:
-            conn.execute(sa.update(_s).where(_s.c.id == s.id).values(**values))
+            updates.append({"story": s.id, **{"v_" + k: v for k, v in values.items()}})
         else:
-            conn.execute(sa.insert(_s).values(id=s.id, documents=0, sources=0, **values))
+            inserts.append({"id": s.id, "documents": 0, "sources": 0, **values})
+    if updates:  # executemany: one compiled statement for the batch
+        conn.execute(sa.update(_s).where(_s.c.id == sa.bindparam("story"))
+                     .values({k[2:]: sa.bindparam(k) for k in updates[0] if k != "story"}), updates)
+    if inserts:
+        conn.execute(sa.insert(_s), inserts)
     if members:
         conn.execute(sa.insert(_m), [{"document_id": d, "story_id": s, "report_key": r, "joined": now}
                                      for d, s, r in members])
@@ -172,8 +177,10 @@ def save(conn: Connection, changed: Sequence[StoryRow], members: Sequence[tuple[
             sa.select(_m.c.story_id, sa.func.count(), sa.func.count(sa.distinct(_d.c.source)))
             .select_from(_m.join(_d, _d.c.id == _m.c.document_id))
             .where(_m.c.story_id.in_(chunk)).group_by(_m.c.story_id)).fetchall()
-        for sid, documents, sources in counts:
-            conn.execute(sa.update(_s).where(_s.c.id == sid).values(documents=documents, sources=sources))
+        if counts:
+            conn.execute(sa.update(_s).where(_s.c.id == sa.bindparam("story"))
+                         .values(documents=sa.bindparam("n_documents"), sources=sa.bindparam("n_sources")),
+                         [{"story": sid, "n_documents": d, "n_sources": n} for sid, d, n in counts])
 
 
 def _summary(r: Any) -> dict[str, Any]:
