@@ -89,10 +89,10 @@ def run(quick: bool) -> str:
     items = list(enumerate(files))
 
     _set(shipment)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for item in items:
         _file_rows(item)
-    one = time.perf_counter() - t0
+    one, cpu = time.perf_counter() - t0, time.process_time() - c0
 
     t0 = time.perf_counter()
     pool = analysis_pool(CORES, _set, (shipment,))
@@ -135,7 +135,8 @@ def run(quick: bool) -> str:
     cold = spark_start + spark_first
     ratio = pool_s / spark_s
     rows = [
-        ["one process", records / one, f"{one:.1f} s, one run"],
+        ["one process", records / one,
+         f"{one:.1f} s, one run; {1000 * cpu / records:.0f} ms of CPU per record (load-independent)"],
         [f"worker pool ({CORES} workers)", records / pool_s,
          f"median {pool_s:.1f} s of {rounds}; workers started and holding the context ({pool_start:.1f} s, not counted)"],
         [f"Spark local[{CORES}], session up", records / spark_s,
