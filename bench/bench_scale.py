@@ -42,10 +42,24 @@ def _set(shipment: object) -> None:
     _SHIPMENT = shipment
 
 
-def _file_rows(args: tuple[int, str]) -> int:
+def _file_rows(args: tuple[int, str]) -> float:
+    """Process one file as a pool task; returns the task's CPU seconds."""
     from amanat.scale.job import process_file
 
-    return sum(1 for _ in process_file(args[0], args[1], _SHIPMENT))
+    cpu = time.process_time()
+    for _ in process_file(args[0], args[1], _SHIPMENT):
+        pass
+    return time.process_time() - cpu
+
+
+def _jvm_cpu(spark: Any) -> float:
+    """CPU seconds the Spark JVM (driver and local executor) has used so far, from /proc."""
+    pid = spark.sparkContext._gateway.proc.pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss(_: object) -> int:
@@ -109,14 +123,17 @@ def run(quick: bool) -> str:
 
     pooled: list[float] = []
     sparked: list[float] = []
+    pool_cpu: list[float] = []
+    jvm_cpu: list[float] = []
     reports = []
     for r in range(rounds):
         t0 = time.perf_counter()
-        list(pool.map(_file_rows, items))
+        pool_cpu.append(sum(pool.map(_file_rows, items)))
         pooled.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+        t0, j0 = time.perf_counter(), _jvm_cpu(spark)
         reports.append(spark_run(spark, files, tmp / f"out-{r}", shipment))
         sparked.append(time.perf_counter() - t0)
+        jvm_cpu.append(_jvm_cpu(spark) - j0)
     worker_rss = max(pool.map(_peak_rss, range(CORES * 2)))
     pool.shutdown()
 
@@ -129,7 +146,11 @@ def run(quick: bool) -> str:
     pool_s, spark_s = statistics.median(pooled), statistics.median(sparked)
     steady = reports[sorted(range(rounds), key=lambda i: sparked[i])[rounds // 2]]
     task_s = sum(f["seconds"] for f in steady.files)
-    loads = [(pid, s) for run_ in [first, *reports] for pid, s in run_.workers]
+    loads = [(t["pid"], t["load_seconds"]) for run_ in [first, *reports] for t in run_.tasks]
+    spark_cpu = [sum(t["cpu_seconds"] for t in r.tasks) for r in reports]
+    cpu_pool = statistics.median(pool_cpu) / records
+    cpu_tasks = statistics.median(spark_cpu) / records
+    cpu_jvm = statistics.median(jvm_cpu) / records
     unpickled = [s for _, s in loads if s >= 0.05]
     pids = {pid for pid, _ in loads}
     cold = spark_start + spark_first
@@ -161,6 +182,11 @@ def run(quick: bool) -> str:
         table(["path", "records/s", "note"], rows),
         "",
         f"Spark (session up) vs the pool: **{ratio:.2f}×** the pool's rate — goal ≥ 0.8×: {verdict}.",
+        "",
+        f"CPU per record, which the other processes on the shared machine do not distort: the pool's "
+        f"tasks {1000 * cpu_pool:.0f} ms; Spark's Python tasks {1000 * cpu_tasks:.0f} ms (processing and "
+        f"Parquet writing) plus {1000 * cpu_jvm:.0f} ms in the JVM (scheduling, the driver) — "
+        f"{cpu_pool / (cpu_tasks + cpu_jvm):.2f}× the pool's rate on CPU-bound cores.",
         "",
         f"Fixed costs, stated apart: JVM start and session creation {spark_start:.1f} s (once per "
         f"application; a session reused across runs pays it once); the first run of a session "

@@ -74,7 +74,9 @@ class RunReport:
     problems: list[dict[str, Any]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    workers: list[tuple[int, float]] = field(default_factory=list)  # per file: (pid, seconds to load the shipment)
+    # per file, where its task ran: Python worker pid, seconds to get the shipment (its first
+    # task in a worker unpickles it), CPU seconds of the whole task (processing and Parquet)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         keys = ("captures", "documents", "skipped", "failed")
@@ -101,7 +103,7 @@ def run(spark: Any, inputs: list[str], output: Path, shipment: Shipment) -> RunR
         report.problems.extend(s["problems"])
         for table, n in s["rows"].items():
             report.rows[table] = report.rows.get(table, 0) + n
-        report.workers.append(s["worker"])
+        report.tasks.append(s["task"])
     report.seconds = round(time.perf_counter() - started, 2)
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -137,15 +139,17 @@ def broadcast(sc: Any, shipment: Shipment) -> Any:
 
 def _task(shipped: Any, output: str) -> Any:
     """What a task runs on one ``(file_no, location)``: the file's rows written as Parquet,
-    and its summary, with which worker process ran it and how long the shipment took to get
-    there (the first task of a worker unpickles it; later ones find it loaded)."""
+    and its summary, with which worker process ran it, how long the shipment took to get
+    there (the first task of a worker unpickles it; later ones find it loaded) and the CPU
+    time the task used (on a shared machine, a measure the other processes do not distort)."""
 
     def task(item: tuple[int, str]) -> dict[str, Any]:
-        t0 = time.perf_counter()
+        t0, cpu = time.perf_counter(), time.process_time()
         shipment = shipped.value
         loaded = time.perf_counter() - t0
         summary = write_rows(Path(output), item[0], process_file(item[0], item[1], shipment))
-        summary["worker"] = (os.getpid(), round(loaded, 3))
+        summary["task"] = {"pid": os.getpid(), "load_seconds": round(loaded, 3),
+                           "cpu_seconds": round(time.process_time() - cpu, 3)}
         return summary
 
     return task
