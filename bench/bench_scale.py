@@ -143,6 +143,7 @@ def run(quick: bool) -> str:
     executor_rss = max(spark.sparkContext.parallelize(range(CORES * 2), CORES * 2).map(executor_peak).collect())
     spark.stop()
 
+    load = os.getloadavg()[1]  # the last 5 minutes: what the other processes took meanwhile
     pool_s, spark_s = statistics.median(pooled), statistics.median(sparked)
     steady = reports[sorted(range(rounds), key=lambda i: sparked[i])[rounds // 2]]
     task_s = sum(f["seconds"] for f in steady.files)
@@ -177,7 +178,8 @@ def run(quick: bool) -> str:
         f"{size_mb:.1f} MB compressed ({raw_mb:.1f} MB of HTML). One task per file on every path; "
         f"each path runs `scale.job.process_file` (reading, extraction, mentions, claims, reprint "
         f"candidates); Spark also writes the seven tables as Parquet. Medians of {rounds} runs, pool "
-        f"and Spark interleaved.",
+        f"and Spark interleaved, on {CORES} cores shared with other work (load average {load:.1f} at "
+        f"the end): every wall-clock rate is depressed alike; compare ratios, and the CPU figures.",
         "",
         table(["path", "records/s", "note"], rows),
         "",
