@@ -120,20 +120,21 @@ def run(spark: Any, inputs: list[str], output: Path, shipment: Shipment) -> RunR
     return report
 
 
-_BROADCAST: dict[int, tuple[Shipment, Any]] = {}  # per SparkContext: the shipment it holds
+_HELD = "_amanat_shipment"  # the attribute of a SparkContext holding (shipment, its broadcast)
 
 
 def broadcast(sc: Any, shipment: Shipment) -> Any:
     """The shipment as a broadcast variable, made once per session and shipment: a second
     run with the same shipment reuses it, so Python workers that already unpickled it (they
-    are reused, ``spark.python.worker.reuse``) do not load the knowledge base again."""
-    held = _BROADCAST.get(id(sc))
+    are reused, ``spark.python.worker.reuse``) do not load the knowledge base again. Kept on
+    the context itself, so it goes when the context stops."""
+    held = getattr(sc, _HELD, None)
     if held is not None and held[0] is shipment:
         return held[1]
     if held is not None:
         held[1].unpersist()
     shipped = sc.broadcast(shipment)
-    _BROADCAST[id(sc)] = (shipment, shipped)
+    setattr(sc, _HELD, (shipment, shipped))
     return shipped
 
 
