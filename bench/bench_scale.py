@@ -20,6 +20,7 @@ import io
 import os
 import pickle
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -142,6 +143,7 @@ def run(quick: bool) -> str:
 
     executor_rss = max(spark.sparkContext.parallelize(range(CORES * 2), CORES * 2).map(executor_peak).collect())
     spark.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
 
     load = os.getloadavg()[1]  # the last 5 minutes: what the other processes took meanwhile
     pool_s, spark_s = statistics.median(pooled), statistics.median(sparked)
