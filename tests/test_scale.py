@@ -194,3 +194,17 @@ def test_without_pyspark_one_line_and_exit_2(tmp_path):
     assert r.returncode == 2, r.stderr
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "amanat[scale]" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_the_shipment_is_broadcast_once_per_session(spark):
+    """A second run with the same shipment reuses its broadcast: the reused Python workers
+    then keep the knowledge base they unpickled instead of loading a new copy."""
+    from amanat.scale.spark import broadcast
+
+    sc = spark.sparkContext
+    one, other = {"kb": 1}, {"kb": 2}
+    first = broadcast(sc, one)
+    assert broadcast(sc, one) is first
+    replaced = broadcast(sc, other)
+    assert replaced is not first and replaced.value == other
+    assert broadcast(sc, other) is replaced

@@ -7,9 +7,11 @@ Also a ``spark-submit`` application::
 
 One task per WARC file, as in cc-pyspark: a CC-NEWS file holds a few thousand records and takes
 minutes, long enough that the task overhead is noise, and a file is read start to end by one
-reader (records are not independent: a revisit points back at its response). The per-record
-rows of all tables come out of one pass over the files (persisted, so no file is read twice)
-and are split into the tables when written.
+reader (records are not independent: a revisit points back at its response). The task that
+reads a file also writes its rows of every table as Parquet (``scale.output``, Arrow batches):
+the whole run is one Spark job, no row is converted for the JVM, and only a per-file summary
+is collected to the driver. The context is broadcast once per session and unpickled once per
+Python worker, which Spark reuses from task to task (``spark.python.worker.reuse``).
 
 The environment: executors run this interpreter (``PYSPARK_PYTHON``, set when unset) with
 the directory ``amanat`` was imported from on their ``PYTHONPATH``; the driver binds to
@@ -29,11 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from amanat.scale.job import TABLES, Row, Shipment, process_file
+from amanat.scale.job import TABLES, Shipment, process_file
+from amanat.scale.output import clear, write_rows
 
 MANIFEST = "run.json"
-_SPARK_TYPES = {"string": "StringType", "int": "IntegerType", "long": "LongType", "double": "DoubleType",
-                "bool": "BooleanType", "timestamp": "TimestampType", "binary": "BinaryType"}
 
 
 def prepare_environment() -> None:
@@ -57,20 +58,12 @@ def session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Any
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.parquet.compression.codec", "zstd")
                .config("spark.python.worker.reuse", "true"))
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
-
-
-def schema(table: str) -> Any:
-    from pyspark.sql import types as T
-
-    return T.StructType([T.StructField(name, getattr(T, _SPARK_TYPES[kind])(), True)
-                         for name, kind in TABLES[table]])
 
 
 @dataclass
@@ -81,6 +74,9 @@ class RunReport:
     problems: list[dict[str, Any]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # per file, where its task ran: Python worker pid, seconds to get the shipment (its first
+    # task in a worker unpickles it), CPU seconds of the whole task (processing and Parquet)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         keys = ("captures", "documents", "skipped", "failed")
@@ -89,30 +85,25 @@ class RunReport:
 
 def run(spark: Any, inputs: list[str], output: Path, shipment: Shipment) -> RunReport:
     """Process every input file and write the tables under ``output``; a manifest
-    (``run.json``) says which knowledge base and statements the rows were made with."""
+    (``run.json``) says which knowledge base and statements the rows were made with.
+
+    One Spark job: a task per file runs ``job.process_file`` and writes that file's rows of
+    every table as Parquet itself (``scale.output``); only a summary per file comes back."""
     started = time.perf_counter()
     sc = spark.sparkContext
-    shipped = sc.broadcast(shipment)
+    shipped = broadcast(sc, shipment)
+    output.mkdir(parents=True, exist_ok=True)
+    clear(output)
+    (output / MANIFEST).unlink(missing_ok=True)
     files = sc.parallelize(list(enumerate(inputs)), numSlices=max(1, len(inputs)))
-    rows = files.flatMap(lambda f: process_file(f[0], f[1], shipped.value))
-    from pyspark import StorageLevel
-
-    rows.persist(StorageLevel.MEMORY_AND_DISK)
+    summaries = files.map(_task(shipped, str(output))).collect()
     report = RunReport()
-    try:
-        for table in TABLES:
-            part = rows.filter(_in(table)).map(_values)
-            frame = spark.createDataFrame(part, schema(table))
-            frame.write.mode("overwrite").partitionBy("file_no").parquet(str(output / table))
-        report.files = [dict(zip([c for c, _ in TABLES["files"]], r[1], strict=True))
-                        for r in rows.filter(_in("files")).collect()]
-        report.problems = [dict(zip([c for c, _ in TABLES["problems"]], r[1], strict=True))
-                           for r in rows.filter(_in("problems")).collect()]
-        report.rows = dict(rows.map(lambda r: (r[0], 1)).countByKey())
-    finally:
-        rows.unpersist()
-        shipped.unpersist()
-    report.files.sort(key=lambda f: f["file_no"])
+    for s in sorted(summaries, key=lambda s: s["file"]["file_no"]):
+        report.files.append(s["file"])
+        report.problems.extend(s["problems"])
+        for table, n in s["rows"].items():
+            report.rows[table] = report.rows.get(table, 0) + n
+        report.tasks.append(s["task"])
     report.seconds = round(time.perf_counter() - started, 2)
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -129,13 +120,40 @@ def run(spark: Any, inputs: list[str], output: Path, shipment: Shipment) -> RunR
     return report
 
 
-def _in(table: str) -> Any:
-    """A filter for one table's rows (a function per table: a lambda in a loop would bind late)."""
-    return lambda r: r[0] == table
+_HELD = "_amanat_shipment"  # the attribute of a SparkContext holding (shipment, its broadcast)
 
 
-def _values(row: Row) -> tuple[Any, ...]:
-    return row[1]
+def broadcast(sc: Any, shipment: Shipment) -> Any:
+    """The shipment as a broadcast variable, made once per session and shipment: a second
+    run with the same shipment reuses it, so Python workers that already unpickled it (they
+    are reused, ``spark.python.worker.reuse``) do not load the knowledge base again. Kept on
+    the context itself, so it goes when the context stops."""
+    held = getattr(sc, _HELD, None)
+    if held is not None and held[0] is shipment:
+        return held[1]
+    if held is not None:
+        held[1].unpersist()
+    shipped = sc.broadcast(shipment)
+    setattr(sc, _HELD, (shipment, shipped))
+    return shipped
+
+
+def _task(shipped: Any, output: str) -> Any:
+    """What a task runs on one ``(file_no, location)``: the file's rows written as Parquet,
+    and its summary, with which worker process ran it, how long the shipment took to get
+    there (the first task of a worker unpickles it; later ones find it loaded) and the CPU
+    time the task used (on a shared machine, a measure the other processes do not distort)."""
+
+    def task(item: tuple[int, str]) -> dict[str, Any]:
+        t0, cpu = time.perf_counter(), time.process_time()
+        shipment = shipped.value
+        loaded = time.perf_counter() - t0
+        summary = write_rows(Path(output), item[0], process_file(item[0], item[1], shipment))
+        summary["task"] = {"pid": os.getpid(), "load_seconds": round(loaded, 3),
+                           "cpu_seconds": round(time.process_time() - cpu, 3)}
+        return summary
+
+    return task
 
 
 def shipment_of(store: Any) -> Shipment:
