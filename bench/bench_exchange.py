@@ -33,10 +33,9 @@ CONCURRENCY = 16
 TIME_CAP = 15.0
 _SERVER = """
 import sys, uvicorn
-from amanat.web.app import ROUTES, create_app
+from amanat.web.app import create_app
 from amanat.web.settings import Settings
-routes = tuple(ROUTES) + tuple(r for r in ("amanat.exchange.routes",) if r not in ROUTES)
-app = create_app(sys.argv[1], settings=Settings(rate=None), routes=routes)
+app = create_app(sys.argv[1], settings=Settings(rate=None))  # ROUTES include the node protocol
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 """
 
