@@ -165,6 +165,39 @@ class Log:
                 store_items(self.store, self.origin, [(index, token, payload)], connection=conn)
         return entry
 
+    def append_many(self, tokens: Sequence[str], checkpoint_signer: note.NoteSigner, *,
+                    history: KeyHistory | None = None) -> list[Entry]:
+        """Append a batch of signed items in one transaction with one checkpoint at the end.
+
+        Each token is verified under the keys valid at its index, as ``append`` does; only
+        items (key events change which keys are valid, so they go one by one through
+        ``append``). Entries, subtrees, the checkpoint and the items' documents are written
+        together, or nothing is."""
+        if not tokens:
+            return []
+        kinds = {_kind(token) for token in tokens}
+        if kinds != {"item"}:
+            raise VerificationError("a batch holds items only: publisher documents and key events are appended alone")
+        with self.store.engine.begin() as conn:
+            size = self._take_indices(conn, len(tokens))
+            start = size - len(tokens)
+            if history is None or history.last_index != self._last_key_entry(conn):
+                history = self.key_history(conn)
+            batch: list[tuple[str, str, dict[str, Any]]] = []
+            for offset, token in enumerate(tokens):
+                signed = history.verify_entry(start + offset, token)
+                check_payload(history, start + offset, "item", signed.payload, signed.kid)
+                batch.append(("item", token, signed.payload))
+            entries, root = self._extend(conn, start, batch)
+            text = note.Checkpoint(self.origin, size, root).text()
+            conn.execute(sa.insert(t.checkpoints).values(origin=self.origin, size=size, created=datetime.now(UTC),
+                                                         note=note.sign_note(text, [checkpoint_signer])))
+            from amanat.provenance.documents import store_items
+
+            store_items(self.store, self.origin, [(start + i, token, payload) for i, (_, token, payload)
+                                                  in enumerate(batch)], connection=conn)
+        return entries
+
     def _last_key_entry(self, conn: Connection) -> int:
         e = t.log_entries
         return int(conn.execute(sa.select(sa.func.max(e.c.idx)).where(e.c.origin == self.origin, e.c.kind != "item")).scalar() or 0)
