@@ -115,10 +115,11 @@ class Publisher:
         ``amanat publish FOLDER`` does per batch); all or none are logged."""
         history = self.log.key_history()
         kid, key = self.signing_key(history)
+        name = self.name  # a query: once, not per item
         tokens = []
         for st in statements:
             item = items.make_item(uri=items.new_item_uri(self.log.origin), headline=st.headline, body=st.body,
-                                   language=st.language, publisher=self.name, content_type=st.content_type,
+                                   language=st.language, publisher=name, content_type=st.content_type,
                                    when=st.when)
             tokens.append(jws.sign(item, key, typ=jws.TYP_ITEM, kid=kid))
         return self.log.append_many(tokens, self.keys.checkpoint_signer(), history=history)
