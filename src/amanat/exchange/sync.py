@@ -15,7 +15,9 @@ One round of ``sync_partner``:
 4. recompute the root from the kept entries plus the new ones; only if it equals the
    checkpoint's root are the entries and the partner's note written (one transaction);
 5. read the partner's feed down to the old size and compare it with the verified entries,
-   both ways (an item the feed omits; a feed item that is not in the log, or differs);
+   both ways (an item the feed omits; a feed item that is not in the log, or differs); the
+   feed is read by a helper thread while step 4 writes (the partner's answers overlap the
+   store's work; the helper only fetches, problems and writes stay on the round's thread);
 6. cosign the checkpoint with this node's witness key (it verified signature *and*
    consistency), offer the cosignature to the partner, and collect the partner's
    cosignatures on this node's own logs when its witness key is pinned.
@@ -34,8 +36,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -53,6 +57,7 @@ from amanat.provenance.log import Log
 from amanat.store.db import Store
 
 FEED_PAGE = 200
+FeedRead = tuple[list[tuple[int, Any]], int, bool]  # (index, jws) pairs, items without index, a broken page
 LOCK_WAIT = 300.0  # seconds a round waits for another round of the same partner to finish
 
 
@@ -154,6 +159,7 @@ class _Round:
         self.client = Client(fetcher, self.partner.url)
         self.path = log_path(origin)
         self.result = SyncResult(origin)
+        self._abandon = threading.Event()  # tells the helper thread to stop reading the feed
 
     def problem(self, kind: str, message: str, *, index: int | None = None, size: int | None = None,
                 stop: bool = True) -> None:
@@ -198,8 +204,13 @@ class _Round:
         if last is not None:
             self._check_consistency(last, checkpoint)
         if checkpoint.size > kept:
-            self._fetch_and_store(mirror, kept, checkpoint, note_text)
-            self._check_feed(kept, checkpoint.size)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amanat-feed") as helper:
+                try:
+                    feed = self._fetch_and_store(mirror, kept, checkpoint, note_text, helper)
+                except BaseException:
+                    self._abandon.set()  # the round stops here: the feed is no longer needed
+                    raise
+                self._check_feed(kept, checkpoint.size, feed.result())
         self._cosign(note_text, checkpoint)
         self._collect()
 
@@ -246,7 +257,12 @@ class _Round:
                 if index >= end:
                     break
 
-    def _fetch_and_store(self, mirror: MirrorLog, start: int, checkpoint: note.Checkpoint, note_text: str) -> None:
+    def _fetch_and_store(self, mirror: MirrorLog, start: int, checkpoint: note.Checkpoint, note_text: str,
+                         helper: Executor) -> Future[FeedRead]:
+        """Fetch and verify the entries, then store them; returns the feed being read (by
+        ``helper``, while this thread writes: the store mostly waits on SQLite's C code and
+        the helper on the partner's answers, so the two overlap; every problem and every
+        write stays on this thread)."""
         history = mirror.key_history() if start else None
         verified: list[tuple[str, str, dict[str, Any]]] = []
         for index, token in self._entries(start, checkpoint.size):
@@ -269,6 +285,7 @@ class _Round:
                 self.problem("revoked_key" if revoked else "bad_entry",
                              f"entry {index} does not verify: {exc.message}", index=index)
             verified.append((token, kind, payload))
+        feed = helper.submit(self._read_feed, start, checkpoint.size)
         try:
             mirror.extend(start, verified, note_text, checkpoint)
         except VerificationError as exc:
@@ -279,6 +296,7 @@ class _Round:
         records.update_partner(self.store, self.origin, verified_size=checkpoint.size,
                                verified_root=base64.b64encode(checkpoint.root_hash).decode(),
                                verified_note=note_text, verified_at=records.now())
+        return feed
 
     def _first(self, token: str) -> KeyHistory:
         """Entry 0 must be the pinned publisher's document, naming the pinned checkpoint key."""
@@ -291,38 +309,52 @@ class _Round:
             raise VerificationError(f"publisher document is not signed by the pinned key {self.partner.pinned_kid}")
         return history
 
-    def _check_feed(self, start: int, end: int) -> None:
-        """The feed against the verified entries [start, end), both ways (problems, no stop)."""
-        expected: dict[int, str] = getattr(self, "_verified_items", {})
-        seen: set[int] = set()
+    def _read_feed(self, start: int, end: int) -> FeedRead:
+        """The feed's items down to log index ``start``: ((index, jws) pairs, how many items
+        lacked ``_amanat.index``, whether a page was not a JSON Feed). It only fetches (on the
+        helper thread); ``_check_feed`` judges."""
+        found: list[tuple[int, Any]] = []
+        unindexed = 0
         before: int | None = None
-        while True:
+        while not self._abandon.is_set():
             page = self.client.json(self.path + "/feed.json", before=before, limit=FEED_PAGE)
             items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(items, list):
-                self.problem("bad_feed", "feed is not a JSON Feed with items", stop=False)
-                return
+                return found, unindexed, True
             lowest = None
             for item in items:
                 ext = item.get("_amanat") if isinstance(item, dict) else None
                 index = ext.get("index") if isinstance(ext, dict) else None
                 if not isinstance(index, int) or not isinstance(ext, dict):
-                    self.problem("bad_feed", "feed item without _amanat.index", stop=False)
+                    unindexed += 1
                     continue
                 lowest = index if lowest is None else min(lowest, index)
-                if index >= end or index < start:
-                    continue
-                seen.add(index)
-                if index not in expected:
-                    self.problem("feed_extra", f"the feed lists an item at log index {index}, which the log "
-                                 "does not hold there", index=index, stop=False)
-                elif ext.get("jws") != expected[index]:
-                    self.problem("feed_differs", f"the feed's item at log index {index} differs from the log's "
-                                 "signed entry", index=index, stop=False)
+                if start <= index < end:
+                    found.append((index, ext.get("jws")))
             next_url = page.get("next_url")
             if not items or lowest is None or lowest < start or not isinstance(next_url, str):
                 break
             before = lowest
+        return found, unindexed, False
+
+    def _check_feed(self, start: int, end: int, feed: FeedRead) -> None:
+        """The feed against the verified entries [start, end), both ways (problems, no stop)."""
+        expected: dict[int, str] = getattr(self, "_verified_items", {})
+        found, unindexed, broken = feed
+        seen: set[int] = set()
+        for _ in range(unindexed):
+            self.problem("bad_feed", "feed item without _amanat.index", stop=False)
+        for index, token in found:
+            seen.add(index)
+            if index not in expected:
+                self.problem("feed_extra", f"the feed lists an item at log index {index}, which the log "
+                             "does not hold there", index=index, stop=False)
+            elif token != expected[index]:
+                self.problem("feed_differs", f"the feed's item at log index {index} differs from the log's "
+                             "signed entry", index=index, stop=False)
+        if broken:
+            self.problem("bad_feed", "feed is not a JSON Feed with items", stop=False)
+            return
         for index in sorted(set(expected) - seen):
             self.problem("feed_omits", f"the feed omits the item at log index {index}, which the log holds",
                          index=index, stop=False)
