@@ -203,9 +203,8 @@ class Writer:
         older versions superseded, as the final state of one-by-one adds has it)."""
         conn = self._conn
         assert conn is not None
-        if any(d.canonical_url is None or c.raw_ref is not None for d, c in pairs):
-            # a URL-less document matches URL-less rows by hash, a reference has no bytes: the
-            # one-by-one path says what happens then
+        if any(c.raw_ref is not None for _, c in pairs):
+            # records kept by reference carry no bytes to hash here: the one-by-one path
             return [self.add(d, c, source_kind) for d, c in pairs]
         if not pairs:
             return []
@@ -224,7 +223,7 @@ class Writer:
             conn.execute(_insert_ignore(conn.dialect.name, "raw"), list(raws.values()))
             by_url: dict[str, list[tuple[str, int]]] = {}
             hashes: set[str] = set()
-            urls = sorted({str(d.canonical_url) for d, _ in pairs})
+            urls = sorted({str(d.canonical_url) for d, _ in pairs})  # NOT NULL in the schema
             wanted = sorted({d.content_hash for d, _ in pairs})
             for chunk in range(0, max(len(urls), len(wanted)), 400):
                 query = sa.select(_d.c.id, _d.c.version, _d.c.canonical_url, _d.c.content_hash).where(sa.or_(
