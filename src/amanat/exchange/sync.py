@@ -208,7 +208,7 @@ class _Round:
                 try:
                     feed = self._fetch_and_store(mirror, kept, checkpoint, note_text, helper)
                 except BaseException:
-                    self._abandon.set()  # the round stops here: the feed is no longer needed
+                    self._abandon.set()  # the round stops: the helper stops after its page
                     raise
                 self._check_feed(kept, checkpoint.size, feed.result())
         self._cosign(note_text, checkpoint)
@@ -259,10 +259,8 @@ class _Round:
 
     def _fetch_and_store(self, mirror: MirrorLog, start: int, checkpoint: note.Checkpoint, note_text: str,
                          helper: Executor) -> Future[FeedRead]:
-        """Fetch and verify the entries, then store them; returns the feed being read (by
-        ``helper``, while this thread writes: the store mostly waits on SQLite's C code and
-        the helper on the partner's answers, so the two overlap; every problem and every
-        write stays on this thread)."""
+        """Fetch, verify and store the entries; returns the feed that ``helper`` reads while
+        this thread writes (one waits on SQLite's C code, the other on the partner)."""
         history = mirror.key_history() if start else None
         verified: list[tuple[str, str, dict[str, Any]]] = []
         for index, token in self._entries(start, checkpoint.size):
@@ -310,9 +308,8 @@ class _Round:
         return history
 
     def _read_feed(self, start: int, end: int) -> FeedRead:
-        """The feed's items down to log index ``start``: ((index, jws) pairs, how many items
-        lacked ``_amanat.index``, whether a page was not a JSON Feed). It only fetches (on the
-        helper thread); ``_check_feed`` judges."""
+        """The feed's items down to log index ``start`` (see ``FeedRead``); it only fetches,
+        on the helper thread: ``_check_feed`` judges."""
         found: list[tuple[int, Any]] = []
         unindexed = 0
         before: int | None = None
