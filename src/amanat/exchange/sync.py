@@ -11,7 +11,9 @@ One round of ``sync_partner``:
 3. fetch every entry from the mirror's size to the checkpoint's size *by index* (a gap is an
    entry missing from the enumeration), and verify each under the keys valid at its index,
    replaying key events in log order (``KeyHistory``): an altered payload or a replaced
-   signature fails its signature, a key used after its revocation fails as revoked;
+   signature fails its signature, a key used after its revocation fails as revoked; the
+   items between two key events are verified by two threads (libsodium releases the GIL),
+   their problems reported in log order by the round's thread;
 4. recompute the root from the kept entries plus the new ones; only if it equals the
    checkpoint's root are the entries and the partner's note written (one transaction);
 5. read the partner's feed down to the old size and compare it with the verified entries,
@@ -35,22 +37,23 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from amanat.errors import AmanatError, FetchError, InputError, NotFound, VerificationError
 from amanat.exchange import partners as records
 from amanat.exchange import witness
+from amanat.exchange.client import Client, log_path, make_fetcher
 from amanat.exchange.lock import partner_lock
 from amanat.exchange.mirror import MirrorLog, MirrorMoved
+from amanat.exchange.schedule import keep_syncing, parse_every
 from amanat.ingest.fetch import Fetcher
-from amanat.provenance import jcs, merkle, note
+from amanat.provenance import merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind
 from amanat.provenance.errors import BadPayload
 from amanat.provenance.log import Log
@@ -59,48 +62,9 @@ from amanat.store.db import Store
 FEED_PAGE = 200
 FeedRead = tuple[list[tuple[int, Any]], int, bool]  # (index, jws) pairs, items without index, a broken page
 LOCK_WAIT = 300.0  # seconds a round waits for another round of the same partner to finish
-
-
-def make_fetcher(*, timeout: float = 20.0, total: float = 60.0, retries: int = 3, backoff: float = 0.5,
-                 allow: str | None = None) -> Fetcher:
-    """The protocol client: no robots.txt (this is not crawling), no pacing between calls,
-    retries with backoff on timeouts and 5xx, the address guard as configured."""
-    return Fetcher(robots=False, min_delay=0.0, read_timeout=timeout, connect_timeout=min(timeout, 10.0),
-                   total_timeout=total, max_retries=retries, backoff=backoff, allow=allow)
-
-
-class Client:
-    """GETs against one partner node, decoded strictly (I-JSON)."""
-
-    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
-        self.fetcher, self.base = fetcher, base_url.rstrip("/")
-
-    def url(self, path: str, **query: Any) -> str:
-        args = {k: v for k, v in query.items() if v is not None}
-        return self.base + path + ("?" + urlencode(args) if args else "")
-
-    def text(self, path: str, **query: Any) -> str:
-        result = self.fetcher.fetch(self.url(path, **query), headers={"Accept": "text/plain"})
-        try:
-            return result.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("answer is not UTF-8", where=result.url) from None
-
-    def json(self, path: str, **query: Any) -> Any:
-        result = self.fetcher.fetch(self.url(path, **query), headers={"Accept": "application/json"})
-        try:
-            return jcs.parse(result.body)
-        except InputError as exc:
-            raise InputError(f"answer is not valid JSON: {exc.message}", where=result.url) from None
-
-    def post_json(self, path: str, body: Any) -> Any:
-        result = self.fetcher.fetch(self.url(path), method="POST", content=json.dumps(body).encode(),
-                                    headers={"Content-Type": "application/json"}, raise_for_status=False)
-        return result.status
-
-
-def log_path(origin: str) -> str:
-    return "/log/" + quote(origin, safe="/:@-._~")
+# the client and the schedule live in their own modules; importing them from here still works
+__all__ = ["Client", "Followed", "Problem", "SyncResult", "follow", "keep_syncing", "log_path", "make_fetcher",
+           "parse_every", "sync_all", "sync_partner"]
 
 
 @dataclass
@@ -150,6 +114,21 @@ def _b64_hashes(values: Any, what: str) -> list[bytes]:
         return [base64.b64decode(v, validate=True) for v in values]
     except ValueError:
         raise VerificationError(f"{what} is not a list of base64 hashes") from None
+
+
+VERIFIERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="amanat-verify")
+
+
+def _verify_item(history: KeyHistory, entry: tuple[int, str]) -> Any:
+    """One item entry's payload, or the error that refuses it (returned: the round reports
+    problems in log order on its own thread)."""
+    index, token = entry
+    try:
+        signed = history.verify_entry(index, token)
+        check_payload(history, index, "item", signed.payload, signed.kid)
+        return signed.payload
+    except (VerificationError, InputError) as exc:
+        return exc
 
 
 class _Round:
@@ -263,26 +242,49 @@ class _Round:
         this thread writes (one waits on SQLite's C code, the other on the partner)."""
         history = mirror.key_history() if start else None
         verified: list[tuple[str, str, dict[str, Any]]] = []
+        pending: list[tuple[int, str]] = []  # items, verified two at a time (libsodium frees the GIL)
+
+        def settle() -> None:
+            if not pending:
+                return
+            assert history is not None
+            for (index, token), outcome in zip(pending, VERIFIERS.map(partial(_verify_item, history), pending),
+                                               strict=True):
+                if isinstance(outcome, AmanatError):
+                    self._refuse(index, outcome)
+                verified.append((token, "item", outcome))
+            pending.clear()
+
         for index, token in self._entries(start, checkpoint.size):
             if not isinstance(token, str) or not token.isascii():
+                settle()
                 self.problem("bad_entry", f"entry {index} is not a compact JWS", index=index)
+            try:
+                kind = (entry_kind(token) or "") if index else "publisher"
+            except (VerificationError, InputError) as exc:
+                settle()
+                self._refuse(index, exc)
+            if kind == "item" and history is not None:
+                pending.append((index, token))
+                if len(pending) >= 64:
+                    settle()
+                continue
+            settle()  # a key event changes the keys: everything before it first
             try:
                 if index == 0:
                     history = self._first(token)
-                    kind, payload = "publisher", {}
+                    payload: dict[str, Any] = {}
                 else:
                     assert history is not None
-                    kind = entry_kind(token) or ""
                     if not kind:
                         raise BadPayload(f"log entry {index} has an unknown typ")
                     signed = history.verify_entry(index, token)
                     payload = signed.payload
                     check_payload(history, index, kind, payload, signed.kid)
             except (VerificationError, InputError) as exc:
-                revoked = "revoked at log index" in exc.message
-                self.problem("revoked_key" if revoked else "bad_entry",
-                             f"entry {index} does not verify: {exc.message}", index=index)
+                self._refuse(index, exc)
             verified.append((token, kind, payload))
+        settle()
         feed = helper.submit(self._read_feed, start, checkpoint.size)
         try:
             mirror.extend(start, verified, note_text, checkpoint)
@@ -295,6 +297,11 @@ class _Round:
                                verified_root=base64.b64encode(checkpoint.root_hash).decode(),
                                verified_note=note_text, verified_at=records.now())
         return feed
+
+    def _refuse(self, index: int, exc: AmanatError) -> None:
+        revoked = "revoked at log index" in exc.message
+        self.problem("revoked_key" if revoked else "bad_entry", f"entry {index} does not verify: {exc.message}",
+                     index=index)
 
     def _first(self, token: str) -> KeyHistory:
         """Entry 0 must be the pinned publisher's document, naming the pinned checkpoint key."""
@@ -474,30 +481,3 @@ def follow(store: Store, url: str, *, key: str | None, origin: str | None = None
     partner = records.add_partner(store, origin=origin, url=url.rstrip("/"), checkpoint_vkey=history.checkpoint_vkey,
                                   pinned_kid=pinned_kid, tofu=vkey is None and not key, witness_vkey=witness_vkey)
     return Followed(partner, warnings)
-
-
-def parse_every(text: str) -> float:
-    """``30s``, ``5m``, ``1h`` or plain seconds → seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
-    value = text.strip().lower()
-    try:
-        seconds = float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
-    except ValueError:
-        raise InputError(f"--every {text!r}: use e.g. 30s, 5m, 1h") from None
-    if seconds < 1:
-        raise InputError("--every must be at least 1 second")
-    return seconds
-
-
-def keep_syncing(run_once: Any, every: float, *, rounds: int | None = None) -> None:
-    """Call ``run_once`` every ``every`` seconds (``rounds`` times, or until interrupted);
-    an error in one round is the round's, the loop goes on."""
-    done = 0
-    while rounds is None or done < rounds:
-        started = time.monotonic()
-        with contextlib.suppress(AmanatError):
-            run_once()
-        done += 1
-        if rounds is not None and done >= rounds:
-            return
-        time.sleep(max(0.0, every - (time.monotonic() - started)))
