@@ -313,3 +313,70 @@ def test_published_items_become_searchable_documents(publisher):
     versions = store.versions(first.item_uri)
     assert [v.version for v in versions] == [1, 2]  # the withdrawal adds no document
     assert versions[-1].document.text == "A corrected synthetic zephyrine statement."
+
+
+def test_batches_equal_one_by_one_appends_with_one_checkpoint_each(publisher):
+    """Batched appends (several sizes, so the stored frontier is used at odd starts) give the
+    tree that one-by-one appends give: every root and proof equals the in-memory tree's."""
+    from amanat.provenance import merkle
+    from amanat.provenance.publishing import Statement
+
+    publisher.publish(headline="Synthetic 0", body=synthetic(0), language="en")
+    sizes = [3, 1, 8, 5, 13]
+    for n, count in enumerate(sizes):
+        publisher.publish_many([Statement(f"Synthetic {n}.{i}", synthetic(i), "en") for i in range(count)])
+    log = publisher.log
+    audit = log.audit()  # every leaf, subtree, checkpoint signature and consistency, recomputed
+    assert audit["entries"] == 2 + sum(sizes) and audit["checkpoints"] == 2 + len(sizes)
+    tree = merkle.MerkleTree()
+    for entry in log.entries():
+        tree.append_leaf_hash(entry.leaf_hash)
+    for s in range(1, log.size + 1):
+        assert log.root(s) == tree.root(s)
+        for m in range(1, s + 1, 4):
+            assert log.consistency_proof(m, s) == tree.consistency_proof(m, s)
+    last = log.entry(log.size - 1)
+    assert verify(make_bundle(log, last.item_uri), log.known_publisher()).checkpoint_size == log.size
+    assert len(log.store.versions(last.item_uri)) == 1  # its document too
+
+
+def test_a_batch_is_all_or_nothing(publisher):
+    from amanat.errors import InputError
+    from amanat.provenance.publishing import Statement
+
+    with pytest.raises(InputError):
+        publisher.publish_many([Statement("Fine", synthetic(1), "en"), Statement("Bad", synthetic(2), "e n")])
+    assert publisher.log.size == 1
+    foreign = jws.sign({"type": "amanat.key-event/v1"}, publisher.keys.item_key(publisher.signing_key()[0]),
+                       typ=jws.TYP_KEY_EVENT)
+    with pytest.raises(VerificationError, match="items only"):
+        publisher.log.append_many([foreign], publisher.keys.checkpoint_signer())
+
+
+def test_cli_publishes_a_folder_in_batches(tmp_path, sqlite_url, monkeypatch):
+    monkeypatch.setenv("AMANAT_KEYS", str(tmp_path / "keys"))
+    run = lambda *args: runner.invoke(app, ["--db", sqlite_url, *args])  # noqa: E731
+    assert run("keys", "new", "--publisher", NAME).exit_code == 0
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    for n in range(5):
+        (folder / f"{n:02}.md").write_text(f"---\nheadline: \"Synthetic {n}: a test\"\nlanguage: en\n---\n{synthetic(n)}\n")
+    (folder / "notes.json").write_text("{}")  # not a statement file: skipped
+    result = run("publish", str(folder), "-p", NAME, "--batch", "2")
+    assert result.exit_code == 0, result.stderr
+    uris = result.stdout.split()
+    assert len(uris) == 5 and "(3 checkpoints)" in result.stderr
+    audit = json.loads(run("log", "audit", "--json").stdout)[0]
+    assert audit["entries"] == 6 and audit["checkpoints"] == 4
+    report = json.loads(run("verify", uris[1], "--json").stdout)
+    assert report["item"]["headlines"][0]["value"] == "Synthetic 1: a test"
+    assert report["item"]["bodies"][0]["contentType"] == "text/markdown"
+    # a bad file stops the whole folder before anything is signed, naming the file
+    (folder / "03.md").write_text("---\nheadlne: typo\nlanguage: en\n---\ntext\n")
+    result = run("publish", str(folder), "-p", NAME)
+    assert result.exit_code == 2 and "03.md" in result.stderr and "headlne" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert json.loads(run("log", "audit", "--json").stdout)[0]["entries"] == 6
+    (folder / "03.md").write_text("no front matter\n")
+    assert "no front matter" in run("publish", str(folder), "-p", NAME).stderr
+    assert "--headline" in run("publish", str(folder), "-p", NAME, "--headline", "x").stderr

@@ -193,3 +193,51 @@ def test_migrations_keep_the_search_index_in_step(sqlite_url):
         with store.engine.connect() as conn:
             triggers = {r[0] for r in conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
         assert {"documents_fts_ai", "documents_fts_ad", "documents_fts_au"} <= triggers
+
+
+def _batch() -> tuple[list[tuple[Document, Capture]], list[tuple[Document, Capture]]]:
+    """Stored first, then a batch with every outcome, some decided by rows of the same batch."""
+    stored = [make_doc("https://a.example/story", "First text of the story."),
+              make_doc("https://c.example/old", "An older article.")]
+    batch = [
+        make_doc("https://a.example/story", "First text of the story."),  # same (stored)
+        make_doc("https://a.example/story", "First text, corrected."),  # version 2 of a stored row
+        make_doc("https://a.example/story", "First text, corrected twice."),  # version 3 of a batch row
+        make_doc("https://b.example/reprint", "First text, corrected."),  # copy of a batch row
+        make_doc("https://d.example/new", "A new article."),  # new
+        make_doc("https://d.example/new", "A new article."),  # same (a batch row)
+        make_doc("https://e.example/x", "An older article."),  # copy of a stored row
+    ]
+    return stored, batch
+
+
+def _rows(store: Store) -> tuple[list[tuple], list[tuple], list[str]]:
+    with store.engine.connect() as conn:
+        docs = conn.exec_driver_sql("SELECT id, url, version, previous_id, latest, content_hash, raw_digest, source "
+                                    "FROM documents ORDER BY seq").fetchall()
+        seen = conn.exec_driver_sql("SELECT url, raw_digest, document_id, outcome FROM seen ORDER BY url").fetchall()
+        raw = conn.exec_driver_sql("SELECT digest FROM raw ORDER BY digest").fetchall()
+    return [tuple(r) for r in docs], [tuple(r) for r in seen], [r[0] for r in raw]
+
+
+def test_add_many_is_add_one_by_one(tmp_path):
+    stored, batch = _batch()
+    results = []
+    for name, many in (("one.db", False), ("many.db", True)):
+        with Store.open(f"sqlite:///{tmp_path / name}") as s:
+            add(s, *stored)
+            with s.writer() as w:
+                outcomes = w.add_many(batch) if many else [w.add(d, c) for d, c in batch]
+            results.append((outcomes, _rows(s)))
+    assert results[0] == results[1]
+    assert results[1][0] == ["same", "version", "version", "copy", "new", "same", "copy"]
+
+
+def test_add_many_on_every_backend(store):
+    stored, batch = _batch()
+    add(store, *stored)
+    with store.writer() as w:
+        assert w.add_many(batch) == ["same", "version", "version", "copy", "new", "same", "copy"]
+    versions = store.versions("https://a.example/story")
+    assert [v.version for v in versions] == [1, 2, 3]
+    assert [v.previous_id for v in versions][1:] == [versions[0].document.id, versions[1].document.id]

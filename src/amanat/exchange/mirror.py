@@ -6,7 +6,8 @@ verified (signature under the keys valid at each index, payload kind) is written
 with the partner's signed checkpoint note, and only if the root recomputed from the stored
 entries equals that checkpoint's root. Entries, subtree hashes and note are one transaction:
 nothing is stored that the checkpoint does not commit to. Built on ``Log``'s own helpers so
-the mirror serves the same proofs as the original.
+the mirror serves the same proofs as the original; the batch is written with multi-row
+inserts and its subtree hashes and root computed in memory (``Log._extend``).
 """
 
 from __future__ import annotations
@@ -51,17 +52,14 @@ class MirrorLog(Log):
         if the resulting tree's root is the checkpoint's; else raise and store nothing
         (``MirrorMoved`` when the copy no longer ends at ``start``)."""
         with self.store.engine.begin() as conn:
-            for offset, (token, kind, payload) in enumerate(verified):
-                size = self._take_index(conn)
-                if size - 1 != start + offset:
-                    raise MirrorMoved(f"log {self.origin}: the local copy has {size - 1} entries, not "
-                                      f"{start + offset}: another sync of this partner stored entries meanwhile")
-                entry = self._insert(conn, size - 1, kind, token, payload)
-                self._complete_subtrees(conn, size - 1, entry.leaf_hash)
-            size = start + len(verified)
+            size = self._take_indices(conn, len(verified))
+            if size - len(verified) != start:
+                raise MirrorMoved(f"log {self.origin}: the local copy has {size - len(verified)} entries, not "
+                                  f"{start}: another sync of this partner stored entries meanwhile")
+            _, root = self._extend(conn, start, [(kind, token, payload) for token, kind, payload in verified])
             if size != checkpoint.size:
                 raise VerificationError(f"log {self.origin}: {size} entries for a checkpoint of size {checkpoint.size}")
-            if self._root(conn, size) != checkpoint.root_hash:
+            if root != checkpoint.root_hash:
                 raise VerificationError(f"log {self.origin}: the entries do not reproduce the root of the "
                                         f"checkpoint at size {size} (an entry was altered, dropped or added)")
             c = t.checkpoints

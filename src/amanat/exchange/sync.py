@@ -11,11 +11,15 @@ One round of ``sync_partner``:
 3. fetch every entry from the mirror's size to the checkpoint's size *by index* (a gap is an
    entry missing from the enumeration), and verify each under the keys valid at its index,
    replaying key events in log order (``KeyHistory``): an altered payload or a replaced
-   signature fails its signature, a key used after its revocation fails as revoked;
+   signature fails its signature, a key used after its revocation fails as revoked; the
+   items between two key events are verified by two threads (libsodium releases the GIL),
+   their problems reported in log order by the round's thread;
 4. recompute the root from the kept entries plus the new ones; only if it equals the
    checkpoint's root are the entries and the partner's note written (one transaction);
 5. read the partner's feed down to the old size and compare it with the verified entries,
-   both ways (an item the feed omits; a feed item that is not in the log, or differs);
+   both ways (an item the feed omits; a feed item that is not in the log, or differs); the
+   feed is read by a helper thread while step 4 writes (the partner's answers overlap the
+   store's work; the helper only fetches, problems and writes stay on the round's thread);
 6. cosign the checkpoint with this node's witness key (it verified signature *and*
    consistency), offer the cosignature to the partner, and collect the partner's
    cosignatures on this node's own logs when its witness key is pinned.
@@ -33,69 +37,34 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from amanat.errors import AmanatError, FetchError, InputError, NotFound, VerificationError
 from amanat.exchange import partners as records
 from amanat.exchange import witness
+from amanat.exchange.client import Client, log_path, make_fetcher
 from amanat.exchange.lock import partner_lock
 from amanat.exchange.mirror import MirrorLog, MirrorMoved
+from amanat.exchange.schedule import keep_syncing, parse_every
 from amanat.ingest.fetch import Fetcher
-from amanat.provenance import jcs, merkle, note
+from amanat.provenance import merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind
 from amanat.provenance.errors import BadPayload
 from amanat.provenance.log import Log
 from amanat.store.db import Store
 
 FEED_PAGE = 200
+FeedRead = tuple[list[tuple[int, Any]], int, bool]  # (index, jws) pairs, items without index, a broken page
 LOCK_WAIT = 300.0  # seconds a round waits for another round of the same partner to finish
-
-
-def make_fetcher(*, timeout: float = 20.0, total: float = 60.0, retries: int = 3, backoff: float = 0.5,
-                 allow: str | None = None) -> Fetcher:
-    """The protocol client: no robots.txt (this is not crawling), no pacing between calls,
-    retries with backoff on timeouts and 5xx, the address guard as configured."""
-    return Fetcher(robots=False, min_delay=0.0, read_timeout=timeout, connect_timeout=min(timeout, 10.0),
-                   total_timeout=total, max_retries=retries, backoff=backoff, allow=allow)
-
-
-class Client:
-    """GETs against one partner node, decoded strictly (I-JSON)."""
-
-    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
-        self.fetcher, self.base = fetcher, base_url.rstrip("/")
-
-    def url(self, path: str, **query: Any) -> str:
-        args = {k: v for k, v in query.items() if v is not None}
-        return self.base + path + ("?" + urlencode(args) if args else "")
-
-    def text(self, path: str, **query: Any) -> str:
-        result = self.fetcher.fetch(self.url(path, **query), headers={"Accept": "text/plain"})
-        try:
-            return result.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("answer is not UTF-8", where=result.url) from None
-
-    def json(self, path: str, **query: Any) -> Any:
-        result = self.fetcher.fetch(self.url(path, **query), headers={"Accept": "application/json"})
-        try:
-            return jcs.parse(result.body)
-        except InputError as exc:
-            raise InputError(f"answer is not valid JSON: {exc.message}", where=result.url) from None
-
-    def post_json(self, path: str, body: Any) -> Any:
-        result = self.fetcher.fetch(self.url(path), method="POST", content=json.dumps(body).encode(),
-                                    headers={"Content-Type": "application/json"}, raise_for_status=False)
-        return result.status
-
-
-def log_path(origin: str) -> str:
-    return "/log/" + quote(origin, safe="/:@-._~")
+# the client and the schedule live in their own modules; importing them from here still works
+__all__ = ["Client", "Followed", "Problem", "SyncResult", "follow", "keep_syncing", "log_path", "make_fetcher",
+           "parse_every", "sync_all", "sync_partner"]
 
 
 @dataclass
@@ -147,6 +116,21 @@ def _b64_hashes(values: Any, what: str) -> list[bytes]:
         raise VerificationError(f"{what} is not a list of base64 hashes") from None
 
 
+VERIFIERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="amanat-verify")
+
+
+def _verify_item(history: KeyHistory, entry: tuple[int, str]) -> Any:
+    """One item entry's payload, or the error that refuses it (returned: the round reports
+    problems in log order on its own thread)."""
+    index, token = entry
+    try:
+        signed = history.verify_entry(index, token)
+        check_payload(history, index, "item", signed.payload, signed.kid)
+        return signed.payload
+    except (VerificationError, InputError) as exc:
+        return exc
+
+
 class _Round:
     def __init__(self, store: Store, origin: str, fetcher: Fetcher, cosigner: note.NoteSigner | None) -> None:
         self.store, self.origin, self.cosigner = store, origin, cosigner
@@ -154,6 +138,7 @@ class _Round:
         self.client = Client(fetcher, self.partner.url)
         self.path = log_path(origin)
         self.result = SyncResult(origin)
+        self._abandon = threading.Event()  # tells the helper thread to stop reading the feed
 
     def problem(self, kind: str, message: str, *, index: int | None = None, size: int | None = None,
                 stop: bool = True) -> None:
@@ -198,8 +183,13 @@ class _Round:
         if last is not None:
             self._check_consistency(last, checkpoint)
         if checkpoint.size > kept:
-            self._fetch_and_store(mirror, kept, checkpoint, note_text)
-            self._check_feed(kept, checkpoint.size)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amanat-feed") as helper:
+                try:
+                    feed = self._fetch_and_store(mirror, kept, checkpoint, note_text, helper)
+                except BaseException:
+                    self._abandon.set()  # the round stops: the helper stops after its page
+                    raise
+                self._check_feed(kept, checkpoint.size, feed.result())
         self._cosign(note_text, checkpoint)
         self._collect()
 
@@ -246,29 +236,56 @@ class _Round:
                 if index >= end:
                     break
 
-    def _fetch_and_store(self, mirror: MirrorLog, start: int, checkpoint: note.Checkpoint, note_text: str) -> None:
+    def _fetch_and_store(self, mirror: MirrorLog, start: int, checkpoint: note.Checkpoint, note_text: str,
+                         helper: Executor) -> Future[FeedRead]:
+        """Fetch, verify and store the entries; returns the feed that ``helper`` reads while
+        this thread writes (one waits on SQLite's C code, the other on the partner)."""
         history = mirror.key_history() if start else None
         verified: list[tuple[str, str, dict[str, Any]]] = []
+        pending: list[tuple[int, str]] = []  # items, verified two at a time (libsodium frees the GIL)
+
+        def settle() -> None:
+            if not pending:
+                return
+            assert history is not None
+            for (index, token), outcome in zip(pending, VERIFIERS.map(partial(_verify_item, history), pending),
+                                               strict=True):
+                if isinstance(outcome, AmanatError):
+                    self._refuse(index, outcome)
+                verified.append((token, "item", outcome))
+            pending.clear()
+
         for index, token in self._entries(start, checkpoint.size):
             if not isinstance(token, str) or not token.isascii():
+                settle()
                 self.problem("bad_entry", f"entry {index} is not a compact JWS", index=index)
+            try:
+                kind = (entry_kind(token) or "") if index else "publisher"
+            except (VerificationError, InputError) as exc:
+                settle()
+                self._refuse(index, exc)
+            if kind == "item" and history is not None:
+                pending.append((index, token))
+                if len(pending) >= 64:
+                    settle()
+                continue
+            settle()  # a key event changes the keys: everything before it first
             try:
                 if index == 0:
                     history = self._first(token)
-                    kind, payload = "publisher", {}
+                    payload: dict[str, Any] = {}
                 else:
                     assert history is not None
-                    kind = entry_kind(token) or ""
                     if not kind:
                         raise BadPayload(f"log entry {index} has an unknown typ")
                     signed = history.verify_entry(index, token)
                     payload = signed.payload
                     check_payload(history, index, kind, payload, signed.kid)
             except (VerificationError, InputError) as exc:
-                revoked = "revoked at log index" in exc.message
-                self.problem("revoked_key" if revoked else "bad_entry",
-                             f"entry {index} does not verify: {exc.message}", index=index)
+                self._refuse(index, exc)
             verified.append((token, kind, payload))
+        settle()
+        feed = helper.submit(self._read_feed, start, checkpoint.size)
         try:
             mirror.extend(start, verified, note_text, checkpoint)
         except VerificationError as exc:
@@ -279,6 +296,12 @@ class _Round:
         records.update_partner(self.store, self.origin, verified_size=checkpoint.size,
                                verified_root=base64.b64encode(checkpoint.root_hash).decode(),
                                verified_note=note_text, verified_at=records.now())
+        return feed
+
+    def _refuse(self, index: int, exc: AmanatError) -> None:
+        revoked = "revoked at log index" in exc.message
+        self.problem("revoked_key" if revoked else "bad_entry", f"entry {index} does not verify: {exc.message}",
+                     index=index)
 
     def _first(self, token: str) -> KeyHistory:
         """Entry 0 must be the pinned publisher's document, naming the pinned checkpoint key."""
@@ -291,38 +314,51 @@ class _Round:
             raise VerificationError(f"publisher document is not signed by the pinned key {self.partner.pinned_kid}")
         return history
 
-    def _check_feed(self, start: int, end: int) -> None:
-        """The feed against the verified entries [start, end), both ways (problems, no stop)."""
-        expected: dict[int, str] = getattr(self, "_verified_items", {})
-        seen: set[int] = set()
+    def _read_feed(self, start: int, end: int) -> FeedRead:
+        """The feed's items down to log index ``start`` (see ``FeedRead``); it only fetches,
+        on the helper thread: ``_check_feed`` judges."""
+        found: list[tuple[int, Any]] = []
+        unindexed = 0
         before: int | None = None
-        while True:
+        while not self._abandon.is_set():
             page = self.client.json(self.path + "/feed.json", before=before, limit=FEED_PAGE)
             items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(items, list):
-                self.problem("bad_feed", "feed is not a JSON Feed with items", stop=False)
-                return
+                return found, unindexed, True
             lowest = None
             for item in items:
                 ext = item.get("_amanat") if isinstance(item, dict) else None
                 index = ext.get("index") if isinstance(ext, dict) else None
                 if not isinstance(index, int) or not isinstance(ext, dict):
-                    self.problem("bad_feed", "feed item without _amanat.index", stop=False)
+                    unindexed += 1
                     continue
                 lowest = index if lowest is None else min(lowest, index)
-                if index >= end or index < start:
-                    continue
-                seen.add(index)
-                if index not in expected:
-                    self.problem("feed_extra", f"the feed lists an item at log index {index}, which the log "
-                                 "does not hold there", index=index, stop=False)
-                elif ext.get("jws") != expected[index]:
-                    self.problem("feed_differs", f"the feed's item at log index {index} differs from the log's "
-                                 "signed entry", index=index, stop=False)
+                if start <= index < end:
+                    found.append((index, ext.get("jws")))
             next_url = page.get("next_url")
             if not items or lowest is None or lowest < start or not isinstance(next_url, str):
                 break
             before = lowest
+        return found, unindexed, False
+
+    def _check_feed(self, start: int, end: int, feed: FeedRead) -> None:
+        """The feed against the verified entries [start, end), both ways (problems, no stop)."""
+        expected: dict[int, str] = getattr(self, "_verified_items", {})
+        found, unindexed, broken = feed
+        seen: set[int] = set()
+        for _ in range(unindexed):
+            self.problem("bad_feed", "feed item without _amanat.index", stop=False)
+        for index, token in found:
+            seen.add(index)
+            if index not in expected:
+                self.problem("feed_extra", f"the feed lists an item at log index {index}, which the log "
+                             "does not hold there", index=index, stop=False)
+            elif token != expected[index]:
+                self.problem("feed_differs", f"the feed's item at log index {index} differs from the log's "
+                             "signed entry", index=index, stop=False)
+        if broken:
+            self.problem("bad_feed", "feed is not a JSON Feed with items", stop=False)
+            return
         for index in sorted(set(expected) - seen):
             self.problem("feed_omits", f"the feed omits the item at log index {index}, which the log holds",
                          index=index, stop=False)
@@ -445,30 +481,3 @@ def follow(store: Store, url: str, *, key: str | None, origin: str | None = None
     partner = records.add_partner(store, origin=origin, url=url.rstrip("/"), checkpoint_vkey=history.checkpoint_vkey,
                                   pinned_kid=pinned_kid, tofu=vkey is None and not key, witness_vkey=witness_vkey)
     return Followed(partner, warnings)
-
-
-def parse_every(text: str) -> float:
-    """``30s``, ``5m``, ``1h`` or plain seconds → seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
-    value = text.strip().lower()
-    try:
-        seconds = float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
-    except ValueError:
-        raise InputError(f"--every {text!r}: use e.g. 30s, 5m, 1h") from None
-    if seconds < 1:
-        raise InputError("--every must be at least 1 second")
-    return seconds
-
-
-def keep_syncing(run_once: Any, every: float, *, rounds: int | None = None) -> None:
-    """Call ``run_once`` every ``every`` seconds (``rounds`` times, or until interrupted);
-    an error in one round is the round's, the loop goes on."""
-    done = 0
-    while rounds is None or done < rounds:
-        started = time.monotonic()
-        with contextlib.suppress(AmanatError):
-            run_once()
-        done += 1
-        if rounds is not None and done >= rounds:
-            return
-        time.sleep(max(0.0, every - (time.monotonic() - started)))

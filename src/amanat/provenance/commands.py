@@ -22,6 +22,7 @@ from amanat.provenance.items import body_of, headline_of
 from amanat.provenance.log import Entry, Log
 from amanat.provenance.policy import AllOf, AnyOf, Origin, PinnedKey, Policy, TrustOnFirstUse
 from amanat.provenance.publishing import Publisher, create_publisher
+from amanat.provenance.statements import read_folder, read_text
 from amanat.store.db import Store
 
 keys_app = typer.Typer(help="Publisher identities: create, rotate, revoke and list signing keys.", no_args_is_help=True)
@@ -53,17 +54,6 @@ def write_file_atomically(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
         raise InputError(f"the item is logged, but its bundle cannot be written: {exc.strerror or exc}",
                          where=str(path)) from None
-
-
-def _read_text(file: Path) -> tuple[str, str]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(file)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(file)) from None
-    kind = "text/markdown" if file.suffix.lower() in (".md", ".markdown") else "text/plain"
-    return text, kind
 
 
 # --- keys -----------------------------------------------------------------------------------
@@ -187,18 +177,25 @@ def publisher_set(
 
 
 def publish(
-    file: Annotated[Path, typer.Argument(help="The statement: UTF-8 text or Markdown.")],
+    file: Annotated[Path, typer.Argument(help="The statement (UTF-8 text or Markdown), or a folder of them, each with headline and language in front matter.")],
     publisher: PublisherOption,
-    headline: Annotated[Optional[str], typer.Option(help="Headline (required unless --corrects).")] = None,  # noqa: UP045
-    lang: Annotated[Optional[str], typer.Option(help="Language tag, e.g. en, ru, kk.")] = None,  # noqa: UP045
+    headline: Annotated[Optional[str], typer.Option(help="Headline (required unless --corrects or a folder).")] = None,  # noqa: UP045
+    lang: Annotated[Optional[str], typer.Option(help="Language tag, e.g. en, ru, kk (for a folder: where front matter names none).")] = None,  # noqa: UP045
     corrects: Annotated[Optional[str], typer.Option(help="Publish as a correction of this item URI.")] = None,  # noqa: UP045
     translates: Annotated[Optional[str], typer.Option(help="Publish as a translation of this item URI.")] = None,  # noqa: UP045
+    batch: Annotated[int, typer.Option(min=1, help="For a folder: items per transaction and checkpoint.")] = 1000,
     out_file: OutOption = None,
     keys: KeysDirOption = None,
     db: DbOption = None,
 ) -> None:
     """Sign a statement as a ninjs item, append it to the log, and print its URI."""
-    body, content_type = _read_text(file)
+    if file.is_dir():
+        if headline or corrects or translates or out_file:
+            raise InputError("a folder is published as new items: --headline, --corrects, --translates and --out "
+                             "take one file")
+        _publish_folder(file, publisher, lang, batch, keys, db)
+        return
+    body, content_type = read_text(file)
     if corrects and translates:
         raise InputError("--corrects and --translates exclude each other")
     with open_store(db) as store:
@@ -215,6 +212,24 @@ def publish(
         _write_bundle(pub.log, entry, out_file)
     err.print(f"logged at index {entry.index} of {pub.log.origin}, version {entry.item_version}")
     out.print(entry.item_uri)
+
+
+def _publish_folder(folder: Path, publisher: str, lang: str | None, batch: int, keys: str | None,
+                    db: str | None) -> None:
+    """Every statement file of ``folder`` as a new item, ``batch`` per transaction and checkpoint;
+    all files are read and checked before the first is signed."""
+    statements = read_folder(folder, language=lang)
+    logged = []
+    with open_store(db) as store:
+        pub = Publisher.open(store, publisher, keys)
+        for first in range(0, len(statements), batch):
+            done = pub.publish_many([st for _, st in statements[first:first + batch]])
+            for entry in done:  # as each batch commits: what is printed is logged
+                out.print(entry.item_uri)
+            logged += done
+    batches = -(-len(statements) // batch)
+    err.print(f"logged {len(logged)} items at indices {logged[0].index}–{logged[-1].index} of {pub.log.origin} "
+              f"({batches} checkpoint{'s' if batches > 1 else ''})")
 
 
 def withdraw(

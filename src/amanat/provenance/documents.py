@@ -52,11 +52,7 @@ def store_items(store: Store, origin: str, entries: Iterable[tuple[int, str, dic
                 connection: Connection | None = None) -> int:
     """Store the documents of verified item entries (index, token, payload); returns how many.
     With ``connection``, inside its transaction (a publish: entry and document, or neither)."""
-    n = 0
+    pairs = [pair for index, token, payload in entries if (pair := item_document(origin, index, token, payload))]
     with store.writer(connection) as writer:
-        for index, token, payload in entries:
-            pair = item_document(origin, index, token, payload)
-            if pair is not None:
-                writer.add(*pair, source_kind="official")
-                n += 1
-    return n
+        writer.add_many(pairs, source_kind="official")  # a sync's or a folder's items: one batch
+    return len(pairs)

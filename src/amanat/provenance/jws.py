@@ -179,7 +179,17 @@ def verify_bytes(token: str | bytes, key: Ed25519PublicKey) -> tuple[dict[str, A
 
 
 def peek_header(token: str | bytes) -> dict[str, Any]:
-    """The decoded protected header, NOT verified: only to route a token (e.g. by typ)."""
+    """The decoded protected header, NOT verified: only to route a token (e.g. by typ).
+
+    A well-formed token's payload and signature are not decoded here (routing a 6 KB item
+    three times cost more than verifying it): ``verify`` decodes and checks them. Anything
+    else takes the full decoding, for its exact error."""
+    if isinstance(token, str) and token.isascii():
+        raw = token.encode("ascii")
+        if raw.count(b".") == 2 and len(raw) <= MAX_TOKEN_LENGTH:
+            head_b64 = raw.partition(b".")[0]
+            if head_b64 and not raw.endswith(b"."):
+                return dict(_parse_header(head_b64))
     return _split(token)[0]
 
 
