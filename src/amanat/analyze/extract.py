@@ -24,6 +24,7 @@ without a year needs a ``reference`` date to place it, else it is left out.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +34,7 @@ from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html
 
 from amanat.analyze.blocks import extract_blocks
+from amanat.analyze.page_metadata import body_byline, head_metadata
 from amanat.model import Extraction, PublishedDate
 
 # Past this many characters trafilatura's trees (about 25 times the page in memory) are not
@@ -55,28 +57,21 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
         return Extraction(text="")
     if tree.xpath(_AT_DEPTH_LIMIT):
         return extract_blocks(html, url, metadata_of)
+    meta = head_metadata(tree, url, _date_params())
+    page = _extraction(tree, url, meta)  # before bare_extraction: it reads the untouched tree
     doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        date_extraction_params=_date_params(),
+        tree,  # copied inside: ``tree`` is left as it was
+        url=url or meta.url,
         include_comments=False,
         favor_precision=True,
         include_tables=True,
     )
+    if meta.author is None:  # last reader of ``tree``: prunes it in place
+        page = replace(page, byline=_clean(body_byline(tree)))
     if not isinstance(doc, TrafilaturaDocument):  # None, no article text: keep what the page says about itself
         # (a dict comes only with ``as_dict=True``)
-        return _metadata(tree, url)
-    published = PublishedDate(doc.date, "day", "metadata") if doc.date else None
-    return Extraction(
-        text=(doc.text or "").strip(),
-        title=_clean(doc.title),
-        byline=_clean(doc.author),
-        published=published,
-        canonical_url=canonical_url(tree, url),
-        site_name=_clean(doc.sitename),
-        language=declared_language(tree),
-    )
+        return page
+    return replace(page, text=(doc.text or "").strip())
 
 
 def metadata_of(html: str, url: str | None = None) -> Extraction:
@@ -86,14 +81,22 @@ def metadata_of(html: str, url: str | None = None) -> Extraction:
 
 
 def _metadata(tree: HtmlElement, url: str | None) -> Extraction:
-    doc = trafilatura.extract_metadata(tree, url, _date_params())
+    meta = head_metadata(tree, url, _date_params())
+    page = _extraction(tree, url, meta)
+    if meta.author is None:
+        page = replace(page, byline=_clean(body_byline(tree)))
+    return page
+
+
+def _extraction(tree: HtmlElement, url: str | None, meta: TrafilaturaDocument) -> Extraction:
+    """Everything but the text; ``byline`` only from the head (``body_byline`` fills it later)."""
     return Extraction(
         text="",
-        title=_clean(doc.title),
-        byline=_clean(doc.author),
-        published=PublishedDate(doc.date, "day", "metadata") if doc.date else None,
+        title=_clean(meta.title),
+        byline=_clean(meta.author),
+        published=PublishedDate(meta.date, "day", "metadata") if meta.date else None,
         canonical_url=canonical_url(tree, url),
-        site_name=_clean(doc.sitename),
+        site_name=_clean(meta.sitename),
         language=declared_language(tree),
     )
 
