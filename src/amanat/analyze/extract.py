@@ -24,16 +24,18 @@ without a year needs a ``reference`` date to place it, else it is left out.
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import replace
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html
 
 from amanat.analyze.blocks import extract_blocks
+from amanat.analyze.main_text import main_text
+from amanat.analyze.main_text import options as main_text_options
 from amanat.analyze.page_metadata import body_byline, head_metadata
 from amanat.model import Extraction, PublishedDate
 
@@ -58,20 +60,20 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
     if tree.xpath(_AT_DEPTH_LIMIT):
         return extract_blocks(html, url, metadata_of)
     meta = head_metadata(tree, url, _date_params())
-    page = _extraction(tree, url, meta)  # before bare_extraction: it reads the untouched tree
-    doc = trafilatura.bare_extraction(
-        tree,  # copied inside: ``tree`` is left as it was
-        url=url or meta.url,
-        include_comments=False,
-        favor_precision=True,
-        include_tables=True,
-    )
-    if meta.author is None:  # last reader of ``tree``: prunes it in place
+    page = _extraction(tree, url, meta)  # first: the steps below prune the tree
+    address = url or meta.url
+    # main_text and body_byline each prune the tree they get: a copy only when both run
+    text = _main_text(tree if meta.author else copy(tree), address)
+    if meta.author is None:
         page = replace(page, byline=_clean(body_byline(tree)))
-    if not isinstance(doc, TrafilaturaDocument):  # None, no article text: keep what the page says about itself
-        # (a dict comes only with ``as_dict=True``)
-        return page
-    return replace(page, text=(doc.text or "").strip())
+    return page if text is None else replace(page, text=text.strip())
+
+
+def _main_text(tree: HtmlElement, url: str | None) -> str | None:
+    try:
+        return main_text(tree, url, main_text_options(url))
+    except (TypeError, ValueError):  # what bare_extraction turns into "no text"
+        return None
 
 
 def metadata_of(html: str, url: str | None = None) -> Extraction:
