@@ -35,11 +35,13 @@ here is tuned to a site.
 
 from __future__ import annotations
 
+from copy import copy
+
 from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
-from trafilatura.core import _forum_thread_page, _prepare_tree
+from trafilatura.core import _forum_thread_page
 from trafilatura.external import SANITIZED_XPATH, compare_extraction
-from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
@@ -51,10 +53,11 @@ from trafilatura.xpaths import (
 
 # Text readability could take: everything but scripts and styles, which it drops first.
 # (``parent::``: an HTML parse gives script and style text only, no child elements)
-_VISIBLE_TEXT = XPath("//text()[not(parent::script or parent::style)]")
+# (``smart_strings=False``: plain strings, no link back to their element for each text node)
+_VISIBLE_TEXT = XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
 # Below this share of the page's visible text, readability could find twice the own text.
 _SHARE_OF_PAGE = 0.25
-_PARAGRAPH_TEXT = XPath(".//p//text()")
+_PARAGRAPH_TEXT = XPath(".//p//text()", smart_strings=False)
 _UNCLEAN = XPath(SANITIZED_XPATH)
 
 
@@ -72,12 +75,15 @@ def main_text(tree: HtmlElement, url: str | None, settings: Extractor) -> str | 
     # off and precision: no comment capture, no baseline rescue, no recall escalation)
     tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
     tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
-    cleaned, backup = _prepare_tree(tree, settings, url)
+    # trafilatura's _prepare_tree also copies the cleaned tree for the comparison's justext;
+    # that copy is made below, and only on the pages that are compared
+    cleaned = convert_tags(tree_cleaning(copy(tree), settings), settings, url)
     if not is_forum:
         cleaned = prune_unwanted_nodes(cleaned, REMOVE_COMMENTS_XPATH)
     body, text = extract_content(cleaned, settings)
     if needs_comparison(body, text, tree, settings):
         # ``tree`` is not read again: the comparison may prune it instead of a copy of it
+        backup = tree_cleaning(copy(tree), settings)  # what _prepare_tree's copy holds
         body, text = compare_extraction(backup, tree, body, text, settings)
     if len(text) < settings.min_output_size:
         return None  # bare_extraction's own size check (comments are off)
