@@ -7,6 +7,8 @@ import json
 from datetime import date
 
 import pytest
+import trafilatura
+from lxml import html as lxml_html
 
 from amanat.analyze import extract
 from amanat.analyze.extract import extract_html, extract_text
@@ -258,3 +260,55 @@ def test_analysing_a_30_mb_page_stays_within_300_mb(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     _imports, peak = map(int, result.stdout.split())
     assert peak < 300, f"peak RSS {peak} MB"
+
+
+# --- issue 19: the faster path keeps bare_extraction's values ---------------------------------
+
+
+def _benchmark_pages(step: int) -> list[tuple[str, str]]:
+    folder = shared_path("data", "extraction")
+    truth = json.loads((folder / "ground-truth.json").read_text())
+    return [
+        (gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()).decode(), truth[key]["url"])
+        for key in sorted(truth)[::step]
+    ]
+
+
+def test_same_text_and_metadata_as_trafilatura_bare_extraction() -> None:
+    # main_text writes trafilatura's cascade out and skips the external comparison where it
+    # cannot change the text; page_metadata asks only for the kept fields: the values must be
+    # what bare_extraction(with_metadata=True) gives with the same settings
+    for html, url in _benchmark_pages(9):
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            date_extraction_params=extract._date_params(),
+            include_comments=False,
+            favor_precision=True,
+            include_tables=True,
+        )
+        result = extract_html(html, url)
+        assert doc is not None
+        assert result.text == (doc.text or "").strip()
+        assert result.title == extract._clean(doc.title)
+        assert result.byline == extract._clean(doc.author)
+        assert result.site_name == extract._clean(doc.sitename)
+        assert (result.published.value if result.published else None) == doc.date
+
+
+def test_short_main_text_goes_to_the_external_comparison() -> None:
+    from lxml import etree
+
+    from amanat.analyze.main_text import needs_comparison, options
+
+    settings = options(None)
+    tree = lxml_html.fromstring("<html><body><p>" + "word " * 400 + "</p></body></html>")
+    body = etree.Element("body")
+    etree.SubElement(body, "p").text = "Too short to be sure."
+    assert needs_comparison(body, "Too short to be sure.", tree, settings)
+    long_text = "word " * 300
+    body[0].text = long_text
+    assert not needs_comparison(body, long_text, tree, settings)  # most of the page: kept
+    body[0].tag = "table"
+    assert needs_comparison(body, long_text, tree, settings)  # no paragraph: readability may win

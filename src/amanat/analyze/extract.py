@@ -2,7 +2,10 @@
 
 HTML goes through trafilatura (main text, title, author, site name) and htmldate (the
 publication date), with settings chosen by measurement on the article-extraction benchmark
-(``bench/bench_extraction.py``):
+(``bench/bench_extraction.py``). The page is parsed once; ``page_metadata`` asks trafilatura
+only for the fields kept here and ``main_text`` runs trafilatura's cascade with its external
+comparison only where it could change the text (issue 19: the same values as
+``bare_extraction(with_metadata=True)`` on the benchmark, in less time):
 
 - ``include_comments=False``: reader comments are not the article (trafilatura's ``extract``
   appends them by default);
@@ -24,15 +27,19 @@ without a year needs a ``reference`` date to place it, else it is left out.
 from __future__ import annotations
 
 import re
+from copy import copy
+from dataclasses import replace
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html
 
 from amanat.analyze.blocks import extract_blocks
+from amanat.analyze.main_text import main_text
+from amanat.analyze.main_text import options as main_text_options
+from amanat.analyze.page_metadata import body_byline, head_metadata
 from amanat.model import Extraction, PublishedDate
 
 # Past this many characters trafilatura's trees (about 25 times the page in memory) are not
@@ -55,28 +62,21 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
         return Extraction(text="")
     if tree.xpath(_AT_DEPTH_LIMIT):
         return extract_blocks(html, url, metadata_of)
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        date_extraction_params=_date_params(),
-        include_comments=False,
-        favor_precision=True,
-        include_tables=True,
-    )
-    if not isinstance(doc, TrafilaturaDocument):  # None, no article text: keep what the page says about itself
-        # (a dict comes only with ``as_dict=True``)
-        return _metadata(tree, url)
-    published = PublishedDate(doc.date, "day", "metadata") if doc.date else None
-    return Extraction(
-        text=(doc.text or "").strip(),
-        title=_clean(doc.title),
-        byline=_clean(doc.author),
-        published=published,
-        canonical_url=canonical_url(tree, url),
-        site_name=_clean(doc.sitename),
-        language=declared_language(tree),
-    )
+    meta = head_metadata(tree, url, _date_params())
+    page = _extraction(tree, url, meta)  # first: the steps below prune the tree
+    address = url or meta.url
+    # main_text and body_byline each prune the tree they get: a copy only when both run
+    text = _main_text(tree if meta.author else copy(tree), address)
+    if meta.author is None:
+        page = replace(page, byline=_clean(body_byline(tree)))
+    return page if text is None else replace(page, text=text.strip())
+
+
+def _main_text(tree: HtmlElement, url: str | None) -> str | None:
+    try:
+        return main_text(tree, url, main_text_options(url))
+    except (TypeError, ValueError):  # what bare_extraction turns into "no text"
+        return None
 
 
 def metadata_of(html: str, url: str | None = None) -> Extraction:
@@ -86,14 +86,22 @@ def metadata_of(html: str, url: str | None = None) -> Extraction:
 
 
 def _metadata(tree: HtmlElement, url: str | None) -> Extraction:
-    doc = trafilatura.extract_metadata(tree, url, _date_params())
+    meta = head_metadata(tree, url, _date_params())
+    page = _extraction(tree, url, meta)
+    if meta.author is None:
+        page = replace(page, byline=_clean(body_byline(tree)))
+    return page
+
+
+def _extraction(tree: HtmlElement, url: str | None, meta: TrafilaturaDocument) -> Extraction:
+    """Everything but the text; ``byline`` only from the head (``body_byline`` fills it later)."""
     return Extraction(
         text="",
-        title=_clean(doc.title),
-        byline=_clean(doc.author),
-        published=PublishedDate(doc.date, "day", "metadata") if doc.date else None,
+        title=_clean(meta.title),
+        byline=_clean(meta.author),
+        published=PublishedDate(meta.date, "day", "metadata") if meta.date else None,
         canonical_url=canonical_url(tree, url),
-        site_name=_clean(doc.sitename),
+        site_name=_clean(meta.sitename),
         language=declared_language(tree),
     )
 
