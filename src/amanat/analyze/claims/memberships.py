@@ -1,6 +1,6 @@
 """Memberships: which countries or bodies a group has as members, as the text states it. Pure.
 
-Five sentence shapes cover how news states membership, each a regular expression over the
+Sentence shapes cover how news states membership, each a regular expression over the
 lexicon's words (en/groups.json) and capitalised names:
 
 - the group as subject: "The CSTO includes A, B and C", "CICA brings together 28 member
@@ -11,7 +11,15 @@ lexicon's words (en/groups.json) and capitalised names:
   the SCO", "Russia, Belarus … , all CSTO members";
 - a member as subject: "Kazakhstan was a founding member of the EAEU", "Iran became the
   ninth member of the SCO", "Pakistan joined the SCO as a full member";
-- "As a member of the UN Human Rights Council, Kazakhstan …".
+- "As a member of the UN Human Rights Council, Kazakhstan …", "Azerbaijan, one of the six
+  founding members of the Organization of Turkic States";
+- a whole and its parts in apposition: "Gannett, a chain of 200 newspapers including A and B",
+  "Meta, the parent company of A, B and C" (two or more);
+- a counted list after a colon or a dash: "two Republican senators: Senator A and Senator B",
+  "three Baltic states - A, B and C" (the count must be the list's length; titles are dropped);
+- a group named just before: "The group's members are A, B …", "Its founding members A, B …",
+  "Member states A and B …" — the group is the nearest group name in the sentence or the one
+  before (an acronym, an organisation, a name ending in a group word, else a name of two words).
 
 A denied membership ("is not a member", "observer status") is none. ``group`` is the
 group's name as written (without its article), ``members`` the names listed.
@@ -25,12 +33,13 @@ from functools import cache
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.role_shapes import is_name
+from amanat.analyze.claims.role_shapes import words as role_words
 from amanat.analyze.claims.tries import alternation
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
 NAME = "memberships"
-VERSION = 2
+VERSION = 3
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # a name: capitalised words, joined by of/for/the/and inside ("Organization of Turkic States")
@@ -40,15 +49,32 @@ _LIST = rf"{_ITEM}(?:,\s+{_ITEM})*(?:,?\s+and\s+{_ITEM})?"
 _GROUP = rf"(?:the\s+|The\s+)?(?P<group>{_NAMED})(?:\s+\((?P<abbr>[A-Z][\w-]+)\))?"
 
 
-# what a sentence must contain for a shape to be tried: the member nouns ("member", "states
-# parties"), the group verbs, "join", a list after a colon
-_CUE_WORDS = {"member": ("member", "states parties"), "verb": ("includ", "compris", "consist", "together", "unite", "group"),
-              "join": ("join",)}
-_CUES = tuple(w for words in _CUE_WORDS.values() for w in words)
+# what a sentence must contain for a shape to be tried (the lexicon's words, see _cue_words), or
+# a list of names after a colon or a dash: where a counted list can be (the cheap test before its patterns)
 _NEEDS = {"group-verb": {"verb"}, "which-includes": {"verb"}, "joined-group": {"join"}, "counted": {"list"},
-          "counted-members": {"list", "member"}}
-# a list of names after a colon: where a counted list can be (the cheap test before its patterns)
-_COLON_LIST = re.compile(rf":\s+{_ITEM},\s+{_ITEM}")
+          "counted-members": {"list", "member"}, "collective": {"whole"}, "owner": {"whole"}}
+_ITEM_LIST = rf"(?:[:]|\s[-–—])\s+{_ITEM}(?:,|\s+and)\s+(?:the\s+)?{_CAP}"
+_COLON_LIST = re.compile(_ITEM_LIST)
+
+
+def _minimal(words: frozenset[str]) -> tuple[str, ...]:
+    """The words no other word contains, as written and capitalised: a sentence that holds
+    none of them holds none of ``words`` ("include" stands for "includes", "included")."""
+    kept = [w for w in words if not any(o != w and o in w for o in words)]
+    return tuple(sorted({form for w in kept for form in (w, w[:1].upper() + w[1:])}))
+
+
+@cache
+def _cue_words() -> dict[str, tuple[str, ...]]:
+    lex = lexicon("en")
+    return {"member": _minimal(lex.words("member_nouns")), "verb": _minimal(lex.words("group_verbs")),
+            "join": _minimal(lex.words("join_group_verbs")),
+            "whole": _minimal(lex.words("collective_nouns") | lex.words("owner_nouns") | lex.words("owner_verbs"))}
+
+
+@cache
+def _cues() -> tuple[str, ...]:
+    return tuple(sorted({w for words in _cue_words().values() for w in words}))
 
 
 @cache
@@ -56,8 +82,15 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     lex = lexicon("en")
     verbs, nouns = alternation(lex.words("group_verbs")), alternation(lex.words("member_nouns"))
     kinds, joins = alternation(lex.words("member_kinds")), alternation(lex.words("join_verbs"))
+    joining = rf"(?:(?:{alternation(lex.words('membership_adverbs'))})\s+)?(?:{alternation(lex.words('join_group_verbs'))})"
     member = rf"(?:(?:{kinds})\s+)*(?:{nouns})"
     listed = alternation(lex.words("list_nouns"))
+    wholes, owners = alternation(lex.words("collective_nouns")), alternation(lex.words("owner_nouns"))
+    owning = alternation(lex.words("owner_verbs"))
+    count = rf"(?P<count>\d{{1,2}}|{_number_words()})"
+    # a counted list may name people with their titles ("Senator Susan Collins and congresswoman …")
+    titled = rf"(?:[a-z][\w-]*\s+)?{_ITEM}"
+    titled_list = rf"{titled}(?:,\s+{titled})*(?:,?\s+and\s+{titled})?"
     shapes = {
         "group-verb": rf"{_GROUP}\s+(?:(?:currently|now|also)\s+)?(?:{verbs})\s+(?:\d[\d,]*\s+|\w+\s+)?"
                       rf"(?:(?:{nouns}),?\s+(?:including|such\s+as|among\s+them)\s+)?(?P<members>{_LIST})",
@@ -69,10 +102,13 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         "all-members": rf"(?P<members>{_LIST}),\s+(?:both|all|each|fellow)\s+(?P<group>{_NAMED})\s+(?:{member})\b",
         "member-subject": rf"(?P<members>{_ITEM})\s+(?:(?:{joins})\s+)(?:a|an|the|one\s+of\s+the)\s+(?:\w+\s+)?"
                           rf"(?:{member})\s+of\s+{_GROUP}",
-        "joined": rf"(?P<members>{_ITEM})\s+(?:joined|joins|has\s+joined|had\s+joined)\s+{_GROUP}\s+as\s+(?:a|an)\s+(?:{member})",
+        # "X is one of 10 members of Y", "X, one of the six founding members of Y"
+        "one-of": rf"(?P<members>{_ITEM})(?:,|\s+(?:{joins}))\s+one\s+of\s+(?:the\s+)?(?:(?:\d{{1,3}}|{_number_words()})\s+)?"
+                  rf"(?:{member})\s+of\s+{_GROUP}",
+        "joined": rf"(?P<members>{_ITEM})\s+{joining}\s+{_GROUP}\s+as\s+(?:a|an)\s+(?:{member})",
         "as-member": rf"\b[Aa]s\s+(?:a|an)\s+(?:{member})\s+of\s+{_GROUP},\s+(?P<members>{_ITEM})",
         # "Iran joined the SCO in 2023" (a group by its name: checked below)
-        "joined-group": rf"(?P<members>{_LIST})\s+(?:joined|joins|has\s+joined|had\s+joined|will\s+join|formally\s+joined)\s+{_GROUP}",
+        "joined-group": rf"(?P<members>{_LIST})\s+{joining}\s+{_GROUP}",
         # "members of the EAEU, including A and B"
         "members-including": rf"(?:{member})\s+of\s+{_GROUP},?\s+(?:including|such\s+as|among\s+them|like)\s+(?P<members>{_LIST})",
         # "European Union members France and Germany" (the acronym form is "group-members")
@@ -80,11 +116,21 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         # "A, B and C are members of Y" (several members as the subject)
         "are-members": rf"(?P<members>{_LIST})\s+(?:are|were|have\s+been|remain|became)\s+(?:(?:all|both|also|now|each)\s+)?"
                        rf"(?:(?:{kinds})\s+)*(?:{nouns})\s+of\s+{_GROUP}",
-        # "the nine CLPS companies selected …: A, B, …" — counted, then listed after a colon
-        "counted": rf"\b(?:(?:{kinds})\s+)*(?P<count>\d{{1,2}}|{_number_words()})\s+(?:(?:{kinds})\s+)*"
-                   rf"(?P<group>(?:{_CAP}\s+){{1,3}}(?:{listed}))\b[^:;.]{{0,80}}:\s+(?P<members>{_LIST})",
-        "counted-members": rf"\b(?P<count>\d{{1,2}}|{_number_words()})\s+(?:{member})\s+of\s+{_GROUP}"
-                           rf"[^:;.]{{0,60}}:\s+(?P<members>{_LIST})",
+        # "Gannett, a chain of 200 newspapers including A and B": a whole, then its parts
+        "collective": rf"{_GROUP},\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}}?(?:{wholes})\s+of\s+[^;:()\n]{{1,50}}?,?\s+"
+                      rf"(?:including|such\s+as|among\s+them)\s+(?P<members>{_LIST})",
+        # "Meta, the parent company of A, B and C", "X, which owns A and B" (two or more: checked below)
+        "owner": rf"{_GROUP},\s+(?:(?:the|a|an)\s+(?:{owners})\s+of|which\s+(?:also\s+|now\s+)?(?:{owning}))\s+(?P<members>{_LIST})",
+        # "the nine CLPS companies selected …: A, B, …", "two Arab states - A and B" — counted, then
+        # listed after a colon or a dash
+        "counted": rf"\b(?:(?:{kinds})\s+)*{count}\s+(?:(?:{kinds})\s+)*(?:[a-z][\w-]*\s+)?"
+                   rf"(?P<group>(?:{_CAP}\s+){{1,3}}(?:{listed}))\b[^:;.]{{0,80}}?(?::|\s[-–—])\s+(?P<members>{titled_list})",
+        "counted-members": rf"\b{count}\s+(?:{member})\s+of\s+{_GROUP}"
+                           rf"[^:;.]{{0,60}}?(?::|\s[-–—])\s+(?P<members>{titled_list})",
+        # "The group's members are A, B", "Its founding members A, B", "Member states A and B": the
+        # group is named before (_antecedent)
+        "anaphor": rf"(?:\b(?:[Ii]ts|[Tt]heir|[Tt]he\s+(?P<noun>[a-z]+)['’]s)\s+)?(?P<kinds>(?:(?i:{kinds})\s+)*)"
+                   rf"(?P<noun2>(?i:{nouns}))\s+(?:(?:are|were|include|included|such\s+as|including)\s+)?(?P<members>{_LIST})",
     }
     return [(name, re.compile(pattern)) for name, pattern in shapes.items()]
 
@@ -141,12 +187,12 @@ def extract_memberships(context: Context) -> list[Claim]:
     """The memberships of one text, one claim per statement."""
     text = context.text
     found: list[Claim] = []
-    if not any(v in text for v in _CUES) and not _COLON_LIST.search(text):
+    if not any(v in text for v in _cues()) and not _COLON_LIST.search(text):
         return _people_of(context)  # the cheap test first: most texts state no membership
-    for s_start, s_end in context.sentences:
+    for k, (s_start, s_end) in enumerate(context.sentences):
         sentence = text[s_start:s_end]
         # each shape needs a word or sign of its own in the sentence: most sentences have none
-        present = {cue for cue, words in _CUE_WORDS.items() if any(w in sentence for w in words)}
+        present = {cue for cue, words in _cue_words().items() if any(w in sentence for w in words)}
         if _COLON_LIST.search(sentence):
             present.add("list")
         if not present:
@@ -159,20 +205,101 @@ def extract_memberships(context: Context) -> list[Claim]:
                     continue
                 if _negation().search(m.group()):
                     continue
-                group = m.group("group")
+                if _name == "anaphor":
+                    before = context.sentences[k - 1][0] if k else s_start
+                    group = _anaphor_group(context, m, before, start) or ""
+                else:
+                    group = _clean_group(m.group("group"))
                 if _name in ("group-verb", "which-includes") and not _is_group(context, group, s_start + m.start("group")):
                     continue
                 if _name in ("joined-group", "named-members") and not _named_group(group):
                     continue  # "joined Google" is a job; "joined NATO", "the Labour Party" a membership
                 members = [x for x in _members(m.group("members")) if x.casefold() != group.casefold()]
-                if not members or len(group) < 2:
+                if _name.startswith("counted"):
+                    members = [x for x in map(_untitled, members) if x]
+                if not members or len(group) < 2 or any(_not_a_member(x) for x in members):
                     continue
                 if _name.startswith("counted") and _count(m.group("count")) != len(members):
                     continue  # a counted list names exactly as many as it counts
+                if _name == "owner" and len(members) < 2:
+                    continue  # "X, the owner of Y" alone may be a person's; a list is a group's holdings
                 found.append(Claim("membership", start, end, text[start:end], {"group": group, "members": members},
                                    extractor=f"{NAME}@{VERSION}"))
     found.extend(c for c in _people_of(context) if not any(f.start < c.end and c.start < f.end for f in found))
     return sorted(found, key=lambda c: c.start)
+
+
+def _clean_group(group: str) -> str:
+    """A group's name without the words a capitalised run may carry around it: a sentence's
+    first word, a date ("In December Tribune"), a place of origin ("Sacramento-based McClatchy")."""
+    words = group.split()
+    never, suffixes = _never_names(), tuple(lexicon("en").words("group_lead_suffixes"))
+    while len(words) > 1 and (words[0].casefold() in never or words[0].casefold().endswith(suffixes)):
+        words.pop(0)
+    # and after it: "the North Atlantic Treaty Organization on Thursday"
+    while len(words) > 1 and (words[-1].casefold() in never or words[-1] in _JOINERS):
+        words.pop()
+    return " ".join(words)
+
+
+_JOINERS = ("of", "for", "on", "and", "the")
+
+
+def _not_a_member(name: str) -> bool:
+    """Whether a listed capitalised word is no member's name: a month, a weekday, a pronoun."""
+    return name.casefold() in _never_names()
+
+
+def _untitled(item: str) -> str | None:
+    """A counted list's person without the title before the name ("Senator Susan Collins" →
+    "Susan Collins"), or None when a lower-case word that is no title leads the item."""
+    words = item.split()
+    lead = role_words().lead_not_names
+    while len(words) > 1 and (len(words) > 2 or words[0][:1].islower()) and words[0].casefold().rstrip(".") in lead:
+        words.pop(0)
+    return None if words[0][:1].islower() else " ".join(words)
+
+
+def _anaphor_group(context: Context, m: re.Match[str], before: int, at: int) -> str | None:
+    """The group of "The group's members are A, B", "Its founding members A, B", "Member states
+    A and B": only with a word that points back (its, their, the group's), a kind of member
+    (founding) or a member noun of two words (member states) — "members Tom and Ann" alone may be
+    of anything — and only after no name of its own ("Labour members …" is another shape's)."""
+    noun = m.group("noun")
+    if noun is not None and noun.casefold() not in lexicon("en").words("anaphor_nouns"):
+        return None
+    if not (m.group("noun") or m.group("kinds") or " " in m.group("noun2") or m.group().split()[0].casefold() in ("its", "their")):
+        return None
+    word = re.search(r"(\S+)\s*$", context.text[before:at])
+    if word and word.group(1)[:1].isupper() and not word.group(1).endswith((".", "!", "?", ":", "\"", "”")):
+        return None
+    return _antecedent(context, before, at)
+
+
+_RUN = re.compile(_NAMED)
+
+
+def _antecedent(context: Context, begin: int, at: int) -> str | None:
+    """The nearest group named in ``text[begin:at]``: an acronym, an organisation mention or a
+    name ending in a group word; else the nearest name of two words or more that is no person's
+    or place's ("The Doobie Brothers … the band's founding members")."""
+    named = [(m.start, m.end, m.kind) for m in context.mentions if m.start < at and begin < m.end]
+    group = other = None
+    for r in _RUN.finditer(context.text, begin, at):
+        name = _clean_group(r.group())
+        if not name or name.casefold() in _never_names():
+            continue
+        kinds = {kind for s, e, kind in named if s < r.end() and r.start() < e}
+        if _is_group(context, name, r.start()) or "organization" in kinds:
+            group = name
+        elif not kinds & {"person", "place"} and len(name.split()) >= 2:
+            other = name
+    return group or other
+
+
+@cache
+def _never_names() -> frozenset[str]:
+    return lexicon("en").words("never_names")
 
 
 @cache
