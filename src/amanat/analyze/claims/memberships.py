@@ -87,7 +87,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     listed = alternation(lex.words("list_nouns"))
     wholes, owners = alternation(lex.words("collective_nouns")), alternation(lex.words("owner_nouns"))
     owning = alternation(lex.words("owner_verbs"))
-    count = rf"(?P<count>\d{{1,2}}|{_number_words()})"
+    count = rf"(?P<count>\d{{1,2}}|(?i:{_number_words()}))"
     # a counted list may name people with their titles ("Senator Susan Collins and congresswoman …")
     titled = rf"(?:[a-z][\w-]*\s+)?{_ITEM}"
     titled_list = rf"{titled}(?:,\s+{titled})*(?:,?\s+and\s+{titled})?"
@@ -96,6 +96,8 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
                       rf"(?:(?:{nouns}),?\s+(?:including|such\s+as|among\s+them)\s+)?(?P<members>{_LIST})",
         "which-includes": rf"{_GROUP},\s+which\s+(?:(?:currently|now|also)\s+)?(?:{verbs})\s+(?P<members>{_LIST})",
         "members-are": rf"{_GROUP}['’]s\s+(?:\w+\s+)?(?:{member})\s+(?:are|were|include|included|are\s+now)\s+(?P<members>{_LIST})",
+        # "Apple's founding members Steve Jobs and Steve Wozniak"
+        "possessive-members": rf"{_GROUP}['’]s\s+(?:{member})\s+(?P<members>{_LIST})",
         "whose-members": rf"{_GROUP},\s+whose\s+(?:{member})\s+(?:include|included|are|were)\s+(?P<members>{_LIST})",
         "group-members": rf"(?<![\w,] )\b(?P<group>[A-Z][A-Z\d-]{{1,9}})\s+(?:{member})\s+(?P<members>{_LIST})",
         "apposition": rf"(?P<members>{_LIST}),\s+(?:(?:a|an|both|all|each|now|then|also)\s+)*(?:{member})\s+of\s+{_GROUP}",
@@ -110,7 +112,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         # "Iran joined the SCO in 2023" (a group by its name: checked below)
         "joined-group": rf"(?P<members>{_LIST})\s+{joining}\s+{_GROUP}",
         # "members of the EAEU, including A and B"
-        "members-including": rf"(?:{member})\s+of\s+{_GROUP},?\s+(?:including|such\s+as|among\s+them|like)\s+(?P<members>{_LIST})",
+        "members-including": rf"(?i:{member})\s+of\s+{_GROUP},?\s+(?:including|such\s+as|among\s+them|like)\s+(?P<members>{_LIST})",
         # "European Union members France and Germany" (the acronym form is "group-members")
         "named-members": rf"(?<![\w,] )\b(?:the\s+)?(?P<group>{_NAMED})\s+(?:{member})\s+(?:such\s+as\s+|including\s+)?(?P<members>{_LIST})",
         # "A, B and C are members of Y" (several members as the subject)
@@ -221,7 +223,7 @@ def extract_memberships(context: Context) -> list[Claim]:
                     continue
                 if _name.startswith("counted") and _count(m.group("count")) != len(members):
                     continue  # a counted list names exactly as many as it counts
-                if _name == "owner" and len(members) < 2:
+                if _name in ("owner", "collective") and ((len(members) < 2 and _name == "owner") or _is_person(context, group, start)):
                     continue  # "X, the owner of Y" alone may be a person's; a list is a group's holdings
                 found.append(Claim("membership", start, end, text[start:end], {"group": group, "members": members},
                                    extractor=f"{NAME}@{VERSION}"))
@@ -243,6 +245,13 @@ def _clean_group(group: str) -> str:
 
 
 _JOINERS = ("of", "for", "on", "and", "the")
+
+
+def _is_person(context: Context, name: str, start: int) -> bool:
+    """Whether a group's name at ``start`` is a person's of two words or more ("Rupert
+    Murdoch, the owner of …" owns, but is no group)."""
+    at = context.text.find(name, start)
+    return len(name.split()) >= 2 and any(p.start <= at < p.end for p in named_people(context) if not p.weak)
 
 
 def _not_a_member(name: str) -> bool:
