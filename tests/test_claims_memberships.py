@@ -107,3 +107,17 @@ def test_a_counted_list_whose_count_starts_the_sentence(index: KBIndex) -> None:
 ])
 def test_not_memberships_of_the_anaphor_and_whole_shapes(text: str, index: KBIndex) -> None:
     assert memberships(text, index) == []
+
+
+def test_every_membership_word_holds_a_cue() -> None:
+    """The shapes run only on sentences holding one of the lexicon's cues (groups.json
+    ``membership_cues``): a word added to a shape's list without a cue would never be read."""
+    from amanat.kb.lexicon import lexicon
+
+    lex = lexicon("en")
+    cues = {k: tuple(v) for k, v in lex.mapping("membership_cues").items()}
+    lists = {"member": ("member_nouns",), "verb": ("group_verbs",), "join": ("join_group_verbs",),
+             "introducer": ("list_introducers",), "owner": ("owner_nouns", "owner_verbs")}
+    uncued = [(cue, w) for cue, keys in lists.items() for key in keys for w in lex.words(key)
+              if not any(c in w for c in cues[cue])]
+    assert not uncued

@@ -28,13 +28,14 @@ group's name as written (without its article), ``members`` the names listed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache
 
 from amanat.analyze.claims import Context, Extractor
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.role_shapes import is_name
 from amanat.analyze.claims.role_shapes import words as role_words
-from amanat.analyze.claims.tries import alternation
+from amanat.analyze.claims.tries import alternation, phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
@@ -52,29 +53,65 @@ _GROUP = rf"(?:the\s+|The\s+)?(?P<group>{_NAMED})(?:\s+\((?P<abbr>[A-Z][\w-]+)\)
 # what a sentence must contain for a shape to be tried (the lexicon's words, see _cue_words), or
 # a list of names after a colon or a dash: where a counted list can be (the cheap test before its patterns)
 _NEEDS = {"group-verb": {"verb"}, "which-includes": {"verb"}, "joined-group": {"join"}, "counted": {"list"},
-          "counted-members": {"list", "member"}, "collective": {"whole"}, "owner": {"whole"}}
-_ITEM_LIST = rf"(?:[:]|\s[-–—])\s+{_ITEM}(?:,|\s+and)\s+(?:the\s+)?{_CAP}"
-_COLON_LIST = re.compile(_ITEM_LIST)
-
-
-def _minimal(words: frozenset[str]) -> tuple[str, ...]:
-    """The words no other word contains, as written and capitalised: a sentence that holds
-    none of them holds none of ``words`` ("include" stands for "includes", "included")."""
-    kept = [w for w in words if not any(o != w and o in w for o in words)]
-    return tuple(sorted({form for w in kept for form in (w, w[:1].upper() + w[1:])}))
+          "counted-members": {"list", "member"}, "collective": {"whole", "introducer"}, "owner": {"owner"}}
 
 
 @cache
 def _cue_words() -> dict[str, tuple[str, ...]]:
-    lex = lexicon("en")
-    return {"member": _minimal(lex.words("member_nouns")), "verb": _minimal(lex.words("group_verbs")),
-            "join": _minimal(lex.words("join_group_verbs")),
-            "whole": _minimal(lex.words("collective_nouns") | lex.words("owner_nouns") | lex.words("owner_verbs"))}
+    """The lexicon's cues per kind of shape (groups.json ``membership_cues``)."""
+    return {cue: tuple(words) for cue, words in lexicon("en").mapping("membership_cues").items()}
 
 
 @cache
-def _cues() -> tuple[str, ...]:
-    return tuple(sorted({w for words in _cue_words().values() for w in words}))
+def _phrases() -> dict[str, tuple[str, ...]]:
+    """What a sentence with a cue must also hold for the costlier shapes: "a chain of …" (only
+    beside "including …": "group" alone is common), "the owner of", "which owns"."""
+    lex = lexicon("en")
+    return {"whole": tuple(f"{w} of" for w in sorted(lex.words("collective_nouns"))),
+            "owner": tuple(sorted({f"{w} of" for w in lex.words("owner_nouns")}
+                                  | {f"which{a} {v}" for v in lex.words("owner_verbs") for a in ("", " also", " now")}))}
+
+
+# where a list of names after a colon or a dash can start (literal scans, then _LIST_AFTER)
+_SEPARATORS = (": ", " - ", " – ", " — ")
+_LIST_AFTER = re.compile(rf"\s+{_ITEM}(?:,|\s+and)\s+(?:the\s+)?{_CAP}")
+
+
+def _cued_sentences(context: Context) -> dict[int, set[str]]:
+    """The sentences (by index) that hold a cue, with their cues: each cue is looked for once
+    in the whole text (plain substring scans, far cheaper than a pattern), so sentences without
+    one cost nothing."""
+    text = context.text
+    starts = [s for s, _ in context.sentences]
+    cued: dict[int, set[str]] = {}
+
+    def mark(at: int, cue: str) -> int:
+        k = bisect_right(starts, at) - 1
+        cued.setdefault(k, set()).add(cue)
+        end = context.sentences[k][1] if k >= 0 else 0
+        return end if end > at else at + 1  # the next sentence: one mark per sentence is enough
+
+    for cue, words in _cue_words().items():
+        for w in words:
+            at = text.find(w)
+            while at >= 0:
+                at = text.find(w, mark(at, cue))
+    for sep in _SEPARATORS:
+        at = text.find(sep)
+        while at >= 0:
+            nxt = at + 1
+            if _LIST_AFTER.match(text, at + len(sep) - 1):
+                nxt = mark(at, "list")
+            at = text.find(sep, nxt)
+    for k, cues in cued.items():
+        if k < 0 or not cues & {"introducer", "owner"}:
+            continue
+        sentence = text[context.sentences[k][0]:context.sentences[k][1]]
+        cues.discard("owner")
+        for cue in ("whole", "owner"):
+            if (cue == "owner" or "introducer" in cues) and any(p in sentence for p in _phrases()[cue]):
+                cues.add(cue)
+    return cued
 
 
 @cache
@@ -87,7 +124,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     listed = alternation(lex.words("list_nouns"))
     wholes, owners = alternation(lex.words("collective_nouns")), alternation(lex.words("owner_nouns"))
     owning = alternation(lex.words("owner_verbs"))
-    count = rf"(?P<count>\d{{1,2}}|(?i:{_number_words()}))"
+    count = rf"(?P<count>\d{{1,2}}|(?i:{_number_words()}))\b"
     # a counted list may name people with their titles ("Senator Susan Collins and congresswoman …")
     titled = rf"(?:[a-z][\w-]*\s+)?{_ITEM}"
     titled_list = rf"{titled}(?:,\s+{titled})*(?:,?\s+and\s+{titled})?"
@@ -120,26 +157,27 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
                        rf"(?:(?:{kinds})\s+)*(?:{nouns})\s+of\s+{_GROUP}",
         # "Gannett, a chain of 200 newspapers including A and B": a whole, then its parts
         "collective": rf"{_GROUP},\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}}?(?:{wholes})\s+of\s+[^;:()\n]{{1,50}}?,?\s+"
-                      rf"(?:including|such\s+as|among\s+them)\s+(?P<members>{_LIST})",
+                      rf"(?:{alternation(lex.words('list_introducers'))})\s+(?P<members>{_LIST})",
         # "Meta, the parent company of A, B and C", "X, which owns A and B" (two or more: checked below)
         "owner": rf"{_GROUP},\s+(?:(?:the|a|an)\s+(?:{owners})\s+of|which\s+(?:also\s+|now\s+)?(?:{owning}))\s+(?P<members>{_LIST})",
         # "the nine CLPS companies selected …: A, B, …", "two Arab states - A and B" — counted, then
         # listed after a colon or a dash
-        "counted": rf"\b(?:(?:{kinds})\s+)*{count}\s+(?:(?:{kinds})\s+)*(?:[a-z][\w-]*\s+)?"
+        "counted": rf"\b{count}\s+(?:(?:{kinds})\s+)*(?:[a-z][\w-]*\s+)?"
                    rf"(?P<group>(?:{_CAP}\s+){{1,3}}(?:{listed}))\b[^:;.]{{0,80}}?(?::|\s[-–—])\s+(?P<members>{titled_list})",
         "counted-members": rf"\b{count}\s+(?:{member})\s+of\s+{_GROUP}"
                            rf"[^:;.]{{0,60}}?(?::|\s[-–—])\s+(?P<members>{titled_list})",
         # "The group's members are A, B", "Its founding members A, B", "Member states A and B": the
         # group is named before (_antecedent)
-        "anaphor": rf"(?:\b(?:[Ii]ts|[Tt]heir|[Tt]he\s+(?P<noun>[a-z]+)['’]s)\s+)?(?P<kinds>(?:(?i:{kinds})\s+)*)"
-                   rf"(?P<noun2>(?i:{nouns}))\s+(?:(?:are|were|include|included|such\s+as|including)\s+)?(?P<members>{_LIST})",
+        "anaphor": rf"\b(?P<noun2>(?i:{nouns}))\s+(?:(?:are|were|include|included|such\s+as|including)\s+)?(?P<members>{_LIST})",
     }
     return [(name, re.compile(pattern)) for name, pattern in shapes.items()]
 
 
 @cache
 def _number_words() -> str:
-    return alternation(frozenset(w for w, v in lexicon("en").mapping("number_words").items() if isinstance(v, int) and 1 < v < 100))
+    """"two" … "ninety-nine", factored by prefix (tries.py): a count is tried at every word."""
+    words = frozenset(w for w, v in lexicon("en").mapping("number_words").items() if isinstance(v, int) and 1 < v < 100)
+    return phrase_trie(words, fold=True) or alternation(words)
 
 
 @cache
@@ -189,27 +227,26 @@ def extract_memberships(context: Context) -> list[Claim]:
     """The memberships of one text, one claim per statement."""
     text = context.text
     found: list[Claim] = []
-    if not any(v in text for v in _cues()) and not _COLON_LIST.search(text):
-        return _people_of(context)  # the cheap test first: most texts state no membership
-    for k, (s_start, s_end) in enumerate(context.sentences):
+    for k, present in sorted(_cued_sentences(context).items()):
+        if k < 0:
+            continue
+        s_start, s_end = context.sentences[k]
         sentence = text[s_start:s_end]
         # each shape needs a word or sign of its own in the sentence: most sentences have none
-        present = {cue for cue, words in _cue_words().items() if any(w in sentence for w in words)}
-        if _COLON_LIST.search(sentence):
-            present.add("list")
-        if not present:
-            continue
         shapes = [(n, p) for n, p in _patterns() if _NEEDS.get(n, {"member"}) <= present]
         for _name, pattern in shapes:
             for m in pattern.finditer(sentence):
                 start, end = s_start + m.start(), s_start + m.end()
+                lead = _anaphor_lead().search(sentence, max(0, m.start() - 60), m.start()) if _name == "anaphor" else None
+                if lead is not None:
+                    start = s_start + lead.start()
                 if any(c.start < end and start < c.end for c in found):
                     continue
-                if _negation().search(m.group()):
+                if _negation().search(text, start, end):
                     continue
-                if _name == "anaphor":
+                if lead is not None:
                     before = context.sentences[k - 1][0] if k else s_start
-                    group = _anaphor_group(context, m, before, start) or ""
+                    group = _anaphor_group(context, lead, m.group("noun2"), before, start) or ""
                 else:
                     group = _clean_group(m.group("group"))
                 if _name in ("group-verb", "which-includes") and not _is_group(context, group, s_start + m.start("group")):
@@ -269,17 +306,23 @@ def _untitled(item: str) -> str | None:
     return None if words[0][:1].islower() else " ".join(words)
 
 
-def _anaphor_group(context: Context, m: re.Match[str], before: int, at: int) -> str | None:
+@cache
+def _anaphor_lead() -> re.Pattern[str]:
+    """What stands before an anaphor's member noun: a word that points back, kinds of member."""
+    kinds = alternation(lexicon("en").words("member_kinds"))
+    return re.compile(rf"(?:\b(?P<pointer>[Ii]ts|[Tt]heir|[Tt]he\s+(?P<noun>[a-z]+)['’]s)\s+)?(?P<kinds>(?:\b(?i:{kinds})\s+)*)$")
+
+
+def _anaphor_group(context: Context, lead: re.Match[str], noun: str, before: int, at: int) -> str | None:
     """The group of "The group's members are A, B", "Its founding members A, B", "Member states
     A and B": only with a word that points back (its, their, the group's), a kind of member
     (founding) or a member noun of two words (member states) — "members Tom and Ann" alone may be
     of anything — and only after no name of its own ("Labour members …" is another shape's)."""
-    noun = m.group("noun")
-    if noun is not None and noun.casefold() not in lexicon("en").words("anaphor_nouns"):
+    if lead.group("noun") is not None and lead.group("noun").casefold() not in lexicon("en").words("anaphor_nouns"):
         return None
-    if not (m.group("noun") or m.group("kinds") or " " in m.group("noun2") or m.group().split()[0].casefold() in ("its", "their")):
+    if not (lead.group("pointer") or lead.group("kinds") or " " in noun):
         return None
-    word = re.search(r"(\S+)\s*$", context.text[before:at])
+    word = re.search(r"(\S+)\s*$", context.text[max(before, at - 40):at])
     if word and word.group(1)[:1].isupper() and not word.group(1).endswith((".", "!", "?", ":", "\"", "”")):
         return None
     return _antecedent(context, before, at)
