@@ -259,3 +259,21 @@ def test_ambassador_to_a_place_before_the_name(index: KBIndex) -> None:
     assert triples("China's envoy to Kenya Zhou Ping arrived on Monday.", index) == [
         ("Zhou Ping", "China's envoy to Kenya", None)]
     assert triples("He spoke to Britain Liu Xiaming on Monday.", index) == []  # no title before "to"
+
+
+def test_titles_with_an_owner_that_names_no_one_an_age_or_inside_an_organisation(index: KBIndex) -> None:
+    def triples(text: str) -> list[tuple[str, str, str | None]]:
+        return [(r["person"], r["title"], r["marker"]) for r in roles(text, index)]
+
+    # a pronoun or "the company's" owns the title before a comma and a name: no part of the title
+    assert triples("Her lawyer, Michael Avenatti, said she would sue.") == [("Michael Avenatti", "lawyer", None)]
+    assert triples("The company's chief financial officer, Ruth Porat, said revenue rose.") == [
+        ("Ruth Porat", "chief financial officer", None)]
+    assert triples("His brother, John Smith, said.") == []  # a brother is no title
+    # an age between the name and the apposition
+    assert triples("John Smith, 45, a firefighter from Ohio, was injured.") == [
+        ("John Smith", "firefighter from Ohio", None)]
+    # the mention analysis reads a title and a name as one organisation: the name is a person
+    assert [r["person"] for r in roles("Senate Majority Leader Mitch McConnell blocked the bill.", index)] == [
+        "Mitch McConnell"]
+    assert triples("Committee Chairman Bob Menendez said.") == [("Bob Menendez", "Chairman", None)]  # once

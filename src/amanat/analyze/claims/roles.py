@@ -28,7 +28,7 @@ from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
 NAME = "roles"
-VERSION = 2
+VERSION = 3
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
@@ -65,8 +65,8 @@ def _patterns() -> _Patterns:
         # ", then the capital of Kazakhstan" / ", Pakistan's former capital"
         place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
-        # ", the EU's foreign policy chief," — a title phrase in apposition after a name
-        apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
+        # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age (", 45, a firefighter")
+        apposition=re.compile(r"(?:,\s+\d{1,3}(?=,))?,\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
@@ -82,7 +82,8 @@ def _patterns() -> _Patterns:
         comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
         after_name=re.compile(r"\s*[,.;)]|\s+(?:said|told|says|of|from|who|has|had|was|is|will)\b|\s*$"),
         before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
-                               rf"(?:[Tt]he\s+)[a-z][\w\s-]{{1,60}}?),\s+$"),
+                               # "the company's chief financial officer, …", "her lawyer, …": an owner that names no one
+                               rf"(?:[Tt]he\s+|(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)(?:[a-z][\w-]*['’]s\s+)?[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
 
 
@@ -243,7 +244,12 @@ def extract_roles(context: Context) -> list[Claim]:
     """The roles of one text, one per named person or place."""
     text = context.text
     p = _patterns()
-    mentions = sorted((_without_title(text, m) for m in context.mentions if not m.nested), key=lambda m: m.start)
+    # one mention per kind and span: a title-and-name organisation turned person may repeat a person found inside it
+    unique: dict[tuple[str, int, int], Mention] = {}
+    for m in (_without_title(text, m) for m in context.mentions if not m.nested):
+        if (key := (m.kind, m.start, m.end)) not in unique or unique[key].role is None:
+            unique[key] = m
+    mentions = sorted(unique.values(), key=lambda m: m.start)
     people = [m for m in mentions if m.kind == "person"]
     # indexes of the mentions, so that no step asks every mention (or claim) for every name:
     # a text of thousands of names would make that quadratic
@@ -416,14 +422,22 @@ def _name_end(run: str) -> int:
 def _without_title(text: str, m: Mention) -> Mention:
     """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
     mention analysis knows "CEO" as no title word) keeps only the name after the title; the
-    title is then read before it like any other."""
-    if m.kind != "person" or m.role is not None or m.text.count(" ") < 2:
+    title is then read before it like any other. So does an organisation mention that is a
+    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person."""
+    if m.kind not in ("person", "organization") or m.role is not None or m.text.count(" ") < 2:
         return m
     words = list(_TOKEN_RE.finditer(m.text))
     last = max((k for k, w in enumerate(words[:-1]) if shapes.is_head(w.group())), default=-1)
     if last < 0 or len(words) - last - 1 < 2:
         return m
     start = m.start + words[last + 1].start()
+    if m.kind == "organization":
+        # "Senate Majority Leader Mitch McConnell" read as one organisation: a title head, then
+        # a person's name of two words or more ("… Leader of the House" stays an organisation)
+        name = text[start:m.end]
+        if not _NAME_RUN.fullmatch(name) or " of " in name or not shapes.is_name(name):
+            return m
+        return replace(m, kind="person", start=start, text=name, entity_id=None)
     return replace(m, start=start, text=text[start:m.end], entity_id=None)
 
 
