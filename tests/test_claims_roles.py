@@ -277,3 +277,16 @@ def test_titles_with_an_owner_that_names_no_one_an_age_or_inside_an_organisation
     assert [r["person"] for r in roles("Senate Majority Leader Mitch McConnell blocked the bill.", index)] == [
         "Mitch McConnell"]
     assert triples("Committee Chairman Bob Menendez said.") == [("Bob Menendez", "Chairman", None)]  # once
+
+
+def test_an_apposition_after_a_party_tag_and_a_title_with_its_complement(index: KBIndex) -> None:
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [(r["person"], r["title"]) for r in roles(text, index)]
+
+    assert pairs("Nancy Pelosi, D-Calif., the speaker of the House, said.") == [("Nancy Pelosi", "speaker of the House")]
+    assert pairs("Pakistan's ambassador to the US, Masood Khan, met officials.") == [
+        ("Masood Khan", "Pakistan's ambassador to the US")]
+    # an owner inside a title after the name stays in it
+    assert pairs("Mark Zandi, chief economist at Moody's Analytics, said.") == [
+        ("Mark Zandi", "chief economist at Moody's Analytics")]
+    assert pairs("Officials in Kabul, Ahmad Shah and others, met.") == []  # a place is no title's complement

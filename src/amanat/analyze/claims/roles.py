@@ -65,8 +65,8 @@ def _patterns() -> _Patterns:
         # ", then the capital of Kazakhstan" / ", Pakistan's former capital"
         place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
-        # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age (", 45, a firefighter")
-        apposition=re.compile(r"(?:,\s+\d{1,3}(?=,))?,\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
+        # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age or a party and state (", 45, a firefighter", ", D-Calif., the speaker")
+        apposition=re.compile(r"(?:,\s+(?:\d{1,3}|[A-Z]-[A-Z][\w.]*)(?=,))?,\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
@@ -137,7 +137,8 @@ def _from_mention(context: Context, m: Mention, people: list[Mention], starts: l
         return None
     start, end = m.role_start, m.role_end
     # "UN Secretary-General Ban Ki-moon's spokesman Stéphane Dujarric": the role is "spokesman"
-    for other in people[bisect_left(starts, start):bisect_left(starts, end)]:
+    # (a role after the name keeps its owner: "Mark Zandi, chief economist at Moody's Analytics")
+    for other in people[bisect_left(starts, start):bisect_left(starts, end)] if end <= m.start else ():
         if other is not m and other.end < end:
             rest = re.match(r"['’]s\s+", context.text[other.end:end])
             if rest:
@@ -151,6 +152,16 @@ def _from_mention(context: Context, m: Mention, people: list[Mention], starts: l
     span = (min(start, m.start), max(end, m.end))
     marker = m.marker or marker_of(role)
     return _claim(context, *span, {"person": m.text, "title": _title(role), "marker": marker, "entity": m.entity_id})
+
+
+_COMPLEMENT = re.compile(r"([\w.-]+)\s+(?:to|of|for|at|in)\s+(?:the\s+)?(?:[A-Z][\w.&’'-]*\s*){1,3}$")
+
+
+def _head_complement(before: str) -> bool:
+    """Whether text before a comma ends in a title head and its complement: "Pakistan's
+    ambassador to the US, Masood Khan"."""
+    m = _COMPLEMENT.search(before)
+    return m is not None and shapes.is_head(m.group(1))
 
 
 def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
@@ -345,8 +356,8 @@ def extract_roles(context: Context) -> list[Claim]:
     named_spans = {(x.start, x.end) for x in named}
     for n in p.comma_name.finditer(text):
         before_comma = text[max(0, n.start() - 40):n.start()].rsplit(None, 1)
-        if not before_comma or not shapes.is_head(before_comma[-1]):
-            continue  # the cheap test first: a title phrase ends in a title head ("… former CEO, Jane Roe")
+        if not before_comma or not (shapes.is_head(before_comma[-1]) or _head_complement(text[max(0, n.start() - 60):n.start()])):
+            continue  # the cheap test first: a title phrase ends in a title head ("… former CEO, Jane Roe"), or its complement
         start, end = n.start(1), n.end(1)
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
