@@ -65,8 +65,9 @@ def _patterns() -> _Patterns:
         # ", then the capital of Kazakhstan" / ", Pakistan's former capital"
         place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
-        # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age or a party and state (", 45, a firefighter", ", D-Calif., the speaker")
-        apposition=re.compile(r"(?:,\s+(?:\d{1,3}|[A-Z]-[A-Z][\w.]*)(?=,))?,\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
+        # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age or a party and state (", 45, a firefighter", ", D-Calif., the speaker"; the pattern starts with
+        # the comma, a literal the scan finds fast)
+        apposition=re.compile(r",\s+(?:(?:\d{1,3}|[A-Z]-[A-Z][\w.]*),\s+)?((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
@@ -154,7 +155,7 @@ def _from_mention(context: Context, m: Mention, people: list[Mention], starts: l
     return _claim(context, *span, {"person": m.text, "title": _title(role), "marker": marker, "entity": m.entity_id})
 
 
-_COMPLEMENT = re.compile(r"([\w.-]+)\s+(?:to|of|for|at|in)\s+(?:the\s+)?(?:[A-Z][\w.&’'-]*\s*){1,3}$")
+_COMPLEMENT = re.compile(r"(?<![\w.-])([\w.-]+)\s+(?:to|of|for|at|in)\s+(?:the\s+)?[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,2}\s*$")
 
 
 def _head_complement(before: str) -> bool:
