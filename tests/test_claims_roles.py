@@ -290,3 +290,15 @@ def test_an_apposition_after_a_party_tag_and_a_title_with_its_complement(index: 
     assert pairs("Mark Zandi, chief economist at Moody's Analytics, said.") == [
         ("Mark Zandi", "chief economist at Moody's Analytics")]
     assert pairs("Officials in Kabul, Ahmad Shah and others, met.") == []  # a place is no title's complement
+
+
+def test_a_copula_after_who_and_an_indefinite_title_before_a_name(index: KBIndex) -> None:
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [(r["person"], r["title"]) for r in roles(text, index)]
+
+    assert pairs("Jane Roe, who is the chief executive of Acme, resigned.") == [("Jane Roe", "chief executive of Acme")]
+    assert pairs("A spokesperson for the ministry, Ali Khan, said the talks had ended.") == [
+        ("Ali Khan", "spokesperson for the ministry")]
+    # no title noun: no role
+    assert pairs("John Smith, who is a friend of the victim, spoke.") == []
+    assert pairs("A friend of the victim, John Smith, spoke.") == []

@@ -66,8 +66,8 @@ def _patterns() -> _Patterns:
         place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
         # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age or a party and state (", 45, a firefighter", ", D-Calif., the speaker"; the pattern starts with
-        # the comma, a literal the scan finds fast)
-        apposition=re.compile(r",\s+(?:(?:\d{1,3}|[A-Z]-[A-Z][\w.]*),\s+)?((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
+        # the comma, a literal the scan finds fast), or after a copula ("…, who is the chief executive of Acme")
+        apposition=re.compile(r",\s+(?:(?:\d{1,3}|[A-Z]-[A-Z][\w.]*),\s+|who\s+(?:is|was)\s+(?=(?:the|a|an)\s))?((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
@@ -83,8 +83,9 @@ def _patterns() -> _Patterns:
         comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
         after_name=re.compile(r"\s*[,.;)]|\s+(?:said|told|says|of|from|who|has|had|was|is|will)\b|\s*$"),
         before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
-                               # "the company's chief financial officer, …", "her lawyer, …": an owner that names no one
-                               rf"(?:[Tt]he\s+|(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)(?:[a-z][\w-]*['’]s\s+)?[a-z][\w\s-]{{1,60}}?),\s+$"),
+                               # "the company's chief financial officer, …", "her lawyer, …": an owner that names no one;
+                               # "a spokesperson for the ministry, …"
+                               rf"(?:[Tt]he\s+|[Aa]n?\s+|(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)(?:[a-z][\w-]*['’]s\s+)?[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
 
 
@@ -155,12 +156,12 @@ def _from_mention(context: Context, m: Mention, people: list[Mention], starts: l
     return _claim(context, *span, {"person": m.text, "title": _title(role), "marker": marker, "entity": m.entity_id})
 
 
-_COMPLEMENT = re.compile(r"(?<![\w.-])([\w.-]+)\s+(?:to|of|for|at|in)\s+(?:the\s+)?[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,2}\s*$")
+_COMPLEMENT = re.compile(r"(?<![\w.-])([\w.-]+)\s+(?:to|of|for|at|in)\s+(?:the\s+)?[\w.&’'-]+(?:\s+[\w.&’'-]+){0,2}\s*$")
 
 
 def _head_complement(before: str) -> bool:
     """Whether text before a comma ends in a title head and its complement: "Pakistan's
-    ambassador to the US, Masood Khan"."""
+    ambassador to the US, Masood Khan", "a spokesperson for the ministry, Ali Khan"."""
     m = _COMPLEMENT.search(before)
     return m is not None and shapes.is_head(m.group(1))
 
