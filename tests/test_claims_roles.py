@@ -259,3 +259,46 @@ def test_ambassador_to_a_place_before_the_name(index: KBIndex) -> None:
     assert triples("China's envoy to Kenya Zhou Ping arrived on Monday.", index) == [
         ("Zhou Ping", "China's envoy to Kenya", None)]
     assert triples("He spoke to Britain Liu Xiaming on Monday.", index) == []  # no title before "to"
+
+
+def test_titles_with_an_owner_that_names_no_one_an_age_or_inside_an_organisation(index: KBIndex) -> None:
+    def triples(text: str) -> list[tuple[str, str, str | None]]:
+        return [(r["person"], r["title"], r["marker"]) for r in roles(text, index)]
+
+    # a pronoun or "the company's" owns the title before a comma and a name: no part of the title
+    assert triples("Her lawyer, Michael Avenatti, said she would sue.") == [("Michael Avenatti", "lawyer", None)]
+    assert triples("The company's chief financial officer, Ruth Porat, said revenue rose.") == [
+        ("Ruth Porat", "chief financial officer", None)]
+    assert triples("His brother, John Smith, said.") == []  # a brother is no title
+    # an age between the name and the apposition
+    assert triples("John Smith, 45, a firefighter from Ohio, was injured.") == [
+        ("John Smith", "firefighter from Ohio", None)]
+    # the mention analysis reads a title and a name as one organisation: the name is a person
+    assert [r["person"] for r in roles("Senate Majority Leader Mitch McConnell blocked the bill.", index)] == [
+        "Mitch McConnell"]
+    assert triples("Committee Chairman Bob Menendez said.") == [("Bob Menendez", "Chairman", None)]  # once
+
+
+def test_an_apposition_after_a_party_tag_and_a_title_with_its_complement(index: KBIndex) -> None:
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [(r["person"], r["title"]) for r in roles(text, index)]
+
+    assert pairs("Nancy Pelosi, D-Calif., the speaker of the House, said.") == [("Nancy Pelosi", "speaker of the House")]
+    assert pairs("Pakistan's ambassador to the US, Masood Khan, met officials.") == [
+        ("Masood Khan", "Pakistan's ambassador to the US")]
+    # an owner inside a title after the name stays in it
+    assert pairs("Mark Zandi, chief economist at Moody's Analytics, said.") == [
+        ("Mark Zandi", "chief economist at Moody's Analytics")]
+    assert pairs("Officials in Kabul, Ahmad Shah and others, met.") == []  # a place is no title's complement
+
+
+def test_a_copula_after_who_and_an_indefinite_title_before_a_name(index: KBIndex) -> None:
+    def pairs(text: str) -> list[tuple[str, str]]:
+        return [(r["person"], r["title"]) for r in roles(text, index)]
+
+    assert pairs("Jane Roe, who is the chief executive of Acme, resigned.") == [("Jane Roe", "chief executive of Acme")]
+    assert pairs("A spokesperson for the ministry, Ali Khan, said the talks had ended.") == [
+        ("Ali Khan", "spokesperson for the ministry")]
+    # no title noun: no role
+    assert pairs("John Smith, who is a friend of the victim, spoke.") == []
+    assert pairs("A friend of the victim, John Smith, spoke.") == []

@@ -365,7 +365,7 @@ def as_roles(text: str, mentions: list[Mention], people: Iterable[tuple[int, int
     return found
 
 
-_COMMON_OWNER = re.compile(r"^(?:[a-z]+['’]s|its|his|her|their|our|my|your)\s+(?=\S)")
+_COMMON_OWNER = re.compile(r"^(?:[a-z]+['’]s|(?i:its|his|her|their|our|my|your))\s+(?=\S)")
 
 
 def drop_owner(title: str) -> str:

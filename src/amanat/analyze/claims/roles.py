@@ -28,7 +28,7 @@ from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
 NAME = "roles"
-VERSION = 2
+VERSION = 3
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
@@ -65,8 +65,9 @@ def _patterns() -> _Patterns:
         # ", then the capital of Kazakhstan" / ", Pakistan's former capital"
         place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
                          rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
-        # ", the EU's foreign policy chief," — a title phrase in apposition after a name
-        apposition=re.compile(r",\s+((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
+        # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age or a party and state (", 45, a firefighter", ", D-Calif., the speaker"; the pattern starts with
+        # the comma, a literal the scan finds fast), or after a copula ("…, who is the chief executive of Acme")
+        apposition=re.compile(r",\s+(?:(?:\d{1,3}|[A-Z]-[A-Z][\w.]*),\s+|who\s+(?:is|was)\s+(?=(?:the|a|an)\s))?((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
                               rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
@@ -82,7 +83,9 @@ def _patterns() -> _Patterns:
         comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
         after_name=re.compile(r"\s*[,.;)]|\s+(?:said|told|says|of|from|who|has|had|was|is|will)\b|\s*$"),
         before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
-                               rf"(?:[Tt]he\s+)[a-z][\w\s-]{{1,60}}?),\s+$"),
+                               # "the company's chief financial officer, …", "her lawyer, …": an owner that names no one;
+                               # "a spokesperson for the ministry, …"
+                               rf"(?:[Tt]he\s+|[Aa]n?\s+|(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)(?:[a-z][\w-]*['’]s\s+)?[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
 
 
@@ -136,7 +139,8 @@ def _from_mention(context: Context, m: Mention, people: list[Mention], starts: l
         return None
     start, end = m.role_start, m.role_end
     # "UN Secretary-General Ban Ki-moon's spokesman Stéphane Dujarric": the role is "spokesman"
-    for other in people[bisect_left(starts, start):bisect_left(starts, end)]:
+    # (a role after the name keeps its owner: "Mark Zandi, chief economist at Moody's Analytics")
+    for other in people[bisect_left(starts, start):bisect_left(starts, end)] if end <= m.start else ():
         if other is not m and other.end < end:
             rest = re.match(r"['’]s\s+", context.text[other.end:end])
             if rest:
@@ -150,6 +154,16 @@ def _from_mention(context: Context, m: Mention, people: list[Mention], starts: l
     span = (min(start, m.start), max(end, m.end))
     marker = m.marker or marker_of(role)
     return _claim(context, *span, {"person": m.text, "title": _title(role), "marker": marker, "entity": m.entity_id})
+
+
+_COMPLEMENT = re.compile(r"(?<![\w.-])([\w.-]+)\s+(?:to|of|for|at|in)\s+(?:the\s+)?[\w.&’'-]+(?:\s+[\w.&’'-]+){0,2}\s*$")
+
+
+def _head_complement(before: str) -> bool:
+    """Whether text before a comma ends in a title head and its complement: "Pakistan's
+    ambassador to the US, Masood Khan", "a spokesperson for the ministry, Ali Khan"."""
+    m = _COMPLEMENT.search(before)
+    return m is not None and shapes.is_head(m.group(1))
 
 
 def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
@@ -243,7 +257,12 @@ def extract_roles(context: Context) -> list[Claim]:
     """The roles of one text, one per named person or place."""
     text = context.text
     p = _patterns()
-    mentions = sorted((_without_title(text, m) for m in context.mentions if not m.nested), key=lambda m: m.start)
+    # one mention per kind and span: a title-and-name organisation turned person may repeat a person found inside it
+    unique: dict[tuple[str, int, int], Mention] = {}
+    for m in (_without_title(text, m) for m in context.mentions if not m.nested):
+        if (key := (m.kind, m.start, m.end)) not in unique or unique[key].role is None:
+            unique[key] = m
+    mentions = sorted(unique.values(), key=lambda m: m.start)
     people = [m for m in mentions if m.kind == "person"]
     # indexes of the mentions, so that no step asks every mention (or claim) for every name:
     # a text of thousands of names would make that quadratic
@@ -339,8 +358,8 @@ def extract_roles(context: Context) -> list[Claim]:
     named_spans = {(x.start, x.end) for x in named}
     for n in p.comma_name.finditer(text):
         before_comma = text[max(0, n.start() - 40):n.start()].rsplit(None, 1)
-        if not before_comma or not shapes.is_head(before_comma[-1]):
-            continue  # the cheap test first: a title phrase ends in a title head ("… former CEO, Jane Roe")
+        if not before_comma or not (shapes.is_head(before_comma[-1]) or _head_complement(text[max(0, n.start() - 60):n.start()])):
+            continue  # the cheap test first: a title phrase ends in a title head ("… former CEO, Jane Roe"), or its complement
         start, end = n.start(1), n.end(1)
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
@@ -416,14 +435,22 @@ def _name_end(run: str) -> int:
 def _without_title(text: str, m: Mention) -> Mention:
     """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
     mention analysis knows "CEO" as no title word) keeps only the name after the title; the
-    title is then read before it like any other."""
-    if m.kind != "person" or m.role is not None or m.text.count(" ") < 2:
+    title is then read before it like any other. So does an organisation mention that is a
+    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person."""
+    if m.kind not in ("person", "organization") or m.role is not None or m.text.count(" ") < 2:
         return m
     words = list(_TOKEN_RE.finditer(m.text))
     last = max((k for k, w in enumerate(words[:-1]) if shapes.is_head(w.group())), default=-1)
     if last < 0 or len(words) - last - 1 < 2:
         return m
     start = m.start + words[last + 1].start()
+    if m.kind == "organization":
+        # "Senate Majority Leader Mitch McConnell" read as one organisation: a title head, then
+        # a person's name of two words or more ("… Leader of the House" stays an organisation)
+        name = text[start:m.end]
+        if not _NAME_RUN.fullmatch(name) or " of " in name or not shapes.is_name(name):
+            return m
+        return replace(m, kind="person", start=start, text=name, entity_id=None)
     return replace(m, start=start, text=text[start:m.end], entity_id=None)
 
 
