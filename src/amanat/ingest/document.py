@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from pathlib import PurePath
 
-from amanat.analyze.extract import extract_html, extract_text
+from amanat.analyze.extract import extract_html, extract_text, language_tag
 from amanat.analyze.language import detect_language
 from amanat.ingest.decode import decode_html, decode_text
 from amanat.ingest.urls import accept_canonical, canonical_url, registered_domain
@@ -76,6 +76,8 @@ def analyze_capture(capture: Capture, *, source: str | None = None) -> Document 
         # pages filed under one name (--source) is not one outlet
         site_name=None if source else (_clean(hints.get("site_name")) or _clean(hints.get("feed_title"))
                                        or extraction.site_name),
+        site_language=None if source else (language_tag(hints.get("language"))
+                                           or language_tag(hints.get("content_language")) or extraction.language),
     )
 
 

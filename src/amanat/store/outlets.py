@@ -1,6 +1,7 @@
 """What is known of an outlet before anyone says: a small bundled table of well-known outlets
-(``data/outlets.json``: name, country, language by registered domain), and the name the
-outlet's own pages or feed give.
+(``data/outlets.json``: name, country, language by registered domain), and the name and
+language the outlet's own pages or feed give (og:site_name or the feed's title; the feed's
+``<language>``, the page's ``<html lang>`` or its Content-Language).
 
 The table is data, not code: facts only, null where an outlet publishes in several
 languages. The writer uses it to fill an outlet's row when first seen, and only its empty
@@ -25,12 +26,14 @@ def table() -> dict[str, dict[str, Any]]:
     return {key: {f: entry.get(f) for f in FIELDS} for key, entry in data["outlets"].items()}
 
 
-def known(key: str, site_name: str | None = None) -> dict[str, Any]:
+def known(key: str, site_name: str | None = None, site_language: str | None = None) -> dict[str, Any]:
     """Name, country and language of outlet ``key`` as far as known: the table first (for a
     subdomain, its parent domain's entry: ``edition.example.com`` → ``example.com``), then the
-    name its pages give."""
+    name and language its pages give. The table's null language (an outlet publishing in
+    several) is not overridden by one page's: that page speaks for itself, not the outlet."""
     found: dict[str, Any] = dict.fromkeys(FIELDS)
     parts = key.lower().split(".")
+    entry = None
     for i in range(len(parts) - 1):
         entry = table().get(".".join(parts[i:]))
         if entry is not None:
@@ -38,4 +41,6 @@ def known(key: str, site_name: str | None = None) -> dict[str, Any]:
             break
     if found["name"] is None and site_name:
         found["name"] = " ".join(site_name.split())[:MAX_NAME] or None
+    if entry is None and site_language:
+        found["language"] = site_language.lower()[:8]
     return found

@@ -41,7 +41,7 @@ sources = Table(
     Column("key", String(255), primary_key=True),  # registered domain, or a name for local files
     Column("name", Text),
     Column("country", String(8)),  # ISO 3166-1 alpha-2, set by the user
-    Column("language", String(16)),  # the outlet's main language, set by the user
+    Column("language", String(16)),  # main language: the bundled table, else what its feed or pages declare
     Column("kind", String(16), nullable=False),  # web | local | feed
     Column("first_seen", DateTime(timezone=True), nullable=False),
 )
