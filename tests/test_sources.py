@@ -33,7 +33,7 @@ def test_a_new_outlet_takes_its_name_and_language_from_its_pages(store):
 def test_a_feed_says_its_outlets_language(store, tmp_path):
     from amanat.ingest.pipeline import ingest
 
-    text = " ".join(["The ministry said on Tuesday that the talks in Astana had gone well and would go on."] * 4)
+    text = " ".join(["The ministry said on Tuesday that the talks in Astana had gone well and would go on."] * 8)
     feed = tmp_path / "news.rss"
     feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Kazakh Wire</title>'
                     "<language>kk-KZ</language><item><title>Talks</title>"

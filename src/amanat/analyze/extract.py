@@ -144,18 +144,10 @@ def declared_language(tree: HtmlElement) -> str | None:
         if key in ("content-language", "og:locale", "dc.language", "language"):
             values.append(meta.get("content"))
     for value in values:
-        tag = language_tag(value)
-        if tag:
-            return tag
+        match = _LANG_TAG.match((value or "").strip().split(",")[0].strip())
+        if match:
+            return match.group(1).lower()
     return None
-
-
-def language_tag(value: str | None) -> str | None:
-    """The lowercased primary subtag of a declared language (``"en-US"`` → ``"en"``; the first
-    of a list such as Content-Language's), or None when ``value`` is not a language tag: what a
-    page, a feed's ``<language>`` or an HTTP header says, in the form the store keeps."""
-    match = _LANG_TAG.match((value or "").strip().split(",")[0].strip())
-    return match.group(1).lower() if match else None
 
 
 def _clean(value: str | None) -> str | None:
