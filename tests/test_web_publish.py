@@ -298,3 +298,41 @@ def test_an_admin_creates_and_revokes_tokens_in_the_browser(node):
     admin_id = tok["admin"].split("_")[1]
     assert web.post(f"/tokens/{admin_id}/revoke", data={"csrf": token}).status_code == 400  # not itself
     assert web.post("/tokens/000000000000/revoke", data={"csrf": token}).status_code == 404
+
+
+# --- the source list, corrected by an admin ------------------------------------------------
+
+
+def test_an_admin_corrects_a_source_and_ingest_leaves_it(node):
+    web, tok = node["client"](ingest=ingest_capture), node["tokens"]
+    with Store.open(node["url"]) as store:
+        ingest_capture(store, make_page("https://www.smallpaper.example/a"))
+    web.post("/login", data={"token": tok["read"], "next": "/"})
+    listing = web.get("/sources")
+    assert "smallpaper.example" in listing.text and "/sources/edit" not in listing.text  # a reader sees no form
+    assert web.get("/sources/edit?key=smallpaper.example").status_code == 403
+    web.post("/login", data={"token": tok["admin"], "next": "/"})
+    assert 'href="/sources/edit?key=smallpaper.example"' in web.get("/sources").text
+    form = web.get("/sources/edit?key=smallpaper.example")
+    assert form.status_code == 200 and 'value="en"' in form.text  # the page's <html lang>, filled at ingest
+    token = _csrf(form.text)
+    fields = {"key": "smallpaper.example", "name": "Small Paper (Karachi)", "country": "pk", "language": "ur"}
+    assert web.post("/sources/edit", data=fields).status_code == 403  # no CSRF token
+    bad = web.post("/sources/edit", data={**fields, "country": "Pakistan", "csrf": token})
+    assert bad.status_code == 400 and "two-letter" in bad.text and 'value="Pakistan"' in bad.text
+    assert web.post("/sources/edit", data={**fields, "key": "nowhere.example", "csrf": token}).status_code == 404
+    done = web.post("/sources/edit", data={**fields, "csrf": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/sources"
+    with Store.open(node["url"]) as store:
+        ingest_capture(store, make_page("https://www.smallpaper.example/b"))
+        row = next(s for s in store.sources() if s["key"] == "smallpaper.example")
+    assert (row["name"], row["country"], row["language"]) == ("Small Paper (Karachi)", "PK", "ur")
+    assert "Small Paper (Karachi)" in web.get("/sources").text
+    assert web.get("/sources/edit?key=nowhere.example").status_code == 404
+
+
+def make_page(url: str):
+    from amanat.model import Capture
+
+    body = ARTICLE.replace("Talks in Astana", f"Talks in Astana ({url.rsplit('/', 1)[1]})")
+    return Capture(url=url, body=body.encode(), media_type="text/html", origin=url, fetched=datetime.now(UTC))
