@@ -20,6 +20,7 @@ from amanat.provenance.publishing import create_publisher
 from amanat.store.db import Store
 from amanat.store.tokens import new_token
 from amanat.web import Settings, create_app
+from amanat.web.app import warm
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,6 +88,7 @@ class _Server:
     def __init__(self, app) -> None:
         import uvicorn
 
+        self.app = app
         self.statuses: list[int] = []
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -104,6 +106,7 @@ class _Server:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def __enter__(self) -> _Server:
+        warm(self.app)  # as `amanat serve` does: the knowledge base builds while pages are visited
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -268,6 +271,8 @@ def _pages(corpus) -> dict[str, tuple[str, str]]:
         "publish-correct": (f"/publish?action=correct&uri={item}", "publisher"),
         "not-found": ("/documents/0000000000000000", "reader"),
         "tokens": ("/tokens", "admin"),
+        "sources-admin": ("/sources", "admin"),
+        "source-edit": ("/sources/edit?key=mfa.example", "admin"),
         "findings": ("/findings", "reader"),  # empty here: its full states are in test_web_findings_ui
         "entity-unknown": ("/entities/Q0", "reader"),
     }
