@@ -336,3 +336,20 @@ def make_page(url: str):
 
     body = ARTICLE.replace("Talks in Astana", f"Talks in Astana ({url.rsplit('/', 1)[1]})")
     return Capture(url=url, body=body.encode(), media_type="text/html", origin=url, fetched=datetime.now(UTC))
+
+
+def test_the_source_list_pages(node, monkeypatch):
+    from amanat.web.views import sources as view
+
+    monkeypatch.setattr(view, "PAGE_SIZE", 2)
+    with Store.open(node["url"]) as store:
+        for i in range(5):
+            ingest_capture(store, make_page(f"https://www.paper{i}.example/a"))
+        total = len(store.sources())
+    web = node["client"](public_documents=True)
+    first, last = web.get("/sources"), web.get(f"/sources?page={(total + 1) // 2}")
+    assert first.status_code == 200 and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    assert f"Sources 1–2 of {total}" in first.text and total >= 5
+    assert last.status_code == 200 and 'rel="prev"' in last.text and 'rel="next"' not in last.text
+    assert web.get("/sources?page=0").status_code == 400
+    assert web.get("/sources?page=x").status_code == 400

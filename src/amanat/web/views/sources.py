@@ -22,12 +22,23 @@ from amanat.web.errors import HttpError, LoginRequired
 from amanat.web.pages import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_reader)])
+PAGE_SIZE = 100
+MAX_PAGE = 10_000
 
 
 @router.get("/sources")
 def sources_page(request: Request) -> Response:
-    return render(request, "sources.html", {"sources": request.app.state.store.sources(),
-                                            "may_correct": viewer(request).may("admin")})
+    """The outlets, most documents first, a hundred a page (a year of CC-NEWS names thousands)."""
+    raw = request.query_params.get("page") or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise HttpError(400, "invalid_parameter", f"page must be a whole number from 1 to {MAX_PAGE}")
+    page = int(raw)
+    every = request.app.state.store.sources()
+    shown = every[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return render(request, "sources.html", {
+        "sources": shown, "total": len(every), "first": (page - 1) * PAGE_SIZE + 1,
+        "prev": page - 1 if page > 1 else None, "next": page + 1 if page * PAGE_SIZE < len(every) else None,
+        "may_correct": viewer(request).may("admin")})
 
 
 def _admin(request: Request) -> None:
