@@ -353,3 +353,25 @@ def test_the_source_list_pages(node, monkeypatch):
     assert last.status_code == 200 and 'rel="prev"' in last.text and 'rel="next"' not in last.text
     assert web.get("/sources?page=0").status_code == 400
     assert web.get("/sources?page=x").status_code == 400
+
+
+def test_an_admin_corrects_a_source_through_the_api(node):
+    with Store.open(node["url"]) as store:
+        ingest_capture(store, make_page("https://www.smallpaper.example/a"))
+    api, tok = node["client"](), node["tokens"]
+    body = {"name": "Small Paper", "country": "pk", "language": "ur"}
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", json=body))[0] == 401
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", headers=bearer(tok["ingest"]), json=body)) == (
+        403, "forbidden")
+    admin = bearer(tok["admin"])
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", headers=admin,
+                            json={**body, "country": "PKR"}))[0] == 400
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", headers=admin,
+                            json={**body, "language": "u1"})) == (400, "bad_input")
+    assert error_of(api.put("/api/v1/sources/nowhere.example", headers=admin, json=body)) == (404, "not_found")
+    done = api.put("/api/v1/sources/smallpaper.example", headers=admin, json=body)
+    assert done.status_code == 200
+    assert {k: done.json()[k] for k in ("key", "name", "country", "language")} == {
+        "key": "smallpaper.example", "name": "Small Paper", "country": "PK", "language": "ur"}
+    cleared = api.put("/api/v1/sources/smallpaper.example", headers=admin, json={"name": "Small Paper"})
+    assert (cleared.json()["country"], cleared.json()["language"]) == (None, None)
