@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,11 +54,11 @@ def _pg_available() -> str | None:
     return _pg_reason[0] or None
 
 
-@pytest.fixture
-def pg_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards (its
-    search index, kept on this machine, goes to a temporary folder, not ~/.cache)."""
-    monkeypatch.setenv("AMANAT_SEARCH_INDEX_DIR", str(tmp_path_factory.mktemp("search")))
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards; skips
+    the test (fails on CI) when no server answers. A context manager, so fixtures of any
+    scope can hold one."""
     reason = _pg_available()
     if reason:
         if IN_CI:
@@ -70,9 +71,32 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyP
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_url(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards (its
+    search index, kept on this machine, goes to a temporary folder, not ~/.cache)."""
+    monkeypatch.setenv("AMANAT_SEARCH_INDEX_DIR", str(tmp_path_factory.mktemp("search")))
+    with pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def module_store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database URL on each backend in turn, kept for a whole test module: what the browser
+    tests load once and then drive a server over (``request.param`` names the backend)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'amanat.db'}"
+        return
+    with pytest.MonkeyPatch.context() as mp, pg_schema() as url:
+        mp.setenv("AMANAT_SEARCH_INDEX_DIR", str(tmp_path_factory.mktemp("search")))
+        yield url
 
 
 @pytest.fixture

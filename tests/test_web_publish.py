@@ -298,3 +298,80 @@ def test_an_admin_creates_and_revokes_tokens_in_the_browser(node):
     admin_id = tok["admin"].split("_")[1]
     assert web.post(f"/tokens/{admin_id}/revoke", data={"csrf": token}).status_code == 400  # not itself
     assert web.post("/tokens/000000000000/revoke", data={"csrf": token}).status_code == 404
+
+
+# --- the source list, corrected by an admin ------------------------------------------------
+
+
+def test_an_admin_corrects_a_source_and_ingest_leaves_it(node):
+    web, tok = node["client"](ingest=ingest_capture), node["tokens"]
+    with Store.open(node["url"]) as store:
+        ingest_capture(store, make_page("https://www.smallpaper.example/a"))
+    web.post("/login", data={"token": tok["read"], "next": "/"})
+    listing = web.get("/sources")
+    assert "smallpaper.example" in listing.text and "/sources/edit" not in listing.text  # a reader sees no form
+    assert web.get("/sources/edit?key=smallpaper.example").status_code == 403
+    web.post("/login", data={"token": tok["admin"], "next": "/"})
+    assert 'href="/sources/edit?key=smallpaper.example"' in web.get("/sources").text
+    form = web.get("/sources/edit?key=smallpaper.example")
+    assert form.status_code == 200 and 'value="en"' in form.text  # the page's <html lang>, filled at ingest
+    token = _csrf(form.text)
+    fields = {"key": "smallpaper.example", "name": "Small Paper (Karachi)", "country": "pk", "language": "ur"}
+    assert web.post("/sources/edit", data=fields).status_code == 403  # no CSRF token
+    bad = web.post("/sources/edit", data={**fields, "country": "Pakistan", "csrf": token})
+    assert bad.status_code == 400 and "two-letter" in bad.text and 'value="Pakistan"' in bad.text
+    assert web.post("/sources/edit", data={**fields, "key": "nowhere.example", "csrf": token}).status_code == 404
+    done = web.post("/sources/edit", data={**fields, "csrf": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/sources"
+    with Store.open(node["url"]) as store:
+        ingest_capture(store, make_page("https://www.smallpaper.example/b"))
+        row = next(s for s in store.sources() if s["key"] == "smallpaper.example")
+    assert (row["name"], row["country"], row["language"]) == ("Small Paper (Karachi)", "PK", "ur")
+    assert "Small Paper (Karachi)" in web.get("/sources").text
+    assert web.get("/sources/edit?key=nowhere.example").status_code == 404
+
+
+def make_page(url: str):
+    from amanat.model import Capture
+
+    body = ARTICLE.replace("Talks in Astana", f"Talks in Astana ({url.rsplit('/', 1)[1]})")
+    return Capture(url=url, body=body.encode(), media_type="text/html", origin=url, fetched=datetime.now(UTC))
+
+
+def test_the_source_list_pages(node, monkeypatch):
+    from amanat.web.views import sources as view
+
+    monkeypatch.setattr(view, "PAGE_SIZE", 2)
+    with Store.open(node["url"]) as store:
+        for i in range(5):
+            ingest_capture(store, make_page(f"https://www.paper{i}.example/a"))
+        total = len(store.sources())
+    web = node["client"](public_documents=True)
+    first, last = web.get("/sources"), web.get(f"/sources?page={(total + 1) // 2}")
+    assert first.status_code == 200 and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    assert f"Sources 1–2 of {total}" in first.text and total >= 5
+    assert last.status_code == 200 and 'rel="prev"' in last.text and 'rel="next"' not in last.text
+    assert web.get("/sources?page=0").status_code == 400
+    assert web.get("/sources?page=x").status_code == 400
+
+
+def test_an_admin_corrects_a_source_through_the_api(node):
+    with Store.open(node["url"]) as store:
+        ingest_capture(store, make_page("https://www.smallpaper.example/a"))
+    api, tok = node["client"](), node["tokens"]
+    body = {"name": "Small Paper", "country": "pk", "language": "ur"}
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", json=body))[0] == 401
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", headers=bearer(tok["ingest"]), json=body)) == (
+        403, "forbidden")
+    admin = bearer(tok["admin"])
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", headers=admin,
+                            json={**body, "country": "PKR"}))[0] == 400
+    assert error_of(api.put("/api/v1/sources/smallpaper.example", headers=admin,
+                            json={**body, "language": "u1"})) == (400, "bad_input")
+    assert error_of(api.put("/api/v1/sources/nowhere.example", headers=admin, json=body)) == (404, "not_found")
+    done = api.put("/api/v1/sources/smallpaper.example", headers=admin, json=body)
+    assert done.status_code == 200
+    assert {k: done.json()[k] for k in ("key", "name", "country", "language")} == {
+        "key": "smallpaper.example", "name": "Small Paper", "country": "PK", "language": "ur"}
+    cleared = api.put("/api/v1/sources/smallpaper.example", headers=admin, json={"name": "Small Paper"})
+    assert (cleared.json()["country"], cleared.json()["language"]) == (None, None)

@@ -20,6 +20,7 @@ from amanat.provenance.publishing import create_publisher
 from amanat.store.db import Store
 from amanat.store.tokens import new_token
 from amanat.web import Settings, create_app
+from amanat.web.app import warm
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,8 +53,10 @@ def _doc(url: str, text: str, title: str, published: str | None, language: str =
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'ui.db'}"
+def corpus(module_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The UI's store, on each backend in turn (``module_store_url``): the same pages, searches
+    and forms must work over SQLite's FTS5 and PostgreSQL's tsvector alike."""
+    url = module_store_url
     docs = [
         _doc("https://mfa.example/statement", V1, "Statement on foreign media", "2022-01-10"),
         _doc("https://mfa.example/statement", V2, "Statement on foreign media", "2022-01-10"),
@@ -75,7 +78,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
                                   content_type="text/markdown")
         publish_token = new_token(store, PUBLISHER, "publish")[1]
         admin_token = new_token(store, "ui admin", "admin")[1]
-    return {"url": url, "v1": docs[0][0].id, "v2": docs[1][0].id, "token": token, "keys": keys,
+    return {"url": url, "backend": url.split(":", 1)[0], "v1": docs[0][0].id, "v2": docs[1][0].id, "token": token, "keys": keys,
             "publish_token": publish_token, "admin_token": admin_token, "item": entry.item_uri, "urdu": docs[3][0].id, "russian": docs[4][0].id}
 
 
@@ -85,6 +88,7 @@ class _Server:
     def __init__(self, app) -> None:
         import uvicorn
 
+        self.app = app
         self.statuses: list[int] = []
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -102,6 +106,7 @@ class _Server:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def __enter__(self) -> _Server:
+        warm(self.app)  # as `amanat serve` does: the knowledge base builds while pages are visited
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -144,6 +149,13 @@ def public_site(corpus) -> Iterator[str]:
 def private_site(corpus) -> Iterator[str]:
     with _Server(create_app(corpus["url"], settings=Settings(rate=None, keys_dir=corpus["keys"]))) as s:
         yield s.url
+
+
+def sqlite_only(corpus: dict[str, str], why: str) -> None:
+    """Skip a check whose result cannot depend on the database (the same HTML, fonts and
+    scripts over either), so the PostgreSQL run stays short."""
+    if corpus["backend"] != "sqlite":
+        pytest.skip(f"{why}: checked once, on SQLite")
 
 
 @pytest.fixture
@@ -259,27 +271,40 @@ def _pages(corpus) -> dict[str, tuple[str, str]]:
         "publish-correct": (f"/publish?action=correct&uri={item}", "publisher"),
         "not-found": ("/documents/0000000000000000", "reader"),
         "tokens": ("/tokens", "admin"),
+        "sources-admin": ("/sources", "admin"),
+        "source-edit": ("/sources/edit?key=mfa.example", "admin"),
         "findings": ("/findings", "reader"),  # empty here: its full states are in test_web_findings_ui
         "entity-unknown": ("/entities/Q0", "reader"),
     }
 
 
 def test_every_page_passes_axe_and_fits_a_phone(browser, private_site, corpus, shots):
+    """Every page renders for the user it is meant for. On SQLite also at phone width and
+    through axe-core; on PostgreSQL once, wide (the HTML is the same; the data under it is not)."""
     tokens = {"reader": corpus["token"], "publisher": corpus["publish_token"], "admin": corpus["admin_token"], "": ""}
+    sqlite = corpus["backend"] == "sqlite"
+    widths = (("wide", {"width": 1100, "height": 900}), ("phone", PHONE)) if sqlite else (
+        ("wide", {"width": 1100, "height": 900}),)
+    prefix = "" if sqlite else f"{corpus['backend']}-"
     problems: list[str] = []
     for who in ("reader", "publisher", "admin", ""):
-        for width, viewport in (("wide", {"width": 1100, "height": 900}), ("phone", PHONE)):
+        for width, viewport in widths:
             context, page = _signed_in(browser, private_site, tokens[who], viewport)
             for name, (path, needs) in _pages(corpus).items():
                 if needs != who:
                     continue
-                page.goto(private_site + path)
+                response = page.goto(private_site + path)
                 page.wait_for_load_state()
-                page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+                page.screenshot(path=str(shots / f"{prefix}{name}-{width}.png"), full_page=True)
+                expected = 404 if name.startswith("not-found") or name == "entity-unknown" else 200
+                if response is None or response.status != expected:
+                    problems.append(f"{name}: HTTP {response.status if response else None}, not {expected}")
+                if not page.locator("main h1").count():
+                    problems.append(f"{name}: no heading in main")
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 if overflow > 0:
                     problems.append(f"{name} at {viewport['width']} px scrolls sideways by {overflow} px")
-                if width == "wide":
+                if width == "wide" and sqlite:
                     page.add_script_tag(path=str(AXE))
                     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
                     for v in result["violations"]:
@@ -291,6 +316,7 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, private_site, corpus, s
 
 
 def test_right_to_left_and_cyrillic_text_use_the_local_fonts(browser, public_site, corpus):
+    sqlite_only(corpus, "fonts and text direction are the browser's")
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     fetched: list[str] = []
@@ -310,7 +336,8 @@ def test_right_to_left_and_cyrillic_text_use_the_local_fonts(browser, public_sit
     context.close()
 
 
-def test_api_reference_renders_offline_from_local_files(browser, public_site, shots):
+def test_api_reference_renders_offline_from_local_files(browser, public_site, corpus, shots):
+    sqlite_only(corpus, "the API reference is static files")
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     fetched: list[str] = []

@@ -138,6 +138,10 @@ class Document:
     # the outlet's own name, as the page (og:site_name) or the feed (its title) gives it: it
     # fills the source list when the outlet is first seen; not stored with the document
     site_name: str | None = None
+    # the language the outlet declares (a feed's <language>, the page's <html lang>, the
+    # Content-Language header), not the one detected in this text: it fills the source
+    # list's language the same way; not stored with the document
+    site_language: str | None = None
 
 
 _SPACE = re.compile(r"\s")

@@ -76,7 +76,21 @@ def analyze_capture(capture: Capture, *, source: str | None = None) -> Document 
         # pages filed under one name (--source) is not one outlet
         site_name=None if source else (_clean(hints.get("site_name")) or _clean(hints.get("feed_title"))
                                        or extraction.site_name),
+        site_language=None if source else (_language_tag(hints.get("language"))
+                                           or _language_tag(hints.get("content_language")) or extraction.language),
     )
+
+
+_LANG_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*")
+
+
+def _language_tag(value: str | None) -> str | None:
+    """The lowercased primary subtag of a declared language (``"en-US"`` → ``"en"``; the first
+    of a list such as Content-Language's), or None when ``value`` is not a language tag: what
+    a feed's ``<language>`` or an HTTP header says, in the form the page's own declaration
+    takes (``analyze.extract.declared_language``)."""
+    match = _LANG_TAG.fullmatch((value or "").strip().split(",")[0].strip())
+    return match.group(1).lower() if match else None
 
 
 def _has_words(text: str, n: int) -> bool:

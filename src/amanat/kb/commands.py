@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,18 +54,20 @@ def load_kb(store: Store) -> tuple[KnowledgeBase, str]:
     for r in seen:
         digest.update(r.id.encode())
     version = digest.hexdigest()[:16]
-    if version not in _BASES:
-        kb = starter.load()
-        for import_id, data in imports:
-            kb.add_all(export.from_json(json.loads(data), where=f"kb import {import_id}"))
-        kb = merge.merge_persons(kb)[0]
-        kb.add_all(seen)
-        _BASES.clear()  # one version at a time: a base is ~100 MB
-        _BASES[version] = kb
-    return _BASES[version], version
+    with _BUILDING:  # a second caller waits for the build under way instead of starting another
+        if version not in _BASES:
+            kb = starter.load()
+            for import_id, data in imports:
+                kb.add_all(export.from_json(json.loads(data), where=f"kb import {import_id}"))
+            kb = merge.merge_persons(kb)[0]
+            kb.add_all(seen)
+            _BASES.clear()  # one version at a time: a base is ~100 MB
+            _BASES[version] = kb
+        return _BASES[version], version
 
 
 _BASES: dict[str, KnowledgeBase] = {}
+_BUILDING = threading.Lock()
 _INDEXES: dict[str, KBIndex] = {}
 
 

@@ -442,8 +442,8 @@ class Store:
         costs three times as much at 100k documents)."""
         s, d = t.sources, t.documents
         with self.engine.connect() as conn:
-            counts: dict[str, int] = dict(conn.execute(
-                sa.select(d.c.source, sa.func.count()).group_by(d.c.source)).tuples().fetchall())
+            counts: dict[str, int] = {key: n for key, n in conn.execute(
+                sa.select(d.c.source, sa.func.count()).group_by(d.c.source))}
             rows = conn.execute(sa.select(s)).fetchall()
         out = [
             {**dict(r._mapping), "first_seen": r.first_seen.isoformat() if r.first_seen else None,

@@ -41,7 +41,7 @@ sources = Table(
     Column("key", String(255), primary_key=True),  # registered domain, or a name for local files
     Column("name", Text),
     Column("country", String(8)),  # ISO 3166-1 alpha-2, set by the user
-    Column("language", String(16)),  # the outlet's main language, set by the user
+    Column("language", String(16)),  # main language: the bundled table, else what its feed or pages declare
     Column("kind", String(16), nullable=False),  # web | local | feed
     Column("first_seen", DateTime(timezone=True), nullable=False),
 )
@@ -90,6 +90,8 @@ documents = Table(
     Index(None, "source"),
     Index(None, "published"),
     Index(None, "language"),
+    # the entity page dates the thousands of documents naming it from the index alone
+    Index("ix_documents_id_published", "id", "published"),
 )
 
 # One row per input payload seen, so a re-run can skip what it already did before extraction.
@@ -331,6 +333,8 @@ findings = Table(
     Index(None, "story_id"),
     Index("ix_findings_first_seen", "first_seen", "id"),  # lists and feeds page newest first
     Index("ix_findings_type_status_current", "type", "status", "current"),  # the tally, the type filter
+    # an entity's findings (through finding_entities) counted and paged from the index alone
+    Index("ix_findings_id_current_first_seen", "id", "current", "first_seen"),
 )
 
 # Which knowledge-base entities each finding's record facts name (as subject, object or

@@ -167,7 +167,7 @@ class Writer:
              given: str | None = None, size: int | None = None) -> Outcome:
         self._serialise(conn)
         now = datetime.now(UTC)
-        self._ensure_source(conn, doc.source, source_kind, now, doc.site_name)
+        self._ensure_source(conn, doc.source, source_kind, now, doc.site_name, doc.site_language)
         digest = self._ensure_raw(conn, capture, given, size)
         # one query answers all three questions: stored already? older versions? copies?
         related = conn.execute(
@@ -283,15 +283,16 @@ class Writer:
             pgsession.take_writers_lock(conn, self._stall)
             self._serialised = True
 
-    def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime, site_name: str | None) -> None:
+    def _ensure_source(self, conn: Connection, key: str, kind: str, now: datetime, site_name: str | None,
+                       site_language: str | None = None) -> None:
         """The outlet's row, created when first seen; what is known of it (the bundled table
-        of well-known outlets, else the name the page or feed gives) fills only what is
-        empty, so a correction made with ``amanat sources set`` stays."""
+        of well-known outlets, else the name and language the page or feed gives) fills only
+        what is empty, so a correction made with ``amanat sources set`` stays."""
         if key in self._sources:
             return
         s = t.sources
         row = conn.execute(sa.select(s.c.name, s.c.country, s.c.language).where(s.c.key == key)).first()
-        known = {k: v for k, v in outlets.known(key, site_name).items()
+        known = {k: v for k, v in outlets.known(key, site_name, site_language).items()
                  if v is not None and (row is None or getattr(row, k) is None)}
         if row is None:
             conn.execute(sa.insert(s).values(key=key, kind=kind, first_seen=now, **known))

@@ -65,16 +65,24 @@ def bar_chart(bins: list[tuple[date, int]], unit: Bin, *, title: str, noun: str 
             )
         )
     y_text = HEIGHT - 6
-    parts.append(
-        Markup('<text class="tick" x="{x}" y="{y}">{t}</text>').format(
-            x=LEFT, y=y_text, t=label(bins[0][0], unit)
-        )
-    )
-    if len(bins) > 1:
+    if step > MAX_BAR:
+        # a few bars, each narrower than its slot: a date under the middle of its bar, not
+        # at the edge of the chart where no bar is (wide slots leave room for the text)
+        ends = [(0, bins[0][0])] + ([(len(bins) - 1, bins[-1][0])] if len(bins) > 1 else [])
+        for i, start in ends:
+            parts.append(Markup('<text class="tick" x="{x:.1f}" y="{y}" text-anchor="middle">{t}</text>').format(
+                x=LEFT + (i + 0.5) * step, y=y_text, t=label(start, unit)))
+    else:
         parts.append(
-            Markup('<text class="tick" x="{x}" y="{y}" text-anchor="end">{t}</text>').format(
-                x=WIDTH - 4, y=y_text, t=label(bins[-1][0], unit)
+            Markup('<text class="tick" x="{x}" y="{y}">{t}</text>').format(
+                x=LEFT, y=y_text, t=label(bins[0][0], unit)
             )
         )
+        if len(bins) > 1:
+            parts.append(
+                Markup('<text class="tick" x="{x}" y="{y}" text-anchor="end">{t}</text>').format(
+                    x=WIDTH - 4, y=y_text, t=label(bins[-1][0], unit)
+                )
+            )
     parts.append(Markup("</svg>"))
     return Markup("").join(escape(p) for p in parts)

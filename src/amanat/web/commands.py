@@ -62,7 +62,7 @@ def serve(
     """Serve the web UI and the JSON API (/api/v1/, docs at /api/docs) until interrupted."""
     import uvicorn
 
-    from amanat.web.app import create_app
+    from amanat.web.app import create_app, warm
 
     options = uvicorn_options(trusted_proxies=trusted_proxy or (), header_timeout=header_timeout,
                               max_connections=max_connections)
@@ -75,6 +75,7 @@ def serve(
         err.print(f"[yellow]warning:[/yellow] serving ingested documents publicly on {escape(host)}")
     shown = f"[{host}]" if ":" in host else host
     err.print(f"serving http://{shown}:{port}/  (documents {'public' if public_documents else 'need a read token'}; Ctrl-C stops)")
+    warm(app)
     uvicorn.run(app, host=host, port=port, **options)
 
 
