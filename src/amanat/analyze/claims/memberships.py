@@ -143,10 +143,12 @@ def extract_memberships(context: Context) -> list[Claim]:
     found: list[Claim] = []
     if not any(v in text for v in _CUES) and not _COLON_LIST.search(text):
         return _people_of(context)  # the cheap test first: most texts state no membership
+    # a cue word absent from the text is absent from each of its sentences: asked once
+    in_text = {cue: kept for cue, words in _CUE_WORDS.items() if (kept := tuple(w for w in words if w in text))}
     for s_start, s_end in context.sentences:
         sentence = text[s_start:s_end]
         # each shape needs a word or sign of its own in the sentence: most sentences have none
-        present = {cue for cue, words in _CUE_WORDS.items() if any(w in sentence for w in words)}
+        present = {cue for cue, words in in_text.items() if any(w in sentence for w in words)}
         if _COLON_LIST.search(sentence):
             present.add("list")
         if not present:
