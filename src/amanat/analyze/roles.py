@@ -19,6 +19,9 @@ from amanat.analyze.tokens import Token
 from amanat.analyze.vocabulary import DEMONYMS, MARKERS, NEVER_NAMES, ORG_WORDS, TITLE_WORDS
 from amanat.model import Span
 
+_POSSESSIVE_START = re.compile(r"^['’]s")
+_COMMA_TITLE = re.compile(r"(?:^|[.\n;:]\s*|,\s+)([A-Z][^,.;\n]{2,110}),\s*(?:the\s+|H\.?\s?E\.?\s+)?$")
+
 
 def find_role(
     text: str, toks: list[Token], span: Span, hits: Covered
@@ -36,8 +39,8 @@ def find_role(
     while i >= 0:
         t = toks[i]
         gap = text[t.end : prev_start]
-        if re.sub(r"^['’]s", "", gap).strip(" -") != "" or "\n" in gap:
-            break
+        if gap != " " and (_POSSESSIVE_START.sub("", gap).strip(" -") != "" or "\n" in gap):
+            break  # (one space, the usual gap, joins: no need to ask the pattern)
         low = t.low
         in_hit = t.start in hits
         if low in TITLE_WORDS or low in MARKERS:
@@ -59,9 +62,9 @@ def find_role(
     after = text[span.end : span.end + 2]
     # (b) before, with a comma: "Ambassador of Kazakhstan to Pakistan, Yerzhan Kistafin"
     before = text[max(0, span.start - 120) : span.start]
-    m = re.search(
-        r"(?:^|[.\n;:]\s*|,\s+)([A-Z][^,.;\n]{2,110}),\s*(?:the\s+|H\.?\s?E\.?\s+)?$", before
-    )
+    # the pattern ends with a comma and at most "the" or "H.E.": most names have none before
+    # them, and a string test says so without trying the pattern at each of 120 positions
+    m = _COMMA_TITLE.search(before) if before.rstrip().endswith((",", "the", "E", "E.")) else None
     if m and _starts_with_title(m.group(1)):
         s = span.start - len(before) + m.start(1)
         return _trim_role(text, s, s + len(m.group(1)))

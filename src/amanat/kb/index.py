@@ -17,11 +17,14 @@ the text they are searched in, and it returns an offset map back to the original
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import overload
 
 import ahocorasick
 
@@ -46,12 +49,88 @@ def _fold_char(ch: str) -> str:
     return kept.casefold()
 
 
-def normalize(text: str) -> tuple[str, list[int]]:
+_SPACE_RUNS = re.compile(" {2,}")  # inside the folded text: kept as one space
+
+
+class Offsets(Sequence[int]):
+    """For each character of a folded text, the index of the original character — stored as
+    the few stretches where that index grows one by one (between collapsed runs of spaces),
+    not as one integer per character: a text of 5,000 characters has a dozen such stretches,
+    and building 5,000 integers cost more than folding the text."""
+
+    __slots__ = ("_length", "_origins", "_starts")
+
+    def __init__(self, starts: list[int], origins: list[int], length: int) -> None:
+        self._starts = starts  # folded index where each stretch begins (the first is 0)
+        self._origins = origins  # original index of that character
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, k: int) -> int: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[int]: ...
+
+    def __getitem__(self, k: int | slice) -> int | list[int]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._length))]
+        if k < 0:
+            k += self._length
+        if not 0 <= k < self._length:
+            raise IndexError(k)
+        j = bisect_right(self._starts, k) - 1
+        return self._origins[j] + k - self._starts[j]
+
+
+def normalize(text: str) -> tuple[str, Sequence[int]]:
     """Folded text and, for each of its characters, the index of the original character.
 
     Hand-written rather than ``str.casefold`` on the whole text because the offsets must
     survive characters that expand (ß → ss) or vanish (soft hyphen, collapsed spaces).
+
+    Every document is normalised for the name search, so the common case runs in C: each
+    distinct character is folded once and ``str.translate`` folds the whole text; Python
+    touches only the runs of spaces, and the offsets are ``Offsets`` stretches. A text with a
+    character that expands (… → ..., ß → ss) takes the character loop. Both give the same
+    characters and offsets.
     """
+    table = {ord(ch): _fold_char(ch) for ch in set(text)}
+    expanding = "".join(chr(k) for k, f in table.items() if len(f) != 1)
+    if expanding and any(" " in table[ord(ch)] for ch in expanding):
+        return _normalize_slow(text)
+    folded = text.translate(table)
+    lo = len(folded) - len(folded.lstrip(" "))
+    hi = len(folded.rstrip(" "))
+    cuts = [(m.start() + 1, m.end()) for m in _SPACE_RUNS.finditer(folded, lo, hi)]
+    pieces = list(zip([lo] + [end for _, end in cuts], [keep for keep, _ in cuts] + [max(lo, hi)], strict=True))
+    out = "".join(folded[a:b] for a, b in pieces)
+    if not expanding:
+        starts, origins, length = [], [], 0
+        for a, b in pieces:
+            starts.append(length)
+            origins.append(a)
+            length += b - a
+        return out, Offsets(starts, origins, length)
+    # a character that expands (… → ..., ß → ss) repeats its index: a list, built in slices
+    full: list[int] = []
+    at = 0
+    for m in re.finditer(f"[{re.escape(expanding)}]", text):
+        i = m.start()
+        full.extend(range(at, i))
+        full.extend([i] * len(table[ord(text[i])]))
+        at = i + 1
+    full.extend(range(at, len(text)))
+    offsets: list[int] = []
+    for a, b in pieces:
+        offsets.extend(full[a:b])
+    return out, offsets
+
+
+def _normalize_slow(text: str) -> tuple[str, Sequence[int]]:
+    """``normalize`` one character at a time, for texts with a character that expands."""
     out: list[str] = []
     offsets: list[int] = []
     space = True  # drop leading spaces and collapse runs

@@ -35,7 +35,6 @@ _PARTICLE = r"(?:bin|ibn|al|el|de|del|da|di|van|von|der|ul|la|le)"
 # a leading lookbehind is tried at every position (same matches, a third of the scan time).
 _RUN = re.compile(rf"[A-Z\u00C0-\u00DE](?<![\w’'.-].)(?:[\w’'-]*[a-z\u00DF-\u024F][\w’'-]*|(?<=[A-Z])\.(?=\s+[A-Z]))"
                   rf"(?:\s+(?:{_PARTICLE}\s+)?(?:{_NAME_WORD}|[A-Z]\.(?=\s+[A-Z]))){{0,5}}")
-_POSSESSIVE = re.compile(r"['’]s$")
 _MALE = frozenset({"mr", "mister", "sir"})
 _FEMALE = frozenset({"ms", "mrs", "miss", "madam", "dame", "mme"})
 
@@ -110,7 +109,6 @@ def _word_before(text: str, start: int) -> str:
 
 _LOWER_AFTER = re.compile(r"\s+[a-z]")
 _SENTENCE_END = re.compile(r".{0,2}[.!?][”\"]?\s+$")
-_INITIAL = re.compile(r"[A-Z]\.")
 _NONSPACE = re.compile(r"\S+")
 
 
@@ -148,11 +146,14 @@ def _people(context: Context) -> tuple[Person, ...]:
         name_words = words[k:]
         start = run.start() + [m.start() for m in _NONSPACE.finditer(run.group())][k] if k else run.start()
         end = run.end()
-        if _POSSESSIVE.search(name_words[-1]):
+        if name_words[-1].endswith(("'s", "’s")):  # a possessive: the name ends before it
             end -= 2
         if covered.find(1, start, end) != -1:
             continue  # the cheap test first: most runs are mentions already
-        if any(_fold(x) in w.not_names for x in name_words if not _INITIAL.fullmatch(x)):  # not the initial "A."
+        # an initial ("A.") is never a word that makes the run no name: a string test, not a
+        # regex call per word (this runs for every capitalised run of every text)
+        if any(_fold(x) in w.not_names for x in name_words
+               if not (len(x) == 2 and x[1] == "." and "A" <= x[0] <= "Z")):
             continue
         name = text[start:end]
         if not titled:

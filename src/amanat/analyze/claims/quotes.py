@@ -178,7 +178,9 @@ def _content_end(context: Context, start: int, end: int) -> int:
     return end
 
 
-_ACCORDING = re.compile(r"\b[Aa]ccording to\s+")
+# the word boundary is tested after the first letter: a pattern that starts with a letter lets
+# ``re`` skip to the next "a"/"A" in C, where a leading ``\b`` is tried at every position
+_ACCORDING = re.compile(r"[Aa](?<!\w.)ccording to\s+")
 
 
 def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], taken: Taken) -> list[Claim]:
