@@ -80,6 +80,15 @@ def require(scope: str, who: Viewer) -> Viewer:
     raise refusal(scope, who)
 
 
+def signed_in_with(request: Request, scope: str, doing: str) -> Viewer:
+    """For pages: the viewer if it may use ``scope``; without a token, the sign-in page saying
+    that ``doing`` needs one; with a token that lacks the scope, 403."""
+    who = viewer(request)
+    if who.token is None:
+        raise LoginRequired(f"{doing} needs a token with the {scope} scope: sign in with one")
+    return require(scope, who)
+
+
 def official_only(who: Viewer) -> bool:
     """True when ``who`` may see only documents derived from signed items, not coverage."""
     return not who.may("read")

@@ -18,8 +18,8 @@ from starlette.responses import RedirectResponse, Response
 
 from amanat.errors import AmanatError
 from amanat.web import csrf
-from amanat.web.auth import refusal, viewer
-from amanat.web.errors import HttpError, LoginRequired, describe_validation
+from amanat.web.auth import Viewer, signed_in_with
+from amanat.web.errors import HttpError, describe_validation
 from amanat.web.pages import render
 from amanat.web.publishing import PublishRequest, item_id, local_publishers, resolve_item
 
@@ -28,13 +28,8 @@ FIELDS = ("action", "publisher", "headline", "body", "language", "content_type",
 MAX_FORM_FIELDS = 16
 
 
-def _publisher_viewer(request: Request) -> Any:
-    who = viewer(request)
-    if who.token is None:
-        raise LoginRequired("publishing needs a token with the publish scope: sign in with one")
-    if not who.may("publish"):
-        raise refusal("publish", who)
-    return who
+def _publisher_viewer(request: Request) -> Viewer:
+    return signed_in_with(request, "publish", "publishing")
 
 
 def _form_page(request: Request, who: Any, form: dict[str, str], *, error: str | None = None,

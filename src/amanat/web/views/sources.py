@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from amanat.errors import AmanatError, NotFound
 from amanat.store import outlets
 from amanat.web import csrf
-from amanat.web.auth import page_reader, refusal, viewer
-from amanat.web.errors import HttpError, LoginRequired
+from amanat.web.auth import Viewer, page_reader, signed_in_with, viewer
+from amanat.web.errors import HttpError
 from amanat.web.pages import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_reader)])
@@ -41,12 +41,8 @@ def sources_page(request: Request) -> Response:
         "may_correct": viewer(request).may("admin")})
 
 
-def _admin(request: Request) -> None:
-    who = viewer(request)
-    if who.token is None:
-        raise LoginRequired("correcting a source needs a token with the admin scope: sign in with one")
-    if not who.may("admin"):
-        raise refusal("admin", who)
+def _admin(request: Request) -> Viewer:
+    return signed_in_with(request, "admin", "correcting a source")
 
 
 def _source(request: Request, key: str) -> dict[str, Any]:

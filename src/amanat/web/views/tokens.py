@@ -16,20 +16,15 @@ from starlette.responses import RedirectResponse, Response
 from amanat.errors import AmanatError
 from amanat.store.tokens import SCOPES, list_tokens, new_token, revoke_token
 from amanat.web import csrf
-from amanat.web.auth import refusal, viewer
-from amanat.web.errors import HttpError, LoginRequired
+from amanat.web.auth import Viewer, signed_in_with
+from amanat.web.errors import HttpError
 from amanat.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _admin(request: Request) -> Any:
-    who = viewer(request)
-    if who.token is None:
-        raise LoginRequired("token administration needs a token with the admin scope: sign in with one")
-    if not who.may("admin"):
-        raise refusal("admin", who)
-    return who
+def _admin(request: Request) -> Viewer:
+    return signed_in_with(request, "admin", "token administration")
 
 
 def _page(request: Request, who: Any, *, created: tuple[Any, str] | None = None, error: str | None = None,
@@ -68,7 +63,7 @@ async def create_token(request: Request) -> Response:
 async def revoke(request: Request, token_id: str) -> Response:
     who = _admin(request)
     await _form(request)
-    if token_id == who.token.id:
+    if who.token is not None and token_id == who.token.id:
         return _page(request, who, error="this is the token you are signed in with: revoke it from another "
                      "admin token or with `amanat tokens revoke`", status=400)
     try:
