@@ -23,11 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-import ahocorasick
-
 from amanat.kb.lexicon import lexicon
 from amanat.kb.model import JURISDICTION, POSITION_HELD, Entity, Interval, KnowledgeBase
 from amanat.kb.names import NameIndex, parse_name
+from amanat.kb.packed import AliasAutomaton, AliasTable, EntityKinds
 from amanat.kb.tenures import Tenure, merge_tenures
 
 LINKABLE = ("person", "organization", "place")
@@ -84,14 +83,6 @@ def is_acronym(alias: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Alias:
-    entity_id: str
-    text: str
-    kind: str
-    acronym: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Office:
     """One office an entity held: words that describe it, and when."""
 
@@ -119,13 +110,13 @@ class PositionEntry:
 class KBIndex:
     """Aliases, fuzzy person names and offices of a base, ready for ``analyze_mentions``."""
 
-    automaton: ahocorasick.Automaton
-    aliases: list[Alias]
+    automaton: AliasAutomaton  # folded alias → alias numbers (``iter``, ``get``)
+    aliases: AliasTable  # alias number → ``Alias``
     names: NameIndex
-    kinds: dict[str, str]
+    kinds: EntityKinds  # entity id → kind
     display: dict[str, tuple[str, str | None]]  # entity id → (name, QID)
     offices: dict[str, list[Office]] = field(default_factory=dict)
-    surnames: dict[str, set[str]] = field(default_factory=dict)  # phonetic last token → ids
+    surnames: dict[str, tuple[str, ...]] = field(default_factory=dict)  # phonetic last token → ids
     positions: list[PositionEntry] = field(default_factory=list)
     by_owner: dict[str, list[PositionEntry]] = field(default_factory=dict)  # owner id → offices
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)  # position id → holders
@@ -179,30 +170,35 @@ class KBIndex:
         fuzzy: bool = True,
     ) -> KBIndex:
         """Index ``(entity_id, kind, alias)`` triples (the benchmark feeds synthetic ones)."""
-        automaton = ahocorasick.Automaton()
-        aliases: list[Alias] = []
-        by_key: dict[str, list[int]] = defaultdict(list)
+        automaton = AliasAutomaton()
+        aliases = AliasTable()
         names = NameIndex(transliterate=transliterate)
-        surnames: dict[str, set[str]] = defaultdict(set)
-        kinds: dict[str, str] = {}
+        surnames: dict[str, list[str]] = defaultdict(list)
         for entity_id, kind, text in items:
             key = normalize_key(text)
             if len(key) < 2:
                 continue
-            idx = len(aliases)
-            aliases.append(Alias(entity_id, text, kind, is_acronym(text)))
-            by_key[key].append(idx)
-            kinds[entity_id] = kind
+            automaton.add(key)
+            aliases.append(entity_id, text, kind, is_acronym(text))
             if fuzzy and kind == "person":
-                names.add(text, entity_id)
-                parsed = parse_name(text, transliterate)
+                # parsed past the cache: a million names would only push out the ones that
+                # articles bring back (and hold ~50 MB of parsed names nobody asked for)
+                parsed = parse_name.__wrapped__(text, transliterate)
+                names.add(text, entity_id, parsed)
                 if len(parsed.tokens) >= 2:
-                    surnames[parsed.tokens[-1].phonetic].add(entity_id)
-        for key, idxs in by_key.items():
-            automaton.add_word(key, (len(key), tuple(idxs)))
-        automaton.make_automaton()
+                    surnames[parsed.tokens[-1].phonetic].append(entity_id)
+        automaton.freeze()
+        aliases.freeze()
+        names.freeze()
         display = display or {}
-        return cls(automaton, aliases, names, kinds, display, surnames=dict(surnames))
+        return cls(
+            automaton,
+            aliases,
+            names,
+            EntityKinds(aliases),
+            display,
+            surnames={k: tuple(dict.fromkeys(ids)) for k, ids in surnames.items()},
+        )
 
     def position_entry(
         self, position_id: str, label: str, jurisdiction: str | None
