@@ -276,7 +276,7 @@ def run(quick: bool) -> str:
             "drawn from real name distributions (see below) added to the starter base.",
             body,
             f"- Throughput at {int(results[-1]['aliases']):,} aliases is {1 / ratio:.2f}× that at "
-            f"{int(results[0]['aliases']):,}: one Aho–Corasick pass per article does not depend on "
+            f"{int(results[0]['aliases']):,}: one pass over an article's tokens does not depend on "
             "the number of aliases, and a fuzzy lookup scores only names sharing a pair of keys with "
             "it (a lone key only within a budget of 2,000 names). What grows is the number of "
             f"lookups that find something to score ({results[0]['per_article']:.0f} → "

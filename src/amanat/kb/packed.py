@@ -11,11 +11,11 @@ dictionary of a million keys, a tuple and an ``array`` per posting list, a trie 
   the entity ids once, sorted (so ``kinds`` is a binary search, not a dictionary);
 * ``Postings``: integer key → integer items, appended in any order and frozen into one sorted
   key array, offsets and items (a lookup is a binary search);
-* ``AliasAutomaton``: Aho–Corasick over *tokens* instead of characters (a trie node per
-  distinct word prefix: ~1.4M nodes at a million aliases instead of ~6.4M), storing an
-  integer per key instead of a Python tuple.
+* ``AliasAutomaton``: the alias keys matched over *tokens* instead of characters, as 64-bit
+  fingerprints in two arrays (pyahocorasick's character trie took ~6.4M nodes, ~290 MB, at a
+  million aliases, each key's value a Python tuple).
 
-The token automaton finds exactly what the character automaton found once a hit is required
+The token matcher finds exactly what the character automaton found once a hit is required
 to stand on word boundaries (no letter or digit on either side): tokens are runs of letters
 and digits (``str.isalnum``) and single other characters, so every such hit starts and ends
 on token boundaries, and a token sequence equals a key's only where the characters do. A
@@ -31,10 +31,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, repeat
 from operator import add, and_
-
-import ahocorasick
 
 # runs of alphanumerics; any other non-space character alone; a space unless it stands
 # between two alphanumerics (see the module docstring)
@@ -51,12 +49,14 @@ class PackedStrings(Sequence[str]):
 
     def __init__(self, items: Iterable[str] = ()) -> None:
         self._buf = bytearray()
-        self._ends = array("Q")
+        self._ends = array("I")  # "Q" once the buffer passes 4 GB
         for s in items:
             self.append(s)
 
     def append(self, s: str) -> None:
         self._buf += s.encode("utf-8")
+        if len(self._buf) > 0xFFFFFFFF and self._ends.typecode == "I":
+            self._ends = array("Q", self._ends)
         self._ends.append(len(self._buf))
 
     def __len__(self) -> int:
@@ -248,33 +248,91 @@ def _counting_sort(order: array[int], digits: array[int]) -> array[int]:
 
 
 class AliasAutomaton:
-    """Folded alias keys → alias numbers, found in folded text in one pass (see the module
-    docstring for why tokens, and why the hits are the same as a character automaton's)."""
+    """Folded alias keys → alias numbers, found in folded text in one pass over its tokens
+    (see the module docstring for why tokens, and why the hits are the same as a character
+    Aho–Corasick automaton's on word boundaries).
+
+    Not a trie: pyahocorasick scans a node's children one by one, and over tokens the root
+    has one child per distinct first word (~10,000 at a million aliases), which made every
+    text token cost thousands of comparisons. Instead each key is a 64-bit fingerprint of its
+    token ids in an open-addressing table of two arrays; for every text token that begins
+    some key, the fingerprints of the next 1 … n tokens are looked up (n: the longest key
+    beginning with that token), and a hit is confirmed against the stored key (so a
+    fingerprint collision can cost time, never a wrong hit)."""
+
+    _BASIS = 0xCBF29CE484222325
+    _PRIME = 0x100000001B3
+    _MASK = 0xFFFFFFFFFFFFFFFF
 
     def __init__(self) -> None:
         self._vocab: dict[str, int] = {}  # token → id from 1 (0: a token no key has)
-        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_SEQUENCE)
-        self._length = array("H")  # tokens per key
+        self._longest = array("H", [0])  # token id → most tokens of a key it begins (0: none)
+        self._keys = PackedStrings()  # key number → folded key
+        self._length = array("H")  # key number → tokens
+        self._fp = array("Q")  # key number → fingerprint (while building: to grow the table)
+        self._table_fp = array("Q", bytes(8 * 1024))
+        self._table_key = array("I", bytes(4 * 1024))  # key number + 1; 0: empty slot
         self._key_of = array("I")  # alias → key, while building
-        self._starts = array("I", [0])  # key → its aliases in ``_aliases``
+        self._starts = array("I", [0])  # key number → its aliases in ``_aliases``
         self._aliases = array("I")
 
-    def add(self, key: str) -> None:
-        """Post the next alias (numbered from 0 in the order added) under folded ``key``.
+    @classmethod
+    def _fingerprint(cls, ids: Iterable[int]) -> int:
+        h = cls._BASIS
+        for t in ids:
+            h = ((h ^ t) * cls._PRIME) & cls._MASK
+        return h
 
-        The trie itself says whether a key is new: no dictionary of a million keys, and no
-        list per key (flat arrays, sorted once by ``freeze``)."""
-        seq = tuple(self._vocab.setdefault(t, len(self._vocab) + 1) for t in _TOKEN.findall(key))
-        n = self._automaton.get(seq, None)
-        if n is None:
+    def _slot(self, fp: int, key: str) -> tuple[int, int]:
+        """(slot, key number) of ``key``, or (the empty slot where it goes, -1)."""
+        mask = len(self._table_key) - 1
+        i = (fp ^ (fp >> 29)) & mask
+        while True:
+            n = self._table_key[i]
+            if not n:
+                return i, -1
+            if self._table_fp[i] == fp and self._keys[n - 1] == key:
+                return i, n - 1
+            i = (i + 1) & mask
+
+    def _grow(self) -> None:
+        size = 2 * len(self._table_key)
+        self._table_fp = array("Q", bytes(8 * size))
+        self._table_key = array("I", bytes(4 * size))
+        mask = size - 1
+        for n, fp in enumerate(self._fp):
+            i = (fp ^ (fp >> 29)) & mask
+            while self._table_key[i]:
+                i = (i + 1) & mask
+            self._table_fp[i] = fp
+            self._table_key[i] = n + 1
+
+    def add(self, key: str) -> None:
+        """Post the next alias (numbered from 0 in the order added) under folded ``key``."""
+        ids = []
+        for t in _TOKEN.findall(key):
+            n = self._vocab.get(t)
+            if n is None:
+                n = self._vocab[t] = len(self._vocab) + 1
+                self._longest.append(0)
+            ids.append(n)
+        fp = self._fingerprint(ids)
+        slot, n = self._slot(fp, key)
+        if n < 0:
             n = len(self._length)
-            self._automaton.add_word(seq, n)
-            self._length.append(len(seq))
+            self._keys.append(key)
+            self._length.append(len(ids))
+            self._fp.append(fp)
+            self._table_fp[slot] = fp
+            self._table_key[slot] = n + 1
+            self._longest[ids[0]] = max(self._longest[ids[0]], len(ids))
+            if 2 * len(self._length) > len(self._table_key):
+                self._grow()
         self._key_of.append(n)
 
     def freeze(self) -> None:
-        """Build the automaton and the key → aliases arrays (a counting sort, aliases in the
-        order added); drop the building array."""
+        """The key → aliases arrays (a counting sort, aliases in the order added); drop the
+        building arrays."""
         counts = array("I", bytes(4 * len(self._length)))
         for n in self._key_of:
             counts[n] += 1
@@ -288,40 +346,53 @@ class AliasAutomaton:
             self._aliases[fill[n]] = alias
             fill[n] += 1
         self._key_of = array("I")
-        self._automaton.make_automaton()
+        self._fp = array("Q")
 
     def _ids(self, n: int) -> Sequence[int]:
         return self._aliases[self._starts[n] : self._starts[n + 1]]
 
     def get(self, key: str) -> Sequence[int] | None:
         """The aliases whose folded form is exactly ``key``, or ``None``."""
-        seq = tuple(self._vocab.get(t, 0) for t in _TOKEN.findall(key))
-        if not seq or 0 in seq or self._automaton.kind == ahocorasick.EMPTY:
+        ids = [self._vocab.get(t, 0) for t in _TOKEN.findall(key)]
+        if not ids or 0 in ids:
             return None
-        n = self._automaton.get(seq, None)
-        return None if n is None else self._ids(n)
+        n = self._slot(self._fingerprint(ids), key)[1]
+        return None if n < 0 else self._ids(n)
 
     def iter(self, norm: str) -> Iterator[tuple[int, tuple[int, Sequence[int]]]]:
         """``(end index, (length, alias numbers))`` of every key occurring in folded text
-        ``norm`` on token boundaries, as ``ahocorasick.Automaton.iter`` gave them."""
-        if self._automaton.kind != ahocorasick.AHOCORASICK:
-            return
+        ``norm`` on token boundaries (in the form ``ahocorasick.Automaton.iter`` gave)."""
         tokens = _TOKEN.findall(norm)
-        if not tokens:
-            return
-        hits = self._automaton.iter(tuple(map(self._vocab.get, tokens, repeat(0, len(tokens)))))
-        first = next(hits, None)
-        if first is None:
-            return
-        # where each token starts, without a Python loop per token: the lengths before it,
-        # plus one for the space left out between two alphanumeric runs
-        alnum = list(map(str.isalnum, tokens))
-        starts = list(
-            accumulate(
-                map(add, map(len, tokens[:-1]), map(and_, alnum[:-1], alnum[1:])), initial=0
-            )
-        )
-        for last, n in chain((first,), hits):
-            start = starts[last - self._length[n] + 1]
-            end = starts[last] + len(tokens[last])
-            yield end - 1, (end - start, self._ids(n))
+        ids = list(map(self._vocab.get, tokens, repeat(0, len(tokens))))
+        longest = self._longest
+        table_fp, table_key = self._table_fp, self._table_key
+        mask = len(table_key) - 1
+        basis, prime, m64 = self._BASIS, self._PRIME, self._MASK
+        starts: list[int] | None = None
+        for i, t in enumerate(ids):
+            most = longest[t]
+            if not most:
+                continue
+            h = basis
+            for j in range(i, min(i + most, len(ids))):
+                if not ids[j]:
+                    break
+                h = ((h ^ ids[j]) * prime) & m64
+                slot = (h ^ (h >> 29)) & mask
+                while n := table_key[slot]:
+                    if table_fp[slot] == h:
+                        if starts is None:
+                            starts = _token_starts(tokens)
+                        end = starts[j] + len(tokens[j])
+                        if norm[starts[i] : end] == self._keys[n - 1]:
+                            yield end - 1, (end - starts[i], self._ids(n - 1))
+                    slot = (slot + 1) & mask
+
+
+def _token_starts(tokens: list[str]) -> list[int]:
+    """Where each token of folded text starts, without a Python loop per token: the lengths
+    before it, plus one for the space left out between two alphanumeric runs."""
+    alnum = list(map(str.isalnum, tokens))
+    return list(
+        accumulate(map(add, map(len, tokens[:-1]), map(and_, alnum[:-1], alnum[1:])), initial=0)
+    )
