@@ -28,7 +28,7 @@ from functools import lru_cache
 from amanat.kb.lexicon import lexicon
 from amanat.kb.model import JURISDICTION, POSITION_HELD, Entity, Interval, KnowledgeBase
 from amanat.kb.names import NameIndex, parse_name
-from amanat.kb.packed import AliasAutomaton, AliasTable, EntityKinds
+from amanat.kb.packed import AliasAutomaton, AliasTable, EntityKinds, release_free_memory
 from amanat.kb.tenures import Tenure, merge_tenures
 
 LINKABLE = ("person", "organization", "place")
@@ -192,6 +192,7 @@ class KBIndex:
         automaton.freeze()
         aliases.freeze()
         names.freeze()
+        release_free_memory()
         display = display or {}
         return cls(
             automaton,

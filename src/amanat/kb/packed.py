@@ -26,6 +26,7 @@ separate them in folded text); any other space is a token, so "st. petersburg" a
 
 from __future__ import annotations
 
+import ctypes
 import re
 from array import array
 from bisect import bisect_left
@@ -40,6 +41,20 @@ _TOKEN = re.compile(r"[^\W_]+|[^ ]|(?<![^\W_]) | (?![^\W_])")
 
 KINDS = ("person", "organization", "place")  # codes 0..2; any other kind is stored by name
 _ACRONYM = 0x80
+
+
+def release_free_memory() -> None:
+    """Hand back to the operating system the heap pages a bulk build has freed.
+
+    Building a million-alias index parses every name and sorts its postings; ~100 MB of
+    temporaries are freed afterwards, but glibc keeps freed pages that are not at the top of
+    its heap, so the process stays that much larger (measured: 369 → 270 MB at a million
+    aliases). ``malloc_trim`` returns them; elsewhere (no glibc) this does nothing."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 class PackedStrings(Sequence[str]):
