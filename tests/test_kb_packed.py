@@ -84,3 +84,18 @@ def test_index_kinds_and_exact_lookup() -> None:
     assert hit is not None and index.aliases[hit[0]].entity_id == "Q1"
     assert index.automaton.get("kazakh") is None
     assert index.surnames == {index.names.entry(0)[0].tokens[-1].phonetic: ("Q3",)}
+
+
+def test_index_pickles_for_pool_workers() -> None:
+    """``Context`` ships the index to worker processes by pickle."""
+    import pickle
+
+    from amanat.analyze.tokens import known_names
+
+    index = KBIndex.from_aliases(
+        [("Q1", "place", "Kazakhstan"), ("Q2", "organization", "UN"), ("Q3", "person", "Ann Lee")]
+    )
+    copy = pickle.loads(pickle.dumps(index))
+    text = "Ann Lee of the UN visited Kazakhstan."
+    assert known_names(text, copy) == known_names(text, index) and len(known_names(text, index)) == 3
+    assert copy.names.search("Ann Lee")[0].ref == "Q3"
