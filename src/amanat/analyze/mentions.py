@@ -5,7 +5,7 @@ Pure: ``analyze_mentions(text, published, kb_index)`` takes a text, its publicat
 
 Steps, one module each (docs/mentions.md has the long form):
 
-1. **Known names** (``tokens``) — one Aho–Corasick pass over the normalised text finds every
+1. **Known names** (``tokens``) — one pass over the tokens of the normalised text finds every
    alias of the base (``KBIndex.automaton``); short all-capital aliases (UN, CSTO) match only
    as written, other aliases only where the text starts with a capital or an uncased letter.
 2. **Name-shaped spans** (``spans``) — runs of capitalised tokens (with particles like *of*,

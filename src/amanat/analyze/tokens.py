@@ -4,7 +4,7 @@ detection reads.
 Two views of one text, kept apart on purpose. ``tokens`` cuts words as written (a trailing
 dot or possessive set apart, "then-"/"ex-" split off) because capitalisation, dots and
 possessives carry the signal for name-shaped runs and titles. ``known_names`` searches the
-*normalised* text with the base's Aho–Corasick automaton (``KBIndex.automaton``), one pass
+*normalised* text with the base's alias matcher (``KBIndex.automaton``), one pass
 whatever the number of aliases, and maps hits back to offsets in the original text; short
 all-capital aliases (UN, CSTO) match only as written, others only where the text starts
 with a capital or an uncased letter ("us" is not the US).

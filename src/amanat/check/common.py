@@ -99,11 +99,11 @@ def entities_named(record: Record, name: str, kinds: tuple[str, ...] = ("place",
     """The entities of the given kinds that have ``name`` as a label or alias, exactly (folded);
     an acronym only as written ("SCO", not "sco")."""
     key = normalize_key(name)
-    hit = record.index.automaton.get(key, None) if key else None
+    hit = record.index.automaton.get(key) if key else None
     if hit is None:
         return set()
     out = set()
-    for i in hit[1]:
+    for i in hit:
         alias = record.index.aliases[i]
         if alias.kind in kinds and (not alias.acronym or alias.text == name.strip()):
             out.add(alias.entity_id)

@@ -81,7 +81,7 @@ def _surname_candidates(index: KBIndex, token: str) -> dict[str, float]:
     q = parse_name(token, index.names.transliterate)
     if len(q.tokens) != 1:
         return {}
-    ids = index.surnames.get(q.tokens[0].phonetic, set())
+    ids = index.surnames.get(q.tokens[0].phonetic, ())
     if len(ids) > index.names.max_bucket:
         return {}
     return dict.fromkeys(sorted(ids), 0.75)

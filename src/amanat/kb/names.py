@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from array import array
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +35,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
+from amanat.kb.packed import PackedStrings, Postings
 from amanat.kb.scripts import ABJADS, script_of_char
 
 
@@ -334,13 +333,16 @@ class NameIndex:
         self.max_bucket = max_bucket
         self.pair_enough = pair_enough
         self.scored = 0  # names scored so far by this index (what the benchmarks report)
-        # Names are kept as written and parsed again (cached) when scored: a million parsed
-        # names would hold ~10 objects each, and a heap that size slows every allocation of
-        # the process (measured in bench/bench_mentions.py). Postings are unboxed arrays.
-        self._texts: list[str] = []
+        # Names are kept as written (packed UTF-8) and parsed again (cached) when scored: a
+        # million parsed names would hold ~10 objects each, and a heap that size slows every
+        # allocation of the process (measured in bench/bench_mentions.py). A key is a number
+        # (a pair: two numbers in one), its postings one slice of a sorted array: a list or
+        # dictionary entry per key and pair cost ~250 MB at a million names.
+        self._texts = PackedStrings()
         self._refs: list[Hashable] = []
-        self._postings: dict[str, array[int]] = defaultdict(_posting_list)
-        self._pairs: dict[tuple[str, str], array[int]] = defaultdict(_posting_list)
+        self._key_ids: dict[str, int] = {}
+        self._postings = Postings()
+        self._pairs = Postings()
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -349,15 +351,32 @@ class NameIndex:
         """The parsed name and ref stored at ``idx`` (as returned by ``candidates``)."""
         return parse_name(self._texts[idx], self.transliterate), self._refs[idx]
 
-    def add(self, name: str, ref: Hashable) -> None:
-        parsed = parse_name(name, self.transliterate)
+    def add(self, name: str, ref: Hashable, parsed: ParsedName | None = None) -> None:
+        """Index ``name`` for ``ref``; ``parsed``: its ``parse_name`` if the caller has it."""
+        parsed = parsed or parse_name(name, self.transliterate)
         idx = len(self._texts)
         self._texts.append(name)
         self._refs.append(ref)
         for key in parsed.keys:
-            self._postings[key].append(idx)
-        for pair in _pairs(parsed.pair_keys):
-            self._pairs[pair].append(idx)
+            self._postings.add(self._key_id(key), idx)
+        for a, b in _pairs(parsed.pair_keys):
+            self._pairs.add(self._key_id(a) << 32 | self._key_id(b), idx)
+
+    def _key_id(self, key: str) -> int:
+        return self._key_ids.setdefault(key, len(self._key_ids))
+
+    def _single(self, key: str) -> Sequence[int]:
+        n = self._key_ids.get(key)
+        return () if n is None else self._postings.get(n)
+
+    def _pair(self, a: str, b: str) -> Sequence[int]:
+        x, y = self._key_ids.get(a), self._key_ids.get(b)
+        return () if x is None or y is None else self._pairs.get(x << 32 | y)
+
+    def freeze(self) -> None:
+        """Sort the postings now (else the first lookup does): after a bulk ``add``."""
+        len(self._postings)
+        len(self._pairs)
 
     def add_all(self, items: Iterable[tuple[str, Hashable]]) -> None:
         for name, ref in items:
@@ -367,7 +386,7 @@ class NameIndex:
         """Names sharing a pair of keys with ``name``, within the ``max_bucket`` budget
         (empty for a name with fewer than two pair keys)."""
         parsed = name if isinstance(name, ParsedName) else parse_name(name, self.transliterate)
-        lists = [self._pairs.get(pair, ()) for pair in _pairs(parsed.pair_keys)]
+        lists = [self._pair(a, b) for a, b in _pairs(parsed.pair_keys)]
         return self._within_budget(lists)
 
     def candidates(self, name: str | ParsedName, *, bounded: bool = False) -> set[int]:
@@ -375,7 +394,7 @@ class NameIndex:
 
         ``bounded=True`` applies the ``max_bucket`` budget to the rarest key too."""
         parsed = name if isinstance(name, ParsedName) else parse_name(name, self.transliterate)
-        lists = [self._postings.get(k, ()) for k in parsed.keys]
+        lists = [self._single(k) for k in parsed.keys]
         if bounded:
             return self._within_budget(lists)
         lists.sort(key=len)
@@ -450,10 +469,6 @@ class NameIndex:
                 scored.append(Match(s, cand.original, ref))
         scored.sort(key=lambda m: (-m.score, m.name))
         return scored
-
-
-def _posting_list() -> array[int]:
-    return array("I")
 
 
 def _pairs(keys: list[str]) -> list[tuple[str, str]]:
