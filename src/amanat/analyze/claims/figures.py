@@ -158,6 +158,7 @@ def _run(context: Context) -> list[Claim]:
     text = context.text
     spans = context.sentences
     dates = list(dates_of(text, context.published, context.language, tuple(spans)))
+    by_start = _Dates(dates)
     claims: list[Claim] = []
     previous: tuple[int, int] | None = None
     # where a date stands, marked once per document: a number inside a date is no figure
@@ -169,7 +170,7 @@ def _run(context: Context) -> list[Claim]:
         if figures:
             said = attribution(context, sentence, previous)
             as_of = None
-            clauses = _Clauses(text, sentence, dates)
+            clauses = _Clauses(text, sentence, by_start)
             for f in figures:
                 as_of = _as_of(context, f, clauses, previous, dates, said, as_of)
                 fields = {"measure": f.measure, "value": f.number.value, "qualifier": f.qualifier, "unit": f.unit,
@@ -455,15 +456,29 @@ def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, 
     return g.words["cues"][_key(last.group())], _distance(g, text[last.end():pos]), last.start()
 
 
+class _Dates:
+    """The document's dates, a sentence's found by bisection in their own order (a text of
+    thousands of sentences must not pass over every date for each)."""
+
+    def __init__(self, dates: list[DateExpression]) -> None:
+        self.order = sorted(range(len(dates)), key=lambda i: dates[i].start)
+        self.starts = [dates[i].start for i in self.order]
+        self.dates = dates
+
+    def within(self, span: tuple[int, int]) -> list[DateExpression]:
+        found = sorted(self.order[bisect_left(self.starts, span[0]):bisect_left(self.starts, span[1])])
+        return [self.dates[i] for i in found]
+
+
 class _Clauses:
     """One sentence's clause marks and dated expressions, found once for all its figures
     (a sentence may hold thousands of numbers: each lookup must not rescan it)."""
 
-    def __init__(self, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> None:
+    def __init__(self, text: str, sentence: tuple[int, int], dates: _Dates) -> None:
         self.sentence = sentence
         self.starts = Marks(_CLAUSE_START, text, *sentence)
         self.ends = Marks(_CLAUSE_END, text, *sentence)
-        self.here = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date
+        self.here = [d for d in dates.within(sentence) if d.date
                      and d.role in ("event", "as_of")]
         self.as_of = next((d.date for d in self.here if d.role == "as_of"), None)
         self._future: dict[tuple[int, int], bool] = {}
