@@ -182,15 +182,15 @@ def _figures(document: DocumentView, record: Record) -> list[Finding]:
     places: dict[tuple[int, int], frozenset[str]] = {}
     by_key: dict[tuple[tuple[str, str, str, str], frozenset[str]], list[tuple[int, tuple[int, int], Claim]]] = {}
     for n, c in enumerate(document.claims):
-        key = _figure_key(c) if c.type == "figure" else None
-        if key is None:
+        what = _figure_key(c) if c.type == "figure" else None
+        if what is None:
             continue
         s, e = lay.sentence(c.start)
         if _PARTS.search(text, s, e):
             continue
         if (s, e) not in places:
             places[(s, e)] = _places(mentions, starts, (s, e))
-        by_key.setdefault((key, places[(s, e)]), []).append((n, (s, e), c))
+        by_key.setdefault((what, places[(s, e)]), []).append((n, (s, e), c))
     found: dict[str, tuple[tuple[int, int], Finding]] = {}
     for ((measure, unit, as_of, _), _), same in by_key.items():
         same = same[:MAX_TELLINGS]

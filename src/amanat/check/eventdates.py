@@ -308,12 +308,12 @@ def event_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Fi
     """Findings on the dates of one story's events (see the module's docstring)."""
     by_event: dict[tuple[str, frozenset[str], frozenset[str]], list[_Event]] = {}
     for r in reports(documents):
-        told: Counter[tuple[str, frozenset[str], frozenset[str]]] = Counter()
+        tellings: Counter[tuple[str, frozenset[str], frozenset[str]]] = Counter()
         for e in _events(r):
-            key = (e.kind, e.who, e.places)
-            told[key] += 1
-            if told[key] <= PER_REPORT:
-                by_event.setdefault(key, []).append(e)
+            event = (e.kind, e.who, e.places)
+            tellings[event] += 1
+            if tellings[event] <= PER_REPORT:
+                by_event.setdefault(event, []).append(e)
     events = [e for same in by_event.values() for e in same]
     found = []
     groups = [g for same in by_event.values() if len(same) > 1
