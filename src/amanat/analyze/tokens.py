@@ -45,6 +45,7 @@ class Token:
 def tokens(text: str) -> list[Token]:
     """Word tokens with trailing dot and possessive set apart; then-/ex- split off."""
     out = []
+    seen: dict[str, str] = {}  # one string per distinct word: a long text repeats its words
     for m in _TOKEN.finditer(text):
         s, word = m.start(), m.group()
         dot = word.endswith(".")
@@ -60,7 +61,7 @@ def tokens(text: str) -> list[Token]:
                 word = word[len(prefix) :]
                 break
         if word:
-            out.append(Token(s, s + len(word), word, dot, possessive))
+            out.append(Token(s, s + len(word), seen.setdefault(word, word), dot, possessive))
     return out
 
 

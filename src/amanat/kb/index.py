@@ -18,6 +18,7 @@ the text they are searched in, and it returns an offset map back to the original
 from __future__ import annotations
 
 import unicodedata
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -46,14 +47,16 @@ def _fold_char(ch: str) -> str:
     return kept.casefold()
 
 
-def normalize(text: str) -> tuple[str, list[int]]:
+def normalize(text: str) -> tuple[str, array[int]]:
     """Folded text and, for each of its characters, the index of the original character.
 
     Hand-written rather than ``str.casefold`` on the whole text because the offsets must
-    survive characters that expand (ß → ss) or vanish (soft hyphen, collapsed spaces).
+    survive characters that expand (ß → ss) or vanish (soft hyphen, collapsed spaces). The
+    offsets are a packed array (4 bytes each): a list held an int object per character, 70 MB
+    for a 2 MB text.
     """
     out: list[str] = []
-    offsets: list[int] = []
+    offsets = array("I")
     space = True  # drop leading spaces and collapse runs
     for i, ch in enumerate(text):
         folded = _fold_char(ch)
