@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from amanat.analyze.boundaries import Marks
 from amanat.analyze.claims import Context, Extractor
-from amanat.analyze.claims.dates import DateExpression, dates_of
+from amanat.analyze.claims.dates import DateExpression, DatesByStart, dates_of
 from amanat.analyze.claims.dates import grammar as date_grammar
 from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
@@ -158,7 +158,7 @@ def _run(context: Context) -> list[Claim]:
     text = context.text
     spans = context.sentences
     dates = list(dates_of(text, context.published, context.language, tuple(spans)))
-    by_start = _Dates(dates)
+    by_start = DatesByStart(dates)
     claims: list[Claim] = []
     previous: tuple[int, int] | None = None
     # where a date stands, marked once per document: a number inside a date is no figure
@@ -456,25 +456,11 @@ def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, 
     return g.words["cues"][_key(last.group())], _distance(g, text[last.end():pos]), last.start()
 
 
-class _Dates:
-    """The document's dates, a sentence's found by bisection in their own order (a text of
-    thousands of sentences must not pass over every date for each)."""
-
-    def __init__(self, dates: list[DateExpression]) -> None:
-        self.order = sorted(range(len(dates)), key=lambda i: dates[i].start)
-        self.starts = [dates[i].start for i in self.order]
-        self.dates = dates
-
-    def within(self, span: tuple[int, int]) -> list[DateExpression]:
-        found = sorted(self.order[bisect_left(self.starts, span[0]):bisect_left(self.starts, span[1])])
-        return [self.dates[i] for i in found]
-
-
 class _Clauses:
     """One sentence's clause marks and dated expressions, found once for all its figures
     (a sentence may hold thousands of numbers: each lookup must not rescan it)."""
 
-    def __init__(self, text: str, sentence: tuple[int, int], dates: _Dates) -> None:
+    def __init__(self, text: str, sentence: tuple[int, int], dates: DatesByStart) -> None:
         self.sentence = sentence
         self.starts = Marks(_CLAUSE_START, text, *sentence)
         self.ends = Marks(_CLAUSE_END, text, *sentence)
