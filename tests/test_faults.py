@@ -215,11 +215,22 @@ def test_a_sync_killed_at_random_points_then_rerun_mirrors_the_partners_log_once
         assert kills, f"every sync ended before its kill (seed {SEED})"
         pair.proxy.entries_delay = 0.0
         size = pair.pub_a.log.size
-        code, _, err = _run(cmd, env)
+        kept = len(mirrored)
+        code, out, err = _run(cmd, env)
         assert code == 0, f"seed {SEED}: {err}"
         mirrored = [i for (i,) in _count(pair.b.db_url, f"SELECT idx FROM log_entries WHERE origin = '{origin}'")]
         assert sorted(mirrored) == list(range(size)), f"seed {SEED}"
         assert Log(pair.b.store, origin).root(size) == pair.pub_a.log.root(size)
+        # the rerun's counts add up: the partner's log = what was kept + what this run stored,
+        # and its items are the item entries among those
+        (report,) = [r for r in json.loads(out) if r["origin"] == origin]
+        new_items = _count(pair.b.db_url, f"SELECT COUNT(*) FROM log_entries WHERE origin = '{origin}' "
+                                          f"AND kind = 'item' AND idx >= {kept}")[0][0]
+        assert (report["before"], report["after"], report["items"]) == (kept, size, new_items), f"seed {SEED}"
+        # every mirrored item is a searchable document, none twice, whatever the kills cut
+        items = _count(pair.b.db_url, f"SELECT COUNT(*) FROM log_entries WHERE origin = '{origin}' AND kind = 'item'")
+        documents = _count(pair.b.db_url, f"SELECT COUNT(*), COUNT(DISTINCT id) FROM documents WHERE source = '{origin}'")
+        assert documents[0] == (items[0][0], items[0][0]), f"seed {SEED}: {documents} documents for {items} items"
         errors = pair.a.server_errors() + pair.b.server_errors()
         assert not errors, errors
     finally:

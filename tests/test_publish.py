@@ -135,6 +135,8 @@ TAMPERINGS = {
     "signature from another entry": lambda b: _target(b).update(token=".".join(
         [*_target(b)["token"].split(".")[:2], b["entries"][0]["token"].split(".")[2]])),
     "proof shortened": lambda b: _target(b)["proof"].pop(),
+    "proof of another leaf": lambda b: _target(b).update(
+        proof=next(e for e in b["entries"] if e["index"] == 0)["proof"]),
     "index moved": lambda b: (_target(b).update(index=_target(b)["index"] - 1), b.update(item=b["item"] - 1)),
     "checkpoint root replaced": lambda b: b.update(checkpoint=b["checkpoint"].replace(
         b["checkpoint"].split("\n")[2], base64.b64encode(b"\0" * 32).decode())),
@@ -156,6 +158,20 @@ def test_tampered_bundles_fail(bundle, case):
         TAMPERINGS[case](tampered)
     with pytest.raises(VerificationError) as info:
         verify(tampered, policy)
+    assert "\n" not in str(info.value)
+
+
+def test_a_checkpoint_of_another_origin_is_refused(bundle, tmp_path):
+    """Another log's checkpoint, validly signed by its own key, in place of the bundle's."""
+    with Store.open(f"sqlite:///{tmp_path / 'other.db'}") as store:
+        other = create_publisher(store, "Other Ministry (test publisher)", keys_dir=str(tmp_path / "other-keys"))
+        for n in range(7):
+            other.publish(headline=f"Other {n}", body=synthetic(n), language="en")
+        foreign = make_bundle(other.log, other.publish(headline="Other", body=synthetic(7), language="en").item_uri)
+    assert foreign["origin"] != bundle["origin"]
+    tampered = {**bundle, "checkpoint": foreign["checkpoint"]}
+    with pytest.raises(VerificationError) as info:
+        verify(tampered, _pinned(bundle))
     assert "\n" not in str(info.value)
 
 

@@ -54,6 +54,12 @@ _MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x
                   0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
                  dtype=np.uint64)
 _MAX_N = len(_MULT)
+MAX_REPEATS = 32
+"""A query's n-gram is counted at its first 32 places only (the share is then over those
+places, on both sides of the ratio). A statement repeating one four-word run more often is a
+refrain or an attack, and counting every repeat made ``contained_in`` cost the repeats times
+the indexed texts that hold the gram: a 200 KB refrain against 1,000 documents took 4
+minutes and 2 GB."""
 _CACHE_LIMIT = 1 << 21
 _cache: dict[str, int] = {}
 _stop_words: frozenset[str] | None = None
@@ -173,6 +179,21 @@ def shingles(text: str, n: int = DEFAULT_N) -> np.ndarray:
 def _check_n(n: int) -> None:
     if not 1 <= n <= _MAX_N:
         raise ValueError(f"n must be between 1 and {_MAX_N}, not {n}")
+
+
+def _first_repeats(grams: np.ndarray, pos: np.ndarray, inv: np.ndarray,
+                   limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grams (with their positions and their index among the distinct grams ``inv``) at
+    no more than the first ``limit`` places of each distinct gram."""
+    counts = np.bincount(inv)
+    if not len(counts) or counts.max() <= limit:
+        return grams, pos, inv
+    order = np.argsort(inv, kind="stable")
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.empty(len(inv), np.int64)
+    rank[order] = np.arange(len(inv)) - first[inv[order]]
+    keep = rank < limit
+    return grams[keep], pos[keep], inv[keep]
 
 
 def _extent(pos: np.ndarray, width: int) -> int:
@@ -380,6 +401,7 @@ class ReuseIndex:
             return []
         width = min(self.n, len(h))
         uniq, inv = np.unique(grams, return_inverse=True)
+        grams, qpos, inv = _first_repeats(grams, qpos, inv, MAX_REPEATS)
         usable, gram_ix, ids, _ = self._postings(uniq)
         total = _extent(qpos[usable[inv]], width)
         if not len(ids) or total == 0:

@@ -48,6 +48,8 @@ def _cap(word: str) -> bool:
 def tokens(text: str) -> list[Token]:
     """Word tokens with trailing dot and possessive set apart; then-/ex- split off."""
     out: list[Token] = []
+    seen: dict[str, str] = {}  # one string per distinct word: a long text repeats its words
+    intern = seen.setdefault
     append = out.append
     find = text.find
     new = tuple.__new__
@@ -75,7 +77,7 @@ def tokens(text: str) -> list[Token]:
                     break
         if word:
             c = word[0]
-            append(new(Token, (s, s + len(word), word, dot, possessive, low,
+            append(new(Token, (s, s + len(word), intern(word, word), dot, possessive, intern(low, low),
                               c.isupper() or (c.isalpha() and not c.islower()))))
         s = after
     return out

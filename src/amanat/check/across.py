@@ -39,6 +39,11 @@ STORY_BUILTIN = ("amanat.check.divergences:DIVERGENCES",)
 STORY_DATE_SOURCE = "story"
 # a story whose dated reports span more than this is not one moment: its dates lend nothing
 STORY_WINDOW_DAYS = 7
+PER_REPORT = 16
+"""Of one measure at one time (or of one event), each report's first 16 tellings are compared
+across reports. Every pair of a story's tellings is compared (``linked_groups``), so a report
+repeating one count 10,000 times would cost the square of its length; no article repeats one
+count or one event so often."""
 
 
 @dataclass(frozen=True)

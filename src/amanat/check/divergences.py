@@ -41,6 +41,7 @@ from datetime import date
 
 from amanat.analyze.boundaries import Marks
 from amanat.check.across import (
+    PER_REPORT,
     Report,
     StoryCheck,
     Words,
@@ -92,12 +93,17 @@ def _unit(claim: Claim) -> str:
     return "people" if not unit or unit in rules()["generic_units"] else unit
 
 
-def _source_words(who: object, document: StoryDocument) -> frozenset[str]:
-    """Who gives a figure, as words without articles and place names: "Kazakhstan's health
-    ministry" and "the health ministry" are one source ({health, ministry})."""
+def _place_words(document: StoryDocument) -> frozenset[str]:
+    """The words of every place the document names (found once per document, not per figure)."""
+    return frozenset(w.casefold() for m in document.mentions if m.kind == "place" for w in _WORD.findall(m.text))
+
+
+def _source_words(who: object, places: frozenset[str]) -> frozenset[str]:
+    """Who gives a figure, as words without articles and place names (``places``, the words
+    of the document's places): "Kazakhstan's health ministry" and "the health ministry" are one
+    source ({health, ministry})."""
     if not isinstance(who, str):
         return frozenset()
-    places = {w.casefold() for m in document.mentions if m.kind == "place" for w in _WORD.findall(m.text)}
     out = set()
     for w in _WORD.findall(who):
         w = re.sub(r"['’]s$", "", w.casefold())
@@ -172,15 +178,17 @@ def _figures(report: Report) -> list[_Figure]:
         if not _not_a_total(w, doc.text, c, sentence, facts[sentence]):
             totals.setdefault(sentence, []).append(c)
     out = []
+    by_start = _ByStart(doc.claims)
+    places_named = _place_words(doc)
     for sentence, claims in totals.items():
-        if _breakdown(doc, sentence, claims):
+        if _breakdown(doc, sentence, claims, by_start):
             continue
         for c in claims:
-            out.append(_figure(report, w, c, sentence, facts[sentence]))
+            out.append(_figure(report, w, c, sentence, facts[sentence], places_named))
     return out
 
 
-def _breakdown(doc: StoryDocument, sentence: tuple[int, int], totals: list[Claim]) -> bool:
+def _breakdown(doc: StoryDocument, sentence: tuple[int, int], totals: list[Claim], claims: _ByStart) -> bool:
     """Whether a sentence breaks a count down rather than gives one ("812 in government-held
     areas and 1,020 in rebel-held areas"): two totals of one measure, or a number that no
     claim explains (the second of a list the figure extractor did not take)."""
@@ -189,7 +197,7 @@ def _breakdown(doc: StoryDocument, sentence: tuple[int, int], totals: list[Claim
         return True
     covered = _merged([(c.start - (30 if c.type == "figure" and range_low(doc.text, c, sentence[0]) is not None
                                    else 0), c.end)
-                       for c in doc.claims if c.type in ("figure", "event") and sentence[0] <= c.start < sentence[1]])
+                       for c in claims.within(sentence) if c.type in ("figure", "event")])
     starts = [a for a, _ in covered]
     for m in _BARE_NUMBER.finditer(doc.text, *sentence):
         try:
@@ -215,7 +223,20 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int], facts: _Sentence) -> _Figure:
+class _ByStart:
+    """A document's claims in order of start: a sentence's claims by bisection, not a pass over
+    every claim of the document for each sentence."""
+
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self.claims = sorted(claims, key=lambda c: c.start)
+        self.starts = [c.start for c in self.claims]
+
+    def within(self, span: tuple[int, int]) -> list[Claim]:
+        return self.claims[bisect_left(self.starts, span[0]):bisect_left(self.starts, span[1])]
+
+
+def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int], facts: _Sentence,
+            places_named: frozenset[str]) -> _Figure:
     """A total as compared: what it counts, where, when, and who gives it."""
     doc = report.document
     f = c.fields
@@ -228,7 +249,7 @@ def _figure(report: Report, w: Words, c: Claim, sentence: tuple[int, int], facts
                       if not said_span[0] <= at < said_span[1])  # "the regional akimat said"
     as_of = f.get("as_of") if isinstance(f.get("as_of"), str) else None
     return _Figure(report, c, sentence, (str(f["measure"]), _unit(c), places, scope),
-                   range_low(doc.text, c, sentence[0]), as_of, _source_words(who, doc))
+                   range_low(doc.text, c, sentence[0]), as_of, _source_words(who, places_named))
 
 
 def _independent(a: _Figure, b: _Figure) -> bool:
@@ -294,8 +315,11 @@ def figure_findings(documents: Sequence[StoryDocument], story_id: str) -> list[F
     """Counts of one measure at one time from independent reports that cannot all hold."""
     by_measure: dict[tuple[str, str, frozenset[str], frozenset[str]], list[_Figure]] = {}
     for r in reports(documents):
+        told: dict[tuple[str, str, frozenset[str], frozenset[str]], int] = {}
         for f in _figures(r):
-            by_measure.setdefault(f.what, []).append(f)
+            told[f.what] = told.get(f.what, 0) + 1
+            if told[f.what] <= PER_REPORT:
+                by_measure.setdefault(f.what, []).append(f)
     groups = [g for figures in by_measure.values() if len(figures) > 1 for g in linked_groups(figures, _conflicting)]
     found = []
     for group in groups:

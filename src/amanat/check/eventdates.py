@@ -20,19 +20,28 @@ Three findings, all *inconsistent*:
   that already tells it as past.
 - ``event-after-publication``: a document tells an event as past and dates it, with a date
   written out in full, after its own publication.
+
+Of one event, each report's first ``PER_REPORT`` tellings are compared (every pair of a
+story's tellings is, so a report that tells one event 10,000 times would cost the square of
+its length). What a clause names is found by bisection over the mentions sorted once, where a
+sentence cuts into clauses is found once per sentence, and what a clause says (its event
+words, speech, tense, names) once per clause: 10,000 dates in one sentence rescan nothing.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from itertools import islice
 
 from amanat.analyze.claims.dates import grammar as date_grammar
 from amanat.analyze.claims.numbers import lexicon_language
-from amanat.check.across import Report, layout_of, linked_groups, reports, rules, words
+from amanat.check.across import PER_REPORT, Report, layout_of, linked_groups, reports, rules, words
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Evidence, Finding, Mention, StoryDocument
 
@@ -42,6 +51,28 @@ _CLAUSE_END = re.compile(r"[;()\u2013\u2014\"“”]|:(?!\d)|,(?!\d)|\s-\s")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _DEFINITE = frozenset({"the", "this", "these"})
 _PRONOUNS = frozenset({"it", "they", "he", "she", "which", "who", "that", "those", "we"})
+
+
+class _Names:
+    """A document's mentions in order of start, and its organisations' spans as a running
+    maximum of ends: which mentions a clause holds, and whether a place sits inside an
+    organisation's name, are bisections, not a pass over every mention for each clause."""
+
+    def __init__(self, mentions: Sequence[Mention]) -> None:
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        orgs = sorted((m.start, m.end) for m in mentions if m.kind == "organization")
+        self.org_starts = [a for a, _ in orgs]
+        self.org_reach: list[int] = []
+        for _, b in orgs:
+            self.org_reach.append(max(b, self.org_reach[-1]) if self.org_reach else b)
+
+    def within(self, span: tuple[int, int]) -> list[Mention]:
+        return self.mentions[bisect_left(self.starts, span[0]):bisect_left(self.starts, span[1])]
+
+    def in_organization(self, at: int) -> bool:
+        i = bisect_right(self.org_starts, at) - 1
+        return i >= 0 and self.org_reach[i] > at
 
 
 @dataclass(frozen=True)
@@ -55,6 +86,7 @@ class _Event:
     day: date | None  # None for an undated telling ("Tokayev arrived in Islamabad.")
     written_out: bool  # the date has digits ("3 May"), not only words ("on Tuesday")
     past: bool
+    names: _Names = field(compare=False, repr=False)
 
     @property
     def document(self) -> StoryDocument:
@@ -66,28 +98,46 @@ def _speech(language: str) -> frozenset[str]:
     return lexicon(lexicon_language(language)).words("speech_verbs")
 
 
-def _clause(text: str, sentence: tuple[int, int], claim: Claim) -> tuple[int, int]:
-    """The clause a date expression dates: its sentence cut at clause punctuation; a date that
-    opens its sentence ("On Tuesday, Tokayev arrived …") dates the clause after it."""
-    s, e = sentence
-    start = s
-    for m in _CLAUSE_END.finditer(text, s, claim.start):
-        start = m.end()
-    stop = _CLAUSE_END.search(text, claim.end, e)
-    end = stop.start() if stop else e
-    if len(_WORD.findall(text[start:claim.start] + " " + text[claim.end:end])) < 2 and stop is not None:
-        after = _CLAUSE_END.search(text, stop.end(), e)
-        end = after.start() if after else e
-    return start, end
+class _Clauses:
+    """The clause a date expression (or an event word) dates: its sentence cut at clause
+    punctuation; a date that opens its sentence ("On Tuesday, Tokayev arrived …") dates the
+    clause after it. A sentence's cuts are found once and bisected."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._cuts: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+
+    def __call__(self, sentence: tuple[int, int], claim: Claim) -> tuple[int, int]:
+        text = self.text
+        s, e = sentence
+        cuts = self._cuts.get(sentence)
+        if cuts is None:
+            found = list(_CLAUSE_END.finditer(text, s, e))
+            cuts = self._cuts[sentence] = ([m.start() for m in found], [m.end() for m in found])
+        starts, ends = cuts
+        i = bisect_right(ends, claim.start) - 1
+        start = ends[i] if i >= 0 else s
+        if claim.start > s and text[claim.start - 1] in ",:" and start < claim.start:
+            start = claim.start  # a cut right before the claim, as a search that stops there sees it
+        j = bisect_left(starts, claim.end)
+        stop = j if j < len(starts) else None
+        end = starts[stop] if stop is not None else e
+        if stop is not None and _few_words(text, (start, claim.start), (claim.end, end)):
+            end = starts[stop + 1] if stop + 1 < len(starts) else e
+        return start, end
 
 
-def _named(mentions: tuple[Mention, ...], span: tuple[int, int], kinds: tuple[str, ...]) -> frozenset[str]:
-    orgs = [(m.start, m.end) for m in mentions if m.kind == "organization"]
+def _few_words(text: str, *spans: tuple[int, int]) -> bool:
+    """Whether the spans hold fewer than two words (counted no further than two)."""
+    return sum(len(list(islice(_WORD.finditer(text, *span), 2))) for span in spans) < 2
+
+
+def _named(names: _Names, span: tuple[int, int], kinds: tuple[str, ...]) -> frozenset[str]:
     out = set()
-    for m in mentions:
-        if m.kind not in kinds or not (span[0] <= m.start < span[1]) or m.nested:
+    for m in names.within(span):
+        if m.kind not in kinds or m.nested:
             continue
-        if m.kind == "place" and any(s <= m.start < e for s, e in orgs):
+        if m.kind == "place" and names.in_organization(m.start):
             continue
         out.add(m.entity_id or " ".join(m.text.casefold().split()))
     return frozenset(out)
@@ -97,7 +147,7 @@ def _subject(text: str, start: int, verb: int) -> frozenset[str]:
     """What an event word's clause tells of when it names nobody: the definite noun phrase right
     before the word ("The unrest began …" → {"noun:unrest"}); nothing for a pronoun, an
     indefinite phrase ("a protest began": another one) or a longer run of words."""
-    found = _WORD.findall(text[start:verb])
+    found = [m.group() for m in islice(_WORD.finditer(text, start, verb), 5)]
     if not found or len(found) > 4 or found[0].casefold() not in _DEFINITE:
         return frozenset()
     nouns = [w.casefold() for w in found[1:]]
@@ -118,30 +168,36 @@ def _events(report: Report) -> list[_Event]:
     speech = _speech(language)
     lay = layout_of(doc)
     text = doc.text
+    names = _Names(doc.mentions)
+    clause_of = _Clauses(text)
+    said: dict[tuple[int, int], _Said] = {}
 
     def read(clause: tuple[int, int], at: int) -> tuple[str, frozenset[str], frozenset[str], bool] | None:
-        verbs = list(w.event_verbs.finditer(text, *clause))
+        facts = said.get(clause)
+        if facts is None:
+            facts = said[clause] = _Said(text, clause, w.event_verbs, speech, names)
+        verbs = facts.verbs
         # the event word the date belongs to: the last before it, else the first after it
-        verb = next((v for v in reversed(verbs) if v.end() <= at), verbs[0] if verbs else None)
+        before = bisect_right(facts.verb_ends, at)
+        verb = verbs[before - 1] if before else (verbs[0] if verbs else None)
         if verb is None or w.event_not_compared.search(text, *clause) or g.future.search(text, *clause):
             return None
-        if any(m.group().casefold() in speech and not verb.start() <= m.start() < verb.end()
-               for m in _WORD.finditer(text, *clause)):
+        if facts.speech_outside(verb.start(), verb.end()):
             return None  # "said on Monday that …": the date may date the saying
-        who = _named(doc.mentions, clause, ("person", "organization")) or _subject(text, clause[0], verb.start())
+        who = facts.who or _subject(text, clause[0], verb.start())
         if not who:
             return None
-        return (w.event_types[" ".join(verb.group().casefold().split())], who,
-                _named(doc.mentions, clause, ("place",)), bool(g.past.search(text, *clause)))
+        return (w.event_types[" ".join(verb.group().casefold().split())], who, facts.places,
+                bool(g.past.search(text, *clause)))
 
     out = []
-    dated = [(c, _clause(text, lay.sentence(c.start), c)) for c in doc.claims if c.type == "event"]
-    dated_clauses = [clause for _, clause in dated]
+    dated = [(c, clause_of(lay.sentence(c.start), c)) for c in doc.claims if c.type == "event"]
+    clauses_dated = Counter(clause for _, clause in dated)
     for c, clause in dated:
         when = c.fields.get("date")
         if c.fields.get("precision") != "day" or not isinstance(when, str):
             continue
-        if sum(1 for other in dated_clauses if other == clause) > 1:
+        if clauses_dated[clause] > 1:
             continue  # "arrived on 3 May and left on 5 May": two dates, a sequence or a range
         what = read(clause, c.start)
         if what is None:
@@ -151,17 +207,42 @@ def _events(report: Report) -> list[_Event]:
         except ValueError:
             continue
         out.append(_Event(report, c, clause, what[0], what[1], what[2], day, any(ch.isdigit() for ch in c.text),
-                          what[3]))
+                          what[3], names))
+    # the dated clauses as starts in order with the furthest end so far: does a span meet one?
+    spans = sorted(clauses_dated)
+    span_starts = [a for a, _ in spans]
+    reach: list[int] = []
+    for _, b in spans:
+        reach.append(max(b, reach[-1]) if reach else b)
     for sentence in lay.sentences:
         for verb in w.event_verbs.finditer(text, *sentence):
-            clause = _clause(text, sentence, Claim("event", verb.start(), verb.end(), verb.group()))
-            if any(a < clause[1] and clause[0] < b for a, b in dated_clauses):
+            clause = clause_of(sentence, Claim("event", verb.start(), verb.end(), verb.group()))
+            i = bisect_left(span_starts, clause[1]) - 1
+            if i >= 0 and reach[i] > clause[0]:
                 continue
             what = read(clause, verb.end())
             if what is not None and what[3]:
                 out.append(_Event(report, Claim("event", verb.start(), verb.end(), verb.group()), clause, what[0],
-                                  what[1], what[2], None, False, True))
+                                  what[1], what[2], None, False, True, names))
     return out
+
+
+class _Said:
+    """What one clause says, read once however many dates or event words it holds: its event
+    words, where its speech words are, and whom and which places it names."""
+
+    def __init__(self, text: str, clause: tuple[int, int], verbs: re.Pattern[str], speech: frozenset[str],
+                 names: _Names) -> None:
+        self.verbs = list(verbs.finditer(text, *clause))
+        self.verb_ends = [v.end() for v in self.verbs]
+        self.speech = [m.start() for m in _WORD.finditer(text, *clause) if m.group().casefold() in speech]
+        self.who = _named(names, clause, ("person", "organization"))
+        self.places = _named(names, clause, ("place",))
+
+    def speech_outside(self, start: int, end: int) -> bool:
+        """Whether a speech word of the clause lies outside the event word at [start, end)."""
+        inside = bisect_left(self.speech, end) - bisect_left(self.speech, start)
+        return len(self.speech) > inside
 
 
 def _independent(a: _Event, b: _Event) -> bool:
@@ -195,8 +276,8 @@ def _words_of(e: _Event) -> str:
 
 
 def _participants(e: _Event) -> str:
-    names = sorted({m.text for m in e.document.mentions if m.kind in ("person", "organization", "place")
-                    and e.clause[0] <= m.start < e.clause[1] and not m.nested})
+    names = sorted({m.text for m in e.names.within(e.clause) if m.kind in ("person", "organization", "place")
+                    and not m.nested})
     return ", ".join(names) or ", ".join(sorted(w.removeprefix("noun:") for w in e.who))
 
 
@@ -227,8 +308,12 @@ def event_findings(documents: Sequence[StoryDocument], story_id: str) -> list[Fi
     """Findings on the dates of one story's events (see the module's docstring)."""
     by_event: dict[tuple[str, frozenset[str], frozenset[str]], list[_Event]] = {}
     for r in reports(documents):
+        tellings: Counter[tuple[str, frozenset[str], frozenset[str]]] = Counter()
         for e in _events(r):
-            by_event.setdefault((e.kind, e.who, e.places), []).append(e)
+            event = (e.kind, e.who, e.places)
+            tellings[event] += 1
+            if tellings[event] <= PER_REPORT:
+                by_event.setdefault(event, []).append(e)
     events = [e for same in by_event.values() for e in same]
     found = []
     groups = [g for same in by_event.values() if len(same) > 1

@@ -66,7 +66,9 @@ class MirrorLog(Log):
             if not conn.execute(sa.select(c.c.size).where(c.c.origin == self.origin, c.c.size == size)).first():
                 conn.execute(sa.insert(c).values(origin=self.origin, size=size, note=checkpoint_note,
                                                  created=datetime.now(UTC)))
-        # verified official items become searchable documents (after the log commit: the log
-        # is the record; the documents can be rebuilt from it)
-        store_items(self.store, self.origin,
-                    [(start + i, token, payload) for i, (token, kind, payload) in enumerate(verified) if kind == "item"])
+            # verified official items become searchable documents in the same transaction: a sync
+            # killed between two commits left entries whose documents no later round stored
+            store_items(self.store, self.origin, [(start + i, token, payload)
+                                                  for i, (token, kind, payload) in enumerate(verified) if kind == "item"],
+                        connection=conn)
+

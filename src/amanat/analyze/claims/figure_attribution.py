@@ -12,6 +12,7 @@ on the occasion the sentence before described, so that sentence's date is the fi
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,6 +20,7 @@ from amanat.analyze.claims import Context
 from amanat.analyze.claims.numbers import lexicon_language
 from amanat.analyze.claims.tries import alternation, phrase_trie
 from amanat.kb.lexicon import lexicon
+from amanat.model import Mention
 
 _SEGMENT_BREAK = re.compile(r"[,;:“”\"«»()—–]|[‘’](?=\s|$)|(?<=\s)[‘’]|\bthat\b")
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -127,12 +129,38 @@ def _words(s: str, limit: int, first: bool) -> str | None:
     return " ".join(words) or None
 
 
+class _Before:
+    """People in the order of the document's mentions, looked up by where they end: the last of
+    them (in that order) ending before a position is a bisection and a running maximum, not a
+    pass over every mention for each sentence that says "he said"."""
+
+    def __init__(self, people: list[Mention]) -> None:
+        self.people = people
+        by_end = sorted(range(len(people)), key=lambda i: people[i].end)
+        self.ends = [people[i].end for i in by_end]
+        self.last: list[int] = []
+        for i in by_end:
+            self.last.append(max(i, self.last[-1]) if self.last else i)
+
+    def before(self, position: int) -> str | None:
+        k = bisect_right(self.ends, position) - 1
+        return self.people[self.last[k]].text if k >= 0 else None
+
+
+def _people_before(context: Context) -> tuple[_Before, dict[str, _Before]]:
+    """Every person, and the people by each word of their role ("minister" → …)."""
+    people = [m for m in context.mentions if m.kind == "person"]
+    by_word: dict[str, list[Mention]] = {}
+    for m in people:
+        for word in dict.fromkeys(m.role.casefold().split() if m.role else ()):
+            by_word.setdefault(word, []).append(m)
+    return _Before(people), {word: _Before(ms) for word, ms in by_word.items()}
+
+
 def _person_before(context: Context, position: int) -> str | None:
-    people = [m for m in context.mentions if m.kind == "person" and m.end <= position]
-    return people[-1].text if people else None
+    return context.computed("figure_attribution.people_before", _people_before)[0].before(position)
 
 
 def _titled_person_before(context: Context, position: int, noun: str) -> str | None:
-    people = [m for m in context.mentions if m.kind == "person" and m.end <= position
-              and m.role and noun.casefold() in m.role.casefold().split()]
-    return people[-1].text if people else None
+    titled = context.computed("figure_attribution.people_before", _people_before)[1].get(noun.casefold())
+    return titled.before(position) if titled else None

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from amanat.analyze.boundaries import Marks
 from amanat.analyze.claims import Context, Extractor
-from amanat.analyze.claims.dates import DateExpression, dates_of
+from amanat.analyze.claims.dates import DateExpression, DatesByStart, dates_of
 from amanat.analyze.claims.dates import grammar as date_grammar
 from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
@@ -158,6 +158,7 @@ def _run(context: Context) -> list[Claim]:
     text = context.text
     spans = context.sentences
     dates = list(dates_of(text, context.published, context.language, tuple(spans)))
+    by_start = DatesByStart(dates)
     claims: list[Claim] = []
     previous: tuple[int, int] | None = None
     # where a date stands, marked once per document: a number inside a date is no figure
@@ -169,7 +170,7 @@ def _run(context: Context) -> list[Claim]:
         if figures:
             said = attribution(context, sentence, previous)
             as_of = None
-            clauses = _Clauses(text, sentence, dates)
+            clauses = _Clauses(text, sentence, by_start)
             for f in figures:
                 as_of = _as_of(context, f, clauses, previous, dates, said, as_of)
                 fields = {"measure": f.measure, "value": f.number.value, "qualifier": f.qualifier, "unit": f.unit,
@@ -459,11 +460,11 @@ class _Clauses:
     """One sentence's clause marks and dated expressions, found once for all its figures
     (a sentence may hold thousands of numbers: each lookup must not rescan it)."""
 
-    def __init__(self, text: str, sentence: tuple[int, int], dates: list[DateExpression]) -> None:
+    def __init__(self, text: str, sentence: tuple[int, int], dates: DatesByStart) -> None:
         self.sentence = sentence
         self.starts = Marks(_CLAUSE_START, text, *sentence)
         self.ends = Marks(_CLAUSE_END, text, *sentence)
-        self.here = [d for d in dates if sentence[0] <= d.start < sentence[1] and d.date
+        self.here = [d for d in dates.within(sentence) if d.date
                      and d.role in ("event", "as_of")]
         self.as_of = next((d.date for d in self.here if d.role == "as_of"), None)
         self._future: dict[tuple[int, int], bool] = {}

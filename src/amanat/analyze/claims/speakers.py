@@ -9,6 +9,7 @@ when it names exactly one person) — none when several fit. Used by ``quotes``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -210,11 +211,15 @@ class _Resolver:
     def __init__(self, context: Context, paragraphs: list[_Paragraph]) -> None:
         self.text = context.text
         self.mentions = sorted((m for m in context.mentions if not m.nested), key=lambda m: m.start)
+        self._starts = [m.start for m in self.mentions]
         self.people = people(context)  # linked or not: "Giuffre" is a person the base does not know
         self.paragraphs = paragraphs
 
     def inside(self, start: int, end: int, kinds: tuple[str, ...]) -> list[Mention]:
-        return [m for m in self.mentions if m.kind in kinds and start <= m.start and m.end <= end]
+        """The mentions of ``kinds`` within [start, end), found by bisection (a text naming
+        thousands of people asks this for each speaker)."""
+        near = self.mentions[bisect_left(self._starts, start):bisect_right(self._starts, end)]
+        return [m for m in near if m.kind in kinds and m.end <= end]
 
     def resolve(self, start: int, end: int, para: _Paragraph) -> _Speaker:
         w = _words()
