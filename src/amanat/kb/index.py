@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
