@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_claims import corpus  # noqa: E402
+
 from amanat.analyze.claims import extract_claims  # noqa: E402
 from amanat.analyze.mentions import analyze_mentions  # noqa: E402
 from amanat.kb import starter  # noqa: E402
 from amanat.kb.index import KBIndex  # noqa: E402
-from bench.bench_claims import corpus  # noqa: E402
 
 
 def dump() -> str:
@@ -43,6 +45,12 @@ def dump() -> str:
 
 
 def main() -> int:
+    return write_or_check(dump)
+
+
+def write_or_check(dump: Callable[[], str]) -> int:
+    """``write PATH``: keep the dump; ``check PATH``: compare with it (0 when identical, else 1
+    and the new dump beside it as PATH.new). Shared with scripts/findings_dump.py."""
     mode, path = sys.argv[1], Path(sys.argv[2])
     got = dump()
     if mode == "write":

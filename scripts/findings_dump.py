@@ -17,6 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_claims import corpus  # noqa: E402
+from scripts.claims_dump import write_or_check  # noqa: E402
+
 from amanat.analyze.claims import extract_claims  # noqa: E402
 from amanat.analyze.mentions import analyze_mentions  # noqa: E402
 from amanat.check import DocumentView, Record, run_checks  # noqa: E402
@@ -24,7 +27,6 @@ from amanat.check.divergences import diverge  # noqa: E402
 from amanat.kb import starter  # noqa: E402
 from amanat.kb.index import KBIndex  # noqa: E402
 from amanat.model import StoryDocument  # noqa: E402
-from bench.bench_claims import corpus  # noqa: E402
 
 STORY = 4  # documents per made-up story: neighbours in the corpus, two outlets, days apart
 
@@ -60,17 +62,7 @@ def dump() -> str:
 
 
 def main() -> int:
-    mode, path = sys.argv[1], Path(sys.argv[2])
-    got = dump()
-    if mode == "write":
-        path.write_text(got)
-        print(f"wrote {path} ({len(got)} bytes)")
-        return 0
-    same = got == path.read_text()
-    print("identical" if same else "DIFFERENT")
-    if not same:
-        Path(str(path) + ".new").write_text(got)
-    return 0 if same else 1
+    return write_or_check(dump)
 
 
 if __name__ == "__main__":
