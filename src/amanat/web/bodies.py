@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import orjson
@@ -11,6 +12,16 @@ from pydantic import BaseModel
 from amanat.web.errors import HttpError
 
 M = TypeVar("M", bound=BaseModel)
+# control characters, tab and line breaks excepted: what a text field of a request refuses
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: str | None) -> str | None:
+    """A field validator's check: the value as given, or ValueError when it holds a control
+    character (tab and line breaks allowed)."""
+    if value is not None and CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
 
 
 async def read_json(request: Request) -> Any:

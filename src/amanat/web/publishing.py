@@ -11,7 +11,6 @@ office hosted on the same node.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,9 +20,9 @@ from amanat.provenance.log import Entry, Log
 from amanat.provenance.publishing import Publisher
 from amanat.store.db import Store
 from amanat.web.auth import Viewer
+from amanat.web.bodies import CONTROL, printable
 from amanat.web.errors import HttpError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_BODY_CHARS = 200_000
 Action = Literal["publish", "correct", "withdraw"]
 
@@ -45,14 +44,12 @@ class PublishRequest(BaseModel):
     @field_validator("publisher", "headline", "language", "uri", "reason")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        if value is not None and _CONTROL.search(value):
-            raise ValueError("control characters are not allowed")
-        return value
+        return printable(value)
 
     @field_validator("body")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
-        if value is not None and (_CONTROL.search(value) or "\x00" in value):
+        if value is not None and (CONTROL.search(value) or "\x00" in value):
             raise ValueError("control characters are not allowed")
         return value.replace("\r\n", "\n") if value is not None else None
 

@@ -20,12 +20,11 @@ from starlette.responses import JSONResponse
 
 from amanat.model import Capture
 from amanat.web.auth import require, viewer
-from amanat.web.bodies import read_model
+from amanat.web.bodies import printable, read_model
 from amanat.web.errors import HttpError
 from amanat.web.pages import link_target
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
 
@@ -53,9 +52,7 @@ class PushedDocument(BaseModel):
     @field_validator("title", "published", "byline", "language")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        if value is not None and _CONTROL.search(value):
-            raise ValueError("control characters are not allowed")
-        return value
+        return printable(value)
 
     @field_validator("source")
     @classmethod

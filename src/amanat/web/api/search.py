@@ -9,7 +9,6 @@ read token only documents derived from signed items are searched (they are publi
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date
 from typing import Annotated, Any, Self
 
@@ -21,11 +20,10 @@ from amanat.store.db import Store
 from amanat.store.query import MAX_QUERY_CHARS
 from amanat.store.search import MAX_LIMIT, Filters, Hit, search
 from amanat.web.auth import Viewer, official_only, viewer
-from amanat.web.bodies import read_model
+from amanat.web.bodies import printable, read_model
 from amanat.web.highlight import offsets
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_OFFSET = 10_000  # deep pages rank everything before them; use export for bulk reads
 
 
@@ -47,9 +45,7 @@ class SearchRequest(BaseModel):
     @field_validator("q", "lang", "source", "entity")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        if value is not None and _CONTROL.search(value):
-            raise ValueError("control characters are not allowed")
-        return value
+        return printable(value)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
