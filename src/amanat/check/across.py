@@ -86,7 +86,7 @@ def run_story_checks(documents: Sequence[StoryDocument], story_id: str) -> list[
 
 
 def story_document(view: DocumentView, report: str | None = None) -> StoryDocument:
-    """A stored document as the story checks see it (``check.views.view_of`` gives the
+    """A stored document as the story checks see it (``check.views.views_of`` gives the
     view); ``report`` is the key its wire copies share (its own id when it has none)."""
     return StoryDocument(view.id, view.source, report or view.id, view.published, view.text, view.claims,
                          view.mentions, view.language, view.date_source)

@@ -1,6 +1,6 @@
-"""Stored documents as the checks see them: the one place that reads a document, its
-mentions, claims and previous version out of the store for a check (per document, or per
-story through ``check.story_runs``).
+"""Stored documents as the checks see them: the one place that reads documents, their
+mentions, claims and previous versions out of the store for a check (a batch of the record
+checks' documents, or a batch of stories' members through ``check.story_runs``).
 
 ``views_of`` reads a batch of documents in a handful of queries (documents, then their
 mentions and claims by ``IN``), not three per document: a check run over 100k documents
@@ -26,12 +26,6 @@ def record_of(store: Store) -> Record:
     from amanat.kb.commands import indexed_kb
 
     return Record(*indexed_kb(store))
-
-
-def view_of(store: Store, doc_id: str, *, with_previous: bool = True) -> DocumentView:
-    """A stored document as checks see it: text, date, mentions, claims, previous version.
-    ``doc_id`` may be an unambiguous prefix; NotFound otherwise."""
-    return views_of(store, [store.get(doc_id).document.id], with_previous=with_previous)[0]
 
 
 def views_of(store: Store, doc_ids: Sequence[str], *, with_previous: bool = True) -> list[DocumentView]:

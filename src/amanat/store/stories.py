@@ -352,11 +352,6 @@ def all_story_ids(store: Store) -> list[str]:
         return list(conn.execute(sa.select(_s.c.id).order_by(_s.c.id)).scalars())
 
 
-def members(store: Store, story_id: str) -> list[tuple[str, str]]:
-    """A story's documents as (document id, report key), in the order they joined."""
-    return members_of(store, [story_id]).get(story_id, [])
-
-
 def members_of(store: Store, story_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
     """The documents of each of these stories as (document id, report key), in the order they
     joined; a story without documents is left out."""
