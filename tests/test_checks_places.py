@@ -227,7 +227,7 @@ def test_two_names_used_5000_times_each_are_compared_in_linear_time(record: Reco
 
     text = "Leaders gathered in Astana on Monday.\nThe talks in Nur-Sultan went on.\n" * 5_000
     ms = tuple(Mention(m.start(), m.end(), m.group(), "place", ASTANA) for m in re.finditer("Astana|Nur-Sultan", text))
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine stretches the wall clock
     [f] = PLACE_NAMES.run(doc(text, date(2021, 1, 1), ms), record)
-    assert time.perf_counter() - t0 < 10  # every pair of uses was listed: 25 million
+    assert time.process_time() - t0 < 10  # every pair of uses was listed: 25 million
     assert [e.text for e in f.evidence] == ["Astana", "Nur-Sultan"] and f.evidence[0].start == ms[0].start

@@ -1,7 +1,7 @@
 """The all-pairs steps of the checks and of the reuse index under texts written to make them
 quadratic: one event dated 10,000 times in one document (and in each of a story's reports),
 10,000 dates in one sentence, one count repeated 10,000 times, a 2 MB refrain queried against
-a thousand indexed documents. Each runs in bounded time and bounded memory (the ``tracemalloc``
+a thousand indexed documents. Each runs in bounded CPU time and bounded memory (the ``tracemalloc``
 peak of the step), and still reports what it should, capped as the modules say
 (``consistency.MAX_TELLINGS``, ``across.PER_REPORT``, ``reuse.MAX_REPEATS``).
 
@@ -36,12 +36,16 @@ NO_RECORD: Record = None  # type: ignore[assignment]  # the checks under test ne
 
 
 def measured(step: Callable[[], T]) -> tuple[T, float, float]:
-    """``step()``, its seconds and its peak of traced memory in MB."""
+    """``step()``, the CPU seconds this process spent on it and its peak of traced memory in MB.
+
+    CPU time, not wall time: the bounds are about the work our code does (a quadratic step
+    takes minutes of CPU), and a machine loaded by other jobs stretches the wall clock of a
+    linear step without changing the CPU it needs."""
     tracemalloc.start()
     try:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         out = step()
-        seconds = time.perf_counter() - t0
+        seconds = time.process_time() - t0
         peak = tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()
@@ -77,7 +81,7 @@ def test_one_event_dated_10000_times_in_one_document() -> None:
     found, seconds, peak = measured(lambda: EVENTS.run(view, NO_RECORD))
     assert 1 <= len(found) <= MAX_TELLINGS * (MAX_TELLINGS - 1) // 2  # still reported, on the first tellings
     assert all(f.evidence[1].start < 48 * MAX_TELLINGS for f in found)
-    assert seconds < 10, seconds
+    assert seconds < 5, seconds  # CPU: ~1 s (112 s before the bound on tellings)
     assert peak < 32, peak
 
 
@@ -87,10 +91,10 @@ def test_10000_dates_in_one_sentence() -> None:
     view = DocumentView("h", text, DAY, "metadata", "en", "h.example", claims, mentions)
     found, seconds, peak = measured(lambda: EVENTS.run(view, NO_RECORD))
     assert found == []  # one sentence: a sequence of dates, not one event dated twice
-    assert seconds < 10 and peak < 16, (seconds, peak)
+    assert seconds < 3 and peak < 16, (seconds, peak)  # CPU: ~0.4 s
     story = [StoryDocument(d, f"{d}.example", d, DAY, text, claims, mentions, "en", "metadata") for d in "ab"]
     _, seconds, peak = measured(lambda: diverge(story, story_id="s"))
-    assert seconds < 30 and peak < 48, (seconds, peak)
+    assert seconds < 15 and peak < 48, (seconds, peak)  # CPU: ~3.4 s
 
 
 def test_a_story_whose_reports_date_one_event_10000_times() -> None:
@@ -101,7 +105,7 @@ def test_a_story_whose_reports_date_one_event_10000_times() -> None:
     across = [f for f in found if f.type == "event-date-across-sources"]
     assert across, "the two reports date the event differently: still found"
     assert all(len(f.evidence) <= 2 * PER_REPORT for f in found)
-    assert seconds < 60, seconds  # under tracemalloc, which slows this step about twofold
+    assert seconds < 30, seconds  # CPU: ~6.3 s under tracemalloc, which slows this step about twofold
     assert peak < 64, peak
 
 
@@ -121,13 +125,13 @@ def test_one_count_repeated_10000_times() -> None:
     view = DocumentView("h", text, DAY, "metadata", "en", "h.example", claims, mentions)
     found, seconds, peak = measured(lambda: FIGURES.run(view, NO_RECORD))
     assert 1 <= len(found) <= MAX_TELLINGS * (MAX_TELLINGS - 1) // 2
-    assert seconds < 10 and peak < 32, (seconds, peak)
+    assert seconds < 5 and peak < 32, (seconds, peak)  # CPU: ~0.8 s (76 s before the bound)
     other = text.replace("Police", "The health ministry").replace("killed", "killed, it said")
     story = [StoryDocument("a", "a.example", "a", DAY, text, claims, mentions, "en", "metadata"),
              StoryDocument("b", "b.example", "b", DAY, other, *_one_count_repeated(N)[1:], "en", "metadata")]
     found, seconds, peak = measured(lambda: diverge(story, story_id="s"))
     assert all(len(f.evidence) <= 2 * PER_REPORT for f in found)
-    assert seconds < 60 and peak < 64, (seconds, peak)
+    assert seconds < 30 and peak < 64, (seconds, peak)  # CPU: ~8 s under tracemalloc
 
 
 # --- the reuse index --------------------------------------------------------------------------
@@ -144,10 +148,10 @@ def test_a_2_mb_refrain_queried_against_a_thousand_documents() -> None:
     refrain = (BODY + " ") * (2_000_000 // (len(BODY) + 1))
     found, seconds, peak = measured(lambda: index.contained_in(refrain))
     assert len(found) == 1_000 and all(share > 0.99 for _, share in found)  # each holds the whole refrain
-    assert seconds < 15, seconds
+    assert seconds < 6, seconds  # CPU: ~1.1 s (4 minutes for a 200 KB refrain before)
     assert peak < 128, peak
     found, seconds, peak = measured(lambda: index.containing(refrain))
-    assert len(found) == 1_000 and seconds < 15 and peak < 96, (seconds, peak)
+    assert len(found) == 1_000 and seconds < 4 and peak < 96, (seconds, peak)  # CPU: ~0.4 s
 
 
 def test_only_a_gram_repeated_past_the_limit_is_cut() -> None:
