@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -89,7 +90,7 @@ class Node:
                                      env=env, stderr=subprocess.PIPE)
 
     def wait(self) -> None:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a loaded machine starts uvicorn slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
@@ -296,6 +297,70 @@ def _publish(pair: Pair, headline: str) -> str:
 
 
 # --- following -----------------------------------------------------------------------------------
+
+
+def tabled_counts(url: str, origin: str, since: int) -> dict[str, int]:
+    """What the follower's tables say a round that stored entries ``since``… did: entries
+    and items from ``log_entries``, the items' documents from the seen-list (each item's
+    raw payload is its token, so its seen row is found by the token's digest)."""
+    import hashlib
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(schema.log_entries.c.kind, schema.log_entries.c.token,
+                                          schema.log_entries.c.pub_status)
+                                .where(schema.log_entries.c.origin == origin, schema.log_entries.c.idx >= since)).all()
+            digests = [hashlib.sha256(r.token.encode("ascii")).hexdigest() for r in rows if r.kind == "item"]
+            seen = schema.seen
+            outcomes = dict(conn.execute(sa.select(seen.c.outcome, sa.func.count()).where(
+                seen.c.raw_digest.in_(digests)).group_by(seen.c.outcome)).all()) if digests else {}
+    finally:
+        engine.dispose()
+    items = sum(r.kind == "item" for r in rows)
+    withdrawn = sum(r.kind == "item" and r.pub_status == "canceled" for r in rows)
+    return {"stored": len(rows), "items": items, "other": len(rows) - items, "new": outcomes.get("new", 0),
+            "new_versions": outcomes.get("version", 0), "copies": outcomes.get("copy", 0),
+            "same": outcomes.get("same", 0), "withdrawn": withdrawn,
+            "empty": items - withdrawn - sum(outcomes.values())}
+
+
+def test_a_syncs_counts_add_up_and_match_the_tables(pair: Pair) -> None:
+    """Issue 17: received = stored + refused + discarded, stored = items + other entries,
+    items = new + versions + copies + already stored + withdrawals + empty; each part as the
+    follower's tables have it afterwards, for a clean round and for one cut short."""
+    first = pair.sync_b()
+    assert first.counts.unbalanced() == [] and first.counts.received == first.after
+    uri = _publish(pair, "Statement on counting")
+    pair.pub_a.correct(uri, body="Statement on counting: corrected text.")
+    pair.pub_a.publish(headline="Same words", body="Statement on counting: corrected text.", language="en")
+    other = _publish(pair, "Statement to withdraw")
+    pair.pub_a.withdraw(other, reason="issued in error")
+    pair.pub_a.rotate()
+    before = pair.mirror_size()
+    result = pair.sync_b()
+    assert result.status == "ok", result.problems
+    counts = result.counts
+    assert counts.unbalanced() == []
+    assert counts.received == result.after - before == 6 and (counts.refused, counts.discarded) == (0, 0)
+    tabled = tabled_counts(pair.b.db_url, pair.origin_a, before)
+    assert {k: v for k, v in counts.as_dict().items() if k in tabled} == tabled
+    assert (counts.new, counts.new_versions, counts.copies, counts.withdrawn, counts.other) == (2, 1, 1, 1, 1)
+    assert result.as_dict()["counts"] == counts.as_dict()
+    # a round cut short by an altered entry: it is refused, what verified before it discarded
+    for i in range(3):
+        _publish(pair, f"Item before tampering {i}")
+    size = pair.mirror_size()
+    pair.proxy.mode, pair.proxy.param = "alter_body", 0
+    try:
+        cut = pair.sync_b()
+    finally:
+        pair.proxy.mode = "pass"
+    assert cut.status == "problem" and cut.counts.unbalanced() == []
+    assert (cut.counts.received, cut.counts.stored, cut.counts.refused) == (3, 0, 1)
+    assert cut.counts.discarded == 2 and pair.mirror_size() == size
+    again = pair.sync_b()
+    assert again.counts.unbalanced() == [] and (again.counts.received, again.counts.stored, again.counts.new) == (3, 3, 3)
 
 
 def test_items_published_on_a_appear_verified_on_b_with_corrections(pair: Pair) -> None:
@@ -735,6 +800,15 @@ def test_cli_sync_and_partners(pair: Pair) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["after"] == pair.pub_a.log.size
+    (report,) = json.loads(done.stdout)
+    assert report["counts"]["received"] == report["counts"]["stored"] == report["after"] - report["before"]
+    _publish(pair, "Synced from the command line, as a table")
+    shown = subprocess.run([*cmd, "sync", "--db", pair.b.db_url, "--no-announce"], env={**env, "COLUMNS": "80"},
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert max(map(len, lines)) <= 80 and any(re.fullmatch(r"│\s+new\s+│\s+1 │", line) for line in lines), \
+        shown.stdout
     listed = CliRunner().invoke(commands.app, ["partners", "--db", pair.b.db_url, "--json"])
     assert json.loads(listed.stdout)["partners"][0]["verified_size"] == pair.pub_a.log.size
     table = CliRunner().invoke(commands.app, ["partners", "--db", pair.b.db_url, "--problems"], env={"COLUMNS": "300"})

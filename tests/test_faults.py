@@ -183,8 +183,9 @@ def test_a_sync_killed_at_random_points_then_rerun_mirrors_the_partners_log_once
     entries served slowly) and is SIGKILLed at a random point. After each, the follower's
     mirror is a prefix of the partner's log with no entry twice; a rerun mirrors the whole
     log — every entry once, the same root."""
-    from tests.test_exchange import ALLOW, Pair
+    from tests.test_exchange import ALLOW, Pair, tabled_counts
 
+    from amanat.exchange.result import SyncCounts
     from amanat.exchange.sync import follow
     from amanat.provenance.log import Log
 
@@ -227,6 +228,14 @@ def test_a_sync_killed_at_random_points_then_rerun_mirrors_the_partners_log_once
         new_items = _count(pair.b.db_url, f"SELECT COUNT(*) FROM log_entries WHERE origin = '{origin}' "
                                           f"AND kind = 'item' AND idx >= {kept}")[0][0]
         assert (report["before"], report["after"], report["items"]) == (kept, size, new_items), f"seed {SEED}"
+        # and its breakdown (issue 17): received = stored + refused + discarded, stored = items +
+        # other entries, items = new + versions + copies + already stored + withdrawals + empty,
+        # each part as the tables have it after the run
+        counts = SyncCounts(**report["counts"])
+        assert counts.unbalanced() == [], f"seed {SEED}: {counts}"
+        assert (counts.received, counts.stored, counts.refused, counts.discarded) == (size - kept, size - kept, 0, 0)
+        tabled = tabled_counts(pair.b.db_url, origin, kept)
+        assert {k: v for k, v in report["counts"].items() if k in tabled} == tabled, f"seed {SEED}"
         # every mirrored item is a searchable document, none twice, whatever the kills cut
         items = _count(pair.b.db_url, f"SELECT COUNT(*) FROM log_entries WHERE origin = '{origin}' AND kind = 'item'")
         documents = _count(pair.b.db_url, f"SELECT COUNT(*), COUNT(DISTINCT id) FROM documents WHERE source = '{origin}'")

@@ -15,6 +15,7 @@ from amanat.errors import AmanatError
 from amanat.exchange import partners as records
 from amanat.exchange import witness
 from amanat.exchange.sync import (
+    SyncCounts,
     SyncResult,
     keep_syncing,
     make_fetcher,
@@ -121,6 +122,20 @@ def _report(results: list[SyncResult], as_json: bool) -> None:
         for p in r.problems:
             where = f" [entry {p.index}]" if p.index is not None else ""
             err.print(f"  {p.kind}{where}: {escape(p.message)}")
+        if r.counts.received:
+            out.print(_counts_table(r))
+
+
+def _counts_table(r: SyncResult) -> Table:
+    """The round's counts, parts indented under their whole (they add up: ``SyncCounts``);
+    two narrow columns, so the table fits 80 columns whatever the origin's length."""
+    table = Table(header_style="bold")
+    table.add_column(f"sync of {escape(r.origin)}", max_width=40)  # a long origin folds
+    table.add_column("count", justify="right")
+    counts = r.counts.as_dict()
+    for label, key, depth in SyncCounts.ROWS:
+        table.add_row(("  " * depth) + label, str(counts[key]), style=None if depth else "bold")
+    return table
 
 
 def partners(

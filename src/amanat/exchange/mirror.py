@@ -47,10 +47,11 @@ class MirrorLog(Log):
         return MirrorLog(store, origin)
 
     def extend(self, start: int, verified: Sequence[tuple[str, str, dict[str, Any]]],
-               checkpoint_note: str, checkpoint: note.Checkpoint) -> None:
+               checkpoint_note: str, checkpoint: note.Checkpoint) -> dict[str, int]:
         """Append ``verified`` (token, kind, payload) at indices ``start``… and keep the note,
         if the resulting tree's root is the checkpoint's; else raise and store nothing
-        (``MirrorMoved`` when the copy no longer ends at ``start``)."""
+        (``MirrorMoved`` when the copy no longer ends at ``start``). Returns what became of
+        the items' documents (``store_items``)."""
         with self.store.engine.begin() as conn:
             size = self._take_indices(conn, len(verified))
             if size - len(verified) != start:
@@ -68,7 +69,7 @@ class MirrorLog(Log):
                                                  created=datetime.now(UTC)))
             # verified official items become searchable documents in the same transaction: a sync
             # killed between two commits left entries whose documents no later round stored
-            store_items(self.store, self.origin, [(start + i, token, payload)
-                                                  for i, (token, kind, payload) in enumerate(verified) if kind == "item"],
-                        connection=conn)
+            return store_items(self.store, self.origin, [(start + i, token, payload)
+                                                         for i, (token, kind, payload) in enumerate(verified)
+                                                         if kind == "item"], connection=conn)
 

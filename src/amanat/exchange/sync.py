@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -51,6 +51,7 @@ from amanat.exchange import witness
 from amanat.exchange.client import Client, log_path, make_fetcher
 from amanat.exchange.lock import partner_lock
 from amanat.exchange.mirror import MirrorLog, MirrorMoved
+from amanat.exchange.result import Problem, SyncCounts, SyncResult
 from amanat.exchange.schedule import keep_syncing, parse_every
 from amanat.ingest.fetch import Fetcher
 from amanat.provenance import merkle, note
@@ -63,37 +64,8 @@ FEED_PAGE = 200
 FeedRead = tuple[list[tuple[int, Any]], int, bool]  # (index, jws) pairs, items without index, a broken page
 LOCK_WAIT = 300.0  # seconds a round waits for another round of the same partner to finish
 # the client and the schedule live in their own modules; importing them from here still works
-__all__ = ["Client", "Followed", "Problem", "SyncResult", "follow", "keep_syncing", "log_path", "make_fetcher",
+__all__ = ["Client", "Followed", "Problem", "SyncCounts", "SyncResult", "follow", "keep_syncing", "log_path", "make_fetcher",
            "parse_every", "sync_all", "sync_partner"]
-
-
-@dataclass
-class Problem:
-    kind: str
-    message: str
-    index: int | None = None
-    size: int | None = None
-
-
-@dataclass
-class SyncResult:
-    """What one round established about one partner."""
-
-    origin: str
-    status: str = "ok"  # ok | problem | error | skipped (another round of this partner held the turn)
-    before: int = 0
-    after: int = 0
-    items: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    cosigned: int | None = None
-    collected: int = 0
-    waited: float = 0.0  # seconds spent waiting for another round of the same partner
-    note: str | None = None  # why a round was skipped
-
-    def as_dict(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        d["problems"] = [p.__dict__ for p in self.problems]
-        return d
 
 
 class _Stop(Exception):
@@ -139,6 +111,8 @@ class _Round:
         self.path = log_path(origin)
         self.result = SyncResult(origin)
         self._abandon = threading.Event()  # tells the helper thread to stop reading the feed
+        self._verified: list[tuple[str, str, dict[str, Any]]] = []  # verified entries not yet stored
+        self._pending: list[tuple[int, str]] = []  # received item entries not yet judged
 
     def problem(self, kind: str, message: str, *, index: int | None = None, size: int | None = None,
                 stop: bool = True) -> None:
@@ -188,6 +162,8 @@ class _Round:
                     feed = self._fetch_and_store(mirror, kept, checkpoint, note_text, helper)
                 except BaseException:
                     self._abandon.set()  # the round stops: the helper stops after its page
+                    if self.result.after == kept:  # nothing written: what verified is discarded
+                        self.result.counts.discarded += len(self._verified) + len(self._pending)
                     raise
                 self._check_feed(kept, checkpoint.size, feed.result())
         self._cosign(note_text, checkpoint)
@@ -231,6 +207,7 @@ class _Round:
                 if got != index:
                     self.problem("missing_entry", f"entry {index} is missing from the enumeration "
                                  f"(the partner answered with entry {got})", index=index)
+                self.result.counts.received += 1
                 yield index, row.get("token")
                 index += 1
                 if index >= end:
@@ -241,16 +218,18 @@ class _Round:
         """Fetch, verify and store the entries; returns the feed that ``helper`` reads while
         this thread writes (one waits on SQLite's C code, the other on the partner)."""
         history = mirror.key_history() if start else None
-        verified: list[tuple[str, str, dict[str, Any]]] = []
-        pending: list[tuple[int, str]] = []  # items, verified two at a time (libsodium frees the GIL)
+        # kept on the round: what is in them when a stop cuts the round short is discarded
+        verified: list[tuple[str, str, dict[str, Any]]] = self._verified
+        pending: list[tuple[int, str]] = self._pending  # items, verified two at a time (libsodium frees the GIL)
 
         def settle() -> None:
             if not pending:
                 return
             assert history is not None
-            for (index, token), outcome in zip(pending, VERIFIERS.map(partial(_verify_item, history), pending),
-                                               strict=True):
+            outcomes = list(VERIFIERS.map(partial(_verify_item, history), pending))
+            for position, ((index, token), outcome) in enumerate(zip(pending, outcomes, strict=True)):
                 if isinstance(outcome, AmanatError):
+                    del pending[:position + 1]  # those before it are verified; those after, discarded
                     self._refuse(index, outcome)
                 verified.append((token, "item", outcome))
             pending.clear()
@@ -258,6 +237,7 @@ class _Round:
         for index, token in self._entries(start, checkpoint.size):
             if not isinstance(token, str) or not token.isascii():
                 settle()
+                self.result.counts.refused += 1
                 self.problem("bad_entry", f"entry {index} is not a compact JWS", index=index)
             try:
                 kind = (entry_kind(token) or "") if index else "publisher"
@@ -287,11 +267,16 @@ class _Round:
         settle()
         feed = helper.submit(self._read_feed, start, checkpoint.size)
         try:
-            mirror.extend(start, verified, note_text, checkpoint)
+            documents = mirror.extend(start, verified, note_text, checkpoint)
         except VerificationError as exc:
             self.problem("root_mismatch", exc.message, size=checkpoint.size)
         self.result.after = checkpoint.size
         self.result.items = sum(1 for _, kind, _ in verified if kind == "item")
+        counts = self.result.counts
+        counts.stored += len(verified)
+        counts.items += self.result.items
+        counts.other += len(verified) - self.result.items
+        counts.add_documents(documents)
         self._verified_items = {start + i: token for i, (token, kind, _) in enumerate(verified) if kind == "item"}
         records.update_partner(self.store, self.origin, verified_size=checkpoint.size,
                                verified_root=base64.b64encode(checkpoint.root_hash).decode(),
@@ -299,6 +284,7 @@ class _Round:
         return feed
 
     def _refuse(self, index: int, exc: AmanatError) -> None:
+        self.result.counts.refused += 1
         revoked = "revoked at log index" in exc.message
         self.problem("revoked_key" if revoked else "bad_entry", f"entry {index} does not verify: {exc.message}",
                      index=index)

@@ -48,11 +48,25 @@ def item_document(origin: str, index: int, token: str, item: dict[str, Any]) -> 
     return doc, Capture(url=uri, body=token.encode("ascii"), media_type=MEDIA_TYPE, origin=where)
 
 
+ITEM_OUTCOMES = ("new", "version", "copy", "same", "withdrawn", "empty")
+
+
 def store_items(store: Store, origin: str, entries: Iterable[tuple[int, str, dict[str, Any]]],
-                connection: Connection | None = None) -> int:
-    """Store the documents of verified item entries (index, token, payload); returns how many.
+                connection: Connection | None = None) -> dict[str, int]:
+    """Store the documents of verified item entries (index, token, payload); returns what
+    became of each item, counted by outcome (``ITEM_OUTCOMES``: the writer's new, version,
+    copy or same, else no document for a withdrawal or an empty body), so that a run can
+    report counts that add up to the items it stored.
     With ``connection``, inside its transaction (a publish: entry and document, or neither)."""
-    pairs = [pair for index, token, payload in entries if (pair := item_document(origin, index, token, payload))]
+    counts = dict.fromkeys(ITEM_OUTCOMES, 0)
+    pairs = []
+    for index, token, payload in entries:
+        pair = item_document(origin, index, token, payload)
+        if pair is None:
+            counts["withdrawn" if payload.get("pubStatus") == "canceled" else "empty"] += 1
+        else:
+            pairs.append(pair)
     with store.writer(connection) as writer:
-        writer.add_many(pairs, source_kind="official")  # a sync's or a folder's items: one batch
-    return len(pairs)
+        for outcome in writer.add_many(pairs, source_kind="official"):  # a sync's or a folder's items: one batch
+            counts[outcome] += 1
+    return counts
