@@ -72,7 +72,14 @@ class Problem:
     kind: Literal["skipped", "failed"] = "failed"
 
     def line(self) -> str:
-        return f"{self.origin}: {self.message}"
+        return f"{label(self.origin)}: {self.message}"
+
+
+def label(location: str, limit: int = 200) -> str:
+    """An input's name as a one-line label: control characters (a newline, a NUL in a hostile
+    file name) escaped, and a very long name cut in the middle."""
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in location)
+    return shown if len(shown) <= limit else f"{shown[:limit // 2]}…{shown[-limit // 2:]}"
 
 
 # --- what analysis produces -----------------------------------------------------------------

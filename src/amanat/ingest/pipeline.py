@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from amanat.analyze.workers import analysis_pool
 from amanat.errors import AmanatError, InputError
 from amanat.ingest.document import analyze_capture
-from amanat.model import Capture, Document, Problem
+from amanat.model import Capture, Document, Problem, label
 from amanat.store.db import Store
 from amanat.store.writer import seen_key
 
@@ -112,24 +112,50 @@ def plan(locations: Iterable[str]) -> tuple[list[Input], list[Problem]]:
             inputs.append(Input("url", loc))
             continue
         path = Path(loc)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith("."):
-                    continue
-                kind = classify(child)
-                if kind is None:
-                    problems.append(Problem(str(child), "not a format Amanat reads", "skipped"))
-                else:
-                    inputs.append(Input(kind, str(child.resolve()), child.stat().st_size))
-        elif path.is_file():
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError as exc:  # a name too long for the file system, a loop of links …
+            problems.append(Problem(label(loc), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if "\x00" in loc:  # pathlib says "no such file" for a NUL byte; say what is wrong
+            problems.append(Problem(label(loc), "a file name cannot contain a NUL byte"))
+        elif is_dir:
+            _expand(path, inputs, problems)
+        elif is_file:
             kind = classify(path)
             if kind is None:
-                problems.append(Problem(loc, "not a format Amanat reads (see docs/formats.md)"))
+                problems.append(Problem(label(loc), "not a format Amanat reads (see docs/formats.md)"))
             else:
                 inputs.append(Input(kind, str(path.resolve()), path.stat().st_size))
         else:
-            problems.append(Problem(loc, "no such file or directory"))
+            problems.append(Problem(label(loc), "no such file or directory"))
     return inputs, problems
+
+
+def _expand(directory: Path, inputs: list[Input], problems: list[Problem]) -> None:
+    """The files under ``directory``. A symbolic link is read only if it points inside the
+    directory: a folder of downloaded or unpacked files must not make ingest read (and store,
+    and serve) a file elsewhere on this machine — ``secret -> /etc/shadow`` is refused."""
+    root = directory.resolve()
+    for child in sorted(directory.rglob("*")):
+        if child.name.startswith("."):
+            continue
+        try:
+            if child.is_symlink() and not child.resolve().is_relative_to(root):
+                problems.append(Problem(label(str(child)), "a symbolic link to outside the directory: not read",
+                                        "skipped"))
+                continue
+            if not child.is_file():
+                continue
+            kind = classify(child)
+            size = child.stat().st_size
+        except (OSError, RuntimeError) as exc:  # a loop of links, a file gone meanwhile
+            problems.append(Problem(label(str(child)), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+            continue
+        if kind is None:
+            problems.append(Problem(label(str(child)), "not a format Amanat reads", "skipped"))
+        else:
+            inputs.append(Input(kind, str(child.resolve()), size))
 
 
 def classify(path: Path) -> Kind | None:

@@ -10,6 +10,7 @@ encrypted, comes from ``$AMANAT_KEY_PASSPHRASE``. The database never holds a pri
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -29,7 +30,13 @@ def keys_dir(explicit: str | Path | None = None) -> Path:
 
 
 def slug(origin: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", origin).strip("_") or "publisher"
+    """The folder name of a publisher's keys: one path component, inside the keys folder,
+    whatever the origin holds (``..``, ``/``, a NUL byte, thousands of characters)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", origin).strip("_") or "publisher"
+    if name.strip(".") == "" or len(name) > 120:  # "." and ".." name this folder and its parent
+        digest = hashlib.sha256(origin.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        name = f"{name.strip('.')[:100] or 'publisher'}-{digest}"
+    return name
 
 
 def passphrase() -> str | None:

@@ -16,6 +16,7 @@ import contextlib
 import fnmatch
 import glob
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,7 +85,9 @@ def local_copy(location: str) -> Iterator[Path]:
         yield Path(location)
         return
     bucket, key = split_s3(location)
-    suffix = "".join(Path(key).suffixes[-2:])  # keep .warc.gz: the reader's policy reads names
+    # keep .warc.gz (the reader's policy reads names), and nothing else of the object's name:
+    # a key is the bucket's to choose, the temporary file's name is this machine's
+    suffix = "".join(s for s in Path(key).suffixes[-2:] if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", s))
     with tempfile.NamedTemporaryFile(prefix="amanat-", suffix=suffix) as fh:
         s3_client().download_fileobj(bucket, key, fh)
         fh.flush()
