@@ -25,6 +25,7 @@ from amanat.provenance import jws, merkle, note
 from amanat.provenance.entries import KeyHistory, check_payload, entry_kind, entry_leaf_hash
 from amanat.provenance.policy import KnownPublisher
 from amanat.store import schema as t
+from amanat.store.bulk import insert_rows
 from amanat.store.db import Store
 
 
@@ -262,10 +263,8 @@ class Log:
                 level, position = level + 1, position // 2
                 subtrees.append({"origin": self.origin, "level": level, "idx": position, "hash": current})
             stack.append((level, current))
-        if rows:
-            conn.execute(sa.insert(t.log_entries), rows)
-        if subtrees:
-            conn.execute(sa.insert(t.log_subtrees), subtrees)
+        insert_rows(conn, t.log_entries, rows)  # tuples to the driver on SQLite (store/bulk.py)
+        insert_rows(conn, t.log_subtrees, subtrees)
         if not stack:
             return entries, merkle.EMPTY_ROOT
         root = stack[-1][1]

@@ -22,6 +22,7 @@ from amanat.errors import StoreError
 from amanat.model import Capture, Document
 from amanat.store import outlets, pgsession
 from amanat.store import schema as t
+from amanat.store.bulk import insert_rows
 
 Outcome = Literal["new", "version", "copy", "same"]
 
@@ -220,7 +221,7 @@ class Writer:
                 digests.append(digest)
                 raws.setdefault(digest, {"digest": digest, "media_type": capture.media_type, "size": len(capture.body),
                                          "codec": "zstd", "data": self.store.compress(capture.body)})
-            conn.execute(_insert_ignore(conn.dialect.name, "raw"), list(raws.values()))
+            insert_rows(conn, t.raw, list(raws.values()), ignore=True, statement=_insert_ignore(conn.dialect.name, "raw"))
             by_url: dict[str, list[tuple[str, int]]] = {}
             hashes: set[str] = set()
             urls = sorted({str(d.canonical_url) for d, _ in pairs})  # NOT NULL in the schema
@@ -256,11 +257,10 @@ class Writer:
                 outcomes.append(outcome)
                 seen.append({"url": seen_key(capture), "raw_digest": digest, "document_id": doc.id,
                              "outcome": outcome, "at": now})
-            if documents:
-                conn.execute(_INSERT_DOCUMENT, documents)
+            insert_rows(conn, _d, documents, statement=_INSERT_DOCUMENT)  # before the older versions' updates
             if superseded:
                 conn.execute(_SUPERSEDE, superseded)
-            conn.execute(_insert_ignore(conn.dialect.name, "seen"), seen)
+            insert_rows(conn, t.seen, seen, ignore=True, statement=_insert_ignore(conn.dialect.name, "seen"))
             self._pending += len(pairs)
             if self._pending >= self.batch:
                 self.flush()
