@@ -190,9 +190,11 @@ def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph
     text = context.text
     w = _words()
     found: list[Claim] = []
+    cited = "ccording to" in text  # one scan of the text, not a search per sentence
     for s_start, s_end in context.sentences:
         para = _paragraph_of(paragraphs, starts, s_start)
-        according = _ACCORDING.search(text, s_start, s_end)  # a sentence starts after a space or a stop
+        # a sentence starts after a space or a stop
+        according = _ACCORDING.search(text, s_start, s_end) if cited else None
         if according:
             a_at = according.start()
             np = _np_after(text, according.end(), s_end)

@@ -222,6 +222,19 @@ def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
     capitalised words; capitalised words that are none of these do not start it ("Monday")."""
     heads, modifiers, markers = _title_words()
     abbreviations = _abbreviations()
+    # the cheap test first: the word right before the name (most names follow no title word),
+    # when it is a plain word found with string methods
+    text = context.text
+    seg = text[max(0, at - 120):at - 1] if at >= 2 and text[at - 1] == " " else ""
+    if not seg or seg[-1].isspace():
+        return None
+    last = seg.rsplit(None, 1)[-1]
+    if len(last) < len(seg) and _WORD.fullmatch(last):
+        low = last.casefold().split("-")[-1].rstrip(".")
+        if last.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(last):
+            return None
+        if not (low in heads or low in modifiers or last.casefold().split("-")[0] in markers or last[0].isupper()):
+            return None
     words = list(_WORD.finditer(context.text, max(0, at - 120), at))
     if not words or words[-1].end() != at - 1 or context.text[words[-1].end():at] != " ":
         return None
@@ -489,10 +502,9 @@ def _headed(phrase: str) -> bool:
     any preposition, and no verb or clause word in it."""
     heads, _, _ = _title_words()
     words = _WORDS.findall(phrase.casefold())
-    if not words or any(w in _clause_words() for w in words):
-        return False
     lead = words[:next((k for k, w in enumerate(words) if w in ("at", "of", "for", "in", "with")), len(words))]
-    return 0 < len(lead) <= 5 and lead[-1] in heads
+    # the head first (most phrases after a comma have none), then the clause words
+    return 0 < len(lead) <= 5 and lead[-1] in heads and _clause_words().isdisjoint(words)
 
 
 @cache

@@ -146,11 +146,13 @@ def _tokens(text: str, lo: int, hi: int) -> list[re.Match[str] | _Tok]:
     ("said U.S. Attorney Nealy Cox" is one phrase, not "U.S")."""
     out: list[re.Match[str] | _Tok] = []
     for t in _TOKEN.finditer(text, lo, hi):
-        short = _ABBREVIATED.match(text, out[-1].start(), hi) if t.group() == "." and out else None
-        word = out[-1].group().casefold().replace(".", "") if out else ""
-        if short and short.end() == t.end() and (len(word) == 1 or word in _abbreviations()):
-            out[-1] = _Tok(out[-1].start(), out[-1].group() + ".")
-            continue
+        if out and t.group() == ".":  # the word before is read only at a stop
+            short = _ABBREVIATED.match(text, out[-1].start(), hi)
+            if short and short.end() == t.end():
+                word = out[-1].group().casefold().replace(".", "")
+                if len(word) == 1 or word in _abbreviations():
+                    out[-1] = _Tok(out[-1].start(), out[-1].group() + ".")
+                    continue
         out.append(t)
     return out
 
