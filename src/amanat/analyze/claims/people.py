@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from amanat.analyze.claims import Context
+from amanat.analyze.claims.role_shapes import title_part
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
@@ -150,9 +151,9 @@ def _people(context: Context) -> tuple[Person, ...]:
             continue
         # drop leading titles, honorifics, markers, demonyms and sentence openers: "Ukrainian President …"
         k, titled, gender = 0, False, None
-        while k < len(words) - 1 and _fold(words[k]) in w.lead_not_names:
-            low = _fold(words[k])
-            titled = titled or low in w.titles
+        # a title joined to a marker or a suffix ("Ex-footballer", "President-elect") leads too
+        while k < len(words) - 1 and ((low := _fold(words[k])) in w.lead_not_names or title_part(low) in w.titles):
+            titled = titled or low in w.titles or title_part(low) in w.titles
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
             k += 1
         name_words = words[k:]
@@ -187,7 +188,7 @@ def _people(context: Context) -> tuple[Person, ...]:
             found.append(Person(start, end, name))
             continue
         before = _word_before(text, start)
-        if before in w.sole_titles:
+        if before in w.sole_titles or title_part(before) in w.sole_titles:
             found.append(Person(start, end, name))
         elif (w.verb_after.match(text, end) or text.endswith(("said ", "said\n"), 0, start)
               or (_LOWER_AFTER.match(text, end) and (start == 0 or text[start - 1] == "\n"

@@ -43,7 +43,7 @@ from amanat.analyze.claims.speakers import (
 from amanat.model import Claim
 
 NAME = "quotes"
-VERSION = 1
+VERSION = 2
 _LOOK_BACK = 600
 
 def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> Claim | None:

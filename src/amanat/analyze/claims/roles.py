@@ -19,16 +19,16 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from amanat.analyze.boundaries import Covered, Taken
-from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims import Context, Extractor, role_asides
 from amanat.analyze.claims import role_shapes as shapes
 from amanat.analyze.claims.people import people as named_people
-from amanat.analyze.claims.role_shapes import marker_of
+from amanat.analyze.claims.role_shapes import marker_of, title_part
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
 NAME = "roles"
-VERSION = 3
+VERSION = 4
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
@@ -111,6 +111,13 @@ def _abbreviations() -> frozenset[str]:
 
 
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")
+
+
+def _head_word(word: str) -> str:
+    """The folded word a title head is looked up by: the last part of a hyphenated word
+    ("Secretary-General" → "general", "Ex-footballer" → "footballer"), the part before a title
+    suffix ("President-elect" → "president"), without its full stop."""
+    return title_part(word.casefold().rstrip(".")).split("-")[-1].rstrip(".")
 
 
 @cache
@@ -230,7 +237,7 @@ def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
         return None
     last = seg.rsplit(None, 1)[-1]
     if len(last) < len(seg) and _WORD.fullmatch(last):
-        low = last.casefold().split("-")[-1].rstrip(".")
+        low = _head_word(last)
         if last.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(last):
             return None
         if not (low in heads or low in modifiers or last.casefold().split("-")[0] in markers or last[0].isupper()):
@@ -241,7 +248,7 @@ def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
     k = len(words)
     while k:
         w = words[k - 1].group()
-        low = w.casefold().split("-")[-1].rstrip(".")
+        low = _head_word(w)
         if w.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(w):
             break  # a sentence ends there ("… the Vietnam War. The late Sen. John McCain")
         if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
@@ -255,11 +262,11 @@ def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
     # the title starts at its first title word, possessive or mentioned owner
     def starts(m: re.Match[str]) -> bool:
         w = m.group().casefold()
-        return (w.split("-")[-1].rstrip(".") in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
+        return (_head_word(w) in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
                 or m.start() in owners)
     while chosen and not starts(chosen[0]):
         chosen = chosen[1:]
-    if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
+    if not chosen or not any(_head_word(m.group()) in heads for m in chosen):
         return None
     if chosen[-1].group().casefold() in ("of", "and", "for", "the", "to"):
         return None
@@ -305,6 +312,7 @@ def extract_roles(context: Context) -> list[Claim]:
     heads, modifiers, _ = _title_words()
     complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
     for word, run_start, end in _titled_runs(text):
+        word = title_part(word)  # "ex-footballer", "president-elect": the title word
         if word not in heads and word not in modifiers and word not in ("to", "the"):
             continue  # the cheap test first
         start = run_start
@@ -359,6 +367,9 @@ def extract_roles(context: Context) -> list[Claim]:
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
+        if name is None and _ARTICLED.match(a.group(1)):  # "Peskov, Putin's spokesman, told …"
+            one = role_asides.one_word_before(text, a.start(), phrase_end, mentions)
+            name = (one[0], one[1], None) if one else None
         if name is None:
             continue
         who = text[name[0]:name[1]]
@@ -393,6 +404,21 @@ def extract_roles(context: Context) -> list[Claim]:
                 "person": text[start:end], "title": _title(phrase), "marker": marker_of(phrase),
                 "entity": person_m.entity_id if person_m else None}))
         done.add((start, end))
+    # a title or a name in parentheses: "Jane Roe (chief executive of Acme)", "the minister (Jane Roe)"
+    def name_before(end: int) -> tuple[int, int, str | None] | None:
+        got = _name_before(text, end, mentions) or next(
+            ((x.start, x.end, None) for x in named if x.end == end and not x.weak), None)
+        return (got[0], got[1], got[2].entity_id if got[2] else None) if got else None
+
+    spans = [(m.start, m.end, m.entity_id) for m in people] + [(x.start, x.end, x.entity) for x in named]
+    for aside in role_asides.parenthesised(text, mentions, name_before, spans):
+        span = (aside.person_start, aside.person_end)
+        if found.overlaps(*((span[1], aside.end) if span[0] == aside.start else (aside.start, span[0]))):
+            continue  # the title's part of the span is another claim's
+        found.append(_claim(context, aside.start, aside.end, {
+            "person": text[span[0]:span[1]], "title": _title(aside.phrase), "marker": marker_of(aside.phrase),
+            "entity": aside.entity}))
+        done.add(span)
     # several people given one title, and titles given through "as"
     known = [(m.start, m.end) for m in people] + [(x.start, x.end) for x in named]
     for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
@@ -449,7 +475,15 @@ def _without_title(text: str, m: Mention) -> Mention:
     """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
     mention analysis knows "CEO" as no title word) keeps only the name after the title; the
     title is then read before it like any other. So does an organisation mention that is a
-    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person."""
+    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person, and
+    a person mention whose first word is a title joined to a suffix or a marker by a hyphen
+    ("Minister-designate Omar Said", the rest of the title read as the mention's own)."""
+    first = m.text.split(" ", 1)[0]
+    if m.kind == "person" and "-" in first and m.text.count(" ") >= 2 and shapes.is_head(first) \
+            and title_part(first.casefold()) != first.casefold():
+        start = m.start + len(first) + len(m.text[len(first):]) - len(m.text[len(first):].lstrip())
+        return replace(m, start=start, text=text[start:m.end], entity_id=None, role=None, role_start=None,
+                       role_end=None, marker=None)
     if m.kind not in ("person", "organization") or m.role is not None or m.text.count(" ") < 2:
         return m
     words = list(_TOKEN_RE.finditer(m.text))
