@@ -25,7 +25,6 @@ from functools import cache
 from amanat.analyze.claims import role_shapes as shapes
 from amanat.analyze.claims.speakers import _words as speech_words
 from amanat.kb.lexicon import lexicon
-from amanat.model import Mention
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 _OWNER = r"(?:[A-Z\u00C0-\u00DE][\w’'-]*|[a-z][\w-]*\d[\w-]*|[a-z]+[A-Z][\w-]*)"
@@ -44,6 +43,9 @@ _CLOSED = re.compile(r",\s+(?=[a-z])")
 # the name before a span's start: (start, end, entity) or None — given by roles.py, which
 # knows the mentions and the people of the text
 NameBefore = Callable[[int], tuple[int, int, str | None] | None]
+# whether a span overlaps a mention (by bisection, boundaries.Covered: a text of thousands of
+# parentheses and names asks it once per parenthesis, never every mention)
+Overlaps = Callable[[int, int], bool]
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,11 @@ def _title(phrase: str) -> bool:
     return shapes.headed(phrase)
 
 
-def parenthesised(text: str, mentions: list[Mention], name_before: NameBefore,
+def parenthesised(text: str, mentioned: Overlaps, name_before: NameBefore,
                   people: Iterable[tuple[int, int, str | None]]) -> list[Aside]:
     """Titles in parentheses after a name, and names in parentheses after a title
-    (``people``: the spans and entities of the people the text names)."""
+    (``people``: the spans and entities of the people the text names; ``mentioned``: whether a
+    span overlaps a mention)."""
     if " (" not in text:
         return []  # the cheap test first
     named = {(s, e): entity for s, e, entity in people}
@@ -81,8 +84,7 @@ def parenthesised(text: str, mentions: list[Mention], name_before: NameBefore,
             found.append(Aside(name[0], p.end(), name[0], name[1], inner, name[2]))
             continue
         span = (p.start(1), p.end(1))
-        if span not in named and (not _NAME.fullmatch(inner) or not shapes.is_name(inner) or any(
-                m.start < span[1] and span[0] < m.end for m in mentions)):
+        if span not in named and (not _NAME.fullmatch(inner) or not shapes.is_name(inner) or mentioned(*span)):
             continue
         before = _TITLE_BEFORE.search(text, max(0, at - 90), at)
         if before is None or shapes.apposition_title(before.group(1)) is None:
@@ -91,7 +93,7 @@ def parenthesised(text: str, mentions: list[Mention], name_before: NameBefore,
     return found
 
 
-def one_word_before(text: str, at: int, phrase_end: int, mentions: list[Mention]) -> tuple[int, int] | None:
+def one_word_before(text: str, at: int, phrase_end: int, mentioned: Overlaps) -> tuple[int, int] | None:
     """The span of one capitalised word that ends at ``at`` (the apposition's comma), when the
     apposition, ending at ``phrase_end``, closes the subject (see the module docstring)."""
     closed = _CLOSED.match(text, phrase_end)
@@ -103,8 +105,7 @@ def one_word_before(text: str, at: int, phrase_end: int, mentions: list[Mention]
     start = word.start()
     w = shapes.words()
     low = word.group().casefold()
-    if low in w.lead_not_names or not shapes.is_name(word.group()) or any(
-            m.start < at and start < m.end for m in mentions):
+    if low in w.lead_not_names or not shapes.is_name(word.group()) or mentioned(start, at):
         return None
     if _INNER_CAPITAL.search(word.group()) and not word.group().startswith(_glued_prefixes()):
         return None  # "SoftBank, its largest investor": a brand

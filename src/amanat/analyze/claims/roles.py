@@ -368,7 +368,7 @@ def extract_roles(context: Context) -> list[Claim]:
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
         if name is None and _ARTICLED.match(a.group(1)):  # "Peskov, Putin's spokesman, told …"
-            one = role_asides.one_word_before(text, a.start(), phrase_end, mentions)
+            one = role_asides.one_word_before(text, a.start(), phrase_end, covered.overlaps)
             name = (one[0], one[1], None) if one else None
         if name is None:
             continue
@@ -405,13 +405,22 @@ def extract_roles(context: Context) -> list[Claim]:
                 "entity": person_m.entity_id if person_m else None}))
         done.add((start, end))
     # a title or a name in parentheses: "Jane Roe (chief executive of Acme)", "the minister (Jane Roe)"
+    # (by the indexes, as _name_before would read the mentions: a text of thousands of
+    # parentheses must not ask every mention for each)
+    named_ending = {x.end: x for x in named if not x.weak}
+
     def name_before(end: int) -> tuple[int, int, str | None] | None:
-        got = _name_before(text, end, mentions) or next(
-            ((x.start, x.end, None) for x in named if x.end == end and not x.weak), None)
-        return (got[0], got[1], got[2].entity_id if got[2] else None) if got else None
+        m = ending_at.get(end)
+        if m is not None and m.kind == "person":
+            return m.start, m.end, m.entity_id
+        start = _cap_run_before(text, end) if m is None else None
+        if start is not None and not covered.overlaps(start, end):
+            return start, end, None
+        x = named_ending.get(end)
+        return (x.start, x.end, None) if x is not None else None
 
     spans = [(m.start, m.end, m.entity_id) for m in people] + [(x.start, x.end, x.entity) for x in named]
-    for aside in role_asides.parenthesised(text, mentions, name_before, spans):
+    for aside in role_asides.parenthesised(text, covered.overlaps, name_before, spans):
         span = (aside.person_start, aside.person_end)
         if found.overlaps(*((span[1], aside.end) if span[0] == aside.start else (aside.start, span[0]))):
             continue  # the title's part of the span is another claim's
