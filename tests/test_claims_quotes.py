@@ -150,7 +150,7 @@ def test_registered_and_pure(index: KBIndex) -> None:
     text = "“We are ready,” Tokayev said."
     result = extract_claims(text, DAY, "en", analyze_mentions(text, DAY, index))
     found = [c for c in result.claims if c.type == "quote"]
-    assert [c.extractor for c in found] == ["quotes@1"]
+    assert [c.extractor for c in found] == ["quotes@2"]
     assert quotes(text, index) == quotes(text, index)
 
 

@@ -302,3 +302,68 @@ def test_a_copula_after_who_and_an_indefinite_title_before_a_name(index: KBIndex
     # no title noun: no role
     assert pairs("John Smith, who is a friend of the victim, spoke.") == []
     assert pairs("A friend of the victim, John Smith, spoke.") == []
+
+
+# Role recall (issue 13): the shapes the extractor missed — a title joined to a marker or a
+# suffix by a hyphen, a title or a name in parentheses, one word of a name before an apposition.
+# Each sentence written for this suite, none taken from the gold files.
+
+def test_a_marker_joined_to_the_title_by_a_hyphen(index: KBIndex) -> None:
+    assert triples("Ex-footballer Carl Brenner said the broadcaster had been wrong.", index) == [
+        ("Carl Brenner", "footballer", "ex")]
+    assert triples("The show was hosted by ex-footballer Carl Brenner.", index) == [("Carl Brenner", "footballer", "ex")]
+    assert triples("Former footballer Carl Brenner said the broadcaster had been wrong.", index) == [
+        ("Carl Brenner", "footballer", "former")]
+
+
+def test_a_title_suffix_after_a_hyphen(index: KBIndex) -> None:
+    assert triples("The meeting with President-elect Jane Roe was postponed.", index) == [
+        ("Jane Roe", "President-elect", None)]
+    assert triples("Prime Minister-designate Omar Said named his cabinet.", index) == [
+        ("Omar Said", "Prime Minister-designate", None)]
+
+
+def test_the_speaker_of_a_hyphen_titled_name_is_the_name_alone(index: KBIndex) -> None:
+    from amanat.analyze.claims.people import people
+
+    text = "Ex-footballer Carl Brenner said the broadcaster had been wrong."
+    assert [p.name for p in people(context(text, index))] == ["Carl Brenner"]
+
+
+def test_a_title_in_parentheses_after_a_name(index: KBIndex) -> None:
+    assert triples("Jane Roe (chief executive of Nordfisk) said sales fell.", index) == [
+        ("Jane Roe", "chief executive of Nordfisk", None)]
+    assert triples("The bill was backed by Tom Hale (Labour leader in the council).", index) == [
+        ("Tom Hale", "Labour leader in the council", None)]
+
+
+def test_a_name_in_parentheses_after_a_title(index: KBIndex) -> None:
+    assert triples("The health minister (Jane Roe) said the hospitals were full.", index) == [
+        ("Jane Roe", "health minister", None)]
+    assert triples("Nordfisk's former chief executive (Tom Hale) declined to comment.", index) == [
+        ("Tom Hale", "Nordfisk's chief executive", "former")]
+
+
+def test_one_word_of_a_name_before_an_apposition(index: KBIndex) -> None:
+    assert triples("Kowalczyk, the firm's chief financial officer, said the results were weak.", index) == [
+        ("Kowalczyk", "chief financial officer", None)]
+    # one word before a title with no speech verb after it is as often a company or a place
+    assert triples("Tribune, the former owner of the paper, sold its stake.", index) == []
+    assert triples("Nordfisk, a global producer of fish oil, cut jobs.", index) == []
+    assert triples("Brenner, Nordfisk's spokesman, told reporters the talks had stalled.", index) == [
+        ("Brenner", "Nordfisk's spokesman", None)]
+
+
+@pytest.mark.parametrize("text", [
+    "Jane Roe (pictured) said sales fell.",  # no title head in the parentheses
+    "Jane Roe (Labour) said the vote was close.",  # a party is no title (tests/gold/CLAIMS.md: a title needs a head)
+    "The company (Nordfisk) said sales fell.",  # a company is no office
+    "Sales rose 4% (see chart) in the quarter.",
+    "Meanwhile, the firm's spokesman declined to comment.",  # a sentence adverb is no name
+    "Separately, the firm's chief financial officer, Jane Roe, declined to comment.",
+    "Andrew, the king's second son, was not at the ceremony.",
+])
+def test_not_roles_of_the_recall_shapes(text: str, index: KBIndex) -> None:
+    found = triples(text, index)
+    assert all(person not in ("Meanwhile", "Separately", "Andrew", "Nordfisk") for person, _, _ in found)
+    assert all("(" not in text or title not in ("pictured", "Labour", "company", "see chart") for _, title, _ in found)

@@ -40,7 +40,7 @@ from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
 NAME = "memberships"
-VERSION = 3
+VERSION = 4
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # a name: capitalised words, joined by of/for/the/and inside ("Organization of Turkic States")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from amanat.analyze.claims import Context
+from amanat.analyze.claims.role_shapes import title_part
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 
@@ -133,21 +134,30 @@ def _people(context: Context) -> tuple[Person, ...]:
     covered = bytearray(len(text) + 1)  # where a mention (or a name found) stands: one C-level find per run
     for m in mentions:
         covered[m.start:m.end] = b"\x01" * (m.end - m.start)
-    singles: list[tuple[int, int, bool, bool]] = []  # one-word runs, decided once the full names are known
+    singles: list[tuple[int, int]] = []  # one-word runs, decided once the full names are known
     for run in _RUN.finditer(text):
         words = run.group().split()
+        end = run.end()
+        if words[-1].endswith(("'s", "’s")):  # a possessive: the name ends before it
+            end -= 2
+        if covered[end - 1]:
+            continue  # the cheapest test first: the run ends inside a mention (the name starts before its end)
+        if len(words) == 1:
+            x = words[0]  # an initial ("A.") is never a word that makes the run no name
+            if not (len(x) == 2 and x[1] == "." and "A" <= x[0] <= "Z") and _fold(x) in w.not_names:
+                continue
+            if covered.find(1, run.start(), end) == -1:
+                singles.append((run.start(), end))
+            continue
         # drop leading titles, honorifics, markers, demonyms and sentence openers: "Ukrainian President …"
-        k, titled, gender, last = 0, False, None, ""
-        while k < len(words) - 1 and _fold(words[k]) in w.lead_not_names:
-            low = last = _fold(words[k])
-            titled = titled or low in w.titles
+        k, titled, gender = 0, False, None
+        # a title joined to a marker or a suffix ("Ex-footballer", "President-elect") leads too
+        while k < len(words) - 1 and ((low := _fold(words[k])) in w.lead_not_names or title_part(low) in w.titles):
+            titled = titled or low in w.titles or title_part(low) in w.titles
             gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
             k += 1
         name_words = words[k:]
         start = run.start() + [m.start() for m in _NONSPACE.finditer(run.group())][k] if k else run.start()
-        end = run.end()
-        if name_words[-1].endswith(("'s", "’s")):  # a possessive: the name ends before it
-            end -= 2
         if covered.find(1, start, end) != -1:
             continue  # the cheap test first: most runs are mentions already
         # an initial ("A.") is never a word that makes the run no name: a string test, not a
@@ -155,25 +165,33 @@ def _people(context: Context) -> tuple[Person, ...]:
         if any(_fold(x) in w.not_names for x in name_words
                if not (len(x) == 2 and x[1] == "." and "A" <= x[0] <= "Z")):
             continue
+        if len(name_words) == 1:
+            singles.append((start, end))
+            continue
         name = text[start:end]
         if not titled:
             low = _word_before(text, start)
             if low:
-                last = low
                 titled = low in w.titles
                 gender = "m" if low in _MALE else "f" if low in _FEMALE else gender
         spoke = bool(w.verb_after.match(text, end)) or text.endswith(("said ", "said\n"), 0, start)
-        if len(name_words) == 1:
-            # a sentence's subject: "Volker disputed …", "Omar asked for compassion …"
-            subject = bool(_LOWER_AFTER.match(text, end)) and (start == 0 or text[start - 1] == "\n" or bool(
-                _SENTENCE_END.match(text, max(0, start - 4), start)))
-            singles.append((start, end, titled and last in w.sole_titles, spoke or subject))
-            continue
         if titled or spoke or w.apposition.match(text, end):
             found.append(Person(start, end, name, gender=gender))
             covered[start:end] = b"\x01" * (end - start)
+    # a one-word run is a person when a full name holds it ("Giuffre" after "Virginia Giuffre"),
+    # a title stands right before it ("President Trump"), or it speaks or is a sentence's subject
+    # ("Volker disputed …", "Omar asked for compassion …"); the tests in that order, cheapest first
     known = {x.casefold() for p in found for x in p.name.split() if len(x) > 2}
-    for start, end, titled, subject in singles:
-        if titled or text[start:end].casefold() in known or subject:
-            found.append(Person(start, end, text[start:end], weak=not (titled or text[start:end].casefold() in known)))
+    for start, end in singles:
+        name = text[start:end]
+        if name.casefold() in known:
+            found.append(Person(start, end, name))
+            continue
+        before = _word_before(text, start)
+        if before in w.sole_titles or title_part(before) in w.sole_titles:
+            found.append(Person(start, end, name))
+        elif (w.verb_after.match(text, end) or text.endswith(("said ", "said\n"), 0, start)
+              or (_LOWER_AFTER.match(text, end) and (start == 0 or text[start - 1] == "\n"
+                                                     or _SENTENCE_END.match(text, max(0, start - 4), start)))):
+            found.append(Person(start, end, name, weak=True))
     return tuple(sorted(found, key=lambda p: p.start))

@@ -43,7 +43,7 @@ from amanat.analyze.claims.speakers import (
 from amanat.model import Claim
 
 NAME = "quotes"
-VERSION = 1
+VERSION = 2
 _LOOK_BACK = 600
 
 def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> Claim | None:
@@ -55,19 +55,20 @@ def _claim(context: Context, start: int, end: int, speaker: _Speaker | None) -> 
                  extractor=f"{NAME}@{VERSION}")
 
 
-def _sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+def _sentence_of(spans: list[tuple[int, int]], ends: list[int], pos: int) -> tuple[int, int]:
     """The sentence that holds ``pos`` (or ends at it). Spans are in order and do not overlap,
-    so the first whose end is not before ``pos`` is the only candidate: a bisection, not a
-    walk through every sentence for every quote."""
-    i = bisect_left(spans, pos, key=lambda span: span[1])
+    so the first whose end (``ends``) is not before ``pos`` is the only candidate: a bisection,
+    not a walk through every sentence for every quote."""
+    i = bisect_left(ends, pos)
     if i < len(spans) and spans[i][0] <= pos:
         return spans[i]
     return pos, pos
 
 
-def _paragraph_of(paragraphs: list[_Paragraph], pos: int) -> _Paragraph:
-    """The paragraph that holds ``pos`` (paragraphs are in order, split at line breaks)."""
-    i = bisect_right(paragraphs, pos, key=lambda p: p.start) - 1
+def _paragraph_of(paragraphs: list[_Paragraph], starts: list[int], pos: int) -> _Paragraph:
+    """The paragraph that holds ``pos`` (paragraphs are in order, split at line breaks;
+    ``starts`` are theirs, so the bisection calls no key function)."""
+    i = bisect_right(starts, pos) - 1
     if i >= 0 and paragraphs[i].start <= pos <= paragraphs[i].end:
         return paragraphs[i]
     return next(p for p in paragraphs if p.start <= pos <= p.end)
@@ -110,18 +111,19 @@ def _attribution_before(context: Context, sentence_start: int, pos: int) -> tupl
     return None
 
 
-def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph]) -> list[Claim]:
+def _direct(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], starts: list[int]) -> list[Claim]:
     text = context.text
     spans = context.sentences
+    ends = [e for _, e in spans]
     found: list[Claim] = []
     attributed_to: tuple[int, _Speaker] | None = None  # (where the last attribution ended, who)
     for m in _QUOTE.finditer(text):
         g = next(i for i in range(1, _QUOTE.groups + 1) if m.group(i) is not None)
         inner_start, inner_end = m.start(g), m.end(g)
-        para = _paragraph_of(paragraphs, m.start())
+        para = _paragraph_of(paragraphs, starts, m.start())
         # who said it stands within _LOOK_BACK characters of the quote: a sentence longer than
         # that before it is not searched from its start for every quote it holds
-        s_start = max(_sentence_of(spans, m.start())[0], m.start() - _LOOK_BACK)
+        s_start = max(_sentence_of(spans, ends, m.start())[0], m.start() - _LOOK_BACK)
         limit = para.end
         speaker: _Speaker | None = None
         after = _attribution_after(context, m.end(), limit)
@@ -183,13 +185,16 @@ def _content_end(context: Context, start: int, end: int) -> int:
 _ACCORDING = re.compile(r"[Aa](?<!\w.)ccording to\s+")
 
 
-def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], taken: Taken) -> list[Claim]:
+def _reported(context: Context, resolver: _Resolver, paragraphs: list[_Paragraph], starts: list[int],
+              taken: Taken) -> list[Claim]:
     text = context.text
     w = _words()
     found: list[Claim] = []
+    cited = "ccording to" in text  # one scan of the text, not a search per sentence
     for s_start, s_end in context.sentences:
-        para = _paragraph_of(paragraphs, s_start)
-        according = _ACCORDING.search(text, s_start, s_end)  # a sentence starts after a space or a stop
+        para = _paragraph_of(paragraphs, starts, s_start)
+        # a sentence starts after a space or a stop
+        according = _ACCORDING.search(text, s_start, s_end) if cited else None
         if according:
             a_at = according.start()
             np = _np_after(text, according.end(), s_end)
@@ -291,12 +296,13 @@ def _apposition(text: str, lo: int, hi: int) -> tuple[int, int] | None:
 def extract_quotes(context: Context) -> list[Claim]:
     """The quotes of one text: direct quotes first, then reported speech outside them."""
     paragraphs = [_Paragraph(s, e) for s, e in _paragraphs(context.text)]
+    starts = [p.start for p in paragraphs]
     resolver = _Resolver(context, paragraphs)
-    direct = _direct(context, resolver, paragraphs)
+    direct = _direct(context, resolver, paragraphs, starts)
     taken = Taken(len(context.text))
     for c in direct:
         taken.add(_outer(context.text, c.start), _outer_end(context.text, c.end))
-    return sorted(direct + _reported(context, resolver, paragraphs, taken), key=lambda c: c.start)
+    return sorted(direct + _reported(context, resolver, paragraphs, starts, taken), key=lambda c: c.start)
 
 
 def _outer(text: str, start: int) -> int:

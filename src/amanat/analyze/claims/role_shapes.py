@@ -116,6 +116,27 @@ def marker_of(role: str | None) -> str | None:
     return marker
 
 
+@cache
+def _affixes() -> tuple[frozenset[str], frozenset[str]]:
+    lex = lexicon("en")
+    return frozenset(lex.mapping("markers")) | lex.words("former_words"), lex.words("title_suffixes")
+
+
+def title_part(low: str) -> str:
+    """A folded word without a marker joined before it or a title suffix after it by a hyphen
+    ("ex-footballer" → "footballer", "president-elect" → "president"): the word a title is
+    looked up by. Other words are returned as they are."""
+    if "-" not in low:
+        return low
+    markers, suffixes = _affixes()
+    parts = low.split("-")
+    if len(parts) > 1 and parts[-1] in suffixes:
+        parts.pop()
+    if len(parts) > 1 and parts[0] in markers:
+        parts.pop(0)
+    return "-".join(parts)
+
+
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -127,6 +148,9 @@ def is_head(word: str, w: Words | None = None) -> bool:
     """Whether a word as written is a title head ("CEO", "Lt.", "Secretary-General")."""
     w = w or words()
     low = _fold(word)
+    if low in w.heads:
+        return True
+    low = title_part(low)  # "President-elect", "ex-footballer"
     return low in w.heads or low.split("-")[-1] in w.heads
 
 

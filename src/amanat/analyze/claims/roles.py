@@ -19,16 +19,16 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from amanat.analyze.boundaries import Covered, Taken
-from amanat.analyze.claims import Context, Extractor
+from amanat.analyze.claims import Context, Extractor, role_asides
 from amanat.analyze.claims import role_shapes as shapes
 from amanat.analyze.claims.people import people as named_people
-from amanat.analyze.claims.role_shapes import marker_of
+from amanat.analyze.claims.role_shapes import marker_of, title_part
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
 
 NAME = "roles"
-VERSION = 3
+VERSION = 4
 
 _CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
@@ -111,6 +111,13 @@ def _abbreviations() -> frozenset[str]:
 
 
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")
+
+
+def _head_word(word: str) -> str:
+    """The folded word a title head is looked up by: the last part of a hyphenated word
+    ("Secretary-General" → "general", "Ex-footballer" → "footballer"), the part before a title
+    suffix ("President-elect" → "president"), without its full stop."""
+    return title_part(word.casefold().rstrip(".")).split("-")[-1].rstrip(".")
 
 
 @cache
@@ -222,13 +229,26 @@ def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
     capitalised words; capitalised words that are none of these do not start it ("Monday")."""
     heads, modifiers, markers = _title_words()
     abbreviations = _abbreviations()
+    # the cheap test first: the word right before the name (most names follow no title word),
+    # when it is a plain word found with string methods
+    text = context.text
+    seg = text[max(0, at - 120):at - 1] if at >= 2 and text[at - 1] == " " else ""
+    if not seg or seg[-1].isspace():
+        return None
+    last = seg.rsplit(None, 1)[-1]
+    if len(last) < len(seg) and _WORD.fullmatch(last):
+        low = _head_word(last)
+        if last.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(last):
+            return None
+        if not (low in heads or low in modifiers or last.casefold().split("-")[0] in markers or last[0].isupper()):
+            return None
     words = list(_WORD.finditer(context.text, max(0, at - 120), at))
     if not words or words[-1].end() != at - 1 or context.text[words[-1].end():at] != " ":
         return None
     k = len(words)
     while k:
         w = words[k - 1].group()
-        low = w.casefold().split("-")[-1].rstrip(".")
+        low = _head_word(w)
         if w.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(w):
             break  # a sentence ends there ("… the Vietnam War. The late Sen. John McCain")
         if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
@@ -242,11 +262,11 @@ def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
     # the title starts at its first title word, possessive or mentioned owner
     def starts(m: re.Match[str]) -> bool:
         w = m.group().casefold()
-        return (w.split("-")[-1].rstrip(".") in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
+        return (_head_word(w) in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
                 or m.start() in owners)
     while chosen and not starts(chosen[0]):
         chosen = chosen[1:]
-    if not chosen or not any(m.group().casefold().split("-")[-1].rstrip(".") in heads for m in chosen):
+    if not chosen or not any(_head_word(m.group()) in heads for m in chosen):
         return None
     if chosen[-1].group().casefold() in ("of", "and", "for", "the", "to"):
         return None
@@ -292,6 +312,7 @@ def extract_roles(context: Context) -> list[Claim]:
     heads, modifiers, _ = _title_words()
     complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
     for word, run_start, end in _titled_runs(text):
+        word = title_part(word)  # "ex-footballer", "president-elect": the title word
         if word not in heads and word not in modifiers and word not in ("to", "the"):
             continue  # the cheap test first
         start = run_start
@@ -346,6 +367,9 @@ def extract_roles(context: Context) -> list[Claim]:
             continue
         name = _name_before(text, a.start(), mentions) or next(
             ((x.start, x.end, None) for x in named if x.end == a.start() and not x.weak), None)
+        if name is None and _ARTICLED.match(a.group(1)):  # "Peskov, Putin's spokesman, told …"
+            one = role_asides.one_word_before(text, a.start(), phrase_end, covered.overlaps)
+            name = (one[0], one[1], None) if one else None
         if name is None:
             continue
         who = text[name[0]:name[1]]
@@ -380,6 +404,30 @@ def extract_roles(context: Context) -> list[Claim]:
                 "person": text[start:end], "title": _title(phrase), "marker": marker_of(phrase),
                 "entity": person_m.entity_id if person_m else None}))
         done.add((start, end))
+    # a title or a name in parentheses: "Jane Roe (chief executive of Acme)", "the minister (Jane Roe)"
+    # (by the indexes, as _name_before would read the mentions: a text of thousands of
+    # parentheses must not ask every mention for each)
+    named_ending = {x.end: x for x in named if not x.weak}
+
+    def name_before(end: int) -> tuple[int, int, str | None] | None:
+        m = ending_at.get(end)
+        if m is not None and m.kind == "person":
+            return m.start, m.end, m.entity_id
+        start = _cap_run_before(text, end) if m is None else None
+        if start is not None and not covered.overlaps(start, end):
+            return start, end, None
+        x = named_ending.get(end)
+        return (x.start, x.end, None) if x is not None else None
+
+    spans = [(m.start, m.end, m.entity_id) for m in people] + [(x.start, x.end, x.entity) for x in named]
+    for aside in role_asides.parenthesised(text, covered.overlaps, name_before, spans):
+        span = (aside.person_start, aside.person_end)
+        if found.overlaps(*((span[1], aside.end) if span[0] == aside.start else (aside.start, span[0]))):
+            continue  # the title's part of the span is another claim's
+        found.append(_claim(context, aside.start, aside.end, {
+            "person": text[span[0]:span[1]], "title": _title(aside.phrase), "marker": marker_of(aside.phrase),
+            "entity": aside.entity}))
+        done.add(span)
     # several people given one title, and titles given through "as"
     known = [(m.start, m.end) for m in people] + [(x.start, x.end) for x in named]
     for r in shapes.plural_before(text, mentions) + shapes.plural_after(text, mentions) + shapes.as_roles(text, mentions, known):
@@ -436,7 +484,15 @@ def _without_title(text: str, m: Mention) -> Mention:
     """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
     mention analysis knows "CEO" as no title word) keeps only the name after the title; the
     title is then read before it like any other. So does an organisation mention that is a
-    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person."""
+    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person, and
+    a person mention whose first word is a title joined to a suffix or a marker by a hyphen
+    ("Minister-designate Omar Said", the rest of the title read as the mention's own)."""
+    first = m.text.split(" ", 1)[0]
+    if m.kind == "person" and "-" in first and m.text.count(" ") >= 2 and shapes.is_head(first) \
+            and title_part(first.casefold()) != first.casefold():
+        start = m.start + len(first) + len(m.text[len(first):]) - len(m.text[len(first):].lstrip())
+        return replace(m, start=start, text=text[start:m.end], entity_id=None, role=None, role_start=None,
+                       role_end=None, marker=None)
     if m.kind not in ("person", "organization") or m.role is not None or m.text.count(" ") < 2:
         return m
     words = list(_TOKEN_RE.finditer(m.text))
@@ -489,10 +545,9 @@ def _headed(phrase: str) -> bool:
     any preposition, and no verb or clause word in it."""
     heads, _, _ = _title_words()
     words = _WORDS.findall(phrase.casefold())
-    if not words or any(w in _clause_words() for w in words):
-        return False
     lead = words[:next((k for k, w in enumerate(words) if w in ("at", "of", "for", "in", "with")), len(words))]
-    return 0 < len(lead) <= 5 and lead[-1] in heads
+    # the head first (most phrases after a comma have none), then the clause words
+    return 0 < len(lead) <= 5 and lead[-1] in heads and _clause_words().isdisjoint(words)
 
 
 @cache

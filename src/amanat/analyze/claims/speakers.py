@@ -146,11 +146,13 @@ def _tokens(text: str, lo: int, hi: int) -> list[re.Match[str] | _Tok]:
     ("said U.S. Attorney Nealy Cox" is one phrase, not "U.S")."""
     out: list[re.Match[str] | _Tok] = []
     for t in _TOKEN.finditer(text, lo, hi):
-        short = _ABBREVIATED.match(text, out[-1].start(), hi) if t.group() == "." and out else None
-        word = out[-1].group().casefold().replace(".", "") if out else ""
-        if short and short.end() == t.end() and (len(word) == 1 or word in _abbreviations()):
-            out[-1] = _Tok(out[-1].start(), out[-1].group() + ".")
-            continue
+        if out and t.group() == ".":  # the word before is read only at a stop
+            short = _ABBREVIATED.match(text, out[-1].start(), hi)
+            if short and short.end() == t.end():
+                word = out[-1].group().casefold().replace(".", "")
+                if len(word) == 1 or word in _abbreviations():
+                    out[-1] = _Tok(out[-1].start(), out[-1].group() + ".")
+                    continue
         out.append(t)
     return out
 
@@ -161,17 +163,38 @@ def _abbreviations() -> frozenset[str]:
     return frozenset(w.replace(".", "") for w in lex.words("abbreviations") | lex.words("title_abbreviations"))
 
 
+# How far a speaker phrase is read first: the tokens of a window this long before (or after)
+# the verb, not of the whole sentence or paragraph; only a phrase that reaches the window's
+# edge is read again over the whole span (the same tokens, so the same phrase).
+_NP_WINDOW = 200
+_FURTHER = (-1, -1)  # what a window's reading returns when the phrase may go on before it
+
+
 def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase that ends at ``hi`` (a speaker before its verb), read backwards to a
     clause boundary: punctuation or a clause opener ("that", "while", "in" …)."""
+    # from a space, the tokens are those of the whole span (no token holds a space, and no
+    # abbreviation's stop follows one)
+    at = text.rfind(" ", lo, hi - _NP_WINDOW) if hi - lo > _NP_WINDOW else -1
+    if at >= 0:
+        found = _np_before_in(_tokens(text, at, hi), True)
+        if found != _FURTHER:
+            return found
+    return _np_before_in(_tokens(text, lo, hi), False)
+
+
+def _np_before_in(toks: list[re.Match[str] | _Tok], windowed: bool) -> tuple[int, int] | None:
+    """``_np_before`` over ``toks``; ``_FURTHER`` when the tokens are a window and the phrase
+    reaches its start (what lies before could change it)."""
     w = _words()
-    toks = _tokens(text, lo, hi)
     i = len(toks)
     while i and toks[i - 1].group().casefold() in w.adverbs:
         i -= 1
     j = i
     while j and toks[j - 1].group()[0].isalnum() and toks[j - 1].group().casefold() not in w.openers:
         j -= 1
+    if windowed and j <= 1:
+        return _FURTHER
     words = [t.group().casefold() for t in toks[j:i]]
     # "On Friday the ministry said": the phrase starts at its own article
     cut = next((k for k in range(1, len(words)) if words[k] in _DETERMINERS and words[k - 1] not in _LINKS), 0)
@@ -181,6 +204,8 @@ def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
         k = j - 1
         while k and toks[k - 1].group()[0].isalnum() and toks[k - 1].group().casefold() not in w.openers:
             k -= 1
+        if windowed and k == 0:
+            return _FURTHER
         if k < j - 1 and j - 1 - k <= 3 and (k == 0 or not toks[k - 1].group()[0].isalnum() or k == j - 2):
             j = k
     if i - j == 0 or i - j > _NP_MAX or all(t.group().casefold() in _DETERMINERS for t in toks[j:i]):
@@ -195,11 +220,20 @@ def _np_before(text: str, lo: int, hi: int) -> tuple[int, int] | None:
 def _np_after(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase that starts at ``lo`` (a speaker after its verb: "said X")."""
     w = _words()
-    toks = _tokens(text, lo, hi)
+    # the tokens of a window first: the phrase is at most _NP_MAX tokens; near the window's end
+    # a token (or an abbreviation's stop) may be cut, so a phrase that reads that far is read again
+    at = text.find(" ", lo + _NP_WINDOW, hi) if hi - lo > _NP_WINDOW else -1
+    toks = _tokens(text, lo, at if at >= 0 else hi)
     n = 0
     while n < len(toks) and toks[n].group()[0].isalnum() and (
             n == 0 or toks[n].group().casefold() not in w.stops):
         n += 1
+    if at >= 0 and n + 3 > len(toks):
+        toks = _tokens(text, lo, hi)
+        n = 0
+        while n < len(toks) and toks[n].group()[0].isalnum() and (
+                n == 0 or toks[n].group().casefold() not in w.stops):
+            n += 1
     if n == 0 or n > _NP_MAX or toks[0].group().casefold() in w.openers:
         return None
     return toks[0].start(), toks[n - 1].end()
