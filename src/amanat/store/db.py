@@ -41,7 +41,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from amanat.errors import NotFound, StoreError
 from amanat.model import Document, PublishedDate, RawRef
-from amanat.store import pgsession
+from amanat.store import counters, pgsession
 from amanat.store import schema as t
 from amanat.store.writer import Writer, document_columns
 
@@ -398,43 +398,11 @@ class Store:
         return read_ref(ref)
 
     def stats(self) -> dict[str, Any]:
-        d = t.documents
+        """Documents, articles, versions, content groups, sources, languages and the date
+        range: read from the counters the database keeps as rows are written (``counters``)."""
         with self.engine.connect() as conn:
-            documents = conn.execute(sa.select(sa.func.count()).select_from(d)).scalar_one()
-            urls = conn.execute(sa.select(sa.func.count(sa.distinct(d.c.canonical_url)))).scalar_one()
-            groups = conn.execute(
-                sa.select(sa.func.count()).select_from(
-                    sa.select(d.c.content_hash)
-                    .group_by(d.c.content_hash)
-                    .having(sa.func.count(sa.distinct(d.c.canonical_url)) > 1)
-                    .subquery()
-                )
-            ).scalar_one()
-            languages = {
-                (lang or "und"): n
-                for lang, n in conn.execute(
-                    sa.select(d.c.language, sa.func.count())
-                    .group_by(d.c.language)
-                    .order_by(sa.func.count().desc())
-                ).fetchall()
-            }
-            sources = conn.execute(sa.select(sa.func.count()).select_from(t.sources)).scalar_one()
-            first, last = conn.execute(sa.select(sa.func.min(d.c.published), sa.func.max(d.c.published))).one()
-            undated = conn.execute(
-                sa.select(sa.func.count()).select_from(d).where(d.c.published.is_(None))
-            ).scalar_one()
-        return {
-            "documents": documents,
-            "articles": urls,
-            "versions": documents - urls,
-            "content_groups": groups,
-            "sources": sources,
-            "languages": languages,
-            "published_first": first,
-            "published_last": last,
-            "undated": undated,
-            "database": self.engine.url.render_as_string(hide_password=True),
-        }
+            figures = counters.read(conn)
+        return {**figures, "database": self.engine.url.render_as_string(hide_password=True)}
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source with how many documents came from it, most first. The counts are one
