@@ -25,7 +25,9 @@ def read(conn: Connection) -> dict[str, Any]:
     """The figures ``Store.stats`` answers (without ``database``)."""
     d = t.documents
     values = {name: value for name, value in conn.execute(sa.select(t.counters.c.name, t.counters.c.value))}
-    first, last = conn.execute(sa.select(sa.func.min(d.c.published), sa.func.max(d.c.published))).one()
+    # apart: SQLite reads min() or max() alone from the index's end, both at once by a scan
+    first = conn.execute(sa.select(sa.func.min(d.c.published))).scalar()
+    last = conn.execute(sa.select(sa.func.max(d.c.published))).scalar()
     return _figures(values, first, last)
 
 
