@@ -54,11 +54,20 @@ if kind == "bare":
     app = FastAPI()
 
     @app.get("/constant")
-    def constant() -> dict[str, str]:
+    async def constant() -> dict[str, str]:
         return {"status": "ok"}
 else:
+    import sqlalchemy as sa
     from amanat.web import Settings, create_app
     app = create_app(url, settings=Settings(rate=1e9, burst=10**9))
+    opened = []  # database connections the server opens (a pool keeps them: a handful in all)
+
+    def count(*_):
+        opened.append(1)
+        with open(sys.argv[4], "w") as out:  # at each opening: the server is ended by a signal
+            out.write(str(len(opened)))
+
+    sa.event.listen(app.state.store.engine, "connect", count)
 uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, **uvicorn_options())
 """
 
@@ -87,10 +96,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(kind: str, url: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start(kind: str, url: str, report: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    server = subprocess.Popen([sys.executable, "-c", _SERVER, kind, url, str(port)], env=env)
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, kind, url, str(port), str(report)], env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -208,8 +217,9 @@ def _measure(url: str, meta: dict[str, Any], seconds: int, rounds: int) -> tuple
         script.write_text(_LUA)
         bare_paths = Path(tmp) / "bare.txt"
         bare_paths.write_text("/constant\n")
-        bare, bare_base = _start("bare", "")
-        app, app_base = _start("app", url)
+        report = Path(tmp) / "connections.txt"
+        bare, bare_base = _start("bare", "", report)
+        app, app_base = _start("app", url, report)
         try:
             _wrk(bare_base, bare_paths, "", WARMUP, script)
             for n, (name, paths) in enumerate(cases):
@@ -231,7 +241,8 @@ def _measure(url: str, meta: dict[str, Any], seconds: int, rounds: int) -> tuple
         finally:
             for server in (bare, app):
                 server.terminate()
-                server.wait(timeout=10)
+                server.wait(timeout=30)
+        info["connections"] = report.read_text() if report.exists() else "?"
     info["load_after"] = _load()
     return rows, info
 

@@ -14,21 +14,32 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from amanat.store import rawsql
 from amanat.store import schema as t
 
 _LANGUAGE = "language:"
 
 
-def read(conn: Connection) -> dict[str, Any]:
+def read(engine: Engine) -> dict[str, Any]:
     """The figures ``Store.stats`` answers (without ``database``)."""
-    d = t.documents
-    values = {name: value for name, value in conn.execute(sa.select(t.counters.c.name, t.counters.c.value))}
-    # apart: SQLite reads min() or max() alone from the index's end, both at once by a scan
-    first = conn.execute(sa.select(sa.func.min(d.c.published))).scalar()
-    last = conn.execute(sa.select(sa.func.max(d.c.published))).scalar()
-    return _figures(values, first, last)
+    values, ends = {}, {}
+    for name, value, published in rawsql.fetch(engine, _READ):
+        if value is None:
+            ends[name] = published
+        else:
+            values[name] = value
+    return _figures(values, ends.get("@first"), ends.get("@last"))
+
+
+# One statement, through the driver's cursor (``rawsql``: each statement cost more in
+# SQLAlchemy than in the database): the counter rows, then the first and last publication
+# dates as two scalar subqueries, apart because SQLite reads min() or max() alone from the
+# index's end but both at once by a scan.
+_READ = ("SELECT name, value, NULL AS published FROM counters "
+         "UNION ALL SELECT '@first', NULL, (SELECT min(published) FROM documents) "
+         "UNION ALL SELECT '@last', NULL, (SELECT max(published) FROM documents)")
 
 
 def recount(conn: Connection) -> dict[str, Any]:

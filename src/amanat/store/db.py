@@ -210,7 +210,9 @@ class Store:
             if backend not in ("sqlite", "postgresql"):
                 raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
             connect_args = pgsession.connect_args(parsed, application) if backend == "postgresql" else {}
-            engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+            # a ping before each use finds a PostgreSQL connection the server dropped; a SQLite
+            # file cannot drop one, and the ping was a query of its own on every checkout
+            engine = sa.create_engine(url, pool_pre_ping=backend == "postgresql", connect_args=connect_args)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
         if engine.dialect.name == "postgresql":
@@ -338,6 +340,21 @@ class Store:
             raise NotFound(f"id prefix {doc_id!r} matches more than one document")
         return _row_to_stored(rows[0]._mapping)
 
+    def with_related(self, doc_id: str) -> tuple[StoredDocument, list[StoredDocument], list[StoredDocument]]:
+        """A document (as ``get`` finds it), every version of its article (oldest first) and
+        every document with its content (``copies``), read in one statement where the id is
+        exact: each statement costs the API more in the driver than in the database."""
+        with self.engine.connect() as conn:
+            rows = [_row_to_stored(r._mapping) for r in conn.execute(_RELATED, {"id": doc_id})]
+        found = next((r for r in rows if r.document.id == doc_id), None)
+        if found is None:  # a prefix, or no such document
+            found = self.get(doc_id)
+            return found, self.versions(found.document.canonical_url), self.copies(found.document.content_hash)
+        url, digest = found.document.canonical_url, found.document.content_hash
+        versions = sorted((r for r in rows if r.document.canonical_url == url), key=lambda r: r.version)
+        copies = [r for r in rows if r.document.content_hash == digest]
+        return found, versions, copies
+
     def get_many(self, doc_ids: Sequence[str]) -> dict[str, StoredDocument]:
         """The documents with these exact ids (no prefixes), by id; absent ids are left out."""
         out: dict[str, StoredDocument] = {}
@@ -400,8 +417,7 @@ class Store:
     def stats(self) -> dict[str, Any]:
         """Documents, articles, versions, content groups, sources, languages and the date
         range: read from the counters the database keeps as rows are written (``counters``)."""
-        with self.engine.connect() as conn:
-            figures = counters.read(conn)
+        figures = counters.read(self.engine)
         return {**figures, "database": self.engine.url.render_as_string(hide_password=True)}
 
     def sources(self) -> list[dict[str, Any]]:
@@ -444,6 +460,15 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+# A document's versions and copies, found from its id (built once: building a statement per
+# call, and its cache key, cost as much as running it)
+_of = sa.select(t.documents.c.canonical_url, t.documents.c.content_hash).where(
+    t.documents.c.id == sa.bindparam("id")).subquery()
+_RELATED = sa.select(t.documents).where(sa.or_(
+    t.documents.c.canonical_url == sa.select(_of.c.canonical_url).scalar_subquery(),
+    t.documents.c.content_hash == sa.select(_of.c.content_hash).scalar_subquery())).order_by(t.documents.c.seq)
 
 
 def _row_to_stored(row: Any) -> StoredDocument:

@@ -346,6 +346,10 @@ findings = Table(
     Index("ix_findings_type_status_current", "type", "status", "current"),  # the tally, the type filter
     # an entity's findings (through finding_entities) counted and paged from the index alone
     Index("ix_findings_id_current_first_seen", "id", "current", "first_seen"),
+    # the API's list pages oldest first, all current findings or one type's: walked in order
+    # from the index alone, so a page (and its total) reads no finding's evidence and facts
+    Index("ix_findings_current_first_seen_id", "current", "first_seen", "id"),
+    Index("ix_findings_type_current_first_seen_id", "type", "current", "first_seen", "id"),
 )
 
 # Which knowledge-base entities each finding's record facts name (as subject, object or
