@@ -143,6 +143,7 @@ def _cases(url: str, meta: dict[str, Any]) -> list[tuple[str, list[str]]]:
     pages = [f"/api/v1/findings?limit=20&offset={rng.randrange(n_findings // len(types))}&type={rng.choice(types)}"
              for _ in range(DISTINCT)]
     return [
+        ("GET /healthz (the app's middleware and routing, no store)", ["/healthz"]),
         ("GET /api/v1/search?q=WORD", one),
         ("GET /api/v1/search?q=W1+W2", two),
         ("GET /api/v1/documents/{id}", [f"/api/v1/documents/{d}" for d in docs]),

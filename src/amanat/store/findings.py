@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from amanat.errors import InputError, NotFound
+from amanat.store import rawsql
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -131,14 +133,14 @@ def get(store: Store, finding_id: str) -> dict[str, Any] | None:
     (current ones only, dismissed ones too); None when there is none. A statement built once:
     the API asks for one finding at a time, and building the general query each time cost
     more than running it."""
-    with store.engine.connect() as conn:
-        row = conn.execute(_BY_ID, {"id": finding_id}).first()
-    return _row(row) if row is not None else None
+    rows = rawsql.fetch_mappings(store.engine, _BY_ID, {"id": finding_id},
+                                 timestamps=("first_seen", "last_seen", "decided"))
+    return _row(SimpleNamespace(**rows[0])) if rows else None
 
 
-_BY_ID = (sa.select(_f, _r.c.decision, _r.c.note, _r.c.reviewer, _r.c.decided)
-          .select_from(_f.outerjoin(_r, _r.c.finding_id == _f.c.id))
-          .where(_f.c.current.is_(True), _f.c.id == sa.bindparam("id")))
+# through the driver's cursor (``rawsql``): the API reads findings one at a time
+_BY_ID = (f"SELECT {', '.join('f.' + c.name for c in _f.columns)}, r.decision, r.note, r.reviewer, r.decided "
+          "FROM findings f LEFT JOIN finding_reviews r ON r.finding_id = f.id WHERE f.current AND f.id = :id")
 
 
 def review(store: Store, finding_id: str, action: str, note: str, reviewer: str) -> dict[str, Any]:

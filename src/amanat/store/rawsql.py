@@ -42,6 +42,28 @@ def fetch(engine: Engine, sql: str, params: dict[str, Any] | None = None) -> lis
         conn.close()  # back to the pool
 
 
+def fetch_mappings(engine: Engine, sql: str, params: dict[str, Any] | None = None,
+                   timestamps: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """``fetch``, each row a dict by column name, the ``timestamps`` columns made datetimes
+    as SQLAlchemy gives them (SQLite's without a zone, as stored)."""
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(_for(engine.dialect.name, sql), params or {})
+            names = [c[0] for c in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+    finally:
+        conn.close()
+    for row in rows:
+        for name in timestamps:
+            if isinstance(row[name], str):
+                row[name] = datetime.fromisoformat(row[name])
+    return rows
+
+
 def timestamp(value: datetime | str | None) -> datetime | None:
     """A stored timestamp as an aware datetime: SQLite keeps SQLAlchemy's ISO text, without
     a zone (UTC, as the store writes them); PostgreSQL gives a datetime."""
