@@ -200,12 +200,14 @@ def run(quick: bool) -> str:
         f"{WARMUP} s warm-up, {rounds} rounds of (bare, endpoint); medians of the rounds, the ratio the median of "
         "each round's endpoint/bare. Each connection cycles through the endpoint's distinct paths (search: 1 or 2 "
         "mid-frequency words of the corpus; ids drawn at random from the store). Both servers: one uvicorn worker "
-        f"started as `amanat serve` starts it ({info['stack']}); the bare one is FastAPI with one route returning a "
-        "constant. The app runs in private mode (each request's read token is looked up and hashed) with its rate "
-        "limiter on. Store: bench pages's synthetic SQLite store (findings, stories, mentions); search answered by "
-        f"its tantivy index. Migration to the counters (0014) on this store took {migrated:.1f} s (the backfill "
-        f"counts once); the index catch-up {indexed:.0f} s. Machine load before the run: {info['load_before']}; "
-        f"after: {info['load_after']} (2 cores, shared with other work; server and wrk share them).",
+        f"started as `amanat serve` starts it ({info['stack']}); the bare one is FastAPI with one `async def` route "
+        "returning a constant (a `def` route answers about half as many: it is handed to a worker thread). The app "
+        "runs in private mode (each request's read token is looked up and hashed) with its rate limiter on. Store: "
+        "bench pages's synthetic SQLite store (findings, stories, mentions); search answered by its tantivy index. "
+        f"The app's server opened {info['connections']} database connection(s) in the whole run (a pool; none per "
+        f"request). Opening the store (migrations, if due) took {migrated:.1f} s; the index catch-up "
+        f"{indexed:.0f} s. Machine load before the run: {info['load_before']}; after: {info['load_after']} "
+        "(2 cores, shared with other work; server and wrk share them). Where the time goes: docs/performance.md.",
     ])
 
 
