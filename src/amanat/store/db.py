@@ -199,10 +199,14 @@ class Store:
     # --- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True, application: str = "amanat") -> Store:
+    def open(cls, url: str, *, migrate: bool = True, application: str = "amanat",
+             connections: int | None = None) -> Store:
         """Connect, and bring the schema to the newest migration unless ``migrate`` is off
         or the store is read-only (then it must already be at the newest); ``application``
-        names this program's PostgreSQL sessions (e.g. ``amanat ingest``)."""
+        names this program's PostgreSQL sessions (e.g. ``amanat ingest``). ``connections``
+        is how many the pool keeps open (SQLAlchemy's default is 5, and each one used beyond
+        them is opened and closed again: a server running requests in many threads at once
+        gives its own number)."""
         url = engine_url(url)
         try:
             parsed = sa.engine.make_url(url)
@@ -212,7 +216,8 @@ class Store:
             connect_args = pgsession.connect_args(parsed, application) if backend == "postgresql" else {}
             # a ping before each use finds a PostgreSQL connection the server dropped; a SQLite
             # file cannot drop one, and the ping was a query of its own on every checkout
-            engine = sa.create_engine(url, pool_pre_ping=backend == "postgresql", connect_args=connect_args)
+            pooled = {"pool_size": connections} if connections and parsed.database not in (None, "", ":memory:") else {}
+            engine = sa.create_engine(url, pool_pre_ping=backend == "postgresql", connect_args=connect_args, **pooled)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
         if engine.dialect.name == "postgresql":
