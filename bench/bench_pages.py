@@ -38,11 +38,17 @@ STORY_SIZE = 10
 REPRINTS = 300
 
 
+def vocabulary(rng: random.Random) -> list[str]:
+    """The corpus's 5,000 words, most frequent first (the first draws of the build's seed, so
+    bench http can draw them again for its queries)."""
+    return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 9))) for _ in range(5000)]
+
+
 def _documents(store: Any, n: int, rng: random.Random) -> tuple[list[tuple[str, str, str]], list[str]]:
     """n documents as (id, outlet, day), and some mid-frequency words of their vocabulary."""
     from amanat.model import Capture, Document, PublishedDate, content_hash, document_id
 
-    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 9))) for _ in range(5000)]
+    vocab = vocabulary(rng)
     weights = [1 / (i + 1) for i in range(len(vocab))]
     out = []
     with store.writer() as w:
@@ -239,21 +245,27 @@ def _build(folder: Path, n: int) -> dict[str, Any]:
             "finding_ids": rng.sample(made["findings"], 30), "words": rng.sample(words, 20)}
 
 
+def prepared(folder: Path, n: int) -> dict[str, Any]:
+    """The store of ``n`` documents in ``folder``: the one built there before (described by its
+    meta.json), else built now."""
+    meta_path = folder / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+    if meta is None or meta["n"] != n:
+        if (folder / "pages.db").exists():
+            raise SystemExit(f"{folder} holds a store of another size or none described: remove it")
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = _build(folder, n)
+        meta_path.write_text(json.dumps(meta))
+    return meta
+
+
 def run(quick: bool) -> str:
     """Build a store (or, with ``AMANAT_BENCH_STORE=DIR``, reuse the one built there before: the
     100k store takes minutes to build, the measuring one) and measure every page over it."""
     n = 5_000 if quick else int(os.environ.get("AMANAT_BENCH_DOCS") or 100_000)
     kept = os.environ.get("AMANAT_BENCH_STORE")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(kept or tmp)
-        meta_path = folder / "meta.json"
-        meta = json.loads(meta_path.read_text()) if kept and meta_path.exists() else None
-        if meta is None or meta["n"] != n:
-            if kept and (folder / "pages.db").exists():
-                raise SystemExit(f"{folder} holds a store of another size or none described: remove it")
-            folder.mkdir(parents=True, exist_ok=True)
-            meta = _build(folder, n)
-            meta_path.write_text(json.dumps(meta))
+        meta = prepared(Path(kept or tmp), n)
         results = measure(meta["url"], meta["token"], cases(meta["uri"], meta["docs"], meta["story_ids"],
                                                             meta["finding_ids"], meta["words"]))
     built = meta["built"]

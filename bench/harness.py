@@ -15,6 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
+class Skipped(Exception):
+    """A benchmark that cannot run here (a tool it drives is missing): ``python -m bench``
+    prints why and leaves its section of the docs as it was."""
+
+
 @dataclass(frozen=True)
 class Timing:
     """Median and spread of repeated runs of one callable, in seconds per run."""

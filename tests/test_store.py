@@ -161,7 +161,7 @@ def test_backup_and_copy_carry_every_table_of_the_schema():
     from amanat.store import schema as t
 
     ordered = [table.name for table in backup.TABLES]
-    missing = set(t.metadata.tables) - set(ordered)
+    missing = set(t.metadata.tables) - set(ordered) - backup.DERIVED
     assert not missing, f"backup, restore and db copy leave out: {sorted(missing)}"
     for table in backup.TABLES:  # parents before children
         for fk in table.foreign_keys:

@@ -41,7 +41,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from amanat.errors import NotFound, StoreError
 from amanat.model import Document, PublishedDate, RawRef
-from amanat.store import pgsession
+from amanat.store import counters, pgsession, rawsql
 from amanat.store import schema as t
 from amanat.store.writer import Writer, document_columns
 
@@ -199,10 +199,14 @@ class Store:
     # --- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True, application: str = "amanat") -> Store:
+    def open(cls, url: str, *, migrate: bool = True, application: str = "amanat",
+             connections: int | None = None) -> Store:
         """Connect, and bring the schema to the newest migration unless ``migrate`` is off
         or the store is read-only (then it must already be at the newest); ``application``
-        names this program's PostgreSQL sessions (e.g. ``amanat ingest``)."""
+        names this program's PostgreSQL sessions (e.g. ``amanat ingest``). ``connections``
+        is how many the pool keeps open (SQLAlchemy's default is 5, and each one used beyond
+        them is opened and closed again: a server running requests in many threads at once
+        gives its own number)."""
         url = engine_url(url)
         try:
             parsed = sa.engine.make_url(url)
@@ -210,7 +214,10 @@ class Store:
             if backend not in ("sqlite", "postgresql"):
                 raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
             connect_args = pgsession.connect_args(parsed, application) if backend == "postgresql" else {}
-            engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+            # a ping before each use finds a PostgreSQL connection the server dropped; a SQLite
+            # file cannot drop one, and the ping was a query of its own on every checkout
+            pooled = {"pool_size": connections} if connections and parsed.database not in (None, "", ":memory:") else {}
+            engine = sa.create_engine(url, pool_pre_ping=backend == "postgresql", connect_args=connect_args, **pooled)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
         if engine.dialect.name == "postgresql":
@@ -338,6 +345,21 @@ class Store:
             raise NotFound(f"id prefix {doc_id!r} matches more than one document")
         return _row_to_stored(rows[0]._mapping)
 
+    def with_related(self, doc_id: str) -> tuple[StoredDocument, list[StoredDocument], list[StoredDocument]]:
+        """A document (as ``get`` finds it), every version of its article (oldest first) and
+        every document with its content (``copies``), read in one statement where the id is
+        exact: each statement costs the API more in the driver than in the database."""
+        rows = [_row_to_stored(r) for r in rawsql.fetch_mappings(self.engine, _RELATED, {"id": doc_id},
+                                                                   timestamps=("fetched", "ingested"))]
+        found = next((r for r in rows if r.document.id == doc_id), None)
+        if found is None:  # a prefix, or no such document
+            found = self.get(doc_id)
+            return found, self.versions(found.document.canonical_url), self.copies(found.document.content_hash)
+        url, digest = found.document.canonical_url, found.document.content_hash
+        versions = sorted((r for r in rows if r.document.canonical_url == url), key=lambda r: r.version)
+        copies = [r for r in rows if r.document.content_hash == digest]
+        return found, versions, copies
+
     def get_many(self, doc_ids: Sequence[str]) -> dict[str, StoredDocument]:
         """The documents with these exact ids (no prefixes), by id; absent ids are left out."""
         out: dict[str, StoredDocument] = {}
@@ -398,43 +420,10 @@ class Store:
         return read_ref(ref)
 
     def stats(self) -> dict[str, Any]:
-        d = t.documents
-        with self.engine.connect() as conn:
-            documents = conn.execute(sa.select(sa.func.count()).select_from(d)).scalar_one()
-            urls = conn.execute(sa.select(sa.func.count(sa.distinct(d.c.canonical_url)))).scalar_one()
-            groups = conn.execute(
-                sa.select(sa.func.count()).select_from(
-                    sa.select(d.c.content_hash)
-                    .group_by(d.c.content_hash)
-                    .having(sa.func.count(sa.distinct(d.c.canonical_url)) > 1)
-                    .subquery()
-                )
-            ).scalar_one()
-            languages = {
-                (lang or "und"): n
-                for lang, n in conn.execute(
-                    sa.select(d.c.language, sa.func.count())
-                    .group_by(d.c.language)
-                    .order_by(sa.func.count().desc())
-                ).fetchall()
-            }
-            sources = conn.execute(sa.select(sa.func.count()).select_from(t.sources)).scalar_one()
-            first, last = conn.execute(sa.select(sa.func.min(d.c.published), sa.func.max(d.c.published))).one()
-            undated = conn.execute(
-                sa.select(sa.func.count()).select_from(d).where(d.c.published.is_(None))
-            ).scalar_one()
-        return {
-            "documents": documents,
-            "articles": urls,
-            "versions": documents - urls,
-            "content_groups": groups,
-            "sources": sources,
-            "languages": languages,
-            "published_first": first,
-            "published_last": last,
-            "undated": undated,
-            "database": self.engine.url.render_as_string(hide_password=True),
-        }
+        """Documents, articles, versions, content groups, sources, languages and the date
+        range: read from the counters the database keeps as rows are written (``counters``)."""
+        figures = counters.read(self.engine)
+        return {**figures, "database": self.engine.url.render_as_string(hide_password=True)}
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source with how many documents came from it, most first. The counts are one
@@ -476,6 +465,14 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+# A document's versions and copies, found from its id: what the API's document answer reads,
+# through the driver's cursor (``rawsql``: SQLAlchemy's statement and result machinery, and
+# its conversion of every row, cost several times the query)
+_RELATED = (f"SELECT {', '.join(c.name for c in t.documents.columns if c.name != 'latest')} FROM documents "
+            "WHERE canonical_url = (SELECT canonical_url FROM documents WHERE id = :id) "
+            "OR content_hash = (SELECT content_hash FROM documents WHERE id = :id) ORDER BY seq")
 
 
 def _row_to_stored(row: Any) -> StoredDocument:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from amanat.errors import InputError, NotFound
+from amanat.store import rawsql
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -126,6 +128,21 @@ def list_findings(store: Store, *, type: str | None = None, status: str | None =
         return [_row(r) for r in conn.execute(query.order_by(_f.c.first_seen, _f.c.id))]
 
 
+def get(store: Store, finding_id: str) -> dict[str, Any] | None:
+    """One finding as ``list_findings(dismissed=True, finding_id=…)`` has it:
+    (current ones only, dismissed ones too); None when there is none. A statement built once:
+    the API asks for one finding at a time, and building the general query each time cost
+    more than running it."""
+    rows = rawsql.fetch_mappings(store.engine, _BY_ID, {"id": finding_id},
+                                 timestamps=("first_seen", "last_seen", "decided"))
+    return _row(SimpleNamespace(**rows[0])) if rows else None
+
+
+# through the driver's cursor (``rawsql``): the API reads findings one at a time
+_BY_ID = (f"SELECT {', '.join('f.' + c.name for c in _f.columns)}, r.decision, r.note, r.reviewer, r.decided "
+          "FROM findings f LEFT JOIN finding_reviews r ON r.finding_id = f.id WHERE f.current AND f.id = :id")
+
+
 def review(store: Store, finding_id: str, action: str, note: str, reviewer: str) -> dict[str, Any]:
     """Confirm or dismiss a finding; the decision replaces an earlier one."""
     if action not in DECISIONS:
@@ -168,6 +185,22 @@ class Selection:
     review: Review | None = None
 
     def where(self) -> list[Any]:
+        """The conditions on a finding joined to its review (outer join)."""
+        review = self.review_condition()
+        return self.base() + ([review] if review is not None else [])
+
+    def review_condition(self) -> Any:
+        decided = {"confirmed": ["confirmed"], "dismissed": ["dismissed"], "reviewed": ["confirmed", "dismissed"]}
+        if self.review == "open":
+            return _r.c.decision.is_(None)
+        if self.review in decided:
+            return _r.c.decision.in_(decided[self.review])
+        if self.review is None:
+            return sa.or_(_r.c.decision.is_(None), _r.c.decision != "dismissed")
+        return None
+
+    def base(self) -> list[Any]:
+        """The conditions on the finding alone (not its review)."""
         d = t.documents
         conds: list[Any] = [_f.c.current.is_(True)]
         for column, value in ((_f.c.type, self.type), (_f.c.status, self.status), (_f.c.story_id, self.story),
@@ -180,14 +213,24 @@ class Selection:
             conds.append(_f.c.first_seen >= datetime.combine(self.since, time(), UTC))
         if self.until:
             conds.append(_f.c.first_seen < datetime.combine(self.until + timedelta(days=1), time(), UTC))
-        decided = {"confirmed": ["confirmed"], "dismissed": ["dismissed"], "reviewed": ["confirmed", "dismissed"]}
-        if self.review == "open":
-            conds.append(_r.c.decision.is_(None))
-        elif self.review in decided:
-            conds.append(_r.c.decision.in_(decided[self.review]))
-        elif self.review is None:
-            conds.append(sa.or_(_r.c.decision.is_(None), _r.c.decision != "dismissed"))
         return conds
+
+    def count(self, conn: Connection) -> int:
+        """How many findings this selects. Reviews are few and findings many: the findings are
+        counted on their own (from an index where the filters allow) and the reviewed ones
+        the review state leaves out are taken away, counted from the reviews' side — rather
+        than joining every finding to its review."""
+        base = self.base()
+        # driven from the reviews (a planner without statistics would walk the findings instead)
+        reviewed = sa.select(sa.func.count()).select_from(_r).where(
+            sa.exists().where(_f.c.id == _r.c.finding_id, *base))
+        if self.review == "any":
+            return int(conn.execute(sa.select(sa.func.count()).select_from(_f).where(*base)).scalar_one())
+        if self.review in ("confirmed", "dismissed", "reviewed"):
+            return int(conn.execute(reviewed.where(self.review_condition())).scalar_one())
+        everything = conn.execute(sa.select(sa.func.count()).select_from(_f).where(*base)).scalar_one()
+        gone = reviewed if self.review == "open" else reviewed.where(_r.c.decision == "dismissed")
+        return int(everything - conn.execute(gone).scalar_one())
 
 
 def select(store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0,
@@ -207,7 +250,7 @@ def select(store: Store, selection: Selection, *, limit: int | None = None, offs
     if limit is not None:
         page = page.limit(limit)
     with store.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*conds)).scalar_one()
+        total = selection.count(conn)
         ids = list(conn.execute(page).scalars())
         rows = []
         for n in range(0, len(ids), 500):

@@ -67,6 +67,7 @@ import math
 import os
 import re
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -132,6 +133,9 @@ SETTING = "AMANAT_SEARCH_INDEX"
 DIR_SETTING = "AMANAT_SEARCH_INDEX_DIR"
 SEARCH_CATCH_UP_ROWS = 20_000  # a search indexes at most this many rows before answering
 _open_indexes: dict[Path, TantivyIndex] = {}
+_locations: dict[tuple[str, str | None], Path | None] = {}  # a store's URL → where its index is
+_writable_seen: dict[Path, tuple[float, bool]] = {}  # an index folder → (when looked at, writable)
+WRITABLE_TTL = 5.0
 
 
 def enabled() -> bool:
@@ -150,8 +154,12 @@ def index_for(store: Store) -> TantivyIndex | None:
     search is always current)."""
     if not enabled() or getattr(store, "read_only", False):
         return None
-    path = location(store)
-    if path is None or not _writable(path):
+    # asked on every search: where the index is, and whether it can be written, cost a
+    # realpath and a dozen stat calls (about a millisecond under load); a store's location does
+    # not change, and its writability is looked at again after WRITABLE_TTL seconds
+    key = (store.engine.url.render_as_string(hide_password=False), os.environ.get(DIR_SETTING))
+    path = _locations[key] if key in _locations else _locations.setdefault(key, location(store))
+    if path is None or not _writable_now(path):
         return None
     index = _open_indexes.get(path)
     if index is None or not index.path.exists():
@@ -174,6 +182,15 @@ def location(store: Store) -> Path | None:
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "amanat", "search")
     name = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     return Path(base, f"{store.dialect}-{name}")
+
+
+def _writable_now(path: Path) -> bool:
+    """``_writable``, as found at most ``WRITABLE_TTL`` seconds ago."""
+    now = time.monotonic()
+    seen = _writable_seen.get(path)
+    if seen is None or now - seen[0] > WRITABLE_TTL:
+        seen = _writable_seen[path] = (now, _writable(path))
+    return seen[1]
 
 
 def _writable(path: Path) -> bool:

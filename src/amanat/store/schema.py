@@ -86,12 +86,23 @@ documents = Table(
     Column("previous_id", String(16)),  # the version this one replaced
     Column("latest", Boolean, nullable=False, server_default=true()),  # no newer version yet
     Index(None, "canonical_url"),
-    Index(None, "content_hash"),
+    # copies by content, and the content-group counter's "this content at this URL already?"
+    Index(None, "content_hash", "canonical_url"),
     Index(None, "source"),
     Index(None, "published"),
     Index(None, "language"),
     # the entity page dates the thousands of documents naming it from the index alone
     Index("ix_documents_id_published", "id", "published"),
+)
+
+# What the store holds, in aggregate, kept by triggers as documents and sources are written
+# (migration 0014; read by store.counters): documents, undated, articles, content_groups,
+# sources, and language:<code> per language.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )
 
 # One row per input payload seen, so a re-run can skip what it already did before extraction.
@@ -335,6 +346,10 @@ findings = Table(
     Index("ix_findings_type_status_current", "type", "status", "current"),  # the tally, the type filter
     # an entity's findings (through finding_entities) counted and paged from the index alone
     Index("ix_findings_id_current_first_seen", "id", "current", "first_seen"),
+    # the API's list pages oldest first, all current findings or one type's: walked in order
+    # from the index alone, so a page (and its total) reads no finding's evidence and facts
+    Index("ix_findings_current_first_seen_id", "current", "first_seen", "id"),
+    Index("ix_findings_type_current_first_seen_id", "type", "current", "first_seen", "id"),
 )
 
 # Which knowledge-base entities each finding's record facts name (as subject, object or

@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from amanat.errors import InputError, NotFound
+from amanat.store import rawsql
 from amanat.store import schema as t
 from amanat.store.db import Store
 
@@ -90,6 +91,10 @@ def new_token(store: Store, publisher: str, scope: str) -> tuple[Token, str]:
     return record, text
 
 
+# every API request checks a token: through the driver's cursor (``rawsql``)
+_BY_ID = "SELECT id, digest, publisher, scope, created, revoked FROM tokens WHERE id = :id"
+
+
 def check_token(store: Store, presented: str) -> Token | None:
     """The token record if ``presented`` is a token this store issued, else None.
 
@@ -98,12 +103,14 @@ def check_token(store: Store, presented: str) -> Token | None:
     match = _SHAPE.fullmatch(presented)
     if not match:
         return None
-    with store.engine.connect() as conn:
-        row = conn.execute(sa.select(t.tokens).where(t.tokens.c.id == match.group(1))).first()
-    wanted = row.digest if row else "0" * 64
+    rows = rawsql.fetch(store.engine, _BY_ID, {"id": match.group(1)})
+    row = rows[0] if rows else None
+    wanted = row[1] if row else "0" * 64
     if not hmac.compare_digest(digest(presented), wanted) or row is None:
         return None
-    return _record(row)
+    created = rawsql.timestamp(row[4])
+    assert created is not None
+    return Token(row[0], row[2], row[3], created, rawsql.timestamp(row[5]))
 
 
 def list_tokens(store: Store) -> list[Token]:

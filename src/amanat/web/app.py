@@ -27,6 +27,7 @@ from amanat.web.ratelimit import TokenBucket
 from amanat.web.settings import Settings
 
 log = logging.getLogger(__name__)
+WORKER_THREADS = 40  # anyio's default for run_in_threadpool, where sync routes and slow reads run
 
 ROUTES: tuple[str, ...] = (
     "amanat.web.api.health",
@@ -72,7 +73,9 @@ def create_app(
     settings = settings or Settings()
     if public_documents:
         settings = Settings(**{**settings.__dict__, "public_documents": True})
-    store = Store.open(store_url)
+    # as many pooled connections as requests can use at once: the worker threads (anyio's
+    # default limit) and the event loop's own reads; none is opened per request
+    store = Store.open(store_url, connections=WORKER_THREADS + 1)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

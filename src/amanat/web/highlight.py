@@ -7,26 +7,26 @@ offsets, so API clients never receive HTML they would have to sanitise.
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 
 from amanat.store.search import MARK_END, MARK_START
 
+_MARKS = re.compile(f"([{MARK_START}{MARK_END}])")
+
 
 def _pieces(snippet: str) -> list[tuple[str, bool]]:
-    """(text, highlighted) runs; tolerant of unbalanced or nested markers."""
+    """(text, highlighted) runs; tolerant of unbalanced or nested markers. Split on the
+    markers by one regex rather than walked a character at a time, which cost a search
+    answer of ten snippets about as much as the search itself."""
     out: list[tuple[str, bool]] = []
     inside = False
-    buf: list[str] = []
-    for ch in snippet:
-        if ch in (MARK_START, MARK_END):
-            if buf:
-                out.append(("".join(buf), inside))
-                buf = []
-            inside = ch == MARK_START
-        else:
-            buf.append(ch)
-    if buf:
-        out.append(("".join(buf), inside))
+    for part in _MARKS.split(snippet):
+        if part in (MARK_START, MARK_END):
+            inside = part == MARK_START
+        elif part:
+            out.append((part, inside))
     return out
 
 

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from amanat.errors import NotFound
 from amanat.store import analysis
 from amanat.store.db import Store, StoredDocument
 from amanat.store.search import item_documents
-from amanat.web.auth import Viewer, official_only, refusal, viewer
+from amanat.web.auth import Viewer, caller, official_only, refusal
 from amanat.web.diff import unified
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
@@ -29,10 +30,8 @@ def load(store: Store, doc_id: str) -> tuple[StoredDocument, list[StoredDocument
     """The document, every version of its article (oldest first), and its copies at other URLs."""
     if not _ID.fullmatch(doc_id):  # ids are hex; anything else (NUL bytes too) is unknown
         raise NotFound(f"no document with id {doc_id[:MAX_ID]!r}")
-    stored = store.get(doc_id)
-    doc = stored.document
-    history = store.versions(doc.canonical_url)
-    copies = [c for c in store.copies(doc.content_hash) if c.document.canonical_url != doc.canonical_url]
+    stored, history, group = store.with_related(doc_id)
+    copies = [c for c in group if c.document.canonical_url != stored.document.canonical_url]
     return stored, history, copies
 
 
@@ -67,16 +66,26 @@ def version_entry(v: StoredDocument, *, full: bool) -> dict[str, Any]:
 
 
 @router.get("/documents/{doc_id}")
-def get_document(
+async def get_document(
     request: Request,
     doc_id: str,
-    who: Annotated[Viewer, Depends(viewer)],
+    who: Annotated[Viewer, Depends(caller)],
     versions: Annotated[bool, Query(description="Include every version's metadata and the "
                                     "unified diffs between consecutive versions.")] = False,
 ) -> dict[str, Any]:
     """A document by id (or a unique prefix of 6+ characters) with every stored field.
     Coverage needs a read token; documents derived from signed items are public."""
-    stored, history, copies = load_for(request.app.state.store, doc_id, who, lambda: refusal("read", who))
+    store = request.app.state.store
+    if versions:  # diffs of long texts: a worker thread, so the server goes on meanwhile
+        return await run_in_threadpool(document_body, store, doc_id, who, versions)
+    # three indexed lookups (the document, its article's versions, its copies): on the event
+    # loop, as that costs less than handing them to a worker thread and back
+    return document_body(store, doc_id, who, versions)
+
+
+def document_body(store: Store, doc_id: str, who: Viewer, versions: bool) -> dict[str, Any]:
+    """What ``GET /api/v1/documents/{id}`` answers."""
+    stored, history, copies = load_for(store, doc_id, who, lambda: refusal("read", who))
     body = stored.as_dict()
     body["versions"] = [version_entry(v, full=versions) for v in history]
     body["copies"] = [
@@ -95,7 +104,7 @@ def get_document(
 
 @router.get("/documents/{doc_id}/claims")
 def get_claims(request: Request, response: Response, doc_id: str,
-               who: Annotated[Viewer, Depends(viewer)]) -> list[dict[str, Any]]:
+               who: Annotated[Viewer, Depends(caller)]) -> list[dict[str, Any]]:
     """The claims of a document (a list, as ``amanat claims ID --json``): type, start, end
     (offsets into the document's text), text, and the type's fields. Empty when the document
     has none, was not analysed for its language, or not analysed yet: the

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from amanat.errors import NotFound
 from amanat.store import findings
 from amanat.store.findings import Review as ReviewState
-from amanat.web.auth import Viewer, api_reader, require, viewer
+from amanat.web.auth import Viewer, api_reader, caller, require
 from amanat.web.bodies import read_model
 from amanat.web.errors import HttpError
 from amanat.web.findings_query import FindingFilters
@@ -29,7 +29,7 @@ MAX_OFFSET = 10_000_000
 
 
 @router.get("/findings", dependencies=[Depends(api_reader)])
-def list_findings(
+async def list_findings(
     request: Request,
     response: Response,
     type: Annotated[str | None, Query(max_length=64, description="Only this type, e.g. title-at-date.")] = None,
@@ -51,19 +51,21 @@ def list_findings(
     filters = FindingFilters.model_validate({
         "type": type, "status": status, "source": source, "story": story, "since": since, "until": until,
         "review": review or ("any" if dismissed else None)})
-    rows, total = findings.select(request.app.state.store, filters.selection(document), limit=limit, offset=offset)
+    rows, total = await run_in_threadpool(findings.select, request.app.state.store, filters.selection(document),
+                                          limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
     return [{k: v for k, v in r.items() if k not in ("source", "document_title")} for r in rows]
 
 
 @router.get("/findings/{finding_id}", dependencies=[Depends(api_reader)])
-def get_finding(request: Request, finding_id: str) -> dict[str, Any]:
+async def get_finding(request: Request, finding_id: str) -> dict[str, Any]:
     """One finding, with its review if it has one (dismissed ones too)."""
+    # one primary-key lookup: on the event loop, cheaper than a worker thread's hand-off
     valid = len(finding_id) == 16 and finding_id.isalnum()
-    found = findings.list_findings(request.app.state.store, dismissed=True, finding_id=finding_id) if valid else []
-    if not found:
+    found = findings.get(request.app.state.store, finding_id) if valid else None
+    if found is None:
         raise NotFound(f"no finding {finding_id[:16]!r}")
-    return found[0]
+    return found
 
 
 class Review(BaseModel):
@@ -76,7 +78,7 @@ class Review(BaseModel):
 
 @router.post("/findings/{finding_id}/review")
 async def review_finding(request: Request, finding_id: str,
-                         who: Annotated[Viewer, Depends(viewer)]) -> dict[str, Any]:
+                         who: Annotated[Viewer, Depends(caller)]) -> dict[str, Any]:
     """Confirm or dismiss a finding (``review`` scope); the decision survives re-analysis."""
     require("review", who)
     body = await read_model(request, Review)

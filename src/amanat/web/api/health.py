@@ -8,6 +8,6 @@ router = APIRouter(tags=["meta"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """Always ``{"status": "ok"}``; touches nothing."""
     return {"status": "ok"}

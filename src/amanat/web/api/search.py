@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from amanat.store.db import Store
 from amanat.store.query import MAX_QUERY_CHARS
 from amanat.store.search import MAX_LIMIT, Filters, Hit, search
-from amanat.web.auth import Viewer, official_only, viewer
+from amanat.web.auth import Viewer, caller, official_only
 from amanat.web.bodies import printable, read_model
 from amanat.web.highlight import offsets
 
@@ -86,9 +86,9 @@ def run(store: Store, req: SearchRequest, who: Viewer) -> dict[str, Any]:
 
 
 @router.get("/search")
-def search_get(
+async def search_get(
     request: Request,
-    who: Annotated[Viewer, Depends(viewer)],
+    who: Annotated[Viewer, Depends(caller)],
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description='Words, "phrases", prefix*, OR, -exclude.')],
     lang: Annotated[str | None, Query(max_length=16)] = None,
     source: Annotated[str | None, Query(max_length=255)] = None,
@@ -104,7 +104,9 @@ def search_get(
     ``next_offset`` is set while more may follow. Without a read token: official items only."""
     req = SearchRequest(q=q, lang=lang, source=source, since=since, until=until, limit=limit, offset=offset,
                         all_versions=all_versions, entity=entity, has_findings=has_findings)
-    return run(request.app.state.store, req, who)
+    # the search in one worker thread (the database's own search can take tens of ms, which
+    # must not hold the event loop); the token check and the answer's encoding stay on it
+    return await run_in_threadpool(run, request.app.state.store, req, who)
 
 
 @router.post(
@@ -112,7 +114,7 @@ def search_get(
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": SearchRequest.model_json_schema()}}}},
 )
-async def search_post(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> dict[str, Any]:
+async def search_post(request: Request, who: Annotated[Viewer, Depends(caller)]) -> dict[str, Any]:
     """The same search with a JSON body: ``{"q": …, "lang": …, "limit": …}``."""
     req = await read_model(request, SearchRequest)
     return await run_in_threadpool(run, request.app.state.store, req, who)
