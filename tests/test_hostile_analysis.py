@@ -200,7 +200,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     path = tmp_path_factory.mktemp("hostile") / "texts.json"
     path.write_text(json.dumps(_hostile()), encoding="utf-8")
     src = Path(__file__).resolve().parents[1] / "src"
-    result = subprocess.run([sys.executable, __file__, str(path)], capture_output=True, text=True, timeout=600,
+    result = subprocess.run([sys.executable, __file__, str(path)], capture_output=True, text=True, timeout=1800,
                             env={**__import__("os").environ, "PYTHONPATH": str(src)})
     assert result.returncode == 0, result.stderr[-3000:]
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
