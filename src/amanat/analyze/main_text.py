@@ -45,11 +45,8 @@ from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
-from trafilatura.xpaths import (
-    RAW_TREE_PRUNE_XPATH,
-    REMOVE_COMMENTS_AND_LISTS_XPATH,
-    REMOVE_COMMENTS_XPATH,
-)
+
+from amanat.analyze.guarded_xpaths import COMMENT_PRUNE, RAW_AND_COMMENT_LIST_PRUNE
 
 # Text readability could take: everything but scripts and styles, which it drops first.
 # (``parent::``: an HTML parse gives script and style text only, no child elements)
@@ -72,14 +69,14 @@ def main_text(tree: HtmlElement, url: str | None, settings: Extractor) -> str | 
     pass a tree nothing else will read."""
     is_forum = _forum_thread_page(tree)
     # the same steps, in the same order, as trafilatura_sequence for these settings (comments
-    # off and precision: no comment capture, no baseline rescue, no recall escalation)
-    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
-    tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    # off and precision: no comment capture, no baseline rescue, no recall escalation), the
+    # raw-tree and comment-list prunes as one pass (``guarded_xpaths``)
+    tree = prune_unwanted_nodes(tree, RAW_AND_COMMENT_LIST_PRUNE)
     # trafilatura's _prepare_tree also copies the cleaned tree for the comparison's justext;
     # that copy is made below, and only on the pages that are compared
     cleaned = convert_tags(tree_cleaning(copy(tree), settings), settings, url)
     if not is_forum:
-        cleaned = prune_unwanted_nodes(cleaned, REMOVE_COMMENTS_XPATH)
+        cleaned = prune_unwanted_nodes(cleaned, COMMENT_PRUNE)
     body, text = extract_content(cleaned, settings)
     if needs_comparison(body, text, tree, settings):
         # ``tree`` is not read again: the comparison may prune it instead of a copy of it
