@@ -5,9 +5,11 @@ capture is checked against the store's seen-list before the costly analysis, so 
 a run after a crash) only does what is left. Analysis runs in a process pool (spawned
 workers that die with this process, see ``workers``), results are written in input order by
 this process alone, and every problem becomes one line naming the input and record, counted
-in the summary. The pool starts only when an input has a second capture to analyse: an
-input of one capture is analysed here, since its result is awaited before the next input
-is read anyway, and a spawned worker costs a second or more to start.
+in the summary. The captures of all inputs go through one window of work, so a folder of
+files is spread over the workers as a WARC file's records are. The pool starts, in the
+background, only when the run has a second capture to analyse (a run of one capture is
+analysed here), and this process analyses captures itself until a worker is up: a spawned
+worker costs a second or more to start.
 
 While this process waits — for a worker's analysis that takes more than ``PAUSE_AFTER``
 seconds, for its own analysis of a capture over ``LARGE`` bytes, or for a page from the
@@ -227,7 +229,6 @@ def _read_html_file(path: Path) -> Iterator[Capture | Problem]:
 
 # --- the run --------------------------------------------------------------------------------
 
-Analyzed = tuple[Capture, "Document | Problem"]
 
 
 def analyze_one(capture: Capture, source: str | None) -> Document | Problem:
@@ -266,20 +267,40 @@ def ingest(
     workers = _Workers(jobs)
     try:
         with store.writer() as writer:
-            for item in inputs:
-                captures = read_input(item, fetcher=fetcher, follow=follow)
-                if item.kind == "url":  # every page is a network round: commit before each
-                    captures = _pausing(captures, writer.pause)
-                for capture, result in _analyze_all(
-                    store, captures, source, force, workers, summary, on_problem, writer.pause
-                ):
+            captures = _captures_of(inputs, fetcher, follow, writer.pause)
+            for capture, result in _analyze_all(
+                store, captures, source, force, workers, summary, on_problem, writer.pause
+            ):
+                if isinstance(capture, _InputEnd):  # every capture of that input is kept
+                    writer.flush()
+                    on_progress(capture.item.size or 1)
+                elif result is not None:
                     _keep(writer, summary, capture, result, kind, on_problem)
-                writer.flush()
-                on_progress(item.size or 1)
     finally:
         workers.shutdown()
     store.refresh_search_index()
     return summary
+
+
+@dataclass(frozen=True)
+class _InputEnd:
+    """Marks, in the run's one stream of captures, that an input has given all of its own."""
+
+    item: Input
+
+
+def _captures_of(
+    inputs: list[Input], fetcher: Fetcher | None, follow: bool, pause: Callable[[], None]
+) -> Iterator[Capture | Problem | _InputEnd]:
+    """The captures of every input in turn, each input followed by its ``_InputEnd``: one
+    stream, so that the analysis window runs on across inputs (a folder of files is one input
+    per file, and a window per input never held more than one capture)."""
+    for item in inputs:
+        captures = read_input(item, fetcher=fetcher, follow=follow)
+        if item.kind == "url":  # every page is a network round: commit before each
+            captures = _pausing(captures, pause)
+        yield from captures
+        yield _InputEnd(item)
 
 
 def _keep(writer: Any, summary: Summary, capture: Capture, result: Document | Problem, kind: str,
@@ -312,6 +333,8 @@ def ingest_capture(store: Store, capture: Capture, *, source: str | None = None,
     kept: Document | None = None
     with store.writer() as writer:
         for done, result in _analyze_all(store, iter([capture]), source, force, _Workers(1), summary, on_problem):
+            if not isinstance(done, Capture) or result is None:
+                continue
             if _keep(writer, summary, done, result, "local" if source else "web", on_problem) is not None:
                 kept = result if isinstance(result, Document) else None
         writer.flush()
@@ -321,58 +344,122 @@ def ingest_capture(store: Store, capture: Capture, *, source: str | None = None,
 
 def _analyze_all(
     store: Store,
-    captures: Iterator[Capture | Problem],
+    captures: Iterator[Capture | Problem | _InputEnd],
     source: str | None,
     force: bool,
     workers: _Workers,
     summary: Summary,
     on_problem: Callable[[Problem], None],
     pause: Callable[[], None] = lambda: None,
-) -> Iterator[Analyzed]:
+) -> Iterator[tuple[Capture | _InputEnd, Document | Problem | None]]:
     """Analyse captures not seen before, in a bounded window of parallel work, in order;
-    ``pause`` is called before waiting long for a worker."""
-    window: deque[tuple[Capture, Future[Document | Problem]]] = deque()
-    limit = 4 * workers.jobs
-    first: Capture | None = None  # analysed here if it stays the input's only capture
+    ``_InputEnd`` marks pass through in their place (with None). ``pause`` is called before
+    waiting long for a worker.
+
+    With more than one job the pool is started, in the background, at the run's second
+    capture to analyse (a run of one capture never pays for it). Until a worker is up, this
+    process analyses the captures itself, oldest first, whenever the window is full; from
+    then on every capture goes to the pool and this process only reads and writes."""
+    window = _Window(workers, source, pause)
+    to_analyse = 0
     for capture in captures:
-        if isinstance(capture, Problem):
+        if isinstance(capture, _InputEnd):
+            window.add(capture, capture)
+        elif isinstance(capture, Problem):
             _count_problem(summary, capture, on_problem)
             continue
-        summary.seen += 1
-        if not force and store.seen(seen_key(capture), hashlib.sha256(capture.body).hexdigest()):
-            summary.unchanged += 1
-            continue
-        if workers.jobs <= 1:
-            yield capture, _analyze_here(capture, source, pause)
-            continue
-        if first is None and not window:
-            first = capture
-            continue
-        pool = workers.pool()
-        if first is not None:
-            window.append((first, pool.submit(analyze_one, first, source)))
-            first = None
-        window.append((capture, pool.submit(analyze_one, capture, source)))
-        while len(window) >= limit:
-            done, future = window.popleft()
-            yield done, _result(future, pause)
-    if first is not None:
-        yield first, _analyze_here(first, source, pause)
+        else:
+            summary.seen += 1
+            if not force and store.seen(seen_key(capture), hashlib.sha256(capture.body).hexdigest()):
+                summary.unchanged += 1
+                continue
+            if workers.jobs <= 1:
+                window.add(capture, _analyze_here(capture, source, pause))
+            else:
+                to_analyse += 1
+                if to_analyse == 2:
+                    workers.start()
+                window.add(capture, None)
+        yield from window.ready(full=window.full())
     while window:
-        done, future = window.popleft()
-        yield done, _result(future, pause)
+        yield from window.ready(full=True)
+
+
+_Outcome = Future["Document | Problem"] | Document | Problem | _InputEnd | None
+
+
+class _Window:
+    """Captures (and input ends) in run order with their analysis: not started (None), in a
+    worker (a Future), or done."""
+
+    def __init__(self, workers: _Workers, source: str | None, pause: Callable[[], None]) -> None:
+        self.workers = workers
+        self.source = source
+        self.pause = pause
+        self.limit = 4 * workers.jobs
+        self.entries: deque[list[Any]] = deque()  # [capture or _InputEnd, _Outcome]
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def add(self, capture: Capture | _InputEnd, outcome: _Outcome) -> None:
+        self.entries.append([capture, outcome])
+
+    def full(self) -> bool:
+        return len(self.entries) >= self.limit
+
+    def ready(self, full: bool) -> Iterator[tuple[Capture | _InputEnd, Document | Problem | None]]:
+        """The entries done at the head of the window; when ``full``, at least the head,
+        analysed here if no worker is up yet, else awaited from its worker."""
+        if self.workers.ready():
+            pool = self.workers.pool()
+            for entry in self.entries:
+                if entry[1] is None:
+                    entry[1] = pool.submit(analyze_one, entry[0], self.source)
+        while self.entries:
+            capture, outcome = self.entries[0]
+            if outcome is None:
+                if not full:
+                    return
+                outcome = _analyze_here(capture, self.source, self.pause)
+            elif isinstance(outcome, Future):
+                if not (full or outcome.done()):
+                    return
+                outcome = _result(outcome, self.pause)
+            self.entries.popleft()
+            full = False  # the head is out: room for the next capture
+            yield capture, None if isinstance(outcome, _InputEnd) else outcome
+
+
+def _warm() -> None:
+    """A worker's first task: returns once the worker has imported the analysers (which it
+    does to unpickle this function's module), so that its owner knows the pool is up."""
 
 
 class _Workers:
-    """The analysis pool of a run, started on first use and shut down at the run's end."""
+    """The analysis pool of a run: started on demand in the background, shut down at the
+    run's end. It counts as ready once a worker has finished its start-up (``_warm``)."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: list[Future[None]] = []
+        self._ready = False
+
+    def start(self) -> None:
+        """Spawn the workers without waiting for them (each takes a second or more to start)."""
+        if self._pool is None and self.jobs > 1:
+            self._pool = analysis_pool(self.jobs)
+            self._warm = [self._pool.submit(_warm) for _ in range(self.jobs)]
+
+    def ready(self) -> bool:
+        if not self._ready and self._warm:
+            self._ready = any(f.done() for f in self._warm)
+        return self._ready
 
     def pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = analysis_pool(self.jobs)
+        self.start()
+        assert self._pool is not None, "a pool of one job is never started"
         return self._pool
 
     def shutdown(self) -> None:
@@ -380,8 +467,9 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
 
-def _analyze_here(capture: Capture, source: str | None, pause: Callable[[], None]) -> Document | Problem:
+def _analyze_here(capture: Capture | _InputEnd, source: str | None, pause: Callable[[], None]) -> Document | Problem:
     """Analyse in this process, pausing first when the capture is large enough to take a while."""
+    assert isinstance(capture, Capture)
     if len(capture.body) > LARGE:
         pause()
     return analyze_one(capture, source)
