@@ -34,7 +34,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
-from amanat.analyze.guarded_xpaths import AUTHOR, AUTHOR_DISCARD
+from amanat.analyze.selectors import AUTHOR, AUTHOR_DISCARD
 
 LOGGER = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def body_byline(tree: HtmlElement) -> str | None:
 
     Prunes ``tree`` in place (trafilatura's ``extract_author`` prunes a deep copy): call it
     last, on a tree nothing else will read."""
-    # trafilatura's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS, selecting the same elements faster
+    # trafilatura's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS as Python selectors: the same elements, faster
     pruned = prune_unwanted_nodes(tree, AUTHOR_DISCARD)
     author = extract_metainfo(pruned, AUTHOR, len_limit=120)
     if not author:

@@ -1,8 +1,7 @@
-"""``amanat.analyze.guarded_xpaths`` selects what trafilatura's own expressions select.
+"""``amanat.analyze.selectors`` selects what trafilatura's own expressions select.
 
-The guarded expressions are trafilatura's with plain-XPath guards before their regex tests
-and some consecutive prunes joined into one pass; they are only worth having if no page can
-tell them apart. Checked three ways: element by element on real pages (the extraction
+The selectors are trafilatura's XPath expressions written as Python walks, some consecutive
+prunes joined into one pass; they are only worth having if no page can tell them apart. Checked three ways: element by element on real pages (the extraction
 benchmark's and the format samples'), on generated elements whose ``id`` and ``class`` mix the
 patterns' own literals and near misses, and on the trees the joined prunes leave behind.
 """
@@ -27,7 +26,7 @@ from trafilatura.xpaths import (
     REMOVE_COMMENTS_XPATH,
 )
 
-from amanat.analyze import guarded_xpaths as g
+from amanat.analyze import selectors as g
 from conftest import shared_path
 
 # (ours, trafilatura's, whether ours joins trafilatura's list into one pass)
@@ -132,14 +131,16 @@ def test_same_selections_for_every_literal_on_every_tag(attribute):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_element, min_size=1, max_size=8))
 def test_same_selections_on_generated_elements(elements):
-    _assert_same(_build(elements))
+    root = _build(elements)
+    _assert_same(root)
+    _assert_same(root.find("body"))  # a subtree: ``.//`` starts there, ``//`` at the root
 
 
 @pytest.mark.parametrize("source_first", ["class", "id"])
 def test_the_first_attribute_in_source_order_is_the_one_tested(source_first):
     """``re:test(@id|@class, …)`` reads whichever comes first in the markup: the guards must not
-    read the other one (no guarded expression uses that form, but the joined ones must keep
-    trafilatura's order of deletions)."""
+    read the other one (no selector uses that form, but the joined ones must keep trafilatura's
+    order of deletions)."""
     attributes = 'class="comments" id="x"' if source_first == "class" else 'id="x" class="comments"'
     tree = load_html(f"<html><body><div {attributes}>a</div><p>body</p></body></html>")
     _assert_same(tree)
