@@ -6,10 +6,9 @@ a run after a crash) only does what is left. Analysis runs in a process pool (sp
 workers that die with this process, see ``workers``), results are written in input order by
 this process alone, and every problem becomes one line naming the input and record, counted
 in the summary. The captures of all inputs go through one window of work, so a folder of
-files is spread over the workers as a WARC file's records are. The pool starts, in the
-background, only when the run has a second capture to analyse (a run of one capture is
-analysed here), and this process analyses captures itself until a worker is up: a spawned
-worker costs a second or more to start.
+files is spread over the workers as a WARC file's records are. The pool starts only for a
+run of more than a few pages (``POOL_AFTER``): a spawned worker costs a second or more of
+CPU to start, and smaller runs are analysed here.
 
 While this process waits — for a worker's analysis that takes more than ``PAUSE_AFTER``
 seconds, for its own analysis of a capture over ``LARGE`` bytes, or for a page from the
@@ -45,6 +44,10 @@ Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
 MAX_HTML_BYTES = 32 * 1024 * 1024
 PAUSE_AFTER = 0.5  # seconds of waiting for one analysis before committing what is pending
 LARGE = 1024 * 1024  # bytes of a capture that take about a second or more to analyse
+# Bytes of pages (about 40 articles, a second of one core's analysis) below which a run is
+# analysed here: two spawned workers cost more CPU than that to start (issue 19)
+POOL_AFTER = 4 * 1024 * 1024
+POOL_AFTER_CAPTURES = 32  # … or this many captures to analyse, however small
 _SUFFIXES: dict[str, Kind] = {
     ".warc": "warc",
     ".arc": "warc",
@@ -264,7 +267,7 @@ def ingest(
         _count_problem(summary, p, on_problem)
     jobs = jobs or min(4, os.cpu_count() or 1)
     kind = "local" if source else "web"
-    workers = _Workers(jobs)
+    workers = _Workers(jobs, sum(i.size for i in inputs))
     try:
         with store.writer() as writer:
             captures = _captures_of(inputs, fetcher, follow, writer.pause)
@@ -356,12 +359,15 @@ def _analyze_all(
     ``_InputEnd`` marks pass through in their place (with None). ``pause`` is called before
     waiting long for a worker.
 
-    With more than one job the pool is started, in the background, at the run's second
-    capture to analyse (a run of one capture never pays for it). Until a worker is up, this
-    process analyses the captures itself, oldest first, whenever the window is full; from
-    then on every capture goes to the pool and this process only reads and writes."""
+    With more than one job the pool is started at the run's second
+    capture to analyse, once the run is known to hold ``POOL_AFTER`` bytes (its files' sizes
+    from ``plan``, else the captures read so far) or ``POOL_AFTER_CAPTURES`` captures: a run
+    of one capture, or of a few pages, never pays for it. Until a worker is up, this process analyses the captures itself,
+    oldest first, whenever the window is full; from then on every capture goes to the pool
+    and this process only reads and writes."""
     window = _Window(workers, source, pause)
     to_analyse = 0
+    queued = workers.planned_bytes  # what the run will read, as far as is known up front
     for capture in captures:
         if isinstance(capture, _InputEnd):
             window.add(capture, capture)
@@ -377,7 +383,8 @@ def _analyze_all(
                 window.add(capture, _analyze_here(capture, source, pause))
             else:
                 to_analyse += 1
-                if to_analyse == 2:
+                queued += len(capture.body)
+                if to_analyse >= 2 and (queued >= POOL_AFTER or to_analyse >= POOL_AFTER_CAPTURES):
                     workers.start()
                 window.add(capture, None)
         yield from window.ready(full=window.full())
@@ -410,7 +417,7 @@ class _Window:
 
     def ready(self, full: bool) -> Iterator[tuple[Capture | _InputEnd, Document | Problem | None]]:
         """The entries done at the head of the window; when ``full``, at least the head,
-        analysed here if no worker is up yet, else awaited from its worker."""
+        analysed here if the pool is not started, else awaited from its worker."""
         if self.workers.ready():
             pool = self.workers.pool()
             for entry in self.entries:
@@ -431,31 +438,24 @@ class _Window:
             yield capture, None if isinstance(outcome, _InputEnd) else outcome
 
 
-def _warm() -> None:
-    """A worker's first task: returns once the worker has imported the analysers (which it
-    does to unpickle this function's module), so that its owner knows the pool is up."""
-
-
 class _Workers:
-    """The analysis pool of a run: started on demand in the background, shut down at the
-    run's end. It counts as ready once a worker has finished its start-up (``_warm``)."""
+    """The analysis pool of a run: started on demand, shut down at the run's end."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, planned_bytes: int = 0) -> None:
         self.jobs = jobs
+        self.planned_bytes = planned_bytes
         self._pool: ProcessPoolExecutor | None = None
-        self._warm: list[Future[None]] = []
-        self._ready = False
 
     def start(self) -> None:
-        """Spawn the workers without waiting for them (each takes a second or more to start)."""
+        """Spawn the workers (a second or more each before they take work)."""
         if self._pool is None and self.jobs > 1:
             self._pool = analysis_pool(self.jobs)
-            self._warm = [self._pool.submit(_warm) for _ in range(self.jobs)]
 
     def ready(self) -> bool:
-        if not self._ready and self._warm:
-            self._ready = any(f.done() for f in self._warm)
-        return self._ready
+        """Whether captures go to the pool: once it is started. (Analysing here while the
+        workers start was measured too: a worker killed with this process while still
+        importing outlives it until its imports end, and that window then held commits.)"""
+        return self._pool is not None
 
     def pool(self) -> ProcessPoolExecutor:
         self.start()
