@@ -20,6 +20,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from amanat.ingest.pipeline import POOL_AFTER_CAPTURES
 from amanat.store.db import Store, engine_url
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
@@ -162,8 +163,10 @@ def test_a_killed_ingest_leaves_nothing_behind_and_the_next_one_completes(store_
         urls += _records(folder / f"r{k}.jsonl", 200, start=200 * k)
     cmd = _ingest(store_url, folder)
     with _running(cmd) as proc:
-        # past the HTML files (analysed in-process: one capture each), into the records
-        _wait_for(lambda: _documents(store_url) >= 13 or proc.poll() is not None, 60, "a first commit")
+        # past the captures analysed in-process (a run's first POOL_AFTER_CAPTURES, while its
+        # pool is not started), into those its workers analysed: they are up by then
+        past = POOL_AFTER_CAPTURES + 8
+        _wait_for(lambda: _documents(store_url) >= past or proc.poll() is not None, 60, "a commit of the workers' work")
         below = _descendants(proc.pid)
         assert proc.poll() is None, "the run finished before it could be killed"
         assert below, "the run has no worker processes to test"

@@ -26,15 +26,23 @@ without a year needs a ``reference`` date to place it, else it is left out.
 
 from __future__ import annotations
 
+import logging
 import re
 from copy import copy
 from dataclasses import replace
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, fromstring
 from trafilatura.settings import Document as TrafilaturaDocument
-from trafilatura.utils import load_html
+from trafilatura.utils import (
+    DOCTYPE_TAG,
+    FAULTY_HTML,
+    HTML_PARSER,
+    fromstring_bytes,
+    is_dubious_html,
+    load_html,
+)
 
 from amanat.analyze.blocks import extract_blocks
 from amanat.analyze.main_text import main_text
@@ -57,7 +65,7 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
     which streams (see ``amanat.analyze.blocks``)."""
     if len(html) > LARGE_HTML:
         return extract_blocks(html, url, metadata_of)
-    tree = load_html(html) if html.strip() else None
+    tree = parse_html(html) if html.strip() else None
     if tree is None:
         return Extraction(text="")
     if tree.xpath(_AT_DEPTH_LIMIT):
@@ -72,6 +80,43 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
     return page if text is None else replace(page, text=text.strip())
 
 
+LOGGER = logging.getLogger(__name__)
+# What trafilatura's ``repair_faulty_html`` deletes (its INVALID_XML_CHARS), one by one
+_INVALID_XML = tuple(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF))
+
+
+def parse_html(html: str) -> HtmlElement | None:
+    """The tree ``trafilatura.utils.load_html(html)`` gives, without its regex pass over the whole
+    page for characters XML forbids when the page has none (nearly always; the pass was a third
+    of the parse): looking for each of them with ``in`` is a few memchr scans."""
+    if any(char in html for char in _INVALID_XML):
+        return load_html(html)
+    # load_html for a str, step by step, its repair_faulty_html without the deletion
+    beginning = html[:50].lower()
+    check_flag = is_dubious_html(beginning)
+    if "doctype" in beginning:
+        firstline, _, rest = html.partition("\n")
+        html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    for line in html[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            html = FAULTY_HTML.sub(r"\1>", html, count=1)
+            break
+    tree: HtmlElement | None = None
+    fallback_parse = False
+    try:
+        tree = fromstring(html, parser=HTML_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree = fromstring_bytes(html)
+        fallback_parse = True
+    except Exception as err:  # as load_html: a page lxml refuses has no tree
+        LOGGER.error("lxml parsing failed: %s", err)
+    if (tree is None or len(tree) < 1) and not fallback_parse:
+        tree = fromstring_bytes(html)
+    if tree is not None and check_flag and len(tree) < 2:
+        tree = None  # load_html's rejection: not HTML at all
+    return tree
+
+
 def _main_text(tree: HtmlElement, url: str | None) -> str | None:
     try:
         return main_text(tree, url, main_text_options(url))
@@ -81,7 +126,7 @@ def _main_text(tree: HtmlElement, url: str | None) -> str | None:
 
 def metadata_of(html: str, url: str | None = None) -> Extraction:
     """What a page says about itself (no text): title, author, date, canonical URL, language."""
-    tree = load_html(html) if html.strip() else None
+    tree = parse_html(html) if html.strip() else None
     return Extraction(text="") if tree is None else _metadata(tree, url)
 
 

@@ -33,7 +33,8 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+
+from amanat.analyze.selectors import AUTHOR, AUTHOR_DISCARD
 
 LOGGER = logging.getLogger(__name__)
 
@@ -75,8 +76,9 @@ def body_byline(tree: HtmlElement) -> str | None:
 
     Prunes ``tree`` in place (trafilatura's ``extract_author`` prunes a deep copy): call it
     last, on a tree nothing else will read."""
-    pruned = prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)
-    author = extract_metainfo(pruned, AUTHOR_XPATHS, len_limit=120)
+    # trafilatura's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS as Python selectors: the same elements, faster
+    pruned = prune_unwanted_nodes(tree, AUTHOR_DISCARD)
+    author = extract_metainfo(pruned, AUTHOR, len_limit=120)
     if not author:
         return None
     author = normalize_authors(None, author)

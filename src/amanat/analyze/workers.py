@@ -40,12 +40,15 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 WATCH_INTERVAL = 0.5  # seconds between a worker's looks at its parent (the portable fallback)
+OWNER_ENV = "AMANAT_POOL_OWNER"  # the pid of the process whose pool a worker belongs to
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def analysis_pool(jobs: int, init: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
     """A pool of ``jobs`` spawned worker processes bound to the life of this process;
     ``init(*initargs)`` then runs in each (to hand it, once, what every task needs)."""
+    # read by ``amanat/__init__`` in each worker, before its imports (``bind_early``)
+    os.environ[OWNER_ENV] = str(os.getpid())
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
@@ -75,6 +78,21 @@ def bind_to_owner(owner: int) -> None:
     if os.getppid() != owner:
         os._exit(1)
     threading.Thread(target=_watch_owner, args=(owner,), name="amanat-owner-watch", daemon=True).start()
+
+
+def bind_early() -> None:
+    """In a worker of ``analysis_pool``, have the kernel kill it with its owner from now on.
+
+    A spawned worker imports its owner's main module (the command line) and the analysers
+    before the pool's initializer runs, a second or more (much more on a loaded machine); a
+    worker whose owner was SIGKILLed in that time lived on until its imports ended. So
+    ``amanat``'s package ``__init__``, the first of them, calls this: a process that the pool
+    owner named in ``OWNER_ENV`` started (its parent) asks for the parent-death signal at once.
+    Any other process leaves it unset."""
+    if os.environ.get(OWNER_ENV) == str(os.getppid()) and sys.platform.startswith("linux"):
+        _die_with_parent()
+        if os.environ.get(OWNER_ENV) != str(os.getppid()):  # the owner died meanwhile
+            os._exit(1)
 
 
 def _die_with_parent() -> None:

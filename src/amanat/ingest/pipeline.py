@@ -5,9 +5,10 @@ capture is checked against the store's seen-list before the costly analysis, so 
 a run after a crash) only does what is left. Analysis runs in a process pool (spawned
 workers that die with this process, see ``workers``), results are written in input order by
 this process alone, and every problem becomes one line naming the input and record, counted
-in the summary. The pool starts only when an input has a second capture to analyse: an
-input of one capture is analysed here, since its result is awaited before the next input
-is read anyway, and a spawned worker costs a second or more to start.
+in the summary. The captures of all inputs go through one window of work, so a folder of
+files is spread over the workers as a WARC file's records are. The pool starts only for a
+run of more than a few pages (``POOL_AFTER``): a spawned worker costs a second or more of
+CPU to start, and smaller runs are analysed here.
 
 While this process waits — for a worker's analysis that takes more than ``PAUSE_AFTER``
 seconds, for its own analysis of a capture over ``LARGE`` bytes, or for a page from the
@@ -43,6 +44,10 @@ Kind = Literal["warc", "feed", "jsonl", "html", "text", "url"]
 MAX_HTML_BYTES = 32 * 1024 * 1024
 PAUSE_AFTER = 0.5  # seconds of waiting for one analysis before committing what is pending
 LARGE = 1024 * 1024  # bytes of a capture that take about a second or more to analyse
+# Bytes of pages (about 40 articles, a second of one core's analysis) below which a run is
+# analysed here: two spawned workers cost more CPU than that to start (issue 19)
+POOL_AFTER = 4 * 1024 * 1024
+POOL_AFTER_CAPTURES = 32  # … or this many captures to analyse, however small
 _SUFFIXES: dict[str, Kind] = {
     ".warc": "warc",
     ".arc": "warc",
@@ -253,7 +258,6 @@ def _read_html_file(path: Path) -> Iterator[Capture | Problem]:
 
 # --- the run --------------------------------------------------------------------------------
 
-Analyzed = tuple[Capture, "Document | Problem"]
 
 
 def analyze_one(capture: Capture, source: str | None) -> Document | Problem:
@@ -289,23 +293,43 @@ def ingest(
         _count_problem(summary, p, on_problem)
     jobs = jobs or min(4, os.cpu_count() or 1)
     kind = "local" if source else "web"
-    workers = _Workers(jobs)
+    workers = _Workers(jobs, sum(i.size for i in inputs))
     try:
         with store.writer() as writer:
-            for item in inputs:
-                captures = read_input(item, fetcher=fetcher, follow=follow)
-                if item.kind == "url":  # every page is a network round: commit before each
-                    captures = _pausing(captures, writer.pause)
-                for capture, result in _analyze_all(
-                    store, captures, source, force, workers, summary, on_problem, writer.pause
-                ):
+            captures = _captures_of(inputs, fetcher, follow, writer.pause)
+            for capture, result in _analyze_all(
+                store, captures, source, force, workers, summary, on_problem, writer.pause
+            ):
+                if isinstance(capture, _InputEnd):  # every capture of that input is kept
+                    writer.flush()
+                    on_progress(capture.item.size or 1)
+                elif result is not None:
                     _keep(writer, summary, capture, result, kind, on_problem)
-                writer.flush()
-                on_progress(item.size or 1)
     finally:
         workers.shutdown()
     store.refresh_search_index()
     return summary
+
+
+@dataclass(frozen=True)
+class _InputEnd:
+    """Marks, in the run's one stream of captures, that an input has given all of its own."""
+
+    item: Input
+
+
+def _captures_of(
+    inputs: list[Input], fetcher: Fetcher | None, follow: bool, pause: Callable[[], None]
+) -> Iterator[Capture | Problem | _InputEnd]:
+    """The captures of every input in turn, each input followed by its ``_InputEnd``: one
+    stream, so that the analysis window runs on across inputs (a folder of files is one input
+    per file, and a window per input never held more than one capture)."""
+    for item in inputs:
+        captures = read_input(item, fetcher=fetcher, follow=follow)
+        if item.kind == "url":  # every page is a network round: commit before each
+            captures = _pausing(captures, pause)
+        yield from captures
+        yield _InputEnd(item)
 
 
 def _keep(writer: Any, summary: Summary, capture: Capture, result: Document | Problem, kind: str,
@@ -338,6 +362,8 @@ def ingest_capture(store: Store, capture: Capture, *, source: str | None = None,
     kept: Document | None = None
     with store.writer() as writer:
         for done, result in _analyze_all(store, iter([capture]), source, force, _Workers(1), summary, on_problem):
+            if not isinstance(done, Capture) or result is None:
+                continue
             if _keep(writer, summary, done, result, "local" if source else "web", on_problem) is not None:
                 kept = result if isinstance(result, Document) else None
         writer.flush()
@@ -347,58 +373,119 @@ def ingest_capture(store: Store, capture: Capture, *, source: str | None = None,
 
 def _analyze_all(
     store: Store,
-    captures: Iterator[Capture | Problem],
+    captures: Iterator[Capture | Problem | _InputEnd],
     source: str | None,
     force: bool,
     workers: _Workers,
     summary: Summary,
     on_problem: Callable[[Problem], None],
     pause: Callable[[], None] = lambda: None,
-) -> Iterator[Analyzed]:
+) -> Iterator[tuple[Capture | _InputEnd, Document | Problem | None]]:
     """Analyse captures not seen before, in a bounded window of parallel work, in order;
-    ``pause`` is called before waiting long for a worker."""
-    window: deque[tuple[Capture, Future[Document | Problem]]] = deque()
-    limit = 4 * workers.jobs
-    first: Capture | None = None  # analysed here if it stays the input's only capture
+    ``_InputEnd`` marks pass through in their place (with None). ``pause`` is called before
+    waiting long for a worker.
+
+    With more than one job the pool is started at the run's second
+    capture to analyse, once the run is known to hold ``POOL_AFTER`` bytes (its files' sizes
+    from ``plan``, else the captures read so far) or ``POOL_AFTER_CAPTURES`` captures: a run
+    of one capture, or of a few pages, never pays for it. Until a worker is up, this process analyses the captures itself,
+    oldest first, whenever the window is full; from then on every capture goes to the pool
+    and this process only reads and writes."""
+    window = _Window(workers, source, pause)
+    to_analyse = 0
+    queued = workers.planned_bytes  # what the run will read, as far as is known up front
     for capture in captures:
-        if isinstance(capture, Problem):
+        if isinstance(capture, _InputEnd):
+            window.add(capture, capture)
+        elif isinstance(capture, Problem):
             _count_problem(summary, capture, on_problem)
             continue
-        summary.seen += 1
-        if not force and store.seen(seen_key(capture), hashlib.sha256(capture.body).hexdigest()):
-            summary.unchanged += 1
-            continue
-        if workers.jobs <= 1:
-            yield capture, _analyze_here(capture, source, pause)
-            continue
-        if first is None and not window:
-            first = capture
-            continue
-        pool = workers.pool()
-        if first is not None:
-            window.append((first, pool.submit(analyze_one, first, source)))
-            first = None
-        window.append((capture, pool.submit(analyze_one, capture, source)))
-        while len(window) >= limit:
-            done, future = window.popleft()
-            yield done, _result(future, pause)
-    if first is not None:
-        yield first, _analyze_here(first, source, pause)
+        else:
+            summary.seen += 1
+            if not force and store.seen(seen_key(capture), hashlib.sha256(capture.body).hexdigest()):
+                summary.unchanged += 1
+                continue
+            if workers.jobs <= 1:
+                window.add(capture, _analyze_here(capture, source, pause))
+            else:
+                to_analyse += 1
+                queued += len(capture.body)
+                if to_analyse >= 2 and (queued >= POOL_AFTER or to_analyse >= POOL_AFTER_CAPTURES):
+                    workers.start()
+                window.add(capture, None)
+        yield from window.ready(full=window.full())
     while window:
-        done, future = window.popleft()
-        yield done, _result(future, pause)
+        yield from window.ready(full=True)
+
+
+_Outcome = Future["Document | Problem"] | Document | Problem | _InputEnd | None
+
+
+class _Window:
+    """Captures (and input ends) in run order with their analysis: not started (None), in a
+    worker (a Future), or done."""
+
+    def __init__(self, workers: _Workers, source: str | None, pause: Callable[[], None]) -> None:
+        self.workers = workers
+        self.source = source
+        self.pause = pause
+        self.limit = 4 * workers.jobs
+        self.entries: deque[list[Any]] = deque()  # [capture or _InputEnd, _Outcome]
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def add(self, capture: Capture | _InputEnd, outcome: _Outcome) -> None:
+        self.entries.append([capture, outcome])
+
+    def full(self) -> bool:
+        return len(self.entries) >= self.limit
+
+    def ready(self, full: bool) -> Iterator[tuple[Capture | _InputEnd, Document | Problem | None]]:
+        """The entries done at the head of the window; when ``full``, at least the head,
+        analysed here if the pool is not started, else awaited from its worker."""
+        if self.workers.ready():
+            pool = self.workers.pool()
+            for entry in self.entries:
+                if entry[1] is None:
+                    entry[1] = pool.submit(analyze_one, entry[0], self.source)
+        while self.entries:
+            capture, outcome = self.entries[0]
+            if outcome is None:
+                if not full:
+                    return
+                outcome = _analyze_here(capture, self.source, self.pause)
+            elif isinstance(outcome, Future):
+                if not (full or outcome.done()):
+                    return
+                outcome = _result(outcome, self.pause)
+            self.entries.popleft()
+            full = False  # the head is out: room for the next capture
+            yield capture, None if isinstance(outcome, _InputEnd) else outcome
 
 
 class _Workers:
-    """The analysis pool of a run, started on first use and shut down at the run's end."""
+    """The analysis pool of a run: started on demand, shut down at the run's end."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, planned_bytes: int = 0) -> None:
         self.jobs = jobs
+        self.planned_bytes = planned_bytes
         self._pool: ProcessPoolExecutor | None = None
 
-    def pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
+    def start(self) -> None:
+        """Spawn the workers (a second or more each before they take work)."""
+        if self._pool is None and self.jobs > 1:
             self._pool = analysis_pool(self.jobs)
+
+    def ready(self) -> bool:
+        """Whether captures go to the pool: once it is started. (Analysing here while the
+        workers start was measured too: a worker killed with this process while still
+        importing outlives it until its imports end, and that window then held commits.)"""
+        return self._pool is not None
+
+    def pool(self) -> ProcessPoolExecutor:
+        self.start()
+        assert self._pool is not None, "a pool of one job is never started"
         return self._pool
 
     def shutdown(self) -> None:
@@ -406,8 +493,9 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
 
-def _analyze_here(capture: Capture, source: str | None, pause: Callable[[], None]) -> Document | Problem:
+def _analyze_here(capture: Capture | _InputEnd, source: str | None, pause: Callable[[], None]) -> Document | Problem:
     """Analyse in this process, pausing first when the capture is large enough to take a while."""
+    assert isinstance(capture, Capture)
     if len(capture.body) > LARGE:
         pause()
     return analyze_one(capture, source)
