@@ -23,12 +23,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from amanat.analyze.boundaries import Marks
 from amanat.analyze.claims import Context, Extractor
-from amanat.analyze.claims.dates import DateExpression, DatesByStart, dates_of
+from amanat.analyze.claims.dates import (
+    DateExpression,
+    DatesByStart,
+    dates_of,
+    number_and_date_starts,
+)
 from amanat.analyze.claims.dates import grammar as date_grammar
 from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
@@ -82,7 +87,10 @@ def _alt(words: Any, before: str = r"(?<!\w)", after: str = r"(?!\w)") -> str:
     return "|".join(out) or "(?!x)x"
 
 
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
+    """A lexicon key of a phrase as written (case-folded, spaces as one, no short vowel marks):
+    remembered, since the same cue, currency and unit words come back in every article."""
     return _MARKS.sub("", _SPACES.sub(" ", text.casefold())).strip()
 
 
@@ -165,8 +173,10 @@ def _run(context: Context) -> list[Claim]:
     dated = bytearray(len(text) + 1)
     for d in dates:
         dated[d.start:d.end] = b"\x01" * (d.end - d.start)
+    starts = number_and_date_starts(text, context.language)[0]
+    quotes = _QuoteMarks(text)
     for sentence in spans:
-        figures = _figures(g, text, sentence, dated)
+        figures = _figures(g, text, sentence, dated, starts, quotes)
         if figures:
             said = attribution(context, sentence, previous)
             as_of = None
@@ -180,15 +190,16 @@ def _run(context: Context) -> list[Claim]:
     return claims
 
 
-def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dated: bytearray) -> list[_Figure]:
-    """The figures of one sentence; ``dated`` marks the characters of the text's dates."""
+def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dated: bytearray,
+             starts: list[int], quotes: _QuoteMarks) -> list[_Figure]:
+    """The figures of one sentence; ``dated`` marks the characters of the text's dates,
+    ``starts`` where a number can start in the text (``triggers.py``)."""
     s0, s1 = sentence
-    numbers = [n for n in g.numbers.find(text, s0, s1) if not dated[n.start]]
+    numbers = [n for n in g.numbers.find_at(text, starts, s0, s1) if not dated[n.start]]
     if not numbers:
         return []
     found: list[_Figure] = []
     counted: set[tuple[object, str | None]] = set()
-    quotes = _QuoteMarks(text, sentence)
     for i, n in enumerate(numbers):
         limit_before = numbers[i - 1].end if i else s0
         limit_after = numbers[i + 1].start if i + 1 < len(numbers) else s1
@@ -300,29 +311,32 @@ _OPENING, _CLOSING, _STRAIGHT = re.compile("[“«]"), re.compile("[”»]"), re
 
 
 class _QuoteMarks:
-    """Where one sentence's quotation marks stand, found once for all its numbers (the
-    question below is asked of every number: a scan of the sentence each time is quadratic)."""
+    """Where the text's quotation marks stand, found once per document for all its numbers
+    (the question below is asked of every number: a scan of the sentence each time is
+    quadratic), each sentence's looked up by bisection."""
 
-    def __init__(self, text: str, sentence: tuple[int, int]) -> None:
-        s0, s1 = sentence
-        self.opening = [m.start() for m in _OPENING.finditer(text, s0, s1)]
-        self.closing = [m.start() for m in _CLOSING.finditer(text, s0, s1)]
-        self.straight = [m.start() for m in _STRAIGHT.finditer(text, s0, s1)]
+    def __init__(self, text: str) -> None:
+        self.opening = [m.start() for m in _OPENING.finditer(text)]
+        self.closing = [m.start() for m in _CLOSING.finditer(text)]
+        self.straight = [m.start() for m in _STRAIGHT.finditer(text)]
 
     @staticmethod
-    def last_before(marks: list[int], pos: int) -> tuple[int, int]:
-        """(the last mark before ``pos`` or -1, how many marks are before ``pos``)."""
+    def last_before(marks: list[int], sentence_start: int, pos: int) -> tuple[int, int]:
+        """(the last mark of the sentence before ``pos`` or -1, how many of its marks are
+        before ``pos``)."""
+        first = bisect_left(marks, sentence_start)
         i = bisect_left(marks, pos)
-        return (marks[i - 1] if i else -1), i
+        return (marks[i - 1] if i > first else -1), i - first
 
 
 def _in_a_short_quote(text: str, n: Number, sentence: tuple[int, int], quotes: _QuoteMarks) -> bool:
     """Whether the number stands inside a quoted phrase of at most four words — a nickname,
     a slogan or a title (the "Three Amigos"), not a quote that reports a figure."""
-    opened, _ = quotes.last_before(quotes.opening, n.start)
-    closed, _ = quotes.last_before(quotes.closing, n.start)
+    s0 = sentence[0]
+    opened, _ = quotes.last_before(quotes.opening, s0, n.start)
+    closed, _ = quotes.last_before(quotes.closing, s0, n.start)
     if opened < 0 or closed > opened:
-        straight, count = quotes.last_before(quotes.straight, n.start)
+        straight, count = quotes.last_before(quotes.straight, s0, n.start)
         if count % 2 == 0:
             return False
         opened = straight
