@@ -31,7 +31,8 @@ def _texts(language: str, count: int) -> list[str]:
     rnd = random.Random(13)
     words = _words(language)
     pieces = [*words, "4", "12", "2022", "05.01.2022", "3rd", "4,300", "1.5", "Rs2", "$30m", "T-72",
-              "10:30", "COVID-19", "the", "people", "killed", "ago", "of", "and", "-", "–"]
+              "10:30", "COVID-19", "the", "people", "killed", "ago", "of", "and", "-", "–",
+              "\u0130n", "\u017fince", "\u212a"]  # letters re folds by its own tables: İn, ſince, K
     glue = [" ", " ", " ", ", ", ". ", "\n", "-", "", "  ", "\u00a0", " (", ") ", "“", "” ", "/"]
     out = []
     for _ in range(count):
@@ -73,3 +74,18 @@ def test_a_candidate_is_named_once_per_lead_and_in_order() -> None:
     found = triggers.candidates("In 2022, five (5 days ago) in May", ("(?:five)", r"in(?!\w)|\d+\s+days"))
     assert found[0] == [0, 3, 9, 15]
     assert found[1] == [0, 3, 15, 27]
+
+
+def test_a_plain_character_in_lower_case_is_what_re_ignorecase_compares() -> None:
+    """The scan reads the text in lower case with case-sensitive patterns when every
+    character is "plain": then a character the case-folded pattern takes for a lexicon letter
+    is that letter once lowered. Asked of ``re`` itself, over the basic plane."""
+    letters = set("abcdefghijklmnopqrstuvwxyz")
+    for language in ("en", "ru", "kk", "ar"):
+        letters |= {ch for w in _words(language) for ch in w.lower() if ch.isalpha()}
+    plane = "".join(chr(i) for i in range(0x10000) if not 0xD800 <= i < 0xE000)
+    for x in sorted(letters):
+        assert triggers._plain(x) and x == x.lower()
+        for ch in re.findall(re.escape(x), plane, re.I):
+            assert not triggers._plain(ch) or ch.lower() == x, (x, ch)
+    assert not any(triggers._plain(ch) for ch in "\u017f\u0131\u0130\u212a\u03a3\u00b5")  # ſ ı İ K(elvin) Σ µ
