@@ -19,8 +19,14 @@ from functools import cache
 
 from amanat.kb.lexicon import lexicon
 
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?(?P<next>[^\W_]))|\n+")
-_WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
+# "[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?(?P<next>[^\W_]))|\n+", written to open with one
+# character class: ``re`` then skips in C to the few characters that can end a sentence,
+# instead of trying both branches at every character (the same matches: a failed try at a
+# stop fails the same way whether the class consumed the stop or the branch did)
+_BOUNDARY = re.compile(r"[.!?…\n](?:(?<=\n)\n*|(?<=[.!?…])[.!?…]*[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?(?P<next>[^\W_])))")
+# the word before a stop: the leftmost match of "([\w.]+)[.!?…]*$" starts after no word
+# character or dot, so only such places are tried (not every character of the window)
+_WORD_BEFORE = re.compile(r"(?<![\w.])([\w.]+)[.!?…]*$")
 _INITIALS = re.compile(r"(\w\.)+\w")  # "U.S", "a.m": initials, whose stop ends no sentence
 
 
@@ -38,7 +44,7 @@ def sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
         if m.group("next") and m.group("next").islower():
             continue  # a lower-case word goes on the sentence: "4,5 тыс. человек", "approx. two"
         if m.group().startswith("."):
-            before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start() + 1)
+            before = _WORD_BEFORE.search(text[max(0, m.start() - 40):m.start() + 1])
             word = before.group(1).casefold().rstrip(".") if before else ""
             if word in abbreviations or (len(word) == 1 and word.isalpha()) or _INITIALS.fullmatch(word):
                 continue

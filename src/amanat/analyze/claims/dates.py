@@ -26,8 +26,10 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
+from amanat.analyze.claims.numbers import grammar as number_grammar
 from amanat.analyze.claims.numbers import lexicon_language, trie_alternation
-from amanat.analyze.claims.tries import phrase_trie
+from amanat.analyze.claims.tries import NEVER, phrase_trie
+from amanat.analyze.claims.triggers import candidates, matches
 from amanat.kb.lexicon import lexicon
 
 _Day = date  # the type, by a name the field ``DateExpression.date`` does not hide
@@ -91,6 +93,7 @@ class DateGrammar:
     """The date pattern of one language and the words it resolves with."""
 
     pattern: re.Pattern[str]
+    lead: str  # where a date not starting with a digit can start (``triggers.py``)
     breaks: re.Pattern[str]
     future: re.Pattern[str]
     past: re.Pattern[str]
@@ -174,11 +177,15 @@ def grammar(language: str) -> DateGrammar:
                for w in e.get(key, [])}
     firsts |= {lead(w) for w in preps}
     ago = re.sub(r"\(\?P<\w+>", "(?:", ago_form)  # starts with "a" or a number word: looked for whole
-    pattern = (rf"(?<![\w.\-])(?=\d|{trie_alternation(firsts)}(?!\w)|{ago})"
+    # the pattern matches only at a run of digits or at a word start where ``lead`` does:
+    # the candidates of triggers.py
+    starts_here = rf"{trie_alternation(firsts)}(?!\w)|{ago}"
+    pattern = (rf"(?<![\w.\-])(?=\d|{starts_here})"
                rf"(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)")
     breaks = rf"[.;:!?“”\"«»]|\b(?:{_alt(e.get('date_clause_breaks', []))})\b"
     return DateGrammar(
         pattern=re.compile(pattern, re.I),
+        lead=starts_here,
         breaks=re.compile(breaks, re.I),
         future=re.compile(rf"(?<!\w)(?:{_alt(e.get('date_future_markers', []))})(?!\w)", re.I),
         name_words=lex.words("date_name_words"),
@@ -199,6 +206,14 @@ def grammar(language: str) -> DateGrammar:
         range_starts=frozenset(_norm(p) for p in e.get("date_range_starts", [])),
         range_join=re.compile(rf"\s+(?:{_alt(e.get('date_range_joins', []))})\s+", re.I),
     )
+
+
+def number_and_date_starts(text: str, language: str) -> tuple[list[int], list[int]]:
+    """Where a number and where a date can start in ``text``: one scan for both
+    (``triggers.py``), remembered for the figures and the events extractors alike."""
+    leads = (number_grammar(language).lead or NEVER, grammar(language).lead)
+    numbers, dates = candidates(text, leads)
+    return numbers, dates
 
 
 def dates_of(text: str, published: date | None, language: str,
@@ -224,9 +239,10 @@ def find_dates(text: str, published: date | None, language: str,
     g = grammar(language)
     found: list[DateExpression] = []
     pending: list[tuple[int, re.Match[str], tuple[int, int]]] = []
+    starts = number_and_date_starts(text, language)[1]
     for sentence in spans or [(0, len(text))]:
         range_start: DateExpression | None = None  # "between 2010", waiting for "and 2015"
-        for m in g.pattern.finditer(text, sentence[0], sentence[1]):
+        for m in matches(g.pattern, text, starts, sentence[0], sentence[1]):
             try:
                 expression = _resolve(g, m, text, sentence, published)
             except (OverflowError, ValueError):

@@ -23,17 +23,23 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from amanat.analyze.boundaries import Marks
 from amanat.analyze.claims import Context, Extractor
-from amanat.analyze.claims.dates import DateExpression, DatesByStart, dates_of
+from amanat.analyze.claims.dates import (
+    DateExpression,
+    DatesByStart,
+    dates_of,
+    number_and_date_starts,
+)
 from amanat.analyze.claims.dates import grammar as date_grammar
 from amanat.analyze.claims.figure_attribution import Attribution, attribution
 from amanat.analyze.claims.numbers import Number, NumberGrammar, lexicon_language
 from amanat.analyze.claims.numbers import grammar as number_grammar
 from amanat.analyze.claims.tries import phrase_trie
+from amanat.analyze.claims.triggers import case_sensitive, folded
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim
 
@@ -82,7 +88,10 @@ def _alt(words: Any, before: str = r"(?<!\w)", after: str = r"(?!\w)") -> str:
     return "|".join(out) or "(?!x)x"
 
 
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
+    """A lexicon key of a phrase as written (case-folded, spaces as one, no short vowel marks):
+    remembered, since the same cue, currency and unit words come back in every article."""
     return _MARKS.sub("", _SPACES.sub(" ", text.casefold())).strip()
 
 
@@ -102,10 +111,38 @@ class FigureGrammar:
     inherit_start: re.Pattern[str]  # an elaborating parenthetical begins: ", including …"
     inherit_after: re.Pattern[str]
     not_after: re.Pattern[str]
+    # cue, qualifier and currency_before compiled case-sensitively, to read the text in lower
+    # case (``triggers.folded``) — several times cheaper; None when a word forbids it
+    folded: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None
     words: dict[str, Any]  # the lexicon mappings by key, case-folded
     sets: dict[str, frozenset[str]]
     plural_check: bool
     adjective_endings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """What the measure words are looked for in: the text in lower case with case-sensitive
+    patterns when it can be (``triggers.folded``), else the text with the ``re.I`` ones.
+    Spans are the same in both; the words themselves are read from the text."""
+
+    text: str
+    cue: re.Pattern[str]
+    qualifier: re.Pattern[str]
+    currency_before: re.Pattern[str]
+
+
+def _reader(g: FigureGrammar, text: str) -> _Reader:
+    low = folded(text) if g.folded is not None else None
+    if low is not None and g.folded is not None:
+        return _Reader(low, *g.folded)
+    return _Reader(text, g.cue, g.qualifier, g.currency_before)
+
+
+def _sensitive(cue: re.Pattern[str], qualifier: re.Pattern[str],
+               currency_before: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None:
+    a, b, c = case_sensitive(cue), case_sensitive(qualifier), case_sensitive(currency_before)
+    return (a, b, c) if a is not None and b is not None and c is not None else None
 
 
 @cache
@@ -125,20 +162,23 @@ def grammar(language: str) -> FigureGrammar:
              "currencies": {_key(k): v for k, v in {**before_cur, **after_cur}.items()},
              "cues": {_key(k): v for k, v in cues.items()},
              "units": {_key(k): v for k, v in lex.mapping("figure_unit_measures").items()}}
+    cue = re.compile(_alt(cues), re.I)
+    qualifier = re.compile(rf"(?:{_alt(qualifiers)})\s*$", re.I)
+    currency_before = re.compile(rf"(?:{_alt(before_cur, after=_NO_LETTER)})\s*$", re.I)
     return FigureGrammar(
         numbers=number_grammar(language),
-        qualifier=re.compile(rf"(?:{_alt(qualifiers)})\s*$", re.I),
+        qualifier=qualifier,
         qualifier_after=re.compile(rf"\s*(?:{_alt(qualifiers_after)})", re.I),
         partitive=re.compile(rf"\s+of\s+(?:{_alt(e.get('figure_partitive_determiners', []))})\s+", re.I),
-        currency_before=re.compile(rf"(?:{_alt(before_cur, after=_NO_LETTER)})\s*$", re.I),
+        currency_before=currency_before,
         currency_after=re.compile(rf"\s*(?:{_alt(after_cur, before='')})", re.I),
         percent=re.compile(rf"\s*(?:{_alt(e.get('figure_percent', []), before='')})", re.I),
-        cue=re.compile(_alt(cues), re.I),
+        cue=cue,
         inherit_before=re.compile(rf"(?:{_alt(e.get('figure_inherit_before', []))})\s*$", re.I),
         inherit_start=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_before', []))})", re.I),
         inherit_after=re.compile(rf"\s*(?:{_alt(e.get('figure_inherit_after', []))})", re.I),
         not_after=re.compile(rf"\s*(?:{_alt(e.get('figure_not_after', []), after=_NO_LETTER)})", re.I),
-        words=words, sets=sets, plural_check=bool(e.get("figure_plural_check")),
+        folded=_sensitive(cue, qualifier, currency_before), words=words, sets=sets, plural_check=bool(e.get("figure_plural_check")),
         adjective_endings=tuple(str(x) for x in e.get("figure_adjective_endings", [])),
     )
 
@@ -165,8 +205,11 @@ def _run(context: Context) -> list[Claim]:
     dated = bytearray(len(text) + 1)
     for d in dates:
         dated[d.start:d.end] = b"\x01" * (d.end - d.start)
+    starts = number_and_date_starts(text, context.language)[0]
+    quotes = _QuoteMarks(text)
+    read = _reader(g, text)
     for sentence in spans:
-        figures = _figures(g, text, sentence, dated)
+        figures = _figures(g, text, sentence, dated, starts, quotes, read)
         if figures:
             said = attribution(context, sentence, previous)
             as_of = None
@@ -180,19 +223,20 @@ def _run(context: Context) -> list[Claim]:
     return claims
 
 
-def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dated: bytearray) -> list[_Figure]:
-    """The figures of one sentence; ``dated`` marks the characters of the text's dates."""
+def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dated: bytearray,
+             starts: list[int], quotes: _QuoteMarks, read: _Reader) -> list[_Figure]:
+    """The figures of one sentence; ``dated`` marks the characters of the text's dates,
+    ``starts`` where a number can start in the text (``triggers.py``)."""
     s0, s1 = sentence
-    numbers = [n for n in g.numbers.find(text, s0, s1) if not dated[n.start]]
+    numbers = [n for n in g.numbers.find_at(text, starts, s0, s1) if not dated[n.start]]
     if not numbers:
         return []
     found: list[_Figure] = []
     counted: set[tuple[object, str | None]] = set()
-    quotes = _QuoteMarks(text, sentence)
     for i, n in enumerate(numbers):
         limit_before = numbers[i - 1].end if i else s0
         limit_after = numbers[i + 1].start if i + 1 < len(numbers) else s1
-        figure = _figure(g, text, n, (limit_before, limit_after), sentence, found, quotes)
+        figure = _figure(g, text, n, (limit_before, limit_after), sentence, found, quotes, read)
         if figure is None:
             continue
         if figure.measure == "count" and (n.value, figure.unit) in counted:
@@ -203,16 +247,16 @@ def _figures(g: FigureGrammar, text: str, sentence: tuple[int, int], dated: byte
 
 
 def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sentence: tuple[int, int],
-            found: list[_Figure], quotes: _QuoteMarks) -> _Figure | None:
+            found: list[_Figure], quotes: _QuoteMarks, read: _Reader) -> _Figure | None:
     left, right = limits
     sentence_start = sentence[0]
     sets = g.sets
     start, end = n.start, n.end
     measure: str | None = None
     unit: str | None = None
-    cur = g.currency_before.search(text, max(left, start - 6), start)
+    cur = read.currency_before.search(read.text, max(left, start - 6), start)
     if cur:
-        measure, unit, start = "money", g.words["currencies"][_key(cur.group().strip())], cur.start()
+        measure, unit, start = "money", g.words["currencies"][_key(text[cur.start():cur.end()].strip())], cur.start()
     tail = g.percent.match(text, end, right) or None
     if measure is None and tail:
         measure, unit, end = "percentage", "%", tail.end()
@@ -237,12 +281,12 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
     # "the two": things already counted — unless a counted noun follows ("the five companies")
     referring = measure is None and n.in_words and word_before in sets["figure_determiners"]
     qualifier = None
-    q = g.qualifier.search(text, max(left, start - 30), start)
+    q = read.qualifier.search(read.text, max(left, start - 30), start)
     q_after = g.qualifier_after.match(text, end, right)
     if q_after:
         end = q_after.end()  # "a million or more Uighurs": the counted noun comes after it
     if q:
-        qualifier, start = g.words["qualifiers"][_key(q.group())], q.start()
+        qualifier, start = g.words["qualifiers"][_key(text[q.start():q.end()])], q.start()
     elif q_after:
         qualifier = g.words["qualifiers"][_key(q_after.group())]
     elif (measure is None and not n.grouped and not n.scaled and not n.in_words and isinstance(n.value, int)
@@ -267,8 +311,8 @@ def _figure(g: FigureGrammar, text: str, n: Number, limits: tuple[int, int], sen
             return None
         measure = g.words["cues"].get(_key(unit)) if unit else None  # "584 deaths": the noun is the cue
     # cues before and after, the nearer one wins
-    after = _cue_after(g, text, unit_end, right, sentence[1])
-    before = _cue_before(g, text, left, start)
+    after = _cue_after(g, text, read, unit_end, right, sentence[1])
+    before = _cue_before(g, text, read, left, start)
     if measure is None:
         chosen: tuple[str, int, int] | None
         if after and before:
@@ -300,29 +344,32 @@ _OPENING, _CLOSING, _STRAIGHT = re.compile("[“«]"), re.compile("[”»]"), re
 
 
 class _QuoteMarks:
-    """Where one sentence's quotation marks stand, found once for all its numbers (the
-    question below is asked of every number: a scan of the sentence each time is quadratic)."""
+    """Where the text's quotation marks stand, found once per document for all its numbers
+    (the question below is asked of every number: a scan of the sentence each time is
+    quadratic), each sentence's looked up by bisection."""
 
-    def __init__(self, text: str, sentence: tuple[int, int]) -> None:
-        s0, s1 = sentence
-        self.opening = [m.start() for m in _OPENING.finditer(text, s0, s1)]
-        self.closing = [m.start() for m in _CLOSING.finditer(text, s0, s1)]
-        self.straight = [m.start() for m in _STRAIGHT.finditer(text, s0, s1)]
+    def __init__(self, text: str) -> None:
+        self.opening = [m.start() for m in _OPENING.finditer(text)]
+        self.closing = [m.start() for m in _CLOSING.finditer(text)]
+        self.straight = [m.start() for m in _STRAIGHT.finditer(text)]
 
     @staticmethod
-    def last_before(marks: list[int], pos: int) -> tuple[int, int]:
-        """(the last mark before ``pos`` or -1, how many marks are before ``pos``)."""
+    def last_before(marks: list[int], sentence_start: int, pos: int) -> tuple[int, int]:
+        """(the last mark of the sentence before ``pos`` or -1, how many of its marks are
+        before ``pos``)."""
+        first = bisect_left(marks, sentence_start)
         i = bisect_left(marks, pos)
-        return (marks[i - 1] if i else -1), i
+        return (marks[i - 1] if i > first else -1), i - first
 
 
 def _in_a_short_quote(text: str, n: Number, sentence: tuple[int, int], quotes: _QuoteMarks) -> bool:
     """Whether the number stands inside a quoted phrase of at most four words — a nickname,
     a slogan or a title (the "Three Amigos"), not a quote that reports a figure."""
-    opened, _ = quotes.last_before(quotes.opening, n.start)
-    closed, _ = quotes.last_before(quotes.closing, n.start)
+    s0 = sentence[0]
+    opened, _ = quotes.last_before(quotes.opening, s0, n.start)
+    closed, _ = quotes.last_before(quotes.closing, s0, n.start)
     if opened < 0 or closed > opened:
-        straight, count = quotes.last_before(quotes.straight, n.start)
+        straight, count = quotes.last_before(quotes.straight, s0, n.start)
         if count % 2 == 0:
             return False
         opened = straight
@@ -423,37 +470,38 @@ def _distance(g: FigureGrammar, gap: str) -> int:
     return sum(1 for w in _WORD.findall(gap) if w[0].isalnum() and _key(w) not in g.sets["figure_skip_words"])
 
 
-def _cue_after(g: FigureGrammar, text: str, pos: int, right: int, sentence_end: int) -> tuple[str, int, int] | None:
+def _cue_after(g: FigureGrammar, text: str, read: _Reader, pos: int, right: int,
+               sentence_end: int) -> tuple[str, int, int] | None:
     """The first measure word after ``pos`` in the clause: (measure, distance in words, end).
     A parenthetical that elaborates the figure is stepped over: "225 people, including 19
-    officers, had died"."""
+    officers, had died". The cue is looked for through ``read`` (``_Reader``)."""
     stop = _BOUNDARY.search(text, pos, right)
     end = stop.start() if stop else right
-    m = g.cue.search(text, pos, end)
+    m = read.cue.search(read.text, pos, end)
     if m:
-        return g.words["cues"][_key(m.group())], _distance(g, text[pos:m.start()]), m.end()
+        return g.words["cues"][_key(text[m.start():m.end()])], _distance(g, text[pos:m.start()]), m.end()
     if stop is None or stop.group() != "," or not g.inherit_start.match(text, stop.end(), sentence_end):
         return None
     close = text.find(",", stop.end(), sentence_end)
     if close < 0:
         return None
     resume = _BOUNDARY.search(text, close + 1, sentence_end)
-    m = g.cue.search(text, close + 1, resume.start() if resume else sentence_end)
+    m = read.cue.search(read.text, close + 1, resume.start() if resume else sentence_end)
     if not m:
         return None
-    return g.words["cues"][_key(m.group())], _distance(g, text[close + 1:m.start()]), pos  # the span stays tight
+    return g.words["cues"][_key(text[m.start():m.end()])], _distance(g, text[close + 1:m.start()]), pos  # the span stays tight
 
 
-def _cue_before(g: FigureGrammar, text: str, left: int, pos: int) -> tuple[str, int, int] | None:
+def _cue_before(g: FigureGrammar, text: str, read: _Reader, left: int, pos: int) -> tuple[str, int, int] | None:
     """The last measure word before ``pos`` in the clause: (measure, distance in words, start)."""
     for b in _BOUNDARY.finditer(text, left, pos):
         left = b.end()
     last = None
-    for m in g.cue.finditer(text, left, pos):
+    for m in read.cue.finditer(read.text, left, pos):
         last = m
     if last is None:
         return None
-    return g.words["cues"][_key(last.group())], _distance(g, text[last.end():pos]), last.start()
+    return g.words["cues"][_key(text[last.start():last.end()])], _distance(g, text[last.end():pos]), last.start()
 
 
 class _Clauses:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from amanat.analyze.claims.tries import alternation
+from amanat.analyze.claims.tries import NEVER, alternation
+from amanat.analyze.claims.triggers import matches
 from amanat.kb.lexicon import lexicon
 
 _SPACES = " \u00a0\u202f"
@@ -82,11 +84,25 @@ class NumberGrammar:
     scales: dict[str, float]
     grouping: str
     decimal: str
+    # where a number in words can start (``triggers.py``): the pattern matches only at a
+    # run of digits, or at a word start where this matches; None when a glued prefix ends
+    # with a digit (a number could then start inside a run of digits)
+    lead: str | None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Number]:
         """Every number in ``text[start:end]``, left to right."""
+        return self._numbers(self.pattern.finditer(text, start, len(text) if end is None else end))
+
+    def find_at(self, text: str, starts: list[int], start: int, end: int) -> list[Number]:
+        """``find(text, start, end)``, the pattern tried only at ``starts`` — the candidates
+        of ``triggers.candidates`` for ``lead``, found once for the whole text."""
+        if self.lead is None:
+            return self.find(text, start, end)
+        return self._numbers(matches(self.pattern, text, starts, start, end))
+
+    def _numbers(self, found_matches: Iterable[re.Match[str]]) -> list[Number]:
         found = []
-        for m in self.pattern.finditer(text, start, len(text) if end is None else end):
+        for m in found_matches:
             value = self.value(m)
             if value is not None:
                 digits = m.group("digits")
@@ -186,7 +202,8 @@ def grammar(language: str) -> NumberGrammar:
     pattern = (rf"(?:(?<![\w.,/+#№:\-])(?=[\d{starts}]){glued})(?:{'|'.join(parts)})"
                + (rf"(?:{scale_re})?" if scale_re else "")
                + rf"(?:{glued_after}(?![\w/:]|-\w|[.,٫]\d))")
-    return NumberGrammar(language, re.compile(pattern, re.I), words, multipliers, scales, grouping, decimal)
+    lead = None if any(re.fullmatch(r".*\d", p) for p in prefixes) else f"(?:{word})" if words else NEVER
+    return NumberGrammar(language, re.compile(pattern, re.I), words, multipliers, scales, grouping, decimal, lead)
 
 
 def _scale(m: re.Match[str]) -> str | None:
