@@ -46,7 +46,8 @@ def _inputs() -> list[tuple[Document, Capture] | tuple[None, Capture]]:
     return out
 
 
-def _ingest(store: Store, batch: int) -> list[str | None]:
+def _ingest(store: Store, batch: int, later: bool = False) -> list[str | None]:
+    """Every input through ``add`` (outcomes at once) or ``add_later`` (told at the commit)."""
     outcomes: list[str | None] = []
     with store.writer() as w:
         w.batch = batch
@@ -54,8 +55,13 @@ def _ingest(store: Store, batch: int) -> list[str | None]:
             if doc is None:
                 w.add_nothing(capture, "skipped")
                 outcomes.append(None)
+            elif later:
+                outcomes.append("?")
+                w.add_later(doc, capture, "web", lambda o, i=len(outcomes) - 1: outcomes.__setitem__(i, o))
             else:
                 outcomes.append(w.add(doc, capture))
+        if later:
+            assert "?" in outcomes  # the last batch is told at the commit, not before
     return outcomes
 
 
@@ -72,26 +78,39 @@ def _rows(store: Store) -> tuple[list[tuple[object, ...]], ...]:
         )
 
 
-@pytest.mark.parametrize("batch", [7, 200])
-def test_batched_writes_leave_what_one_commit_per_input_leaves(store_url, tmp_path, batch):
+@pytest.mark.parametrize(("batch", "later"), [(7, False), (200, False), (7, True), (200, True)])
+def test_batched_writes_leave_what_one_commit_per_input_leaves(store_url, tmp_path, batch, later):
     """Batch 1 commits every input on its own (each add sees every earlier row in the
-    database); larger batches decide from the database and the rows still queued."""
+    database); larger batches decide from the database and the rows still queued, and
+    ``add_later`` decides a whole batch at its flush."""
     with Store.open(f"sqlite:///{tmp_path / 'one.db'}") as one:
         expected = _ingest(one, batch=1)
         expected_rows = _rows(one)
     assert expected.count("version") == 7 and expected.count("copy") == 6 and expected.count("same") == 6
     with Store.open(store_url) as store:
-        assert _ingest(store, batch) == expected
+        assert _ingest(store, batch, later) == expected
         assert _rows(store) == expected_rows
-        assert _ingest(store, batch) == ["same" if o is not None else None for o in expected]  # idempotent
+        assert _ingest(store, batch, later) == ["same" if o is not None else None for o in expected]  # idempotent
         assert _rows(store) == expected_rows
 
 
 def test_a_failed_batch_stores_none_of_its_rows(store):
+    told: list[str] = []
     with pytest.raises(RuntimeError), store.writer() as w:
         w.add(*_doc("https://a.example/1", "First."))
+        w.add_later(*_doc("https://a.example/2", "Second."), "web", told.append)
         raise RuntimeError("interrupted")
     assert _rows(store) == ([], [], [], [])
+    assert told == []  # nothing acknowledged
+
+
+def test_add_after_add_later_sees_the_queued_documents(store):
+    told: list[str] = []
+    with store.writer() as w:
+        w.add_later(*_doc("https://a.example/1", "First."), "web", told.append)
+        assert w.add(*_doc("https://a.example/1", "First, corrected.")) == "version"
+        assert w.add_many([_doc("https://b.example/1", "First.")]) == ["copy"]
+    assert told == ["new"]
 
 
 def test_a_writer_in_the_callers_transaction_writes_at_once(store):

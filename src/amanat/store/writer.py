@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -88,6 +89,18 @@ class _Pending:
         return bool(self.raw or self.documents or self.superseded or self.seen)
 
 
+@dataclass(frozen=True)
+class _Later:
+    """An input queued by ``add_later`` (a document) or ``add_nothing`` behind one (``doc``
+    None, ``kind`` its outcome)."""
+
+    doc: Document | None
+    capture: Capture
+    kind: str
+    done: Callable[[Outcome], None] | None
+    digest: str | None = None
+
+
 class Writer:
     """Adds documents in batched transactions; use as a context manager.
 
@@ -122,6 +135,8 @@ class Writer:
         self._borrowed = connection is not None  # the caller's transaction: it commits
         self._pending = 0
         self._rows = _Pending()
+        self._later: list[_Later] = []  # add_later's inputs, decided at the next flush
+        self._decided: list[tuple[Callable[[Outcome], None], Outcome]] = []  # told after the commit
         self._sources: set[str] = set()
         self._serialised = False  # this transaction holds the document-writers lock
         self._stall = config.stall_timeout() if store.dialect == "postgresql" else 0.0
@@ -141,10 +156,13 @@ class Writer:
                 with self._session():
                     self._write(self._conn)
                     self._conn.commit()
+                self._report()
             else:
                 self._conn.rollback()
         finally:
             self._rows = _Pending()
+            self._later = []
+            self._decided = []
             self._conn.close()
             self._conn = None
             self._serialised = False
@@ -170,6 +188,7 @@ class Writer:
         if self._borrowed:
             assert self._conn is not None
             self._write(self._conn)
+            self._report()
         elif self._pending >= self.batch:
             self.flush()
 
@@ -184,12 +203,20 @@ class Writer:
         self._conn.begin()
         self._pending = 0
         self._serialised = False
+        self._report()
 
     def pause(self) -> None:
         """Commit what is pending, before this process waits for something other than the
         database: the transaction would hold the writers' lock idle all that time."""
         if self._pending or self._serialised:
             self.flush()
+
+    def _report(self) -> None:
+        """Tell ``add_later``'s callers the outcomes now committed (or written into the
+        caller's transaction)."""
+        decided, self._decided = self._decided, []
+        for done, outcome in decided:
+            done(outcome)
 
     def add(self, doc: Document, capture: Capture, source_kind: str = "web", *,
             digest: str | None = None, size: int | None = None) -> Outcome:
@@ -201,6 +228,7 @@ class Writer:
         conn = self._conn
         assert conn is not None
         with self._session():
+            self._resolve(conn)  # documents queued by add_later come first
             self._serialise(conn)
             now = datetime.now(UTC)
             self._ensure_source(conn, doc.source, source_kind, now, doc.site_name, doc.site_language)
@@ -229,36 +257,63 @@ class Writer:
         if not pairs:
             return []
         with self._session():
+            self._resolve(conn)  # documents queued by add_later come first
             self._serialise(conn)
             now = datetime.now(UTC)
             for doc, _ in pairs:
                 self._ensure_source(conn, doc.source, source_kind, now, doc.site_name)
-            stored: dict[str, list[tuple[str, int]]] = {}
-            hashes: set[str] = set()
-            urls = sorted({str(d.canonical_url) for d, _ in pairs})  # NOT NULL in the schema
-            wanted = sorted({d.content_hash for d, _ in pairs})
-            for chunk in range(0, max(len(urls), len(wanted)), 400):
-                query = sa.select(_d.c.id, _d.c.version, _d.c.canonical_url, _d.c.content_hash).where(sa.or_(
-                    _d.c.canonical_url.in_(urls[chunk:chunk + 400]), _d.c.content_hash.in_(wanted[chunk:chunk + 400])))
-                for row in conn.execute(query):
-                    versions = stored.setdefault(row.canonical_url, [])
-                    if (row.id, row.version) not in versions:
-                        versions.append((row.id, row.version))
-                    hashes.add(row.content_hash)
-            outcomes: list[Outcome] = []
-            for doc, capture in pairs:
-                digest = self._queue_raw(capture)
-                outcome = self._queue_document(doc, digest, now, stored.get(str(doc.canonical_url), []),
-                                               copies=doc.content_hash in hashes)
-                self._queue_seen(capture, digest, doc.id, outcome, now)
-                outcomes.append(outcome)
+            outcomes = self._decide(conn, pairs, now)
             self._tick(len(pairs))
         return outcomes
+
+    def _decide(self, conn: Connection, pairs: Sequence[tuple[Document, Capture]], now: datetime) -> list[Outcome]:
+        """Queue the rows of ``pairs`` with the outcomes ``add`` would give each in order,
+        from one query per 400 documents for the stored rows sharing a URL or a hash."""
+        stored: dict[str, list[tuple[str, int]]] = {}
+        hashes: set[str] = set()
+        urls = sorted({str(d.canonical_url) for d, _ in pairs})  # NOT NULL in the schema
+        wanted = sorted({d.content_hash for d, _ in pairs})
+        for chunk in range(0, max(len(urls), len(wanted)), 400):
+            query = sa.select(_d.c.id, _d.c.version, _d.c.canonical_url, _d.c.content_hash).where(sa.or_(
+                _d.c.canonical_url.in_(urls[chunk:chunk + 400]), _d.c.content_hash.in_(wanted[chunk:chunk + 400])))
+            for row in conn.execute(query):
+                versions = stored.setdefault(row.canonical_url, [])
+                if (row.id, row.version) not in versions:
+                    versions.append((row.id, row.version))
+                hashes.add(row.content_hash)
+        outcomes: list[Outcome] = []
+        for doc, capture in pairs:
+            digest = self._queue_raw(capture)
+            outcome = self._queue_document(doc, digest, now, stored.get(str(doc.canonical_url), []),
+                                           copies=doc.content_hash in hashes)
+            self._queue_seen(capture, digest, doc.id, outcome, now)
+            outcomes.append(outcome)
+        return outcomes
+
+    def add_later(self, doc: Document, capture: Capture, source_kind: str,
+                  done: Callable[[Outcome], None]) -> None:
+        """Store one document version as ``add`` does, deciding its outcome with the rest of
+        its batch at the next flush, where ``done`` is told it once the batch is committed.
+
+        What ingest uses: ``add`` asks the database one question per document, and on
+        PostgreSQL that round trip costs more than writing the row; here a batch asks one
+        query per 400 documents (``add_many``'s), under the writers' lock taken at the
+        flush, so nothing is held while documents are analysed. The outcomes are those of
+        calling ``add`` on each in order."""
+        assert self._conn is not None
+        self._later.append(_Later(doc, capture, source_kind, done))
+        with self._session():
+            self._tick()
 
     def add_nothing(self, capture: Capture, outcome: str, *, digest: str | None = None) -> None:
         """Record that a payload was processed and gave no document (e.g. no article text)."""
         conn = self._conn
         assert conn is not None
+        if self._later:  # in input order with the documents waiting for their batch
+            self._later.append(_Later(None, capture, outcome, None, digest))
+            with self._session():
+                self._tick()
+            return
         with self._session():
             self._serialise(conn)
             digest = digest or hashlib.sha256(capture.body).hexdigest()
@@ -342,9 +397,10 @@ class Writer:
             key, {"url": key[0], "raw_digest": digest, "document_id": doc_id, "outcome": outcome, "at": now})
 
     def _write(self, conn: Connection) -> None:
-        """Send the queued rows: payloads before the documents that refer to them, documents
-        before the updates that mark older versions superseded (the final state of one-by-one
-        adds), then the seen-rows."""
+        """Decide ``add_later``'s documents, then send the queued rows: payloads before the
+        documents that refer to them, documents before the updates that mark older versions
+        superseded (the final state of one-by-one adds), then the seen-rows."""
+        self._resolve(conn)
         rows = self._rows
         if not rows:
             return
@@ -358,6 +414,27 @@ class Writer:
         if rows.seen:
             conn.execute(_insert_ignore(dialect, "seen"), list(rows.seen.values()))
         self._rows = _Pending()
+
+    def _resolve(self, conn: Connection) -> None:
+        """Decide and queue ``add_later``'s inputs, in input order, a run of documents at a time."""
+        later, self._later = self._later, []
+        if not later:
+            return
+        self._serialise(conn)
+        now = datetime.now(UTC)
+        for is_document, run in itertools.groupby(later, key=lambda item: item.doc is not None):
+            items = list(run)
+            if not is_document:
+                for item in items:
+                    self._queue_seen(item.capture, item.digest or hashlib.sha256(item.capture.body).hexdigest(),
+                                     None, item.kind, now)
+                continue
+            pairs = [(item.doc, item.capture) for item in items if item.doc is not None]
+            for item in items:
+                assert item.doc is not None
+                self._ensure_source(conn, item.doc.source, item.kind, now, item.doc.site_name, item.doc.site_language)
+            outcomes = self._decide(conn, pairs, now)
+            self._decided += [(item.done, outcome) for item, outcome in zip(items, outcomes, strict=True) if item.done]
 
 
 @functools.cache
