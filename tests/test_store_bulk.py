@@ -7,6 +7,8 @@ one connection for its look-ups. Each must leave exactly what the plain way leav
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import sqlalchemy as sa
 
@@ -57,7 +59,7 @@ def _ingest(store: Store, batch: int, later: bool = False) -> list[str | None]:
                 outcomes.append(None)
             elif later:
                 outcomes.append("?")
-                w.add_later(doc, capture, "web", lambda o, i=len(outcomes) - 1: outcomes.__setitem__(i, o))
+                w.add_later(doc, capture, "web", functools.partial(outcomes.__setitem__, len(outcomes) - 1))
             else:
                 outcomes.append(w.add(doc, capture))
         if later:

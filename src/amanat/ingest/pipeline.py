@@ -283,28 +283,24 @@ def ingest(
 
 
 def _keep(writer: Any, summary: Summary, capture: Capture, result: Document | Problem, kind: str,
-          on_problem: Callable[[Problem], None]) -> bool:
-    """Store one analysed capture and count what happened; whether it gave a document. Its
-    outcome (new, version, copy, same) is decided and counted with the rest of its batch
-    when the writer flushes (``Writer.add_later``)."""
+          on_problem: Callable[[Problem], None]) -> str | None:
+    """Store one analysed capture and count what happened; the outcome (new, version, copy,
+    same), or None for a problem."""
     if isinstance(result, Problem):
         _count_problem(summary, result, on_problem, counted=True)
         if result.kind == "skipped":
             writer.add_nothing(capture, "skipped")
-        return False
-
-    def count(outcome: str) -> None:
-        if outcome == "new":
-            summary.new += 1
-        elif outcome == "version":
-            summary.versions += 1
-        elif outcome == "copy":
-            summary.copies += 1
-        else:
-            summary.same += 1
-
-    writer.add_later(result, capture, "local" if kind == "local" or result.url.startswith("file:") else "web", count)
-    return True
+        return None
+    outcome: str = writer.add(result, capture, "local" if kind == "local" or result.url.startswith("file:") else "web")
+    if outcome == "new":
+        summary.new += 1
+    elif outcome == "version":
+        summary.versions += 1
+    elif outcome == "copy":
+        summary.copies += 1
+    else:
+        summary.same += 1
+    return outcome
 
 
 def ingest_capture(store: Store, capture: Capture, *, source: str | None = None, force: bool = False,
@@ -316,7 +312,7 @@ def ingest_capture(store: Store, capture: Capture, *, source: str | None = None,
     kept: Document | None = None
     with store.writer() as writer:
         for done, result in _analyze_all(store, iter([capture]), source, force, _Workers(1), summary, on_problem):
-            if _keep(writer, summary, done, result, "local" if source else "web", on_problem):
+            if _keep(writer, summary, done, result, "local" if source else "web", on_problem) is not None:
                 kept = result if isinstance(result, Document) else None
         writer.flush()
     store.refresh_search_index()

@@ -406,13 +406,18 @@ class Writer:
             return
         dialect = conn.dialect.name
         if rows.raw:
-            conn.execute(_insert_ignore(dialect, "raw"), list(rows.raw.values()))
+            _insert(conn, _insert_ignore(dialect, "raw"), list(rows.raw.values()))
         if rows.documents:
-            conn.execute(_INSERT_DOCUMENT, rows.documents)
+            _insert(conn, _INSERT_DOCUMENT, rows.documents)
         if rows.superseded:
-            conn.execute(_SUPERSEDE, rows.superseded)
+            if dialect == "postgresql":
+                older = [r["older"] for r in rows.superseded]
+                for n in range(0, len(older), _ROWS_PER_STATEMENT):
+                    conn.execute(sa.update(_d).where(_d.c.id.in_(older[n:n + _ROWS_PER_STATEMENT])).values(latest=False))
+            else:
+                conn.execute(_SUPERSEDE, rows.superseded)
         if rows.seen:
-            conn.execute(_insert_ignore(dialect, "seen"), list(rows.seen.values()))
+            _insert(conn, _insert_ignore(dialect, "seen"), list(rows.seen.values()))
         self._rows = _Pending()
 
     def _resolve(self, conn: Connection) -> None:
@@ -435,6 +440,20 @@ class Writer:
                 self._ensure_source(conn, item.doc.source, item.kind, now, item.doc.site_name, item.doc.site_language)
             outcomes = self._decide(conn, pairs, now)
             self._decided += [(item.done, outcome) for item, outcome in zip(items, outcomes, strict=True) if item.done]
+
+
+_ROWS_PER_STATEMENT = 1000  # 21 columns a document: well under PostgreSQL's 65,535 parameters
+
+
+def _insert(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``: on PostgreSQL as multi-row ``INSERT … VALUES`` statements rather than
+    psycopg's ``executemany``, whose pipeline, when the server ends the session mid-batch,
+    prints a warning of its own beside the one-line error; on SQLite by ``executemany``."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(statement, rows)
+        return
+    for n in range(0, len(rows), _ROWS_PER_STATEMENT):
+        conn.execute(statement.values(rows[n:n + _ROWS_PER_STATEMENT]))
 
 
 @functools.cache
