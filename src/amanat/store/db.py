@@ -23,6 +23,7 @@ import functools
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -195,6 +196,8 @@ class Store:
         self.read_only = read_only
         self.name = _store_name(engine)
         self._zc = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
+        self._lookup: Connection | None = None  # see ``seen``
+        self._lookup_lock = threading.Lock()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -248,6 +251,10 @@ class Store:
         return store
 
     def close(self) -> None:
+        with self._lookup_lock:
+            if self._lookup is not None:
+                self._lookup.close()
+                self._lookup = None
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -292,14 +299,37 @@ class Store:
     # --- writes ----------------------------------------------------------------------------
 
     def seen(self, url: str, raw_digest: str) -> str | None:
-        """The outcome recorded for this payload at this URL, or None if never processed."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.seen.c.outcome).where(
-                    t.seen.c.url == url, t.seen.c.raw_digest == raw_digest
-                )
-            ).first()
-        return row[0] if row else None
+        """The outcome recorded for this payload at this URL, or None if never processed.
+
+        Asked once per input before it is analysed. On PostgreSQL a connection from the pool
+        costs four round trips (the pool's ping, BEGIN, the query, the ROLLBACK on return) —
+        more than the look-up itself, and a large part of an ingest's store time: so one
+        connection in autocommit is kept for these look-ups, one round trip each; if the
+        server dropped it, the look-up is asked again on a new one. A thread that finds it in
+        use by another takes one from the pool instead."""
+        query = sa.select(t.seen.c.outcome).where(t.seen.c.url == url, t.seen.c.raw_digest == raw_digest)
+        if self.dialect != "postgresql" or not self._lookup_lock.acquire(blocking=False):
+            with self.engine.connect() as conn:
+                return conn.execute(query).scalar()
+        try:
+            try:
+                return self._lookup_connection().execute(query).scalar()
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # the server dropped it (a restart, a terminated session): once more on a new one
+                return self._lookup_connection().execute(query).scalar()
+        finally:
+            self._lookup_lock.release()
+
+    def _lookup_connection(self) -> Connection:
+        """The connection kept for ``seen`` (the caller holds ``_lookup_lock``)."""
+        if self._lookup is not None and self._lookup.invalidated:
+            self._lookup.close()
+            self._lookup = None
+        if self._lookup is None:
+            self._lookup = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._lookup
 
     def writer(self, connection: Connection | None = None) -> Writer:
         """A batch writer: ``with store.writer() as w: w.add(...)`` commits in batches; given
