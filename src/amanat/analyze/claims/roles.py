@@ -8,14 +8,17 @@ minister, Shehbaz Sharif"), a title phrase after a name the knowledge base does 
 ("Josep Borrell, the EU's foreign policy chief"), and a place's role. ``title`` is the role as
 written without its marker and article ("then-Prime Minister" → "Prime Minister"), ``marker``
 then/former/ex/late/acting/caretaker or ``None``, ``entity`` the person's KB id or ``None``.
+
+A title written right before a name is read by ``role_titles.py``; titles after a name, in
+apposition or before a comma, are read here; other shapes by ``role_shapes.py`` and
+``role_asides.py``.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 
 from amanat.analyze.boundaries import Covered, Taken
@@ -23,6 +26,16 @@ from amanat.analyze.claims import Context, Extractor, role_asides
 from amanat.analyze.claims import role_shapes as shapes
 from amanat.analyze.claims.people import people as named_people
 from amanat.analyze.claims.role_shapes import marker_of, title_part
+from amanat.analyze.claims.role_titles import (
+    CAP,
+    NAME_RUN,
+    cap_run_before,
+    name_end,
+    title_before,
+    title_words,
+    titled_runs,
+    without_title,
+)
 from amanat.analyze.claims.tries import phrase_trie
 from amanat.kb.lexicon import lexicon
 from amanat.model import Claim, Mention
@@ -30,11 +43,9 @@ from amanat.model import Claim, Mention
 NAME = "roles"
 VERSION = 4
 
-_CAP = r"[A-Z\u00C0-\u00DE][\w’'-]*"
 # an owner before "'s": a capitalised word, or a brand written in lower case with a digit or an
 # inner capital ("my6sense", "eBay")
 _OWNER = r"(?:[A-Z\u00C0-\u00DE][\w’'-]*|[a-z][\w-]*\d[\w-]*|[a-z]+[A-Z][\w-]*)"
-_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul|of)\s+)?{_CAP}){{0,4}}$")
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,6 @@ class _Patterns:
     place: re.Pattern[str]
     apposition: re.Pattern[str]
     before_name: re.Pattern[str]
-    titled_name: re.Pattern[str]
     comma_name: re.Pattern[str]
     after_name: re.Pattern[str]
 
@@ -64,37 +74,24 @@ def _patterns() -> _Patterns:
         heads=re.compile(rf"\b(?:{heads})\b", re.I),
         # ", then the capital of Kazakhstan" / ", Pakistan's former capital"
         place=re.compile(rf",\s+((?:(?:the|then|once|now)\s+)*{owner}(?:(?:former|then|old|ex)[\s-]+)?(?:{places})"
-                         rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
+                         rf"(?:\s+of\s+(?:the\s+)?{CAP}(?:\s+{CAP}){{0,3}})?)(?=\s*[,.;)]|\s*$)", re.I),
         # ", the EU's foreign policy chief," — a title phrase in apposition after a name, perhaps after an age or a party and state (", 45, a firefighter", ", D-Calif., the speaker"; the pattern starts with
         # the comma, a literal the scan finds fast), or after a copula ("…, who is the chief executive of Acme")
         apposition=re.compile(r",\s+(?:(?:\d{1,3}|[A-Z]-[A-Z][\w.]*),\s+|who\s+(?:is|was)\s+(?=(?:the|a|an)\s))?((?:the|then|a|an|former|ex-|acting|now)\b[^,;.()“”\"]{2,90}?|"
                               rf"{_OWNER}['’]s\s+[^,;.()“”\"]{{2,90}}?|"
                               # no article: ", equity strategist at Miller Tabak", ", Columbus Police Department spokesman"
-                              rf"(?:{_CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
+                              rf"(?:{CAP}\s+){{0,4}}[a-z][\w-]*(?:\s+[^,;.()“”\"\s]+){{0,10}}?)"
                               r"(?=\s+(?:who|which|whose)\b|\s*[,;.)]|\s*$)"),
         # "Kazakhstan’s ambassador, " — a title phrase before a name
-        # any word before a run of capitalised words; the word is checked against the title words
-        # in Python (a case-insensitive alternation of them at every position costs 30x more)
-        # the word before is found in Python: a pattern that starts with a word is tried at every
-        # letter of the text; one that starts with a space before a capital is found by a fast scan
-        titled_name=re.compile(rf" (?=[A-Z\u00C0-\u00DE])(?<=[\w-] )(?=({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?{_CAP}){{1,3}})"
-                               r"(?:[\s,.;:)]|['’]s\b|$))"),
         # ", Jane Roe" — a name after a comma, with a title phrase perhaps before the comma
-        comma_name=re.compile(rf",\s+({_CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{_CAP}|[A-Z]\.)){{0,3}})"),
+        comma_name=re.compile(rf",\s+({CAP}(?:\s+(?:(?:bin|ibn|al|de|van|von|ul)\s+)?(?:{CAP}|[A-Z]\.)){{0,3}})"),
         after_name=re.compile(r"\s*[,.;)]|\s+(?:said|told|says|of|from|who|has|had|was|is|will)\b|\s*$"),
-        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{_CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
+        before_name=re.compile(rf"((?:(?:the|then|former)\s+)?{_OWNER}(?:\s+{CAP})*['’]s\s+[a-z][\w\s-]{{1,60}}?|"
                                # "the company's chief financial officer, …", "her lawyer, …": an owner that names no one;
                                # "a spokesperson for the ministry, …"
                                rf"(?:[Tt]he\s+|[Aa]n?\s+|(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)(?:[a-z][\w-]*['’]s\s+)?[a-z][\w\s-]{{1,60}}?),\s+$"),
     )
 
-
-@cache
-def _title_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Title heads, title modifiers and markers, as sets built once."""
-    lex = lexicon("en")
-    heads = lex.words("speaker_title_heads") | lex.words("occupation_titles") | lex.words("title_abbreviations")
-    return heads, lex.words("title_modifiers"), frozenset(lex.mapping("markers")) | lex.words("former_words")
 
 
 @cache
@@ -103,21 +100,6 @@ def _place_words() -> re.Pattern[str]:
     the place pattern, which is case-blind and so has no literal to scan for."""
     lasts = {w.split()[-1] for w in lexicon("en").words("place_titles")}
     return re.compile("|".join(sorted({v for w in lasts for v in (w, w.capitalize(), w.upper())}, key=len, reverse=True)))
-
-
-@cache
-def _abbreviations() -> frozenset[str]:
-    return lexicon("en").words("title_abbreviations") | lexicon("en").words("honorifics")
-
-
-_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")
-
-
-def _head_word(word: str) -> str:
-    """The folded word a title head is looked up by: the last part of a hyphenated word
-    ("Secretary-General" → "general", "Ex-footballer" → "footballer"), the part before a title
-    suffix ("President-elect" → "president"), without its full stop."""
-    return title_part(word.casefold().rstrip(".")).split("-")[-1].rstrip(".")
 
 
 @cache
@@ -179,35 +161,10 @@ def _name_before(text: str, end: int, covered: list[Mention]) -> tuple[int, int,
     for m in covered:
         if m.end == end:
             return (m.start, m.end, m) if m.kind == "person" else None
-    start = _cap_run_before(text, end)
+    start = cap_run_before(text, end)
     if start is None or any(m.start < end and start < m.end for m in covered):
         return None
     return start, end, None
-
-
-_TOKEN_RE = re.compile(r"\S+")
-_CAP_WORD = re.compile(_CAP)
-_RUN_PARTICLES = frozenset({"bin", "ibn", "al", "de", "van", "von", "ul", "of"})
-
-
-def _cap_run_before(text: str, end: int) -> int | None:
-    """Where a run of two to five capitalised words (particles between them) ending at ``end``
-    starts: read backwards over the words of a short window, not by a regex anchored at the
-    end, which would be tried at every position of the window."""
-    tokens = list(_TOKEN_RE.finditer(text, max(0, end - 80), end))
-    if not tokens or tokens[-1].end() != end:
-        return None
-    start, count, k = None, 0, len(tokens) - 1
-    while k >= 0 and count < 5:
-        word = tokens[k].group()
-        if _CAP_WORD.fullmatch(word):
-            start, count = tokens[k].start(), count + 1
-            k -= 1
-        elif word in _RUN_PARTICLES and count and k > 0 and _CAP_WORD.fullmatch(tokens[k - 1].group()):
-            k -= 1
-        else:
-            break
-    return start if count >= 2 else None
 
 
 def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int, Mention | None] | None:
@@ -217,60 +174,8 @@ def _name_after(text: str, start: int, covered: list[Mention]) -> tuple[int, int
     return None
 
 
-_WORD = re.compile(r"[\w’'.-]+")
 _ARTICLED = re.compile(rf"(?:the|then|a|an|former|ex-|acting|now)\b|{_OWNER}['’]s\s")
 _WORDS = re.compile(r"[\w’'-]+")
-
-
-def _title_before(context: Context, at: int, owners: set[int]) -> int | None:
-    """Where a title written right before a name starts ("Kazakhstan's Minister of Trade and
-    Integration |Serik Zhumangarin"; ``owners``: where place and organisation mentions start),
-    read backwards over title words, joiners, possessives and
-    capitalised words; capitalised words that are none of these do not start it ("Monday")."""
-    heads, modifiers, markers = _title_words()
-    abbreviations = _abbreviations()
-    # the cheap test first: the word right before the name (most names follow no title word),
-    # when it is a plain word found with string methods
-    text = context.text
-    seg = text[max(0, at - 120):at - 1] if at >= 2 and text[at - 1] == " " else ""
-    if not seg or seg[-1].isspace():
-        return None
-    last = seg.rsplit(None, 1)[-1]
-    if len(last) < len(seg) and _WORD.fullmatch(last):
-        low = _head_word(last)
-        if last.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(last):
-            return None
-        if not (low in heads or low in modifiers or last.casefold().split("-")[0] in markers or last[0].isupper()):
-            return None
-    words = list(_WORD.finditer(context.text, max(0, at - 120), at))
-    if not words or words[-1].end() != at - 1 or context.text[words[-1].end():at] != " ":
-        return None
-    k = len(words)
-    while k:
-        w = words[k - 1].group()
-        low = _head_word(w)
-        if w.endswith(".") and low not in abbreviations and not _INITIALS.fullmatch(w):
-            break  # a sentence ends there ("… the Vietnam War. The late Sen. John McCain")
-        if low in heads or low in modifiers or w.casefold().split("-")[0] in markers or w[0].isupper() \
-                or (low in ("of", "and", "for", "the", "to") and k < len(words)):
-            if k < len(words) and context.text[words[k - 1].end():words[k].start()] != " ":
-                break
-            k -= 1
-            continue
-        break
-    chosen = words[k:]
-    # the title starts at its first title word, possessive or mentioned owner
-    def starts(m: re.Match[str]) -> bool:
-        w = m.group().casefold()
-        return (_head_word(w) in heads or w in modifiers or w.split("-")[0] in markers or w.endswith(("'s", "’s"))
-                or m.start() in owners)
-    while chosen and not starts(chosen[0]):
-        chosen = chosen[1:]
-    if not chosen or not any(_head_word(m.group()) in heads for m in chosen):
-        return None
-    if chosen[-1].group().casefold() in ("of", "and", "for", "the", "to"):
-        return None
-    return chosen[0].start()
 
 
 def extract_roles(context: Context) -> list[Claim]:
@@ -279,7 +184,7 @@ def extract_roles(context: Context) -> list[Claim]:
     p = _patterns()
     # one mention per kind and span: a title-and-name organisation turned person may repeat a person found inside it
     unique: dict[tuple[str, int, int], Mention] = {}
-    for m in (_without_title(text, m) for m in context.mentions if not m.nested):
+    for m in (without_title(text, m) for m in context.mentions if not m.nested):
         if (key := (m.kind, m.start, m.end)) not in unique or unique[key].role is None:
             unique[key] = m
     mentions = sorted(unique.values(), key=lambda m: m.start)
@@ -296,7 +201,7 @@ def extract_roles(context: Context) -> list[Claim]:
     named = named_people(context)
     for m in people:
         claim = _from_mention(context, m, people, starts)
-        start = _title_before(context, m.start, owners) if m.role is None or m.role_end == m.start - 1 else None
+        start = title_before(context, m.start, owners) if m.role is None or m.role_end == m.start - 1 else None
         if start is not None and bisect_left(starts, start) < bisect_left(starts, m.start):
             start = None  # "Guterres's spokesman": another person's title is not this one's
         if start is not None and (claim is None or start < claim.start):
@@ -309,9 +214,9 @@ def extract_roles(context: Context) -> list[Claim]:
             found.append(claim)
             done.add((m.start, m.end))
     # a title before a name the mention analysis did not find: "Minister of Trade and Integration Serik Zhumangarin"
-    heads, modifiers, _ = _title_words()
+    heads, modifiers, _ = title_words()
     complements = {m.start: m for m in mentions if m.kind in ("place", "organization")}
-    for word, run_start, end in _titled_runs(text):
+    for word, run_start, end in titled_runs(text):
         word = title_part(word)  # "ex-footballer", "president-elect": the title word
         if word not in heads and word not in modifiers and word not in ("to", "the"):
             continue  # the cheap test first
@@ -329,7 +234,7 @@ def extract_roles(context: Context) -> list[Claim]:
             else:
                 continue
         # a name stops at a line break and at a possessive ("President Trump's July call": Trump)
-        end = min(end, start + _name_end(text[start:end]))
+        end = min(end, start + name_end(text[start:end]))
         if covered.overlaps(start, end) or found.overlaps(start, end):
             continue
         words = text[start:end].split()
@@ -337,7 +242,7 @@ def extract_roles(context: Context) -> list[Claim]:
             continue
         if any(re.sub(r"['’]s$", "", x.casefold()) in _not_name_words() for x in words):
             continue  # "Prosecutor General's Office" is no name
-        title_start = _title_before(context, start, owners)
+        title_start = title_before(context, start, owners)
         if title_start is not None:
             role = text[title_start:start - 1]
             found.append(_claim(context, title_start, end, {"person": text[start:end], "title": _title(role),
@@ -347,7 +252,7 @@ def extract_roles(context: Context) -> list[Claim]:
     for person in named:
         if person.entity or person.weak or (person.start, person.end) in done or found.overlaps(person.start, person.end):
             continue
-        title_start = _title_before(context, person.start, owners)
+        title_start = title_before(context, person.start, owners)
         if title_start is not None:
             role = text[title_start:person.start - 1]
             found.append(_claim(context, title_start, person.end, {"person": person.name, "title": _title(role),
@@ -413,7 +318,7 @@ def extract_roles(context: Context) -> list[Claim]:
         m = ending_at.get(end)
         if m is not None and m.kind == "person":
             return m.start, m.end, m.entity_id
-        start = _cap_run_before(text, end) if m is None else None
+        start = cap_run_before(text, end) if m is None else None
         if start is not None and not covered.overlaps(start, end):
             return start, end, None
         x = named_ending.get(end)
@@ -437,7 +342,7 @@ def extract_roles(context: Context) -> list[Claim]:
                                                       "marker": r.marker, "entity": None}))
     # a place's role: "Almaty, then the capital of Kazakhstan"
     for a in (p.place.finditer(text) if _place_words().search(text) else ()):
-        before = _NAME_RUN.search(text, max(0, a.start() - 60), a.start())
+        before = NAME_RUN.search(text, max(0, a.start() - 60), a.start())
         if before is None:
             continue
         before_place = ending_at.get(a.start())
@@ -450,64 +355,6 @@ def extract_roles(context: Context) -> list[Claim]:
                                                        "marker": marker_of(phrase),
                                                        "entity": place.entity_id if place else None}))
     return sorted(_offices(text, found), key=lambda c: c.start)
-
-
-_WORD_SUFFIX = re.compile(r"[\w-]+$")
-
-
-def _titled_runs(text: str) -> Iterator[tuple[str, int, int]]:
-    """Each run of two to four capitalised words with the word right before it (case-folded):
-    where a title may stand before a name ("… Integration Minister |Serik Zhumangarin")."""
-    for sp in _patterns().titled_name.finditer(text):
-        at = sp.start()
-        token = text[text.rfind(" ", max(0, at - 40), at) + 1:at]
-        if "\n" in token:
-            token = token.rsplit("\n", 1)[-1]
-        if not token.replace("-", "").replace("_", "").isalnum():  # the cheap test first: a plain word
-            word = _WORD_SUFFIX.search(token)
-            if word is None or (word.start() and token[word.start() - 1] in "’'"):
-                continue
-            token = word.group()
-        yield token.casefold(), sp.start(1), sp.end(1)
-
-
-_NAME_STOP = re.compile(r"\n|['’]s\b")
-
-
-def _name_end(run: str) -> int:
-    """Where a capitalised run stops being one name: at a line break or a possessive."""
-    stop = _NAME_STOP.search(run)
-    return stop.start() if stop else len(run)
-
-
-def _without_title(text: str, m: Mention) -> Mention:
-    """A person mention whose run swallowed its title ("WeWork CEO Adam Neumann", when the
-    mention analysis knows "CEO" as no title word) keeps only the name after the title; the
-    title is then read before it like any other. So does an organisation mention that is a
-    title and a name ("Senate Majority Leader Mitch McConnell"): the name becomes a person, and
-    a person mention whose first word is a title joined to a suffix or a marker by a hyphen
-    ("Minister-designate Omar Said", the rest of the title read as the mention's own)."""
-    first = m.text.split(" ", 1)[0]
-    if m.kind == "person" and "-" in first and m.text.count(" ") >= 2 and shapes.is_head(first) \
-            and title_part(first.casefold()) != first.casefold():
-        start = m.start + len(first) + len(m.text[len(first):]) - len(m.text[len(first):].lstrip())
-        return replace(m, start=start, text=text[start:m.end], entity_id=None, role=None, role_start=None,
-                       role_end=None, marker=None)
-    if m.kind not in ("person", "organization") or m.role is not None or m.text.count(" ") < 2:
-        return m
-    words = list(_TOKEN_RE.finditer(m.text))
-    last = max((k for k, w in enumerate(words[:-1]) if shapes.is_head(w.group())), default=-1)
-    if last < 0 or len(words) - last - 1 < 2:
-        return m
-    start = m.start + words[last + 1].start()
-    if m.kind == "organization":
-        # "Senate Majority Leader Mitch McConnell" read as one organisation: a title head, then
-        # a person's name of two words or more ("… Leader of the House" stays an organisation)
-        name = text[start:m.end]
-        if not _NAME_RUN.fullmatch(name) or " of " in name or not shapes.is_name(name):
-            return m
-        return replace(m, kind="person", start=start, text=name, entity_id=None)
-    return replace(m, start=start, text=text[start:m.end], entity_id=None)
 
 
 def _offices(text: str, found: list[Claim]) -> list[Claim]:
@@ -543,7 +390,7 @@ def _offices(text: str, found: list[Claim]) -> list[Claim]:
 def _headed(phrase: str) -> bool:
     """Whether a phrase without an article is a title: a title head among its first words, before
     any preposition, and no verb or clause word in it."""
-    heads, _, _ = _title_words()
+    heads, _, _ = title_words()
     words = _WORDS.findall(phrase.casefold())
     lead = words[:next((k for k, w in enumerate(words) if w in ("at", "of", "for", "in", "with")), len(words))]
     # the head first (most phrases after a comma have none), then the clause words
