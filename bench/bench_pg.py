@@ -37,7 +37,7 @@ from amanat.ingest.pipeline import ingest
 from amanat.store import fulltext
 from amanat.store.backup import copy_store
 from amanat.store.db import Store
-from bench.harness import table
+from bench.harness import restored_env, table
 
 PG_URL = os.environ.get("AMANAT_BENCH_PG") or os.environ.get(
     "AMANAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -124,8 +124,7 @@ def _ingest_rows(n: int, tmp: Path, repeat: int) -> list[list[object]]:
     records = tmp / "records.jsonl"
     _records(records, n)
     rows = []
-    saved = os.environ.get(fulltext.SETTING)
-    try:
+    with restored_env(fulltext.SETTING, fulltext.DIR_SETTING):
         for mode in ("tantivy", "fts5"):
             os.environ[fulltext.SETTING] = mode
             runs: dict[str, list[tuple[float, float]]] = {"sqlite": [], "postgresql": []}
@@ -137,12 +136,6 @@ def _ingest_rows(n: int, tmp: Path, repeat: int) -> list[list[object]]:
             lite_cpu, pg_cpu = (n / statistics.median(c for _, c in runs[k]) for k in ("sqlite", "postgresql"))
             label = "tantivy index (default)" if mode == "tantivy" else "database search only (fts5)"
             rows.append([f"JSONL text records, {label}", lite, pg, pg / lite, lite_cpu, pg_cpu, pg_cpu / lite_cpu])
-    finally:
-        os.environ.pop(fulltext.DIR_SETTING, None)
-        if saved is None:
-            os.environ.pop(fulltext.SETTING, None)
-        else:
-            os.environ[fulltext.SETTING] = saved
     return rows
 
 

@@ -31,7 +31,7 @@ from amanat.model import Capture, Document, content_hash, document_id
 from amanat.store import fulltext
 from amanat.store.db import Store
 from amanat.store.search import Filters, search
-from bench.harness import percentiles, table
+from bench.harness import percentiles, restored_env, table
 
 VOCAB = 50_000
 MEASURED_RUNS = 3
@@ -186,8 +186,7 @@ def run(quick: bool) -> str:
     nq = 50 if quick else 200
     out_rows = []
     notes = []
-    saved = os.environ.get(fulltext.SETTING)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, restored_env(fulltext.SETTING, fulltext.DIR_SETTING):
         path = Path(tmp) / "bench.db"
         backends: list[tuple[str, Path | None]] = [(f"sqlite:///{path}", path)]  # (url, SQLite file)
         if os.environ.get("AMANAT_BENCH_SKIP_PG"):
@@ -203,43 +202,36 @@ def run(quick: bool) -> str:
                 backends.append((f"{PG_URL}?options=-csearch_path%3D{schema}", None))
             except Exception as exc:  # no server: report it, bench SQLite alone
                 notes.append(f"PostgreSQL not measured: {exc}".splitlines()[0])
-        try:
-            for url, file in backends:
-                os.environ[fulltext.SETTING] = "fts5"  # the load must not build the index
-                with Store.open(url) as store:
-                    load_s, vocab, texts = _load(store, n)
-                    if store.dialect == "postgresql":
-                        with store.engine.begin() as conn:
-                            conn.execute(sa.text("ANALYZE documents"))
-                    size = _size(store, file)
-                    queries = _queries(vocab, texts, nq)
-                    label = "SQLite FTS5" if file is not None else "PostgreSQL tsvector"
+        for url, file in backends:
+            os.environ[fulltext.SETTING] = "fts5"  # the load must not build the index
+            with Store.open(url) as store:
+                load_s, vocab, texts = _load(store, n)
+                if store.dialect == "postgresql":
+                    with store.engine.begin() as conn:
+                        conn.execute(sa.text("ANALYZE documents"))
+                size = _size(store, file)
+                queries = _queries(vocab, texts, nq)
+                label = "SQLite FTS5" if file is not None else "PostgreSQL tsvector"
+                for row in _measure(store, queries):
+                    out_rows.append([label, *row])
+                notes.append(f"{label}: loaded {n:,} documents in {load_s:.0f} s "
+                             f"({n / load_s:,.0f} docs/s, store + index), size {size:,.0f} MiB")
+                if fulltext.available():
+                    os.environ[fulltext.SETTING] = "tantivy"
+                    os.environ[fulltext.DIR_SETTING] = str(Path(tmp) / "indexes")
+                    t0 = time.perf_counter()
+                    assert store.refresh_search_index()
+                    build_s = time.perf_counter() - t0
+                    label = ("SQLite" if file is not None else "PostgreSQL") + " + tantivy"
                     for row in _measure(store, queries):
                         out_rows.append([label, *row])
-                    notes.append(f"{label}: loaded {n:,} documents in {load_s:.0f} s "
-                                 f"({n / load_s:,.0f} docs/s, store + index), size {size:,.0f} MiB")
-                    if fulltext.available():
-                        os.environ[fulltext.SETTING] = "tantivy"
-                        os.environ[fulltext.DIR_SETTING] = str(Path(tmp) / "indexes")
-                        t0 = time.perf_counter()
-                        assert store.refresh_search_index()
-                        build_s = time.perf_counter() - t0
-                        label = ("SQLite" if file is not None else "PostgreSQL") + " + tantivy"
-                        for row in _measure(store, queries):
-                            out_rows.append([label, *row])
-                        notes.append(f"{label}: index built from the database in {build_s:.0f} s "
-                                     f"({n / build_s:,.0f} docs/s), index size {_index_size(store):,.0f} MiB")
-                        if file is not None:
-                            notes.append(_without_pairs(store, Path(tmp) / "reference.search", n))
-                if store.dialect == "postgresql":
-                    with psycopg.connect(PG_URL, autocommit=True) as c:
-                        c.execute(f"DROP SCHEMA {schema} CASCADE")
-        finally:
-            os.environ.pop(fulltext.DIR_SETTING, None)
-            if saved is None:
-                os.environ.pop(fulltext.SETTING, None)
-            else:
-                os.environ[fulltext.SETTING] = saved
+                    notes.append(f"{label}: index built from the database in {build_s:.0f} s "
+                                 f"({n / build_s:,.0f} docs/s), index size {_index_size(store):,.0f} MiB")
+                    if file is not None:
+                        notes.append(_without_pairs(store, Path(tmp) / "reference.search", n))
+            if store.dialect == "postgresql":
+                with psycopg.connect(PG_URL, autocommit=True) as c:
+                    c.execute(f"DROP SCHEMA {schema} CASCADE")
     header = ["backend", "query", "Amanat p50 ms", "Amanat p95 ms", "first pass p95 ms",
               "raw match p50 ms", "raw match p95 ms"]
     return (

@@ -9,10 +9,27 @@ the same run, never a single figure alone.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+
+@contextmanager
+def restored_env(*names: str) -> Iterator[None]:
+    """Let the block set the environment variables ``names`` (a backend's settings between
+    runs); afterwards each has its value from before, or is unset again."""
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class Skipped(Exception):
