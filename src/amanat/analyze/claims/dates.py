@@ -175,17 +175,26 @@ def grammar(language: str) -> DateGrammar:
                                   "date_modifiers", "date_months", "date_weekdays") for w in lex.mapping(key)}
     firsts |= {lead(w) for key in ("date_recent_phrases", "date_year_words_before", "date_period_parts")
                for w in e.get(key, [])}
-    firsts |= {lead(w) for w in preps}
     ago = re.sub(r"\(\?P<\w+>", "(?:", ago_form)  # starts with "a" or a number word: looked for whole
-    # the pattern matches only at a run of digits or at a word start where ``lead`` does:
-    # the candidates of triggers.py
-    starts_here = rf"{trie_alternation(firsts)}(?!\w)|{ago}"
+    # the pattern matches only at a run of digits or at a word start where ``starts_here`` does
+    starts_here = rf"{trie_alternation(firsts | {lead(w) for w in preps})}(?!\w)|{ago}"
+    # the candidates of triggers.py are tighter (``_trigger_lead``): a preposition only before
+    # what a date can start with, a number only where a date form can follow it
+    def whole(keys: tuple[str, ...]) -> set[str]:
+        return {" ".join(str(w).split()) for key in keys for w in (e.get(key) or [])}
+
+    trigger_lead = _trigger_lead(
+        whole(("date_relative_phrases", "date_day_offsets", "date_anchor_offsets", "date_modifiers", "date_months",
+               "date_weekdays", "date_recent_phrases", "date_year_words_before", "date_period_parts")),
+        whole(("date_months", "date_period_parts")), whole(("date_event_prepositions", "date_as_of_prepositions",
+                                                            "date_span_prepositions", "date_start_prepositions")),
+        ago, D, Y, ordinal)
     pattern = (rf"(?<![\w.\-])(?=\d|{starts_here})"
                rf"(?:(?P<prep>{_alt(preps)})\s+)?(?:{'|'.join(forms)})(?![\w\-]|\.\d)")
     breaks = rf"[.;:!?“”\"«»]|\b(?:{_alt(e.get('date_clause_breaks', []))})\b"
     return DateGrammar(
         pattern=re.compile(pattern, re.I),
-        lead=starts_here,
+        lead=trigger_lead,
         breaks=re.compile(breaks, re.I),
         future=re.compile(rf"(?<!\w)(?:{_alt(e.get('date_future_markers', []))})(?!\w)", re.I),
         name_words=lex.words("date_name_words"),
@@ -208,11 +217,36 @@ def grammar(language: str) -> DateGrammar:
     )
 
 
+def _trigger_lead(phrases: set[str], months: set[str], preps: set[str], ago: str, day: str, year: str,
+                  ordinal: str) -> str:
+    """Where a date can start, for the trigger scan (``triggers.py``, the date lead taking
+    its runs of digits on itself): most preposition and number candidates are no date ("in
+    the end", "by the", "12 people"), and each one the pattern is tried at costs a ``match``.
+
+    It must hold wherever the pattern can match, read off the forms of ``grammar``: a date
+    opens with one of the lexicon's whole ``phrases`` (a month, a weekday, "last", "the day
+    before", "early"…), or the "a day ago" form, or a number form (``numeric``): a year; a
+    day, then a space or a dash, a month (``months``, or the part of one: "mid", "the end
+    of") after them ("4 January", "5th of May", "4-6 January"); a dotted day ("05.01.2022");
+    the "N days ago" form. A preposition counts before any of these or "the" and a day ("on
+    the 5th of May"). A digit after a full stop or a dash starts no date (the pattern's
+    lookbehind), nor one after a word character (``triggers.py`` never names it). Each
+    phrase and month is matched whole, case aside (looser than the capitalised names of the
+    pattern); what follows one in the pattern is never a letter or a digit."""
+    words = rf"{trie_alternation(phrases)}(?!\w)|{ago}"
+    month = rf"(?:{trie_alternation(months)})(?!\w)"
+    dated = rf"{day}{ordinal}(?:\s*[-–]\s*{day}{ordinal})?(?:\s+of)?\s+{month}"
+    numeric = rf"{year}|{dated}|[0-3]?\d\.[01]?\d\.(?:19|20)\d\d|{ago}"
+    opens = rf"(?=\d)(?:{numeric})|the\s+{dated}|{words}"
+    return rf"(?<![.\-])(?=\d)(?:{numeric})|{words}|(?:{trie_alternation(preps)})\s+(?:{opens})"
+
+
 def number_and_date_starts(text: str, language: str) -> tuple[list[int], list[int]]:
     """Where a number and where a date can start in ``text``: one scan for both
-    (``triggers.py``), remembered for the figures and the events extractors alike."""
+    (``triggers.py``; the date lead names its own runs of digits), remembered for the
+    figures and the events extractors alike."""
     leads = (number_grammar(language).lead or NEVER, grammar(language).lead)
-    numbers, dates = candidates(text, leads)
+    numbers, dates = candidates(text, leads, (True, False))
     return numbers, dates
 
 

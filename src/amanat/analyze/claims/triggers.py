@@ -15,7 +15,11 @@ can match is a candidate, candidates are tried left to right, and a candidate in
 last match is passed over, as ``finditer`` resumes where a match ended. What a pattern must
 guarantee for that — it matches nothing empty, and only at a digit that starts a run of
 digits, or at a word start (the text's start or after a non-word character) where its lead
-matches — is stated by the grammar that gives the lead (``numbers.py``, ``dates.py``).
+matches — is stated by the grammar that gives the lead (``numbers.py``, ``dates.py``). A lead may also
+take the runs of digits on itself (``digits``: False): then a run of digits is its candidate
+only where the lead matches there, and the pattern must guarantee it matches at no digit
+that follows a letter, a digit or ``_`` — a run after a non-word character is looked at by
+the same lookahead as a word, a run after a word character is never a candidate.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def case_sensitive(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """``pattern`` (compiled with ``re.I``) compiled without it, for a text ``folded``:
     None unless every letter it spells is a lower-case one that folds plainly (``_plain``),
     so that it matches the folded text where ``pattern`` matches the text."""
-    letters = re.sub(r"\\.", "", pattern.pattern)  # what it spells, escapes aside
+    letters = re.sub(r"\\.|\(\?P<\w+>", "", pattern.pattern)  # what it spells, escapes and group names aside
     if not pattern.flags & re.I or not all(ch == ch.lower() and _plain(ch) for ch in letters):
         return None
     return re.compile(pattern.pattern, pattern.flags & ~re.I)
@@ -87,12 +91,15 @@ def folded(text: str) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def candidates(text: str, leads: tuple[str, ...]) -> tuple[list[int], ...]:
+def candidates(text: str, leads: tuple[str, ...], digits: tuple[bool, ...] | None = None) -> tuple[list[int], ...]:
     """For each of ``leads`` (regex sources, matched case-insensitively), the sorted
-    positions of ``text`` where a pattern with that lead may start: every run of digits,
-    and every word start where the lead matches (the text's start always, for every lead).
+    positions of ``text`` where a pattern with that lead may start: every run of digits
+    (unless ``digits`` says False for the lead: then only the runs after a non-word
+    character where the lead matches), and every word start where the lead matches (the
+    text's start always, for every lead).
 
     Remembered for the last few texts: the figures and the events extractors both ask."""
+    every = tuple(range(len(leads))) if digits is None else tuple(i for i, d in enumerate(digits) if d)
     pattern, sensitive, names = _scanner(leads)
     scanned = folded(text) if sensitive is not None else None
     if scanned is not None and sensitive is not None:
@@ -102,9 +109,9 @@ def candidates(text: str, leads: tuple[str, ...]) -> tuple[list[int], ...]:
         groups = m.groups()
         if groups[0] is not None:  # a run of digits: it starts where the match does
             at = m.start()
-            for one in found:
-                if one[-1] != at:  # a lead that opens with a digit named it already
-                    one.append(at)
+            for i in every:
+                if found[i][-1] != at:  # a lead that opens with a digit named it already
+                    found[i].append(at)
             continue
         at = m.start() + 1  # the word after the non-word character
         for k in range(1, len(groups)):
