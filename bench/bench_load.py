@@ -32,7 +32,7 @@ from amanat.store import schema as t
 from amanat.store.db import Store
 from amanat.store.tokens import new_token
 from bench.bench_web import _SERVER, _corpus, _free_port, _wait_ready
-from bench.harness import percentiles, table
+from bench.harness import in_schema, percentiles, table
 
 CONCURRENCY = 16
 SECONDS = 20.0
@@ -135,8 +135,7 @@ def _pg_schema() -> tuple[str, str] | None:
             conn.execute(f"CREATE SCHEMA {schema}")
     except Exception:  # no server: the PostgreSQL row is left out
         return None
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", schema
+    return in_schema(PG_URL, schema), schema
 
 
 def run(quick: bool) -> str:

@@ -37,7 +37,7 @@ from amanat.ingest.pipeline import ingest
 from amanat.store import fulltext
 from amanat.store.backup import copy_store
 from amanat.store.db import Store
-from bench.harness import restored_env, table
+from bench.harness import in_schema, restored_env, table
 
 PG_URL = os.environ.get("AMANAT_BENCH_PG") or os.environ.get(
     "AMANAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -77,9 +77,8 @@ def _pg_schema(tag: str) -> Iterator[str]:
     with psycopg.connect(PG_URL, autocommit=True) as c:
         c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         c.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
     try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        yield in_schema(PG_URL, schema)
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as c:
             c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

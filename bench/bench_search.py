@@ -31,7 +31,7 @@ from amanat.model import Capture, Document, content_hash, document_id
 from amanat.store import fulltext
 from amanat.store.db import Store
 from amanat.store.search import Filters, search
-from bench.harness import percentiles, restored_env, table
+from bench.harness import in_schema, percentiles, restored_env, table
 
 VOCAB = 50_000
 MEASURED_RUNS = 3
@@ -199,7 +199,7 @@ def run(quick: bool) -> str:
                 with psycopg.connect(PG_URL, autocommit=True) as c:
                     c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
                     c.execute(f"CREATE SCHEMA {schema}")
-                backends.append((f"{PG_URL}?options=-csearch_path%3D{schema}", None))
+                backends.append((in_schema(PG_URL, schema), None))
             except Exception as exc:  # no server: report it, bench SQLite alone
                 notes.append(f"PostgreSQL not measured: {exc}".splitlines()[0])
         for url, file in backends:

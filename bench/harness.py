@@ -32,6 +32,12 @@ def restored_env(*names: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def in_schema(url: str, schema: str) -> str:
+    """The PostgreSQL ``url`` with its sessions' search_path set to ``schema``: a bench's
+    tables of its own beside whatever the database holds."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
 class Skipped(Exception):
     """A benchmark that cannot run here (a tool it drives is missing): ``python -m bench``
     prints why and leaves its section of the docs as it was."""
