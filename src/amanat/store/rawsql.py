@@ -28,35 +28,32 @@ def _for(dialect: str, sql: str) -> str:
     return _NAMED.sub(r"%(\1)s", sql) if dialect == "postgresql" else sql
 
 
-def fetch(engine: Engine, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    """Every row of ``sql`` (with ``:name`` parameters), as the driver gives them."""
+def _execute(engine: Engine, sql: str, params: dict[str, Any] | None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and every row of ``sql`` (with ``:name`` parameters), on a pooled
+    connection given back at once."""
     conn = engine.raw_connection()
     try:
         cursor = conn.cursor()
         try:
             cursor.execute(_for(engine.dialect.name, sql), params or {})
-            return list(cursor.fetchall())
+            return [c[0] for c in cursor.description or ()], list(cursor.fetchall())
         finally:
             cursor.close()
     finally:
         conn.close()  # back to the pool
 
 
+def fetch(engine: Engine, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` (with ``:name`` parameters), as the driver gives them."""
+    return _execute(engine, sql, params)[1]
+
+
 def fetch_mappings(engine: Engine, sql: str, params: dict[str, Any] | None = None,
                    timestamps: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """``fetch``, each row a dict by column name, the ``timestamps`` columns made datetimes
     as SQLAlchemy gives them (SQLite's without a zone, as stored)."""
-    conn = engine.raw_connection()
-    try:
-        cursor = conn.cursor()
-        try:
-            cursor.execute(_for(engine.dialect.name, sql), params or {})
-            names = [c[0] for c in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-    finally:
-        conn.close()
+    names, found = _execute(engine, sql, params)
+    rows = [dict(zip(names, row, strict=True)) for row in found]
     for row in rows:
         for name in timestamps:
             if isinstance(row[name], str):
