@@ -259,7 +259,6 @@ def _read_html_file(path: Path) -> Iterator[Capture | Problem]:
 # --- the run --------------------------------------------------------------------------------
 
 
-
 def analyze_one(capture: Capture, source: str | None) -> Document | Problem:
     """One capture to a document or a problem, never raising for bad input: what ingest
     runs per capture, here, in its workers and (``amanat.scale``) on Spark executors."""
@@ -385,12 +384,12 @@ def _analyze_all(
     ``_InputEnd`` marks pass through in their place (with None). ``pause`` is called before
     waiting long for a worker.
 
-    With more than one job the pool is started at the run's second
-    capture to analyse, once the run is known to hold ``POOL_AFTER`` bytes (its files' sizes
-    from ``plan``, else the captures read so far) or ``POOL_AFTER_CAPTURES`` captures: a run
-    of one capture, or of a few pages, never pays for it. Until a worker is up, this process analyses the captures itself,
-    oldest first, whenever the window is full; from then on every capture goes to the pool
-    and this process only reads and writes."""
+    With more than one job the pool is started at the run's second capture to analyse, once
+    the run is known to hold ``POOL_AFTER`` bytes (its files' sizes from ``plan``, else the
+    captures read so far) or ``POOL_AFTER_CAPTURES`` captures: a run of one capture, or of a
+    few pages, never pays for it. Until the pool is started, this process analyses the
+    captures itself, oldest first, whenever the window is full; from then on every capture
+    goes to the pool and this process only reads and writes."""
     window = _Window(workers, source, pause)
     to_analyse = 0
     queued = workers.planned_bytes  # what the run will read, as far as is known up front
